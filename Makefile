@@ -1,0 +1,47 @@
+# The front door. Every target bootstraps the .venv it needs from pyproject.toml.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SPEC   := spec/flint.yaml
+OUT    := generated
+
+.PHONY: generate check test test-fast typecheck serve contract bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+## generate: spec/ -> generated/flint_api (models, sync/async client, server stubs)
+generate: $(STAMP)
+	$(BIN)/python -m generator generate $(SPEC) --out $(OUT)
+
+## check: fail with a unified diff when generated/ is stale
+check: $(STAMP)
+	$(BIN)/python -m generator check $(SPEC) --out $(OUT)
+
+## typecheck: mypy --strict on our code and on the generated package
+typecheck: $(STAMP)
+	$(BIN)/python -m mypy generator sandbox flint_contract generated/flint_api
+
+## test: check + every test tier (unit, golden, functional, sandbox, contract against a live sandbox)
+test: check typecheck
+	$(BIN)/python -m pytest -q tests
+	$(MAKE) --no-print-directory contract
+
+## serve: the reference sandbox on 127.0.0.1:8080 with a SQLite file in the working tree
+serve: $(STAMP)
+	$(BIN)/flint-sandbox serve --host 127.0.0.1 --port 8080 --db var/sandbox.db --key demo:flint_test_demo_key
+
+## contract: start a fresh sandbox on a free loopback port and run the contract kit against it
+contract: $(STAMP)
+	$(BIN)/python -m flint_contract.selfrun
+
+## bench: generator vs peers, model speed vs pydantic, sandbox throughput (prints medians and ratios)
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .hypothesis .schemathesis var reports
