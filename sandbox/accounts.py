@@ -1,0 +1,61 @@
+"""Merchants and API keys. Keys are `flint_test_...`, stored only as sha256 hashes, each with scopes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Iterable
+
+from . import payouts
+from .ids import new_id
+from .store import KeyRecord, Tx
+
+KEY_PREFIX = "flint_test_"
+ALL_SCOPES = frozenset(
+    {
+        "commerce.orders.read",
+        "commerce.orders.write",
+        "payments.payment_intents.read",
+        "commerce.refunds.read",
+        "commerce.refunds.write",
+        "money_movement.balances.read",
+        "money_movement.balance_transactions.read",
+        "money_movement.payouts.read",
+        "money_movement.payouts.write",
+        "money_movement.payout_settings.read",
+        "money_movement.payout_settings.write",
+    }
+)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def generate_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(24)
+
+
+def ensure_merchant(tx: Tx, name: str) -> str:
+    merchant_id, created = tx.ensure_merchant(name, new_id("mer"))
+    if created:
+        payouts.seed_merchant(tx, merchant_id)
+    return merchant_id
+
+
+def add_key(tx: Tx, merchant_name: str, key: str, scopes: Iterable[str] = ALL_SCOPES) -> str:
+    """Register `key` for the merchant (created if new). Registering the same key again is harmless."""
+    if not key.startswith(KEY_PREFIX):
+        raise ValueError(f"API keys must start with {KEY_PREFIX}")
+    merchant_id = ensure_merchant(tx, merchant_name)
+    existing = tx.find_key(hash_key(key))
+    if existing is not None:
+        if existing.merchant_id != merchant_id:
+            raise ValueError("that key already belongs to another merchant")
+        return merchant_id
+    tx.add_key(hash_key(key), new_id("key"), merchant_id, scopes)
+    return merchant_id
+
+
+def find_key(tx: Tx, key: str) -> KeyRecord | None:
+    return tx.find_key(hash_key(key))

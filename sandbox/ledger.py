@@ -1,0 +1,163 @@
+"""Balance transactions (the ledger) and balances. `net = amount - fee` on every row, by construction."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Mapping
+
+from .errors import not_found
+from .ids import new_id
+from .listing import page, params_filters
+from .money import check_currency, money
+from .store import Doc, Filter, Tx, format_time
+
+DESCRIPTIONS = {
+    "payment": "Payment",
+    "refund": "Refund",
+    "payout": "Payout",
+    "payout_cancellation": "Payout canceled",
+}
+
+
+def post(
+    tx: Tx,
+    merchant_id: str,
+    *,
+    type: str,
+    amount: int,
+    fee: int,
+    currency: str,
+    related: tuple[str, str],
+    order_id: str | None = None,
+    available_at: datetime | None = None,
+) -> Doc:
+    now = tx.now()
+    avail = available_at or now
+    related_type, related_id = related
+    txn: Doc = {
+        "balance_transaction_id": new_id("txn"),
+        "merchant_id": merchant_id,
+        "currency": currency,
+        "amount_money": money(amount, currency),
+        "fee_money": money(fee, currency),
+        "net_money": money(amount - fee, currency),
+        "type": type,
+        "description": DESCRIPTIONS.get(type, type),
+        "occurred_at": format_time(now),
+        "available_at": format_time(avail),
+        "created_at": format_time(now),
+        "related_resource": {"type": related_type, f"{related_type}_id": related_id},
+    }
+    if order_id:
+        txn["order_id"] = order_id
+    tx.insert(
+        "balance_transactions",
+        merchant_id,
+        txn["balance_transaction_id"],
+        txn,
+        type=type,
+        currency=currency,
+        amount=amount,
+        fee=fee,
+        net=amount - fee,
+        available_at=txn["available_at"],
+        source_id=related_id,
+        related_type=related_type,
+        order_id=order_id,
+    )
+    return txn
+
+
+def render_txn(doc: Doc, now: datetime) -> Doc:
+    out = dict(doc)
+    out["status"] = "available" if out["available_at"] <= format_time(now) else "pending"
+    return out
+
+
+def delay_days(tx: Tx, merchant_id: str) -> int:
+    for _, settings in tx.list_docs("payout_settings", merchant_id, limit=1):
+        override = settings.get("delay_days_override")
+        return int(override if override is not None else settings.get("delay_days", 0))
+    return 0
+
+
+def available_at_for_payment(tx: Tx, merchant_id: str) -> datetime:
+    return tx.now() + timedelta(days=delay_days(tx, merchant_id))
+
+
+def available_balance(tx: Tx, merchant_id: str, currency: str) -> int:
+    now = format_time(tx.now())
+    return tx.sum(
+        "balance_transactions",
+        merchant_id,
+        "net",
+        [Filter("currency", "=", currency), Filter("available_at", "<=", now)],
+    )
+
+
+def balances(tx: Tx, merchant_id: str, currency: str | None) -> list[Doc]:
+    now = format_time(tx.now())
+    filters = [Filter("currency", "=", check_currency(currency, "currency"))] if currency else []
+    avail = dict(
+        (r[0], r[1])
+        for r in tx.group_sums("balance_transactions", merchant_id, "currency", ["net"], [*filters, Filter("available_at", "<=", now)])
+    )
+    pending = dict(
+        (r[0], r[1])
+        for r in tx.group_sums("balance_transactions", merchant_id, "currency", ["net"], [*filters, Filter("available_at", ">", now)])
+    )
+    currencies = sorted(set(avail) | set(pending) | ({currency} if currency else {"USD"}))
+    out = []
+    for cur in currencies:
+        out.append(
+            {
+                "balance_id": f"bal_{merchant_id.split('_', 1)[-1]}",
+                "merchant_id": merchant_id,
+                "currency": cur,
+                "available_money": money(int(avail.get(cur, 0)), cur),
+                "pending_money": money(int(pending.get(cur, 0)), cur),
+                "held_money": money(0, cur),
+                "reserve_money": money(0, cur),
+                "unavailable_money": money(0, cur),
+                "payouts_enabled": True,
+            }
+        )
+    return out
+
+
+TXN_FILTERS: dict[str, tuple[str, str]] = {
+    "currency": ("currency", "="),
+    "type": ("type", "="),
+    "related_object_id": ("source_id", "="),
+    "related_object_type": ("related_type", "="),
+    "created_after": ("created_at", ">="),
+    "created_before": ("created_at", "<="),
+    "available_after": ("available_at", ">="),
+    "available_before": ("available_at", "<="),
+}
+
+
+def list_txns(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[list[Doc], str | None]:
+    p: dict[str, Any] = {k: (format_time(v) if isinstance(v, datetime) else v) for k, v in params.items()}
+    filters = params_filters(p, TXN_FILTERS)
+    now = tx.now()
+    status = p.get("status")
+    if status == "available":
+        filters.append(Filter("available_at", "<=", format_time(now)))
+    elif status == "pending":
+        filters.append(Filter("available_at", ">", format_time(now)))
+    elif status is not None:
+        filters.append(Filter("id", "=", ""))  # the sandbox never produces reserved/reversed/failed rows
+    docs, token = page(tx, "balance_transactions", merchant_id, filters, p.get("page_size"), p.get("page_token"))
+    return [render_txn(d, now) for d in docs], token
+
+
+def get_txn(tx: Tx, merchant_id: str, txn_id: str, expand: list[str] | None = None) -> Doc:
+    doc = tx.get("balance_transactions", merchant_id, txn_id)
+    if doc is None:
+        raise not_found("balance transaction", txn_id)
+    out = render_txn(doc, tx.now())
+    if expand and "order" in expand:
+        order = tx.get("orders", merchant_id, doc["order_id"]) if doc.get("order_id") else None
+        out["order"] = None if order is None else {k: v for k, v in order.items() if k != "_sandbox"}
+    return out

@@ -1,0 +1,78 @@
+"""Cursor pagination: opaque page tokens over (created_at, id), bound to the list they came from."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from typing import Any, Callable, Sequence
+
+from .errors import invalid
+from .store import Cursor, Doc, Filter, Tx
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+def _query_hash(table: str, filters: Sequence[Filter]) -> str:
+    raw = json.dumps([table, [[f.column, f.op, f.value] for f in filters]], default=str, sort_keys=True)
+    return hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+
+def encode_token(table: str, filters: Sequence[Filter], cursor: Cursor) -> str:
+    raw = json.dumps([_query_hash(table, filters), cursor.created_at, cursor.id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_token(table: str, filters: Sequence[Filter], token: str) -> Cursor:
+    """A token from another list or another query is rejected: "keep the query identical" across pages."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        qhash, created_at, id = json.loads(raw)
+        if not (isinstance(qhash, str) and isinstance(created_at, str) and isinstance(id, str)):
+            raise ValueError
+    except (ValueError, binascii.Error, UnicodeDecodeError, TypeError):
+        raise invalid("INVALID_PAGE_TOKEN", "page_token is not a token this list returned", "page_token") from None
+    if qhash != _query_hash(table, filters):
+        raise invalid("INVALID_PAGE_TOKEN", "page_token belongs to a different list or query", "page_token")
+    return Cursor(created_at, id)
+
+
+def page(
+    tx: Tx,
+    table: str,
+    merchant_id: str,
+    filters: Sequence[Filter],
+    page_size: int | None,
+    page_token: str | None,
+    render: Callable[[Doc], Doc] = lambda d: d,
+    oldest_first: bool = False,
+    drop_first_on_later_pages: bool = False,
+) -> tuple[list[Doc], str | None]:
+    size = DEFAULT_PAGE_SIZE if page_size is None else page_size
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise invalid("INVALID_PARAMETER", "page_size must be between 1 and 100", "page_size")
+    after = decode_token(table, filters, page_token) if page_token else None
+    # One extra row tells whether another page exists, so next_page_token is present exactly when it does.
+    rows = tx.list_docs(table, merchant_id, filters, after, size + 1, oldest_first)
+    more = len(rows) > size
+    rows = rows[:size]
+    token = encode_token(table, filters, rows[-1][0]) if more else None
+    docs = [render(doc) for _, doc in rows]
+    if drop_first_on_later_pages and after is not None:
+        docs = docs[1:]  # planted fault `page_boundary_loss`
+    return docs, token
+
+
+def params_filters(params: dict[str, Any], mapping: dict[str, tuple[str, str]]) -> list[Filter]:
+    """Query parameters -> filters; mapping is param name -> (column, op)."""
+    out: list[Filter] = []
+    for name, (column, op) in mapping.items():
+        value = params.get(name)
+        if value is None:
+            continue
+        if op == "in" and not isinstance(value, (list, tuple)):
+            value = [value]
+        out.append(Filter(column, op, list(value) if op == "in" else value))
+    return out

@@ -1,0 +1,378 @@
+"""Payouts, payout settings and payout destinations.
+
+Payout lifecycle (documented in the spec): `pending` when created; `in_transit` once the sandbox clock is one
+day past creation; `paid` two days past (its `arrival_at`); `canceled` by a cancel call while still `pending`.
+A payout posts a `payout` balance transaction (-amount) at once, so it can only spend the available balance;
+a cancel posts a `payout_cancellation` (+amount). Its entries are those balance transactions.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any, Mapping
+
+from . import ledger
+from .errors import conflict, invalid, not_found
+from .ids import new_id
+from .listing import page, params_filters
+from .money import amount_of, check_currency, money, read_money
+from .store import Doc, Filter, Tx, format_time
+
+IN_TRANSIT_AFTER = timedelta(days=1)
+PAID_AFTER = timedelta(days=2)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAX_DELAY_DAYS = 30
+DESCRIPTOR_RE = re.compile(r"^[A-Za-z0-9 .\-]{1,22}$")
+
+
+# ---------------------------------------------------------------------------------------------------- payouts
+
+
+def render(doc: Doc, now: datetime) -> Doc:
+    out = dict(doc)
+    if out["status"] == "pending":
+        created = out["created_at"]
+        if created <= format_time(now - PAID_AFTER):
+            out["status"] = "paid"
+        elif created <= format_time(now - IN_TRANSIT_AFTER):
+            out["status"] = "in_transit"
+    return out
+
+
+def _entry(tx: Tx, merchant_id: str, payout_id: str, txn: Doc) -> None:
+    entry = {
+        "payout_entry_id": new_id("poe"),
+        "payout_id": payout_id,
+        "balance_transaction_id": txn["balance_transaction_id"],
+        "amount_money": txn["net_money"],
+        "occurred_at": txn["occurred_at"],
+        "type": txn["type"],
+        "created_at": txn["created_at"],
+    }
+    tx.insert("payout_entries", merchant_id, entry["payout_entry_id"], entry,
+              payout_id=payout_id, balance_transaction_id=txn["balance_transaction_id"])
+
+
+def _destination(tx: Tx, merchant_id: str, dest_id: str | None, currency: str) -> Doc:
+    if dest_id is None:
+        settings = get_settings(tx, merchant_id)
+        dest_id = (settings.get("default_payout_destinations") or {}).get(currency)
+        if dest_id is None:
+            raise conflict("DESTINATION_NOT_ACTIVE", f"No default payout destination for {currency}")
+        dest = tx.get("payout_destinations", merchant_id, dest_id)
+        if dest is None:
+            raise conflict("DESTINATION_NOT_ACTIVE", f"No default payout destination for {currency}")
+    else:
+        dest = tx.get("payout_destinations", merchant_id, dest_id)
+        if dest is None:
+            raise not_found("payout destination", dest_id, "payout_destination_id")
+    if dest["status"] != "active":
+        raise conflict("DESTINATION_NOT_ACTIVE", f"Payout destination {dest['payout_destination_id']} is {dest['status']}")
+    if dest["currency"] != currency:
+        raise invalid("CURRENCY_MISMATCH", "The destination takes another currency", "amount_money.currency")
+    return dest
+
+
+def create_payout(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
+    now = tx.now()
+    if body.get("amount_money") is None:
+        raise invalid("FIELD_REQUIRED", "amount_money is required", "amount_money")
+    amount = read_money(body["amount_money"], "amount_money", positive=True)
+    cur = body["amount_money"]["currency"]
+    dest = _destination(tx, merchant_id, body.get("payout_destination_id"), cur)
+    available = ledger.available_balance(tx, merchant_id, cur)  # read under the write lock: no double spend
+    if amount > available:
+        raise invalid(
+            "INSUFFICIENT_AVAILABLE_BALANCE",
+            f"Payout of {amount} exceeds the available balance of {max(available, 0)}",
+            "amount_money.amount",
+        )
+    payout_id = new_id("po")
+    method = body.get("method") or "standard"
+    doc: Doc = {
+        "payout_id": payout_id,
+        "merchant_id": merchant_id,
+        "amount_money": money(amount, cur),
+        "currency": cur,
+        "held_money": money(0, cur),
+        "method": method,
+        "status": "pending",
+        "reversal_status": "none",
+        "fee_amount_status": "not_applicable",
+        "fee_money": money(0, cur),
+        "net_money": money(amount, cur),
+        "initiated_by": "manual",
+        "payout_destination_id": dest["payout_destination_id"],
+        "arrival_at": format_time(now + PAID_AFTER),
+        "metadata": dict(body.get("metadata") or {}),
+        "created_at": format_time(now),
+        "updated_at": format_time(now),
+    }
+    for key in ("description", "statement_descriptor", "balance_source_type", "external_reference_id"):
+        if body.get(key) is not None:
+            doc[key] = body[key]
+    txn = ledger.post(tx, merchant_id, type="payout", amount=-amount, fee=0, currency=cur, related=("payout", payout_id))
+    tx.insert("payouts", merchant_id, payout_id, doc, status="pending", currency=cur, amount=amount,
+              payout_destination_id=dest["payout_destination_id"], method=method)
+    _entry(tx, merchant_id, payout_id, txn)
+    return render(doc, now)
+
+
+def _load(tx: Tx, merchant_id: str, payout_id: str) -> Doc:
+    doc = tx.get("payouts", merchant_id, payout_id)
+    if doc is None:
+        raise not_found("payout", payout_id)
+    return doc
+
+
+def get_payout(tx: Tx, merchant_id: str, payout_id: str, expand: list[str] | None = None) -> Doc:
+    out = render(_load(tx, merchant_id, payout_id), tx.now())
+    for path in expand or []:
+        if path == "payout_destination":
+            out["payout_destination"] = tx.get("payout_destinations", merchant_id, out["payout_destination_id"])
+        elif path in ("original_payout", "reversed_by_payout"):
+            out[path] = None
+    return out
+
+
+def cancel_payout(tx: Tx, merchant_id: str, payout_id: str) -> Doc:
+    doc = _load(tx, merchant_id, payout_id)
+    now = tx.now()
+    status = render(doc, now)["status"]
+    if status != "pending":
+        raise conflict("PAYOUT_NOT_CANCELABLE", f"A payout in status {status} can't be canceled")
+    amount = amount_of(doc["amount_money"])
+    txn = ledger.post(tx, merchant_id, type="payout_cancellation", amount=amount, fee=0, currency=doc["currency"],
+                      related=("payout", payout_id))
+    _entry(tx, merchant_id, payout_id, txn)
+    doc["status"] = "canceled"
+    doc["canceled_at"] = format_time(now)
+    doc["updated_at"] = format_time(now)
+    tx.update("payouts", merchant_id, payout_id, doc, status="canceled")
+    return render(doc, now)
+
+
+PAYOUT_FILTERS: dict[str, tuple[str, str]] = {
+    "currency": ("currency", "="),
+    "payout_destination_id": ("payout_destination_id", "="),
+    "method": ("method", "="),
+    "created_after": ("created_at", ">="),
+    "created_before": ("created_at", "<="),
+}
+
+
+def list_payouts(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[list[Doc], str | None]:
+    p: dict[str, Any] = {k: (format_time(v) if isinstance(v, datetime) else v) for k, v in params.items()}
+    filters = params_filters(p, PAYOUT_FILTERS)
+    now = tx.now()
+    day1, day2 = format_time(now - IN_TRANSIT_AFTER), format_time(now - PAID_AFTER)
+    status = p.get("status")
+    if status == "canceled":
+        filters.append(Filter("status", "=", "canceled"))
+    elif status in ("pending", "in_transit", "paid"):
+        filters.append(Filter("status", "=", "pending"))
+        if status == "pending":
+            filters.append(Filter("created_at", ">", day1))
+        elif status == "in_transit":
+            filters += [Filter("created_at", "<=", day1), Filter("created_at", ">", day2)]
+        else:
+            filters.append(Filter("created_at", "<=", day2))
+    elif status is not None:
+        filters.append(Filter("id", "=", ""))  # the sandbox never fails a payout
+    docs, token = page(tx, "payouts", merchant_id, filters, p.get("page_size"), p.get("page_token"))
+    return [render(d, now) for d in docs], token
+
+
+def list_entries(tx: Tx, merchant_id: str, payout_id: str, params: Mapping[str, Any]) -> tuple[list[Doc], str | None]:
+    _load(tx, merchant_id, payout_id)
+    return page(tx, "payout_entries", merchant_id, [Filter("payout_id", "=", payout_id)],
+                params.get("page_size"), params.get("page_token"), oldest_first=True)
+
+
+# ---------------------------------------------------------------------------------------------------- settings
+
+
+def seed_merchant(tx: Tx, merchant_id: str) -> None:
+    """Every merchant starts with payout settings and one active test bank account for USD."""
+    now = format_time(tx.now())
+    dest_id = new_id("pd")
+    dest: Doc = {
+        "payout_destination_id": dest_id,
+        "merchant_id": merchant_id,
+        "currency": "USD",
+        "type": "bank_account",
+        "status": "active",
+        "default_for_currency": True,
+        "available_payout_methods": ["standard", "instant"],
+        "bank_name": "Flint Test Bank",
+        "country": "US",
+        "last4": "6789",
+        "metadata": {},
+        "created_at": now,
+        "updated_at": now,
+        "status_updated_at": now,
+    }
+    tx.insert("payout_destinations", merchant_id, dest_id, dest, status="active", currency="USD", type="bank_account")
+    settings: Doc = {
+        "payout_settings_id": new_id("pset"),
+        "merchant_id": merchant_id,
+        "delay_days": 0,
+        "interval": "manual",
+        "status": "enabled",
+        "default_payout_destinations": {"USD": dest_id},
+        "minimum_balance_by_currency": {},
+        "monthly_payout_days": [],
+        "weekly_payout_days": [],
+        "created_at": now,
+        "updated_at": now,
+    }
+    tx.insert("payout_settings", merchant_id, settings["payout_settings_id"], settings)
+
+
+def _settings_row(tx: Tx, merchant_id: str) -> Doc:
+    rows = tx.list_docs("payout_settings", merchant_id, limit=1)
+    if not rows:
+        raise not_found("payout settings", merchant_id)
+    return rows[0][1]
+
+
+def get_settings(tx: Tx, merchant_id: str) -> Doc:
+    doc = _settings_row(tx, merchant_id)
+    override = doc.get("delay_days_override")
+    doc["delay_days"] = override if override is not None else 0
+    return doc
+
+
+def update_settings(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
+    doc = _settings_row(tx, merchant_id)
+    if "delay_days_override" in body:
+        v = body["delay_days_override"]
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_DELAY_DAYS):
+            raise invalid("INVALID_FIELD", f"delay_days_override must be 0..{MAX_DELAY_DAYS}", "delay_days_override")
+        if v is None:
+            doc.pop("delay_days_override", None)
+        else:
+            doc["delay_days_override"] = v
+    if body.get("interval") is not None:
+        if body["interval"] not in ("manual", "daily", "weekly", "monthly"):
+            raise invalid("INVALID_FIELD", "interval is manual, daily, weekly or monthly", "interval")
+        doc["interval"] = body["interval"]
+    if body.get("weekly_payout_days") is not None:
+        days = list(body["weekly_payout_days"])
+        for i, d in enumerate(days):
+            if d not in WEEKDAYS:
+                raise invalid("INVALID_FIELD", "weekly_payout_days are weekday names", f"weekly_payout_days[{i}]")
+        doc["weekly_payout_days"] = sorted(set(days), key=WEEKDAYS.index)
+    if body.get("monthly_payout_days") is not None:
+        days = list(body["monthly_payout_days"])
+        for i, d in enumerate(days):
+            if isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 31:
+                raise invalid("INVALID_FIELD", "monthly_payout_days are 1..31", f"monthly_payout_days[{i}]")
+        doc["monthly_payout_days"] = sorted(set(days))
+    if doc["interval"] == "weekly" and not doc.get("weekly_payout_days"):
+        raise invalid("FIELD_REQUIRED", "a weekly interval needs weekly_payout_days", "weekly_payout_days")
+    if doc["interval"] == "monthly" and not doc.get("monthly_payout_days"):
+        raise invalid("FIELD_REQUIRED", "a monthly interval needs monthly_payout_days", "monthly_payout_days")
+    if body.get("statement_descriptor") is not None:
+        sd = body["statement_descriptor"]
+        if not isinstance(sd, str) or not DESCRIPTOR_RE.match(sd):
+            raise invalid("INVALID_FIELD", "statement_descriptor is 1-22 letters, digits, spaces, . or -",
+                          "statement_descriptor")
+        doc["statement_descriptor"] = sd
+    if body.get("default_payout_destinations") is not None:
+        defaults = dict(doc.get("default_payout_destinations") or {})
+        for cur, dest_id in body["default_payout_destinations"].items():
+            param = f"default_payout_destinations.{cur}"
+            check_currency(cur, param)
+            dest = tx.get("payout_destinations", merchant_id, dest_id) if isinstance(dest_id, str) else None
+            if dest is None:
+                raise not_found("payout destination", str(dest_id), param)
+            if dest["status"] != "active":
+                raise conflict("DESTINATION_NOT_ACTIVE", f"Payout destination {dest_id} is {dest['status']}")
+            if dest["currency"] != cur:
+                raise invalid("CURRENCY_MISMATCH", "The destination takes another currency", param)
+            defaults[cur] = dest_id
+        doc["default_payout_destinations"] = defaults
+    if body.get("minimum_balance_by_currency") is not None:
+        mins = dict(doc.get("minimum_balance_by_currency") or {})
+        for cur, m in body["minimum_balance_by_currency"].items():
+            param = f"minimum_balance_by_currency.{cur}"
+            check_currency(cur, param)
+            if m is None:
+                mins.pop(cur, None)
+            else:
+                mins[cur] = money(read_money(m, param, currency=cur), cur)
+        doc["minimum_balance_by_currency"] = mins
+    doc["updated_at"] = format_time(tx.now())
+    tx.update("payout_settings", merchant_id, doc["payout_settings_id"], doc)
+    return get_settings(tx, merchant_id)
+
+
+# ---------------------------------------------------------------------------------------------------- destinations
+
+
+def _dest(tx: Tx, merchant_id: str, dest_id: str) -> Doc:
+    doc = tx.get("payout_destinations", merchant_id, dest_id)
+    if doc is None:
+        raise not_found("payout destination", dest_id)
+    return doc
+
+
+def get_destination(tx: Tx, merchant_id: str, dest_id: str) -> Doc:
+    return _dest(tx, merchant_id, dest_id)
+
+
+def update_destination(tx: Tx, merchant_id: str, dest_id: str, body: Mapping[str, Any]) -> Doc:
+    doc = _dest(tx, merchant_id, dest_id)
+    if doc["status"] == "deleted":
+        raise conflict("DESTINATION_NOT_ACTIVE", "A deleted payout destination can't be changed")
+    if "metadata" in body:
+        meta = dict(doc.get("metadata") or {})
+        if body["metadata"] is None:
+            meta = {}
+        else:
+            for k, v in body["metadata"].items():
+                if v is None:
+                    meta.pop(k, None)
+                else:
+                    meta[k] = v
+        doc["metadata"] = meta
+    doc["updated_at"] = format_time(tx.now())
+    tx.update("payout_destinations", merchant_id, dest_id, doc, status=doc["status"])
+    return doc
+
+
+def delete_destination(tx: Tx, merchant_id: str, dest_id: str) -> Doc:
+    doc = _dest(tx, merchant_id, dest_id)
+    if doc["status"] == "deleted":
+        return doc  # deleting twice is harmless
+    now = format_time(tx.now())
+    doc.update(status="deleted", default_for_currency=False, disabled_at=now, status_updated_at=now,
+               updated_at=now, disabled_reason="disabled_by_merchant_request")
+    tx.update("payout_destinations", merchant_id, dest_id, doc, status="deleted")
+    settings = _settings_row(tx, merchant_id)
+    defaults = {c: d for c, d in (settings.get("default_payout_destinations") or {}).items() if d != dest_id}
+    if defaults != settings.get("default_payout_destinations"):
+        settings["default_payout_destinations"] = defaults
+        settings["updated_at"] = now
+        tx.update("payout_settings", merchant_id, settings["payout_settings_id"], settings)
+    return doc
+
+
+DEST_FILTERS: dict[str, tuple[str, str]] = {
+    "currency": ("currency", "="),
+    "type": ("type", "="),
+    "status": ("status", "="),
+}
+
+
+def list_destinations(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[list[Doc], str | None]:
+    filters = params_filters(dict(params), DEST_FILTERS)
+    if params.get("status") is None and not params.get("include_deleted"):
+        filters.append(Filter("status", "!=", "deleted"))
+    if params.get("default_for_currency") is not None:
+        settings = _settings_row(tx, merchant_id)
+        ids = list((settings.get("default_payout_destinations") or {}).values())
+        filters.append(Filter("id", "in" if params["default_for_currency"] else "not_in", ids))
+    return page(tx, "payout_destinations", merchant_id, filters, params.get("page_size"), params.get("page_token"))

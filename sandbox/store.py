@@ -1,0 +1,404 @@
+"""Storage behind a small interface: `Storage` runs a function inside one transaction, handing it a `Tx`.
+
+The business rules (sandbox/orders.py, ...) are synchronous functions of a `Tx`, so a whole mutation, including
+its balance and refundable checks, is one database transaction. `SQLiteStorage` is the default; a PostgreSQL
+backend would implement the same two protocols (`SELECT ... FOR UPDATE` / serializable transactions in place of
+`BEGIN IMMEDIATE`).
+
+SQLite choices:
+- WAL mode, so readers never block the writer and several processes can share the file.
+- Every mutation is `BEGIN IMMEDIATE`: it takes the database's single write lock up front, so two writers (in
+  any process) queue on the busy timeout instead of both reading a balance and both spending it. No
+  in-process lock is involved in keeping money safe.
+- `synchronous=FULL`: with WAL, NORMAL already survives a process crash (SIGKILL), but may lose the last
+  commits on power loss. A sandbox that answered 201 should not forget the object, and FULL only costs one
+  fsync of the WAL per commit, so we pay it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, TypeVar
+
+import anyio.to_thread
+
+T = TypeVar("T")
+Doc = dict[str, Any]
+
+BUSY_TIMEOUT_MS = 30_000
+
+# Indexed columns per document table (besides id, merchant_id, created_at, doc). Only these names may be used
+# in filters, which also keeps SQL built from them safe.
+TABLES: dict[str, tuple[str, ...]] = {
+    "orders": ("status", "payment_status", "refund_status", "total", "currency", "customer_id"),
+    "payment_intents": ("order_id", "status", "currency"),
+    "payment_attempts": ("order_id", "status"),
+    "refunds": ("order_id", "payment_intent_id", "status", "amount", "currency"),
+    "balance_transactions": (
+        "type",
+        "currency",
+        "amount",
+        "fee",
+        "net",
+        "available_at",
+        "source_id",
+        "related_type",
+        "payout_id",
+        "order_id",
+    ),
+    "payouts": ("status", "currency", "amount", "payout_destination_id", "method"),
+    "payout_entries": ("payout_id", "balance_transaction_id"),
+    "payout_settings": (),
+    "payout_destinations": ("status", "currency", "type"),
+}
+_TYPES = {"total": "INTEGER", "amount": "INTEGER", "fee": "INTEGER", "net": "INTEGER"}
+
+
+def _schema() -> str:
+    parts = [
+        """
+        CREATE TABLE IF NOT EXISTS merchants (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS api_keys (
+            key_hash TEXT PRIMARY KEY, key_id TEXT NOT NULL UNIQUE,
+            merchant_id TEXT NOT NULL REFERENCES merchants(id), scopes TEXT NOT NULL, created_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS idempotency_keys (
+            tenant TEXT NOT NULL, key TEXT NOT NULL, route TEXT NOT NULL, fingerprint TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('in_progress', 'done')), status INTEGER, body BLOB,
+            created_at REAL NOT NULL, PRIMARY KEY (tenant, key));
+        CREATE TABLE IF NOT EXISTS sandbox_clock (
+            id INTEGER PRIMARY KEY CHECK (id = 1), offset_seconds INTEGER NOT NULL);
+        INSERT OR IGNORE INTO sandbox_clock (id, offset_seconds) VALUES (1, 0);
+        """
+    ]
+    for table, cols in TABLES.items():
+        extra = "".join(f", {c} {_TYPES.get(c, 'TEXT')}" for c in cols)
+        parts.append(
+            f"CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL,"
+            f" created_at TEXT NOT NULL, doc TEXT NOT NULL{extra});\n"
+            f"CREATE INDEX IF NOT EXISTS {table}_by_merchant ON {table} (merchant_id, created_at, id);\n"
+        )
+        for c in cols:
+            parts.append(f"CREATE INDEX IF NOT EXISTS {table}_{c} ON {table} (merchant_id, {c});\n")
+    return "".join(parts)
+
+
+def format_time(t: datetime) -> str:
+    """RFC 3339, UTC, fixed width (microseconds), so text order is time order."""
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(s: str) -> datetime:
+    return datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Filter:
+    column: str
+    op: str  # "=", ">=", "<=", "<", ">", "in"
+    value: Any
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Position after the last item of a page; lists run newest first on (created_at, id)."""
+
+    created_at: str
+    id: str
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    key_id: str
+    merchant_id: str
+    scopes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class IdemRecord:
+    route: str
+    fingerprint: str
+    state: str
+    status: int | None
+    body: bytes | None
+    created_at: float
+
+
+class Tx(Protocol):
+    """What the business rules may do inside one transaction."""
+
+    def now(self) -> datetime: ...
+    def advance_clock(self, seconds: int) -> None: ...
+    def ensure_merchant(self, name: str, merchant_id: str) -> tuple[str, bool]: ...
+    def add_key(self, key_hash: str, key_id: str, merchant_id: str, scopes: Iterable[str]) -> bool: ...
+    def find_key(self, key_hash: str) -> KeyRecord | None: ...
+    def get(self, table: str, merchant_id: str, id: str) -> Doc | None: ...
+    def get_any_merchant(self, table: str, id: str) -> Doc | None: ...
+    def insert(self, table: str, merchant_id: str, id: str, doc: Doc, **cols: Any) -> None: ...
+    def update(self, table: str, merchant_id: str, id: str, doc: Doc, **cols: Any) -> None: ...
+    def list_docs(
+        self,
+        table: str,
+        merchant_id: str,
+        filters: Sequence[Filter] = (),
+        after: Cursor | None = None,
+        limit: int = 20,
+        oldest_first: bool = False,
+    ) -> list[tuple[Cursor, Doc]]: ...
+    def sum(self, table: str, merchant_id: str, column: str, filters: Sequence[Filter] = ()) -> int: ...
+    def group_sums(
+        self, table: str, merchant_id: str, group: str, columns: Sequence[str], filters: Sequence[Filter] = ()
+    ) -> list[tuple[Any, ...]]: ...
+    def idem_get(self, tenant: str, key: str) -> IdemRecord | None: ...
+    def idem_put(self, tenant: str, key: str, route: str, fingerprint: str, now: float) -> None: ...
+    def idem_done(self, tenant: str, key: str, status: int, body: bytes) -> None: ...
+    def idem_delete(self, tenant: str, key: str) -> None: ...
+
+
+class Storage(Protocol):
+    async def read(self, fn: Callable[[Tx], T]) -> T: ...
+    async def write(self, fn: Callable[[Tx], T]) -> T: ...
+    def read_sync(self, fn: Callable[[Tx], T]) -> T: ...
+    def write_sync(self, fn: Callable[[Tx], T]) -> T: ...
+
+
+class SQLiteTx:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.c = conn
+        self._now: datetime | None = None
+
+    # -- clock
+    def now(self) -> datetime:
+        if self._now is None:  # one instant per transaction
+            (offset,) = self.c.execute("SELECT offset_seconds FROM sandbox_clock WHERE id = 1").fetchone()
+            self._now = datetime.now(timezone.utc) + timedelta(seconds=offset)
+        return self._now
+
+    def advance_clock(self, seconds: int) -> None:
+        self.c.execute("UPDATE sandbox_clock SET offset_seconds = offset_seconds + ? WHERE id = 1", (seconds,))
+        self._now = None
+
+    # -- merchants and keys
+    def ensure_merchant(self, name: str, merchant_id: str) -> tuple[str, bool]:
+        row = self.c.execute("SELECT id FROM merchants WHERE name = ?", (name,)).fetchone()
+        if row:
+            return str(row[0]), False
+        self.c.execute(
+            "INSERT INTO merchants (id, name, created_at) VALUES (?, ?, ?)",
+            (merchant_id, name, format_time(self.now())),
+        )
+        return merchant_id, True
+
+    def add_key(self, key_hash: str, key_id: str, merchant_id: str, scopes: Iterable[str]) -> bool:
+        cur = self.c.execute(
+            "INSERT OR IGNORE INTO api_keys (key_hash, key_id, merchant_id, scopes, created_at) VALUES (?,?,?,?,?)",
+            (key_hash, key_id, merchant_id, json.dumps(sorted(scopes)), format_time(self.now())),
+        )
+        return cur.rowcount == 1
+
+    def find_key(self, key_hash: str) -> KeyRecord | None:
+        row = self.c.execute(
+            "SELECT key_id, merchant_id, scopes FROM api_keys WHERE key_hash = ?", (key_hash,)
+        ).fetchone()
+        if row is None:
+            return None
+        return KeyRecord(row[0], row[1], frozenset(json.loads(row[2])))
+
+    # -- documents
+    @staticmethod
+    def _cols(table: str, cols: Mapping[str, Any]) -> None:
+        allowed = TABLES[table]
+        for c in cols:
+            if c not in allowed:
+                raise KeyError(f"{table} has no indexed column {c!r}")
+
+    def get(self, table: str, merchant_id: str, id: str) -> Doc | None:
+        TABLES[table]
+        row = self.c.execute(
+            f"SELECT doc FROM {table} WHERE id = ? AND merchant_id = ?", (id, merchant_id)
+        ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def get_any_merchant(self, table: str, id: str) -> Doc | None:
+        """Only for the planted `cross_tenant_read` fault."""
+        TABLES[table]
+        row = self.c.execute(f"SELECT doc FROM {table} WHERE id = ?", (id,)).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def insert(self, table: str, merchant_id: str, id: str, doc: Doc, **cols: Any) -> None:
+        self._cols(table, cols)
+        names = ["id", "merchant_id", "created_at", "doc", *cols]
+        values = [id, merchant_id, doc["created_at"], json.dumps(doc, separators=(",", ":")), *cols.values()]
+        self.c.execute(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", values
+        )
+
+    def update(self, table: str, merchant_id: str, id: str, doc: Doc, **cols: Any) -> None:
+        self._cols(table, cols)
+        sets = ["doc = ?", *(f"{c} = ?" for c in cols)]
+        cur = self.c.execute(
+            f"UPDATE {table} SET {', '.join(sets)} WHERE id = ? AND merchant_id = ?",
+            [json.dumps(doc, separators=(",", ":")), *cols.values(), id, merchant_id],
+        )
+        if cur.rowcount != 1:
+            raise LookupError(f"{table} {id} vanished inside its own transaction")
+
+    def _where(self, table: str, merchant_id: str, filters: Sequence[Filter]) -> tuple[list[str], list[Any]]:
+        allowed = set(TABLES[table]) | {"created_at", "id"}
+        clauses = ["merchant_id = ?"]
+        args: list[Any] = [merchant_id]
+        for f in filters:
+            if f.column not in allowed:
+                raise KeyError(f"{table} cannot filter on {f.column!r}")
+            if f.op in ("in", "not_in"):
+                values = list(f.value)
+                neg = "NOT " if f.op == "not_in" else ""
+                if values:
+                    clauses.append(f"{f.column} {neg}IN ({', '.join('?' * len(values))})")
+                    args.extend(values)
+                elif not neg:
+                    clauses.append("0")
+            elif f.op == "is_null":
+                clauses.append(f"{f.column} IS NULL" if f.value else f"{f.column} IS NOT NULL")
+            elif f.op in ("=", ">=", "<=", "<", ">", "!="):
+                clauses.append(f"{f.column} {f.op} ?")
+                args.append(f.value)
+            else:
+                raise ValueError(f"unknown filter op {f.op!r}")
+        return clauses, args
+
+    def list_docs(
+        self,
+        table: str,
+        merchant_id: str,
+        filters: Sequence[Filter] = (),
+        after: Cursor | None = None,
+        limit: int = 20,
+        oldest_first: bool = False,
+    ) -> list[tuple[Cursor, Doc]]:
+        clauses, args = self._where(table, merchant_id, filters)
+        cmp, direction = (">", "ASC") if oldest_first else ("<", "DESC")
+        if after is not None:
+            clauses.append(f"(created_at, id) {cmp} (?, ?)")
+            args.extend([after.created_at, after.id])
+        rows = self.c.execute(
+            f"SELECT created_at, id, doc FROM {table} WHERE {' AND '.join(clauses)}"
+            f" ORDER BY created_at {direction}, id {direction} LIMIT ?",
+            [*args, limit],
+        ).fetchall()
+        return [(Cursor(r[0], r[1]), dict(json.loads(r[2]))) for r in rows]
+
+    def sum(self, table: str, merchant_id: str, column: str, filters: Sequence[Filter] = ()) -> int:
+        if column not in TABLES[table]:
+            raise KeyError(column)
+        clauses, args = self._where(table, merchant_id, filters)
+        (value,) = self.c.execute(
+            f"SELECT COALESCE(SUM({column}), 0) FROM {table} WHERE {' AND '.join(clauses)}", args
+        ).fetchone()
+        return int(value)
+
+    def group_sums(
+        self, table: str, merchant_id: str, group: str, columns: Sequence[str], filters: Sequence[Filter] = ()
+    ) -> list[tuple[Any, ...]]:
+        for c in (group, *columns):
+            if c not in TABLES[table]:
+                raise KeyError(c)
+        clauses, args = self._where(table, merchant_id, filters)
+        sums = ", ".join(f"COALESCE(SUM({c}), 0)" for c in columns)
+        rows = self.c.execute(
+            f"SELECT {group}, {sums} FROM {table} WHERE {' AND '.join(clauses)} GROUP BY {group} ORDER BY {group}",
+            args,
+        ).fetchall()
+        return [tuple(r) for r in rows]
+
+    # -- idempotency
+    def idem_get(self, tenant: str, key: str) -> IdemRecord | None:
+        row = self.c.execute(
+            "SELECT route, fingerprint, state, status, body, created_at FROM idempotency_keys"
+            " WHERE tenant = ? AND key = ?",
+            (tenant, key),
+        ).fetchone()
+        return None if row is None else IdemRecord(row[0], row[1], row[2], row[3], row[4], row[5])
+
+    def idem_put(self, tenant: str, key: str, route: str, fingerprint: str, now: float) -> None:
+        self.c.execute(
+            "INSERT OR REPLACE INTO idempotency_keys (tenant, key, route, fingerprint, state, created_at)"
+            " VALUES (?, ?, ?, ?, 'in_progress', ?)",
+            (tenant, key, route, fingerprint, now),
+        )
+
+    def idem_done(self, tenant: str, key: str, status: int, body: bytes) -> None:
+        self.c.execute(
+            "UPDATE idempotency_keys SET state = 'done', status = ?, body = ? WHERE tenant = ? AND key = ?",
+            (status, body, tenant, key),
+        )
+
+    def idem_delete(self, tenant: str, key: str) -> None:
+        self.c.execute("DELETE FROM idempotency_keys WHERE tenant = ? AND key = ?", (tenant, key))
+
+
+class SQLiteStorage:
+    """One connection per thread (sqlite3 connections are not shared across threads)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.abspath(path)
+        os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+        self._local = threading.local()
+        conn = self._conn()
+        # Switching to WAL needs a moment of exclusive access; retry while another process starts up too.
+        for attempt in range(100):
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError:
+                if attempt == 99:
+                    raise
+                time.sleep(0.05)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in _schema().split(";"):
+                if stmt.strip():
+                    conn.execute(stmt)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=True)
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
+
+    def _run(self, fn: Callable[[Tx], T], begin: str) -> T:
+        conn = self._conn()
+        conn.execute(begin)
+        try:
+            result = fn(SQLiteTx(conn))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
+
+    def read_sync(self, fn: Callable[[Tx], T]) -> T:
+        return self._run(fn, "BEGIN")  # a deferred transaction: one consistent snapshot for all its reads
+
+    def write_sync(self, fn: Callable[[Tx], T]) -> T:
+        return self._run(fn, "BEGIN IMMEDIATE")
+
+    async def read(self, fn: Callable[[Tx], T]) -> T:
+        return await anyio.to_thread.run_sync(self.read_sync, fn)
+
+    async def write(self, fn: Callable[[Tx], T]) -> T:
+        return await anyio.to_thread.run_sync(self.write_sync, fn)
