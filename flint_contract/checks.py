@@ -1,0 +1,277 @@
+"""Flint's rules as schemathesis checks, the relaxed positive-data check, and the case hook.
+
+Importing this module registers everything globally with schemathesis (`@schemathesis.check`,
+`@schemathesis.hook`); it is imported by the CLI hooks module (flint_contract.st_hooks) and by the
+pytest suite. Rules themselves live in flint_contract.invariants so the scenario probes share them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from typing import Any, Callable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+import schemathesis
+from schemathesis import Case, CheckContext, GenerationMode, Response
+
+from . import relaxations
+from .invariants import Exchange, Finding, check_response
+from .spec import Spec, load_spec
+
+CONTEXT_ENV = "FLINT_CONTRACT_CONTEXT"
+
+# Statuses a schema-valid request may always get (schemathesis' own positive_data_acceptance
+# default). Everything else needs an entry in flint_contract.relaxations.
+_POSITIVE_OK = frozenset({401, 403, 404, 409, 429})
+
+_state: dict[str, Any] = {"spec": None, "context": None}
+
+
+def configure(spec: Spec | None = None, context: dict[str, Any] | None = None) -> None:
+    """Give the checks their spec index and the run context (pinned ids). Without a call, both are
+    read lazily: the context from the JSON file named by $FLINT_CONTRACT_CONTEXT."""
+    if spec is not None:
+        _state["spec"] = spec
+    if context is not None:
+        _state["context"] = context
+
+
+def _context() -> dict[str, Any]:
+    if _state["context"] is None:
+        path = os.environ.get(CONTEXT_ENV)
+        _state["context"] = json.loads(open(path, encoding="utf-8").read()) if path else {}
+    ctx: dict[str, Any] = _state["context"]
+    return ctx
+
+
+def _spec() -> Spec:
+    if _state["spec"] is None:
+        _state["spec"] = load_spec(_context().get("spec_path"))
+    spec: Spec = _state["spec"]
+    return spec
+
+
+def operation_id(case: Case[Any]) -> str:
+    raw = case.operation.definition.raw
+    if isinstance(raw, dict) and raw.get("operationId"):
+        return str(raw["operationId"])
+    return str(case.operation.label)
+
+
+def _is_positive(case: Case[Any]) -> bool:
+    meta = case.meta
+    return meta is not None and meta.generation.mode == GenerationMode.POSITIVE
+
+
+def _phase(case: Case[Any]) -> str:
+    meta = case.meta
+    return str(meta.phase.name.value if hasattr(meta.phase.name, "value") else meta.phase.name) if meta else ""
+
+
+def _request_shape_probe(case: Case[Any]) -> bool:
+    try:
+        from schemathesis.specs.openapi.checks import is_unexpected_http_status_case
+    except ImportError:  # pragma: no cover - internal helper moved
+        return False
+    return bool(is_unexpected_http_status_case(case))
+
+
+def exchange_from(case: Case[Any], response: Response) -> Exchange:
+    spec = _spec()
+    op = spec.operations.get(operation_id(case)) or spec.by_label(case.method, case.operation.path)
+    body_bytes = getattr(response.request, "body", None)
+    request_body: Any = None
+    if body_bytes:
+        try:
+            request_body = json.loads(body_bytes)
+        except (ValueError, TypeError):
+            request_body = None
+    return Exchange(
+        method=case.method,
+        url=str(response.request.url),
+        status=response.status_code,
+        headers={k: v[0] for k, v in response.headers.items() if v},
+        text=response.content.decode("utf-8", "replace") if response.content else "",
+        operation=op,
+        request_body=request_body,
+        request_query=dict(case.query or {}),
+        request_path_params=dict(case.path_parameters or {}),
+    )
+
+
+# One evaluation of all response rules per response, shared by the named checks below.
+_cache: dict[str, Any] = {"key": None, "findings": []}
+
+
+def _findings(case: Case[Any], response: Response) -> list[Finding]:
+    key = (id(response), id(case))
+    if _cache["key"] != key:
+        _cache["key"] = key
+        _cache["findings"] = [] if _request_shape_probe(case) else check_response(_spec(), exchange_from(case, response))
+    found: list[Finding] = _cache["findings"]
+    return found
+
+
+def _raise(found: list[Finding]) -> None:
+    if found:
+        first = found[0]
+        more = f"\n(+{len(found) - 1} more)" if len(found) > 1 else ""
+        raise AssertionError(f"{first.message}\nExpected: {first.expected}{more}")
+
+
+def _make_check(name: str) -> Callable[[CheckContext, Response, Case[Any]], None]:
+    def check(ctx: CheckContext, response: Response, case: Case[Any]) -> None:
+        _raise([f for f in _findings(case, response) if f.check == name])
+
+    check.__name__ = name
+    check.__qualname__ = name
+    check.__doc__ = f"Flint rule `{name}` (flint_contract.invariants)."
+    return check
+
+
+money_amount_is_integer = schemathesis.check(_make_check("money_amount_is_integer"))
+money_currency_usd = schemathesis.check(_make_check("money_currency_usd"))
+money_non_negative = schemathesis.check(_make_check("money_non_negative"))
+envelope_shape = schemathesis.check(_make_check("envelope_shape"))
+envelope_request_id = schemathesis.check(_make_check("envelope_request_id"))
+error_envelope = schemathesis.check(_make_check("error_envelope"))
+error_code_documented = schemathesis.check(_make_check("error_code_documented"))
+error_param_names_field = schemathesis.check(_make_check("error_param_names_field"))
+order_arithmetic = schemathesis.check(_make_check("order_arithmetic"))
+balance_transaction_net = schemathesis.check(_make_check("balance_transaction_net"))
+
+
+def _with_query(url: str, **changes: Any) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in changes]
+    query += [(k, str(v)) for k, v in changes.items()]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+@schemathesis.check
+def list_next_page_token(ctx: CheckContext, response: Response, case: Case[Any]) -> None:
+    """A list carries next_page_token exactly when more items exist: a token must lead to a non-empty
+    page, and a full page without a token must not hide more items."""
+    spec = _spec()
+    op = spec.operations.get(operation_id(case))
+    if op is None or case.method.upper() != "GET" or response.status_code != 200:
+        return
+    pagination = spec.document.get("x-pagination") or {}
+    cursor = pagination.get("cursor_param", "page_token")
+    size_param = pagination.get("size_param", "page_size")
+    token_field = pagination.get("next_cursor", "next_page_token")
+    if not op.has_parameter(cursor, "query"):
+        return
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        return
+    items = body["data"]
+    token = body.get(token_field)
+    headers = {
+        str(k): v if isinstance(v, str) else v.decode()
+        for k, v in response.request.headers.items()
+        if str(k).lower() in ("authorization", "x-api-key")
+    }
+    url = str(response.request.url)
+    if token:
+        nxt = httpx.get(_with_query(url, **{cursor: token}), headers=headers, timeout=10)
+        if nxt.status_code != 200:
+            raise AssertionError(
+                f"next_page_token {token!r} -> {nxt.status_code} {nxt.text[:200]}\n"
+                f"Expected: the token returned by the server fetches the next page (200)"
+            )
+        more = nxt.json().get("data")
+        if not more:
+            raise AssertionError(
+                f"next_page_token present but the next page is empty\n"
+                f"Expected: next_page_token exactly when more items exist"
+            )
+        return
+    query = dict(parse_qsl(urlsplit(url).query))
+    try:
+        size = int(query.get(size_param, "20"))
+    except ValueError:
+        return
+    if len(items) == size and size < 100:
+        bigger = httpx.get(_with_query(url, **{size_param: size + 1}), headers=headers, timeout=10)
+        if bigger.status_code == 200 and len(bigger.json().get("data") or []) > size:
+            raise AssertionError(
+                f"full page of {size} without next_page_token, but page_size={size + 1} returns more\n"
+                f"Expected: next_page_token exactly when more items exist"
+            )
+
+
+@schemathesis.check
+def flint_positive_data_acceptance(ctx: CheckContext, response: Response, case: Case[Any]) -> None:
+    """schemathesis' positive_data_acceptance with Flint's narrow relaxations: a schema-valid request
+    gets 2xx (or 401/403/404/409/429); any other status must match one (operationId, status, code)
+    entry of flint_contract.relaxations."""
+    if not _is_positive(case) or _request_shape_probe(case):
+        return
+    status = response.status_code
+    if 200 <= status < 400 or status in _POSITIVE_OK or status >= 500:
+        return
+    code = None
+    try:
+        body = json.loads(response.content)
+        code = body.get("error", {}).get("code") if isinstance(body, dict) else None
+    except ValueError:
+        pass
+    op_id = operation_id(case)
+    if relaxations.allowed(op_id, status, code) is not None:
+        return
+    raise AssertionError(
+        f"schema-valid request rejected: {status} {code}\n"
+        f"Expected: 2xx, 401, 403, 404, 409 or 429 (no relaxation lists {op_id} {status} {code})"
+    )
+
+
+def _pins(op_id: str) -> dict[str, Any]:
+    pins: dict[str, Any] = _context().get("pins", {}).get(op_id, {})
+    return pins
+
+
+@schemathesis.hook
+def map_case(ctx: Any, case: Case[Any]) -> Case[Any]:
+    """Fresh Idempotency-Key per positive case (cookbook P6: generated keys repeat and collide), and
+    the ids seeded during preflight for positive cases outside the stateful phase (P7: random ids
+    only ever reach 404)."""
+    if not _is_positive(case):
+        return case
+    if case.headers:
+        for name in list(case.headers):
+            if name.lower() == "idempotency-key":
+                case.headers[name] = f"flint-contract-{uuid.uuid4()}"
+    if _phase(case).lower().startswith("stateful"):
+        return case
+    pins = _pins(operation_id(case))
+    for name, value in (pins.get("path") or {}).items():
+        if case.path_parameters is not None and name in case.path_parameters:
+            case.path_parameters[name] = value
+    body_pins = pins.get("body") or {}
+    if body_pins and isinstance(case.body, dict):
+        for name, value in body_pins.items():
+            case.body[name] = value
+    return case
+
+
+FLINT_CHECKS = (
+    "money_amount_is_integer",
+    "money_currency_usd",
+    "money_non_negative",
+    "envelope_shape",
+    "envelope_request_id",
+    "error_envelope",
+    "error_code_documented",
+    "error_param_names_field",
+    "order_arithmetic",
+    "balance_transaction_net",
+    "list_next_page_token",
+    "flint_positive_data_acceptance",
+)

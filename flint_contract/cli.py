@@ -1,0 +1,87 @@
+"""`flint-contract run --base-url URL --api-key KEY [--peer-api-key KEY2] [--junit PATH]
+[--max-examples N] [--seed N] [--quick]`
+
+Exit codes: 0 the server conforms; 1 violations (each printed with the check's name, what was
+expected and a curl command); 2 the kit could not run (server unreachable, key rejected, invalid spec).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from . import engine
+from .report import print_result, write_junit
+from .runner import EXIT_CANNOT_RUN, RunOptions, execute
+from .scenarios import PROBES
+
+DEFAULT_MAX_EXAMPLES = 25
+QUICK_MAX_EXAMPLES = 5
+
+
+def _csv(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="flint-contract", description="Check a Flint server against the contract.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the contract kit against a server")
+    run.add_argument("--base-url", default=os.environ.get("FLINT_BASE_URL"), help="server base URL ($FLINT_BASE_URL)")
+    run.add_argument("--api-key", default=os.environ.get("FLINT_API_KEY"), help="merchant API key ($FLINT_API_KEY)")
+    run.add_argument("--peer-api-key", default=os.environ.get("FLINT_PEER_API_KEY"), help="a second merchant's key: enables tenancy checks")
+    run.add_argument("--junit", type=Path, help="write a JUnit XML report here")
+    run.add_argument("--max-examples", type=int, help=f"examples per operation and phase (default {DEFAULT_MAX_EXAMPLES}, quick {QUICK_MAX_EXAMPLES})")
+    run.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same run (default 1)")
+    run.add_argument("--quick", action="store_true", help="few examples per operation: for local loops")
+    run.add_argument("--probes", help="comma-separated scenario probes to run ('none' for none); default all: " + ",".join(PROBES))
+    run.add_argument("--operations", help="comma-separated operationIds to fuzz (default all)")
+    run.add_argument("--checks", help="comma-separated schemathesis checks (built-in and Flint); default all")
+    run.add_argument("--phases", help="comma-separated schemathesis phases; default " + ",".join(engine.PHASES))
+    run.add_argument("--no-fuzz", action="store_true", help="only preflight and scenario probes, no schemathesis")
+    run.add_argument("--workdir", type=Path, help="keep schemathesis config and reports here")
+    run.add_argument("--spec", help="check against this spec file instead of the packaged one")
+    run.add_argument("--stream", action="store_true", help="stream schemathesis' own output")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not args.base_url or not args.api_key:
+        sys.stderr.write("flint-contract: --base-url and --api-key are required (or FLINT_BASE_URL / FLINT_API_KEY)\n")
+        return EXIT_CANNOT_RUN
+    probes: tuple[str, ...] | None = None
+    if args.probes:
+        probes = () if args.probes == "none" else _csv(args.probes)
+        unknown = [p for p in probes if p not in PROBES]
+        if unknown:
+            sys.stderr.write(f"flint-contract: unknown probes {unknown}; known: {', '.join(PROBES)}\n")
+            return EXIT_CANNOT_RUN
+    opts = RunOptions(
+        base_url=args.base_url,
+        api_key=args.api_key,
+        peer_api_key=args.peer_api_key,
+        max_examples=args.max_examples or (QUICK_MAX_EXAMPLES if args.quick else DEFAULT_MAX_EXAMPLES),
+        seed=args.seed,
+        quick=args.quick,
+        probes=probes,
+        operations=_csv(args.operations),
+        checks=_csv(args.checks),
+        phases=_csv(args.phases) or engine.PHASES,
+        fuzz=not args.no_fuzz,
+        workdir=args.workdir,
+        stream=args.stream,
+        spec_path=args.spec,
+    )
+    result = execute(opts)
+    print_result(result, sys.stdout)
+    if args.junit:
+        write_junit(result, args.junit)
+    return result.exit_code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,468 @@
+"""Flint's per-response rules as pure functions over one HTTP exchange.
+
+The same functions run inside schemathesis (flint_contract.checks) and over every response the
+scenario probes receive, so a rule is written once. Each returns a list of Finding(check, message,
+expected); an empty list means the response honours the rule.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from .spec import Operation, Spec, param_path
+
+ISO_4217 = frozenset(
+    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP BYN
+    BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP
+    GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW
+    KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD
+    NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE
+    SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED
+    VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XDR XOF XPD XPF XPT XSU XTS XUA XXX YER YUM ZAR ZMW ZWL""".split()
+)
+SUPPORTED_CURRENCIES = frozenset({"USD"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    message: str
+    expected: str
+
+
+@dataclass
+class Exchange:
+    """One request/response pair, transport-neutral."""
+
+    method: str
+    url: str
+    status: int
+    headers: Mapping[str, str]  # response headers, lower-case names
+    text: str
+    operation: Operation | None
+    request_body: Any = None  # parsed JSON body sent, or None
+    request_query: Mapping[str, Any] = field(default_factory=dict)
+    request_path_params: Mapping[str, Any] = field(default_factory=dict)
+    request_headers: Mapping[str, str] = field(default_factory=dict)
+    _parsed: Any = None
+    _parse_error: str | None = None
+    _did_parse: bool = False
+
+    def json(self) -> Any:
+        if not self._did_parse:
+            self._did_parse = True
+            try:
+                self._parsed = json.loads(self.text) if self.text else None
+            except ValueError as exc:
+                self._parse_error = str(exc)
+        return self._parsed
+
+    @property
+    def is_json(self) -> bool:
+        return "json" in self.headers.get("content-type", "") and self.json() is not None
+
+
+def _is_money(node: Any) -> bool:
+    return isinstance(node, dict) and "amount" in node and "currency" in node
+
+
+def _fmt_path(path: list[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(root)"
+
+
+def iter_money(
+    spec: Spec | None, value: Any, schema: Any, base: Path | None, path: list[str | int], signed: bool = False
+) -> Iterator[tuple[list[str | int], dict[str, Any], bool]]:
+    """Every money object in `value`, with whether the spec marks its field signed (x-signed)."""
+    if spec is not None and schema is not None:
+        _, _, chain_signed = spec.deref(schema, base)
+        signed = signed or chain_signed
+    if _is_money(value):
+        yield path, value, signed
+        return
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            sub_schema, sub_base, sub_signed = (None, base, False)
+            if spec is not None and schema is not None:
+                sub_schema, sub_base, sub_signed = spec.property_schema(schema, base, key)
+            yield from iter_money(spec, sub, sub_schema, sub_base, path + [key], sub_signed)
+    elif isinstance(value, list):
+        item_schema, item_base, item_signed = (None, base, False)
+        if spec is not None and schema is not None:
+            item_schema, item_base, item_signed = spec.items_schema(schema, base)
+        for i, sub in enumerate(value):
+            yield from iter_money(spec, sub, item_schema, item_base, path + [i], item_signed)
+
+
+# --------------------------------------------------------------------------------------- money
+def check_money(spec: Spec | None, ex: Exchange) -> list[Finding]:
+    body = ex.json()
+    if not isinstance(body, dict) or "data" not in body or not (200 <= ex.status < 300):
+        return []
+    schema, base = (None, None)
+    if spec is not None and ex.operation is not None:
+        schema, base = spec.response_schema(ex.operation, ex.status)
+    out: list[Finding] = []
+    for path, money, signed in iter_money(spec, body, schema, base, []):
+        where = _fmt_path(path)
+        amount, currency = money.get("amount"), money.get("currency")
+        if type(amount) is not int:
+            literal = json.dumps(amount)
+            out.append(
+                Finding(
+                    "money_amount_is_integer",
+                    f"{where}.amount is {literal} ({type(amount).__name__})",
+                    "every amount is a JSON integer literal in minor units (2500, never 2500.0 or \"2500\")",
+                )
+            )
+        elif amount < 0 and not signed:
+            out.append(
+                Finding(
+                    "money_non_negative",
+                    f"{where}.amount is {amount}",
+                    "amounts are non-negative except in fields the spec marks x-signed: true",
+                )
+            )
+        if not isinstance(currency, str) or currency not in ISO_4217 or currency not in SUPPORTED_CURRENCIES:
+            out.append(
+                Finding(
+                    "money_currency_usd",
+                    f"{where}.currency is {json.dumps(currency)}",
+                    "currency is an uppercase ISO 4217 code, and USD (the only supported currency)",
+                )
+            )
+    for path, value in _iter_key(body.get("data"), "currency", ["data"]):
+        if _is_money_parent(body, path):
+            continue
+        if value is not None and (not isinstance(value, str) or value not in SUPPORTED_CURRENCIES):
+            out.append(
+                Finding(
+                    "money_currency_usd",
+                    f"{_fmt_path(path)} is {json.dumps(value)}",
+                    "currency is an uppercase ISO 4217 code, and USD",
+                )
+            )
+    return out
+
+
+def _iter_key(value: Any, key: str, path: list[str | int]) -> Iterator[tuple[list[str | int], Any]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == key and not isinstance(v, (dict, list)):
+                yield path + [k], v
+            else:
+                yield from _iter_key(v, key, path + [k])
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _iter_key(v, key, path + [i])
+
+
+def _is_money_parent(body: Any, path: list[str | int]) -> bool:
+    node = body
+    for part in path[:-1]:
+        node = node[part]
+    return _is_money(node)
+
+
+# ------------------------------------------------------------------------------------ envelopes
+def check_envelope(spec: Spec | None, ex: Exchange) -> list[Finding]:
+    if "json" not in ex.headers.get("content-type", ""):
+        return []
+    body = ex.json()
+    header_id = ex.headers.get("x-request-id")
+    out: list[Finding] = []
+    if not header_id:
+        out.append(
+            Finding(
+                "envelope_request_id",
+                f"{ex.status} response has no x-request-id header",
+                "every response carries an x-request-id header equal to the body's request_id",
+            )
+        )
+    if 200 <= ex.status < 300:
+        if not isinstance(body, dict):
+            return out + [Finding("envelope_shape", f"body is {type(body).__name__}", "a JSON object envelope")]
+        missing = [k for k in ("data", "request_id", "meta") if k not in body]
+        if missing:
+            out.append(
+                Finding(
+                    "envelope_shape",
+                    f"success envelope lacks {', '.join(missing)} (keys: {sorted(body)})",
+                    "success responses carry data, request_id and meta",
+                )
+            )
+        rid = body.get("request_id")
+        if "request_id" in body and (not isinstance(rid, str) or not rid):
+            out.append(Finding("envelope_request_id", f"request_id is {json.dumps(rid)}", "a non-empty string"))
+        elif header_id and isinstance(rid, str) and rid != header_id:
+            out.append(
+                Finding(
+                    "envelope_request_id",
+                    f"body request_id {rid!r} != x-request-id header {header_id!r}",
+                    "request_id equals the x-request-id header",
+                )
+            )
+        elif "request_id" not in body and "request_id" not in missing:
+            pass
+        if "meta" in body and not isinstance(body.get("meta"), dict):
+            out.append(Finding("envelope_shape", f"meta is {json.dumps(body.get('meta'))}", "meta is an object"))
+    return out
+
+
+# --------------------------------------------------------------------------------------- errors
+def check_error(spec: Spec | None, ex: Exchange) -> list[Finding]:
+    if ex.status < 400 or ex.status == 405:
+        # 405 comes from routing (method not in the spec at all), so there is no operation contract.
+        return []
+    body = ex.json()
+    out: list[Finding] = []
+    err = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(err, dict):
+        return [
+            Finding(
+                "error_envelope",
+                f"{ex.status} body is {ex.text[:200]!r}",
+                'errors are {"error": {"type", "code", "message", "param", "request_id"}}',
+            )
+        ]
+    missing = [k for k in ("type", "code", "message", "param", "request_id") if k not in err]
+    bad = [k for k in ("type", "code", "message", "request_id") if k in err and not (isinstance(err[k], str) and err[k])]
+    if "param" in err and err["param"] is not None and not isinstance(err["param"], str):
+        bad.append("param")
+    if missing or bad:
+        out.append(
+            Finding(
+                "error_envelope",
+                f"error lacks {missing or '-'}; invalid {bad or '-'}: {json.dumps(err)[:300]}",
+                "error has type, code, message (non-empty strings), param (string or null) and request_id",
+            )
+        )
+    header_id = ex.headers.get("x-request-id")
+    if header_id and isinstance(err.get("request_id"), str) and err["request_id"] != header_id:
+        out.append(
+            Finding(
+                "envelope_request_id",
+                f"error.request_id {err['request_id']!r} != x-request-id header {header_id!r}",
+                "error.request_id equals the x-request-id header",
+            )
+        )
+    code = err.get("code")
+    op = ex.operation
+    if op is not None and isinstance(code, str):
+        documented = op.codes_for(ex.status)
+        if documented is None:
+            pass  # an undocumented status is schemathesis' status_code_conformance finding
+        elif documented and code not in documented:
+            out.append(
+                Finding(
+                    "error_code_documented",
+                    f"{op.operation_id} answered {ex.status} {code}",
+                    f"a code the spec documents for {op.operation_id} {ex.status}: {', '.join(sorted(documented))}",
+                )
+            )
+    param = err.get("param")
+    if op is not None and isinstance(param, str) and param:
+        problem = _param_problem(op, ex, param, code if isinstance(code, str) else "")
+        if problem:
+            out.append(
+                Finding(
+                    "error_param_names_field",
+                    f"{ex.status} {code} param {param!r}: {problem}",
+                    "param names the offending request field (a[0].b.c form) or parameter, or is null",
+                )
+            )
+    return out
+
+
+def _param_problem(op: Operation, ex: Exchange, param: str, code: str) -> str | None:
+    lowered = {name.lower() for name in op.parameter_names()}
+    if param.lower() in lowered:
+        return None
+    body = ex.request_body
+    if body is None:
+        return "the request has no JSON body and no parameter of that name"
+    path = param_path(param)
+    if not path:
+        return "not a field path"
+    node = body
+    for i, part in enumerate(path):
+        last = i == len(path) - 1
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return f"{_fmt_path(path[: i + 1])} is not in the request body"
+            node = node[part]
+        else:
+            if not isinstance(node, dict):
+                return f"{_fmt_path(path[:i])} is not an object in the request body"
+            if part not in node:
+                if last and code == "FIELD_REQUIRED":
+                    return None  # a missing required field names the field that is absent
+                return f"{_fmt_path(path[: i + 1])} is not in the request body"
+            node = node[part]
+    return None
+
+
+# ----------------------------------------------------------------------------- order arithmetic
+def _amt(node: Any, *keys: str) -> int | None:
+    for key in keys:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    if isinstance(node, dict):
+        node = node.get("amount")
+    return node if type(node) is int else None
+
+
+def iter_orders(value: Any, path: list[str | int] | None = None) -> Iterator[tuple[list[str | int], dict[str, Any]]]:
+    path = path or []
+    if isinstance(value, dict):
+        if "pricing_amounts" in value and "line_items" in value:
+            yield path, value
+            return
+        for k, v in value.items():
+            yield from iter_orders(v, path + [k])
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from iter_orders(v, path + [i])
+
+
+def order_arithmetic(order: dict[str, Any]) -> list[str]:
+    """Violations of Flint's order arithmetic in one order object (empty when it adds up)."""
+    problems: list[str] = []
+    oid = order.get("order_id", "?")
+
+    def eq(label: str, got: int | None, want: int | None) -> None:
+        if got is not None and want is not None and got != want:
+            problems.append(f"{oid}: {label}: got {got}, expected {want}")
+
+    lines = order.get("line_items") or []
+    sums = {"subtotal": 0, "discount": 0, "tax": 0, "total": 0}
+    complete = True
+    for i, line in enumerate(lines if isinstance(lines, list) else []):
+        unit, qty = _amt(line, "unit_price_money"), line.get("quantity") if isinstance(line, dict) else None
+        base = _amt(line, "base_subtotal_money")
+        if unit is not None and type(qty) is int:
+            eq(f"line_items[{i}].base_subtotal_money = unit_price_money x quantity ({unit} x {qty})", base, unit * qty)
+        sub = _amt(line, "subtotal_money")
+        mod = _amt(line, "modifier_total_money") or 0
+        eq(f"line_items[{i}].subtotal_money = base_subtotal_money + modifier_total_money", sub, None if base is None else base + mod)
+        disc, tax, total = _amt(line, "discount_money"), _amt(line, "tax_money"), _amt(line, "total_money")
+        if sub is not None and total is not None:
+            eq(f"line_items[{i}].total_money = subtotal - discount + tax", total, sub - (disc or 0) + (tax or 0))
+        for key, val in (("subtotal", sub), ("discount", disc or 0), ("tax", tax or 0), ("total", total)):
+            if val is None:
+                complete = False
+            else:
+                sums[key] += val
+    pa = order.get("pricing_amounts") or {}
+    p_sub, p_disc, p_chg = _amt(pa, "subtotal_money"), _amt(pa, "discount_money"), _amt(pa, "charge_money")
+    p_tax, p_tip, p_total = _amt(pa, "tax_money"), _amt(pa, "requested_tip_money"), _amt(pa, "total_money")
+    if None not in (p_sub, p_total):
+        assert p_sub is not None
+        eq(
+            "pricing_amounts.total_money = subtotal - discount + charge + tax + requested_tip",
+            p_total,
+            p_sub - (p_disc or 0) + (p_chg or 0) + (p_tax or 0) + (p_tip or 0),
+        )
+    if complete and isinstance(lines, list):
+        eq("pricing_amounts.subtotal_money = sum of line subtotal_money", p_sub, sums["subtotal"])
+        eq("pricing_amounts.discount_money = sum of line discount_money", p_disc, sums["discount"])
+        eq("pricing_amounts.tax_money = sum of line tax_money", p_tax, sums["tax"])
+        eq(
+            "pricing_amounts.total_money = sum of line total_money + charge + requested_tip",
+            p_total,
+            sums["total"] + (p_chg or 0) + (p_tip or 0),
+        )
+    sa = order.get("settlement_amounts") or {}
+    paid, refunded = _amt(sa, "paid_money"), _amt(sa, "refunded_money")
+    net, balance, due = _amt(sa, "net_collected_money"), _amt(sa, "balance_money"), _amt(sa, "amount_due_money")
+    credit = _amt(sa, "credit_money")
+    if balance is not None:
+        eq("settlement_amounts.amount_due_money = max(balance_money, 0)", due, max(balance, 0))
+        eq("settlement_amounts.credit_money = max(-balance_money, 0)", credit, max(-balance, 0))
+        if p_total is not None and paid is not None:
+            eq("settlement_amounts.balance_money = total - paid", balance, p_total - paid)
+    elif due is not None and p_total is not None and paid is not None:
+        eq("settlement_amounts.amount_due_money = max(total - paid, 0)", due, max(p_total - paid, 0))
+    if paid is not None and refunded is not None:
+        eq("settlement_amounts.net_collected_money = paid - refunded", net, paid - refunded)
+        if refunded > paid:
+            problems.append(f"{oid}: settlement_amounts.refunded_money {refunded} > paid_money {paid}")
+    return problems
+
+
+def check_order_arithmetic(spec: Spec | None, ex: Exchange) -> list[Finding]:
+    body = ex.json()
+    if not (200 <= ex.status < 300) or not isinstance(body, dict):
+        return []
+    out = []
+    for path, order in iter_orders(body.get("data"), ["data"]):
+        for problem in order_arithmetic(order):
+            out.append(
+                Finding(
+                    "order_arithmetic",
+                    f"{_fmt_path(path)}: {problem}",
+                    "order amounts follow Flint's arithmetic (DESIGN.md 'Flint rules'; the spec's descriptions)",
+                )
+            )
+    return out
+
+
+def check_balance_transactions(spec: Spec | None, ex: Exchange) -> list[Finding]:
+    body = ex.json()
+    if not (200 <= ex.status < 300) or not isinstance(body, dict):
+        return []
+    out = []
+    for path, txn in _iter_dicts_with(body.get("data"), "balance_transaction_id", ["data"]):
+        amount, fee, net = _amt(txn, "amount_money"), _amt(txn, "fee_money"), _amt(txn, "net_money")
+        if None not in (amount, fee, net):
+            assert amount is not None and fee is not None
+            if net != amount - fee:
+                out.append(
+                    Finding(
+                        "balance_transaction_net",
+                        f"{_fmt_path(path)} {txn.get('balance_transaction_id')}: net {net} != amount {amount} - fee {fee}",
+                        "every balance transaction has net_money = amount_money - fee_money",
+                    )
+                )
+    return out
+
+
+def _iter_dicts_with(value: Any, key: str, path: list[str | int]) -> Iterator[tuple[list[str | int], dict[str, Any]]]:
+    if isinstance(value, dict):
+        if key in value and "net_money" in value:
+            yield path, value
+        for k, v in value.items():
+            if isinstance(v, (dict, list)):
+                yield from _iter_dicts_with(v, key, path + [k])
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _iter_dicts_with(v, key, path + [i])
+
+
+RESPONSE_RULES = (check_money, check_envelope, check_error, check_order_arithmetic, check_balance_transactions)
+RESPONSE_CHECK_NAMES = (
+    "money_amount_is_integer",
+    "money_currency_usd",
+    "money_non_negative",
+    "envelope_shape",
+    "envelope_request_id",
+    "error_envelope",
+    "error_code_documented",
+    "error_param_names_field",
+    "order_arithmetic",
+    "balance_transaction_net",
+)
+
+
+def check_response(spec: Spec | None, ex: Exchange) -> list[Finding]:
+    out: list[Finding] = []
+    for rule in RESPONSE_RULES:
+        out.extend(rule(spec, ex))
+    return out

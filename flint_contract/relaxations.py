@@ -1,0 +1,72 @@
+"""Every place the kit accepts a rejection of a schema-valid request. This table is the only source:
+the relaxed `positive_data_acceptance` replacement in flint_contract.checks reads it, and the README
+copies it. Each entry allows exactly one (operationId, status, error code); anything else a server
+answers to a schema-valid request outside 2xx/401/403/404/409/429 is a violation.
+
+Why each exists: JSON Schema cannot express these rules, so schemathesis generates requests that
+are schema-valid but that Flint must reject.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    operation_id: str
+    status: int
+    code: str
+    reason: str
+
+
+# JSON Schema's `integer` accepts 2500.0; Flint requires integer literals (cookbook P5), so every
+# operation whose body carries money may answer 400 INVALID_JSON to an integer-valued float.
+_FLOAT_MONEY_OPERATIONS = (
+    "createOrder",
+    "updateOrder",
+    "addOrderLineItems",
+    "updateOrderLineItem",
+    "addOrderCharge",
+    "applyOrderDiscounts",
+    "payOrder",
+    "createOrderPaymentIntent",
+    "captureOrderPaymentIntent",
+    "createRefund",
+    "createPayout",
+    "updatePayoutSettings",
+)
+
+RELAXATIONS: tuple[Relaxation, ...] = (
+    *(
+        Relaxation(op, 400, "INVALID_JSON", "integer-valued float (e.g. 2500.0) for an integer field")
+        for op in _FLOAT_MONEY_OPERATIONS
+    ),
+    Relaxation("createRefund", 400, "AMOUNT_EXCEEDS_REFUNDABLE", "refund above paid - refunded (settlement state)"),
+    Relaxation("createRefund", 400, "NO_PAYMENTS_FOR_ORDER", "refund of an order with no captured payment"),
+    Relaxation(
+        "captureOrderPaymentIntent",
+        400,
+        "CAPTURE_AMOUNT_EXCEEDS_AUTHORIZED",
+        "capture above the authorized amount (authorization state)",
+    ),
+    Relaxation("createPayout", 400, "INSUFFICIENT_AVAILABLE_BALANCE", "payout above the available balance"),
+    Relaxation("payOrder", 400, "INVALID_PAYMENT_SOURCE", "a token that is not one of the sandbox test tokens"),
+    Relaxation("createOrder", 400, "AMOUNT_TOO_LARGE", "int64 overflow of unit_price x quantity"),
+    Relaxation("addOrderLineItems", 400, "AMOUNT_TOO_LARGE", "int64 overflow of unit_price x quantity"),
+    Relaxation("updateOrderLineItem", 400, "AMOUNT_TOO_LARGE", "int64 overflow of unit_price x quantity"),
+)
+
+
+def allowed(operation_id: str, status: int, code: str | None) -> Relaxation | None:
+    for r in RELAXATIONS:
+        if r.operation_id == operation_id and r.status == status and r.code == code:
+            return r
+    return None
+
+
+def markdown_table() -> str:
+    rows = ["| operationId | status | code | why a schema-valid request may get it |", "|---|---|---|---|"]
+    for r in RELAXATIONS:
+        rows.append(f"| `{r.operation_id}` | {r.status} | `{r.code}` | {r.reason} |")
+    return "\n".join(rows)
