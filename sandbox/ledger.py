@@ -36,20 +36,19 @@ def post(
     related_type, related_id = related
     txn: Doc = {
         "balance_transaction_id": new_id("txn"),
-        "merchant_id": merchant_id,
+        "type": type,
         "currency": currency,
         "amount_money": money(amount, currency),
         "fee_money": money(fee, currency),
         "net_money": money(amount - fee, currency),
-        "type": type,
         "description": DESCRIPTIONS.get(type, type),
-        "occurred_at": format_time(now),
+        "order_id": order_id,
+        "related_object_type": related_type,
+        "related_object_id": related_id,
+        "payout_id": related_id if related_type == "payout" else None,
         "available_at": format_time(avail),
         "created_at": format_time(now),
-        "related_resource": {"type": related_type, f"{related_type}_id": related_id},
     }
-    if order_id:
-        txn["order_id"] = order_id
     tx.insert(
         "balance_transactions",
         merchant_id,
@@ -64,6 +63,7 @@ def post(
         source_id=related_id,
         related_type=related_type,
         order_id=order_id,
+        payout_id=txn["payout_id"],
     )
     return txn
 
@@ -112,13 +112,10 @@ def balances(tx: Tx, merchant_id: str, currency: str | None) -> list[Doc]:
         out.append(
             {
                 "balance_id": f"bal_{merchant_id.split('_', 1)[-1]}",
-                "merchant_id": merchant_id,
                 "currency": cur,
+                "balance_source_type": "card",
                 "available_money": money(int(avail.get(cur, 0)), cur),
                 "pending_money": money(int(pending.get(cur, 0)), cur),
-                "held_money": money(0, cur),
-                "reserve_money": money(0, cur),
-                "unavailable_money": money(0, cur),
                 "payouts_enabled": True,
             }
         )
@@ -129,6 +126,7 @@ TXN_FILTERS: dict[str, tuple[str, str]] = {
     "currency": ("currency", "="),
     "type": ("type", "="),
     "related_object_id": ("source_id", "="),
+    "payout_id": ("payout_id", "="),
     "related_object_type": ("related_type", "="),
     "created_after": ("created_at", ">="),
     "created_before": ("created_at", "<="),

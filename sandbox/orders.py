@@ -102,8 +102,7 @@ def _bps(percent: object, param: str) -> int:
 
 
 def _taxed(doc: Doc) -> bool:
-    tax = doc.get("tax") or {}
-    return bool(tax.get("enabled", True)) and bool(_postal_code(tax.get("location")))
+    return _postal_code((doc.get("tax") or {}).get("location")) is not None
 
 
 def _postal_code(location: object) -> str | None:
@@ -201,13 +200,9 @@ def reprice(doc: Doc, now: datetime) -> Doc:
     }
     doc["payment_status"] = s.payment_status
     doc["refund_status"] = s.refund_status
-    tax = doc.setdefault("tax", {"enabled": True, "mode": "automatic"})
-    if not tax.get("enabled", True):
-        tax.update(status="not_required", taxability_reason="tax_disabled")
-    elif _taxed(doc):
-        tax.update(status="calculated", taxability_reason="standard_rated")
-    else:
-        tax.update(status="requires_location", taxability_reason="location_required")
+    taxed = _taxed(doc)
+    doc["tax"] = {"enabled": taxed, "rate_bps": pricing.TAX_BPS if taxed else 0, **(
+        {"location": doc["tax"]["location"]} if taxed else {})}
     doc["updated_at"] = format_time(now)
     return doc
 
@@ -290,23 +285,21 @@ def _discount_body(item: Mapping[str, Any]) -> Mapping[str, Any]:
     return manual if isinstance(manual, Mapping) else item
 
 
-def new_discount(item: Mapping[str, Any], param: str, order_id: str, currency: str) -> Doc:
+def new_discount(item: Mapping[str, Any], param: str, currency: str, now: datetime) -> Doc:
     body = _discount_body(item)
     if body is not item:
         param = f"{param}.manual"
     has_amount, has_percent = body.get("amount_money") is not None, body.get("percent") is not None
     if has_amount == has_percent:
         raise invalid("INVALID_FIELD", "send exactly one of amount_money or percent", param)
+    if body.get("name") is None:
+        raise invalid("FIELD_REQUIRED", "name is required", f"{param}.name")
     d: Doc = {
         "order_discount_id": new_id("dsc"),
-        "order_id": order_id,
-        "source": "manual",
-        "discount_class": "order",
+        "name": _text(body["name"], f"{param}.name"),
         "status": "pending",
+        "created_at": format_time(now),
     }
-    if body.get("name") is not None:
-        d["name"] = _text(body["name"], f"{param}.name")
-        d["customer_facing_name"] = d["name"]
     if has_amount:
         d["amount_money"] = money(read_money(body["amount_money"], f"{param}.amount_money", currency=currency), currency)
     else:
@@ -364,26 +357,24 @@ def new_tip(body: Mapping[str, Any], param: str, currency: str) -> Doc:
         if not 100 <= bps <= 10_000:
             raise invalid("INVALID_FIELD", "percent must be between 1 and 100", f"{param}.percent")
         tip["percent"] = pricing.bps_to_percent(bps)
-    for key in ("name", "description"):
-        if body.get(key) is not None:
-            tip[key] = _text(body[key], f"{param}.{key}")
-    if body.get("metadata") is not None:
-        tip["metadata"] = _metadata(body["metadata"], f"{param}.metadata")
+    if body.get("name") is not None:
+        tip["name"] = _text(body["name"], f"{param}.name")
     return tip
 
 
 def _tax(body: object, param: str) -> Doc:
+    """The sandbox tax rule applies when the order gives a location with a postal code."""
     if not isinstance(body, Mapping):
         raise invalid("INVALID_JSON", "tax must be an object", param)
-    enabled = body.get("enabled", True)
-    tax: Doc = {"enabled": bool(enabled), "mode": "automatic"}
-    if body.get("location") is not None:
-        if not enabled:
-            raise invalid("INVALID_FIELD", "location is not allowed when tax is disabled", f"{param}.location")
-        if _postal_code(body["location"]) is None:
-            raise invalid("FIELD_REQUIRED", "location needs a postal_code", f"{param}.location")
-        tax["location"] = copy.deepcopy(dict(body["location"]))
-    return tax
+    location = body.get("location")
+    if location is None:
+        return {"enabled": False, "rate_bps": 0}
+    postal = _postal_code(location)
+    if postal is None:
+        raise invalid("FIELD_REQUIRED", "location needs a postal_code", f"{param}.location.postal_code")
+    country = location.get("country") if isinstance(location, Mapping) else None
+    return {"enabled": True, "rate_bps": pricing.TAX_BPS,
+            "location": {"postal_code": postal, "country": country if isinstance(country, str) else "US"}}
 
 
 # ---------------------------------------------------------------------------------------------------- operations
@@ -422,21 +413,19 @@ def create_order(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
     order_id = new_id("ord")
     doc: Doc = {
         "order_id": order_id,
-        "merchant_id": merchant_id,
         "status": "open",
         "payment_status": "unpaid",
         "refund_status": "none",
-        "origin": "api",
         "currency": currency,
         "line_items": [new_line_item(it, f"line_items[{i}]", currency, now) for i, it in enumerate(items)],
         "applied_discounts": [
-            new_discount(d, f"discounts[{i}]", order_id, currency) for i, d in enumerate(body.get("discounts") or [])
+            new_discount(d, f"discounts[{i}]", currency, now) for i, d in enumerate(body.get("discounts") or [])
         ],
         "charges": [],
-        "tax": _tax(body["tax"], "tax") if body.get("tax") is not None else {"enabled": True, "mode": "automatic"},
+        "tax": _tax(body["tax"], "tax") if body.get("tax") is not None else {"enabled": False, "rate_bps": 0},
+        "authorization_amounts": {"authorized_money": money(0, currency), "capturable_money": money(0, currency)},
         "payment_intent_ids": [],
         "refund_ids": [],
-        "buyer_actions": [],
         "metadata": _metadata(body.get("metadata") or {}, "metadata"),
         "created_at": format_time(now),
         "updated_at": format_time(now),
@@ -468,7 +457,7 @@ def update_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any
     if "metadata" in body:
         doc["metadata"] = {} if body["metadata"] is None else _metadata(body["metadata"], "metadata", doc.get("metadata"))
     if "tax" in body:
-        doc["tax"] = {"enabled": True, "mode": "automatic"} if body["tax"] is None else _tax(body["tax"], "tax")
+        doc["tax"] = {"enabled": False, "rate_bps": 0} if body["tax"] is None else _tax(body["tax"], "tax")
     if "requested_tip" in body:
         if body["requested_tip"] is None:
             doc.pop("requested_tip", None)
@@ -571,7 +560,7 @@ def apply_discounts(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, 
     if not items:
         raise invalid("FIELD_REQUIRED", "discounts needs at least one discount", "discounts")
     for i, item in enumerate(items):
-        doc["applied_discounts"].append(new_discount(item, f"{prefix}[{i}]", order_id, doc["currency"]))
+        doc["applied_discounts"].append(new_discount(item, f"{prefix}[{i}]", doc["currency"], tx.now()))
     reprice(doc, tx.now())
     save(tx, merchant_id, doc)
     return render(doc)
@@ -602,7 +591,6 @@ def close_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]
         raise conflict("ORDER_HAS_PAYMENTS", "Capture or cancel the open authorization before closing")
     now = tx.now()
     doc["status"] = "closed"
-    doc["closed_at"] = format_time(now)
     if body.get("reason") is not None:
         doc["closed_reason"] = _text(body["reason"], "reason")
     for d in doc["applied_discounts"]:

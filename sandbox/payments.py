@@ -37,24 +37,19 @@ def _new_pi(order: Doc, amount: int, capture_method: str, now: datetime, body: M
     cur = order["currency"]
     pi: Doc = {
         "payment_intent_id": new_id("pi"),
-        "merchant_id": order["merchant_id"],
         "order_id": order["order_id"],
         "amount_money": money(amount, cur),
         "status": "requires_payment_method",
         "capture_method": capture_method,
-        "payment_flow": "api",
-        "payment_options": list(body.get("payment_options") or ["card"]),
-        "support_reference": new_id("sup").split("_", 1)[1][:12],
         "last_payment_error": None,
-        "risk": None,
         "authorized_money": money(0, cur),
         "capturable_money": money(0, cur),
         "captured_money": money(0, cur),
-        "released_money": money(0, cur),
         "refunded_money": money(0, cur),
         "processing_fee_money": money(0, cur),
         "merchant_net_money": money(0, cur),
-        "refund_status": "none",
+        "cancellation_reason": None,
+        "captured_at": None,
         "metadata": dict(body.get("metadata") or {}),
         "created_at": format_time(now),
         "updated_at": format_time(now),
@@ -62,6 +57,10 @@ def _new_pi(order: Doc, amount: int, capture_method: str, now: datetime, body: M
     if body.get("external_reference_id") is not None:
         pi["external_reference_id"] = body["external_reference_id"]
     return pi
+
+
+def _no_authorization(currency: str) -> Doc:
+    return {"authorized_money": money(0, currency), "capturable_money": money(0, currency)}
 
 
 def _capture(tx: Tx, merchant_id: str, order: Doc, pi: Doc, amount: int, now: datetime) -> None:
@@ -89,22 +88,17 @@ def _capture(tx: Tx, merchant_id: str, order: Doc, pi: Doc, amount: int, now: da
     orders.record_payment(order, amount, now)
 
 
-def _attempt(tx: Tx, merchant_id: str, order: Doc, pi: Doc | None, amount: int, status: str, now: datetime,
+def _attempt(tx: Tx, merchant_id: str, order: Doc, pi: Doc, amount: int, status: str, now: datetime,
              failure: tuple[str, str] | None = None) -> Doc:
     attempt: Doc = {
         "payment_attempt_id": new_id("pa"),
-        "order_id": order["order_id"],
-        "mode": "payment",
+        "payment_intent_id": pi["payment_intent_id"],
         "status": status,
-        "is_resumable": False,
-        "expected_outstanding_money": money(amount, order["currency"]),
-        "payment_intents": [] if pi is None else [{"payment_intent_id": pi["payment_intent_id"], "status": pi["status"]}],
-        "started_at": format_time(now),
-        "completed_at": format_time(now),
+        "amount_money": money(amount, order["currency"]),
+        "failure_code": None if failure is None else failure[0],
+        "failure_message": None if failure is None else failure[1],
         "created_at": format_time(now),
     }
-    if failure is not None:
-        attempt["failure_code"], attempt["failure_message"] = failure
     tx.insert("payment_attempts", merchant_id, attempt["payment_attempt_id"], attempt, order_id=order["order_id"], status=status)
     return attempt
 
@@ -130,12 +124,6 @@ def pay_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) 
         raise conflict("NOTHING_TO_PAY", "An authorization is open: capture or cancel it first")
     due = amount_of(order["settlement_amounts"]["amount_due_money"])
     if due <= 0:
-        if amount_of(order["pricing_amounts"]["total_money"]) == 0 and not order["_sandbox"]["paid_once"]:
-            # A zero-total order is settled by a pay call that moves no money.
-            orders.record_payment(order, 0, now)
-            attempt = _attempt(tx, merchant_id, order, None, 0, "succeeded", now)
-            orders.save(tx, merchant_id, order)
-            return {"order": orders.render(order), "payment_attempt": attempt}
         raise conflict("NOTHING_TO_PAY", "Nothing is due on this order")
     if body.get("expected_outstanding_money") is not None:
         expected = read_money(body["expected_outstanding_money"], "expected_outstanding_money", currency=order["currency"])
@@ -161,7 +149,6 @@ def pay_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) 
         pi = _new_pi(order, due, "automatic", now, {})
         order["payment_intent_ids"].append(pi["payment_intent_id"])
         new = True
-    pi["payment_source"] = {"type": "card", "card": {"brand": "visa", "last4": "4242" if token == "tok_visa" else "0002"}}
     pi["updated_at"] = format_time(now)
 
     if token in DECLINES:
@@ -176,7 +163,7 @@ def pay_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) 
         pi["authorized_at"] = format_time(now)
         pi["last_payment_error"] = None
         order["_sandbox"]["authorized"] = due
-        order["authorization_amounts"] = {
+        order["authorization_amounts"] = {  # cleared again by capture or cancel
             "authorized_money": money(due, order["currency"]),
             "capturable_money": money(due, order["currency"]),
         }
@@ -215,7 +202,7 @@ def create_order_payment_intent(tx: Tx, merchant_id: str, order_id: str, body: M
     order["updated_at"] = format_time(now)
     _save_pi(tx, merchant_id, pi, new=True)
     orders.save(tx, merchant_id, order)
-    return {"payment_intent": pi, "payment_collection": {}}
+    return pi
 
 
 def _load_pi(tx: Tx, merchant_id: str, order: Doc, pi_id: str) -> Doc:
@@ -245,14 +232,13 @@ def capture(tx: Tx, merchant_id: str, order_id: str, pi_id: str, body: Mapping[s
                 f"Capture of {amount} exceeds the authorized {authorized}",
                 "amount_money.amount",
             )
-    pi["released_money"] = money(authorized - amount, order["currency"])
     order["_sandbox"]["authorized"] = 0
-    order.pop("authorization_amounts", None)
+    order["authorization_amounts"] = _no_authorization(order["currency"])
     _capture(tx, merchant_id, order, pi, amount, now)
     attempt = _attempt(tx, merchant_id, order, pi, amount, "succeeded", now)
     _save_pi(tx, merchant_id, pi)
     orders.save(tx, merchant_id, order)
-    return {"order": orders.render(order), "payment_intent": pi, "payment_attempt": attempt}
+    return {"order": orders.render(order), "payment_intent": pi}
 
 
 def cancel(tx: Tx, merchant_id: str, order_id: str, pi_id: str, body: Mapping[str, Any]) -> Doc:
@@ -261,14 +247,12 @@ def cancel(tx: Tx, merchant_id: str, order_id: str, pi_id: str, body: Mapping[st
     now = tx.now()
     if pi["status"] not in OPEN_STATUSES:
         raise conflict("PAYMENT_INTENT_NOT_CANCELABLE", f"A payment intent in status {pi['status']} can't be canceled")
-    pi["released_money"] = pi["capturable_money"]
     pi["capturable_money"] = money(0, order["currency"])
     pi["status"] = "canceled"
     pi["cancellation_reason"] = body.get("cancellation_reason") or "requested_by_customer"
-    pi["canceled_at"] = format_time(now)
     pi["updated_at"] = format_time(now)
     order["_sandbox"]["authorized"] = 0
-    order.pop("authorization_amounts", None)
+    order["authorization_amounts"] = _no_authorization(order["currency"])
     order["updated_at"] = format_time(now)
     _save_pi(tx, merchant_id, pi)
     orders.save(tx, merchant_id, order)

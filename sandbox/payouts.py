@@ -46,7 +46,7 @@ def _entry(tx: Tx, merchant_id: str, payout_id: str, txn: Doc) -> None:
         "payout_id": payout_id,
         "balance_transaction_id": txn["balance_transaction_id"],
         "amount_money": txn["net_money"],
-        "occurred_at": txn["occurred_at"],
+        "occurred_at": txn["created_at"],
         "type": txn["type"],
         "created_at": txn["created_at"],
     }
@@ -92,24 +92,21 @@ def create_payout(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
     method = body.get("method") or "standard"
     doc: Doc = {
         "payout_id": payout_id,
-        "merchant_id": merchant_id,
         "amount_money": money(amount, cur),
-        "currency": cur,
-        "held_money": money(0, cur),
-        "method": method,
-        "status": "pending",
-        "reversal_status": "none",
-        "fee_amount_status": "not_applicable",
         "fee_money": money(0, cur),
         "net_money": money(amount, cur),
-        "initiated_by": "manual",
+        "currency": cur,
+        "method": method,
+        "status": "pending",
+        "balance_source_type": body.get("balance_source_type") or "card",
         "payout_destination_id": dest["payout_destination_id"],
+        "canceled_at": None,
         "arrival_at": format_time(now + PAID_AFTER),
         "metadata": dict(body.get("metadata") or {}),
         "created_at": format_time(now),
         "updated_at": format_time(now),
     }
-    for key in ("description", "statement_descriptor", "balance_source_type", "external_reference_id"):
+    for key in ("description", "statement_descriptor"):
         if body.get(key) is not None:
             doc[key] = body[key]
     txn = ledger.post(tx, merchant_id, type="payout", amount=-amount, fee=0, currency=cur, related=("payout", payout_id))
@@ -131,8 +128,6 @@ def get_payout(tx: Tx, merchant_id: str, payout_id: str, expand: list[str] | Non
     for path in expand or []:
         if path == "payout_destination":
             out["payout_destination"] = tx.get("payout_destinations", merchant_id, out["payout_destination_id"])
-        elif path in ("original_payout", "reversed_by_payout"):
-            out[path] = None
     return out
 
 
@@ -199,7 +194,6 @@ def seed_merchant(tx: Tx, merchant_id: str) -> None:
     dest_id = new_id("pd")
     dest: Doc = {
         "payout_destination_id": dest_id,
-        "merchant_id": merchant_id,
         "currency": "USD",
         "type": "bank_account",
         "status": "active",
@@ -211,13 +205,13 @@ def seed_merchant(tx: Tx, merchant_id: str) -> None:
         "metadata": {},
         "created_at": now,
         "updated_at": now,
-        "status_updated_at": now,
+        "disabled_at": None,
     }
     tx.insert("payout_destinations", merchant_id, dest_id, dest, status="active", currency="USD", type="bank_account")
     settings: Doc = {
         "payout_settings_id": new_id("pset"),
-        "merchant_id": merchant_id,
         "delay_days": 0,
+        "delay_days_override": None,
         "interval": "manual",
         "status": "enabled",
         "default_payout_destinations": {"USD": dest_id},
@@ -250,10 +244,7 @@ def update_settings(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
         v = body["delay_days_override"]
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_DELAY_DAYS):
             raise invalid("INVALID_FIELD", f"delay_days_override must be 0..{MAX_DELAY_DAYS}", "delay_days_override")
-        if v is None:
-            doc.pop("delay_days_override", None)
-        else:
-            doc["delay_days_override"] = v
+        doc["delay_days_override"] = v
     if body.get("interval") is not None:
         if body["interval"] not in ("manual", "daily", "weekly", "monthly"):
             raise invalid("INVALID_FIELD", "interval is manual, daily, weekly or monthly", "interval")
@@ -348,8 +339,7 @@ def delete_destination(tx: Tx, merchant_id: str, dest_id: str) -> Doc:
     if doc["status"] == "deleted":
         return doc  # deleting twice is harmless
     now = format_time(tx.now())
-    doc.update(status="deleted", default_for_currency=False, disabled_at=now, status_updated_at=now,
-               updated_at=now, disabled_reason="disabled_by_merchant_request")
+    doc.update(status="deleted", default_for_currency=False, disabled_at=now, updated_at=now)
     tx.update("payout_destinations", merchant_id, dest_id, doc, status="deleted")
     settings = _settings_row(tx, merchant_id)
     defaults = {c: d for c, d in (settings.get("default_payout_destinations") or {}).items() if d != dest_id}

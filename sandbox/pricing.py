@@ -166,13 +166,17 @@ def price_order(
         remaining -= applied
         discount_rows.append(DiscountPricing(theoretical, applied))
     discount = subtotal - remaining
-    # The order's applied discount is prorated over line subtotals as one amount, so a line's discount
-    # never exceeds its subtotal (see DESIGN.md).
-    line_discounts = prorate(discount, subtotals)
+    # Each applied discount is prorated over line subtotals on its own; a line's discount is its shares' sum.
+    line_discounts = [0] * len(subtotals)
+    for row in discount_rows:
+        for i, share in enumerate(prorate(row.applied, subtotals)):
+            line_discounts[i] += share
 
     line_rows: list[LinePricing] = []
     for s, ld in zip(subtotals, line_discounts):
-        tax = percent_of(s - ld, TAX_BPS) if taxed else 0
+        # With several discounts, rounding can give a line a cent more discount than its subtotal; such a line
+        # is taxed on 0 (its total may then be -1: line totals are signed).
+        tax = percent_of(max(s - ld, 0), TAX_BPS) if taxed else 0
         line_rows.append(LinePricing(s, 0, s, ld, tax, s - ld + tax))
     tax_total = sum(r.tax for r in line_rows)
     post_discount = subtotal - discount

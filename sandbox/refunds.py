@@ -20,11 +20,9 @@ SETTLE_AFTER = timedelta(days=1)
 
 
 def render(doc: Doc, now: datetime) -> Doc:
-    out = dict(doc)
+    out = {k: v for k, v in doc.items() if k != "_sandbox"}
     if out["status"] == "pending" and out["created_at"] <= format_time(now - SETTLE_AFTER):
         out["status"] = "succeeded"
-        for pr in out.get("payment_refunds", []):
-            pr["status"] = "succeeded"
     return out
 
 
@@ -80,10 +78,7 @@ def create_refund(tx: Tx, merchant_id: str, body: Mapping[str, Any], idempotency
         p["refund_status"] = "refunded" if new_refunded >= amount_of(p["captured_money"]) else "partially_refunded"
         p["updated_at"] = format_time(now)
         tx.update("payment_intents", merchant_id, p["payment_intent_id"], p, status=p["status"])
-        payment_refunds.append(
-            {"payment_intent_id": p["payment_intent_id"], "amount_money": money(take, cur),
-             "refunded_tip_money": money(0, cur), "status": "pending"}
-        )
+        payment_refunds.append({"payment_intent_id": p["payment_intent_id"], "amount": take})
 
     # The tip is refunded last, mirroring how it is settled last.
     settled_tip = amount_of(sa["settled_tip_money"])
@@ -104,21 +99,23 @@ def create_refund(tx: Tx, merchant_id: str, body: Mapping[str, Any], idempotency
     )
     doc: Doc = {
         "refund_id": refund_id,
-        "merchant_id": merchant_id,
         "order_id": order_id,
+        "payment_intent_id": None,
         "amount_money": money(amount, cur),
-        "refunded_tip_money": money(refunded_tip, cur),
         "status": "pending",
         "reason": body.get("reason"),
-        "refund_method": "original_payment",
-        "payment_refunds": payment_refunds,
         "line_item_allocations": [
             {"order_line_item_id": lid, "amount_money": money(a, cur)} for lid, a in allocations
         ],
-        "balance_transaction_id": txn["balance_transaction_id"],
         "metadata": dict(body.get("metadata") or {}),
         "created_at": format_time(now),
         "updated_at": format_time(now),
+        "_sandbox": {
+            "payment_refunds": payment_refunds,
+            "refunded_tip": refunded_tip,
+            "balance_transaction_id": txn["balance_transaction_id"],
+            "idempotency_key": idempotency_key,
+        },
     }
     if pi is not None:
         doc["payment_intent_id"] = pi["payment_intent_id"]
@@ -127,8 +124,6 @@ def create_refund(tx: Tx, merchant_id: str, body: Mapping[str, Any], idempotency
     for key in ("reason_message", "external_reference_id"):
         if body.get(key) is not None:
             doc[key] = body[key]
-    if idempotency_key:
-        doc["idempotency_key"] = idempotency_key
     tx.insert(
         "refunds", merchant_id, refund_id, doc,
         order_id=order_id, payment_intent_id=doc.get("payment_intent_id"), status="pending", amount=amount, currency=cur,
@@ -171,7 +166,7 @@ def update_refund(tx: Tx, merchant_id: str, refund_id: str, body: Mapping[str, A
                     meta[k] = v
         doc["metadata"] = meta
     doc["updated_at"] = format_time(tx.now())
-    tx.update("refunds", merchant_id, refund_id, doc)
+    tx.update("refunds", merchant_id, refund_id, doc, status=doc["status"])
     return render(doc, tx.now())
 
 

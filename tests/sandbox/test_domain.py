@@ -116,7 +116,7 @@ def test_manual_capture(db: tuple[SQLiteStorage, str, str]) -> None:
     s, m1, _ = db
     o = s.write_sync(lambda tx: orders.create_order(tx, m1, TOTE))
     pi = s.write_sync(lambda tx: payments.create_order_payment_intent(tx, m1, o["order_id"], {"capture_method": "manual"}))
-    pid = pi["payment_intent"]["payment_intent_id"]
+    pid = pi["payment_intent_id"]
     auth = s.write_sync(lambda tx: payments.pay_order(tx, m1, o["order_id"], {"action": "pay", "payment_source": {"token": "tok_visa"}}))
     assert auth["payment_attempt"]["status"] == "requires_capture"
     assert auth["order"]["payment_status"] == "unpaid"

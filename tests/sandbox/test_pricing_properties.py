@@ -54,8 +54,14 @@ def oracle(lines, discounts, charges, tip, taxed):  # type: ignore[no-untyped-de
         remaining -= applied
         applied_list.append((theo, applied))
     discount = sum(a for _, a in applied_list)
-    line_disc = o_largest_remainder(discount, subs)
-    taxes = [o_round_half_up(Fraction(s - d) * Fraction(85, 1000)) if taxed else 0 for s, d in zip(subs, line_disc)]
+    line_disc = [0] * len(subs)
+    for _, applied in applied_list:
+        for i, share in enumerate(o_largest_remainder(applied, subs)):
+            line_disc[i] += share
+    taxes = [
+        o_round_half_up(max(Fraction(s - d), Fraction(0)) * Fraction(85, 1000)) if taxed else 0
+        for s, d in zip(subs, line_disc)
+    ]
     post = subtotal - discount
     charge_amounts = []
     for kind, v, basis in charges:
@@ -154,7 +160,11 @@ def test_engine_matches_oracle_and_reconciles(lines, discounts, charges, tip, ta
     # applied never exceeds theoretical, and the order's discount never exceeds the subtotal
     assert all(0 <= d.applied <= d.amount for d in got.discounts)
     assert 0 <= got.discount <= got.subtotal
-    assert all(0 <= lp.discount <= lp.subtotal for lp in got.lines)
+    # a line's discount is within one cent per discount of its exact pro-rata value
+    for lp, sub in zip(got.lines, want["subs"]):
+        exact = Fraction(got.discount * sub, got.subtotal) if got.subtotal else Fraction(0)
+        assert abs(lp.discount - exact) < max(len(got.discounts), 1)
+        assert lp.discount >= 0
 
 
 @settings(max_examples=400, deadline=None)
@@ -297,6 +307,13 @@ def test_int64_overflow_in_quantity_times_price_is_a_domain_error() -> None:
     assert err.value.param == "line_items[1].quantity"
     with pytest.raises(pricing.PricingError):
         pricing.price_order([LineInput(2**62, 1), LineInput(2**62, 1)])  # the sum overflows
+
+
+def test_two_discounts_can_push_a_line_one_cent_past_its_subtotal() -> None:
+    p = pricing.price_order([LineInput(1, 1), LineInput(1, 1)], [DiscountInput(amount=1), DiscountInput(amount=1)], taxed=True)
+    assert [lp.discount for lp in p.lines] == [2, 0]
+    assert [lp.total for lp in p.lines] == [-1, 1]
+    assert p.total == 0
 
 
 def test_discount_capped_at_remaining_discountable() -> None:
