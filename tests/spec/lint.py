@@ -384,6 +384,46 @@ def check_request_ids(doc: Doc) -> list[str]:
     return problems
 
 
+def _annotated_codes(doc: Doc, node: Any, seen: set[str] | None = None) -> set[str]:
+    """Every x-error-code / x-error-codes value reachable from a schema (refs followed)."""
+    seen = set() if seen is None else seen
+    codes: set[str] = set()
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            if node["$ref"] not in seen:
+                seen.add(node["$ref"])
+                codes |= _annotated_codes(doc, resolve(doc, {"$ref": node["$ref"]}), seen)
+        if isinstance(node.get("x-error-code"), str):
+            codes.add(node["x-error-code"])
+        if isinstance(node.get("x-error-codes"), dict):
+            codes |= set(node["x-error-codes"].values())
+        for key, value in node.items():
+            if key not in ("$ref", "examples", "example"):
+                codes |= _annotated_codes(doc, value, seen)
+    elif isinstance(node, list):
+        for value in node:
+            codes |= _annotated_codes(doc, value, seen)
+    return codes
+
+
+def check_annotated_codes_documented(doc: Doc) -> list[str]:
+    """Codes that a request's schemas assign to validation failures (x-error-code, x-error-codes) are listed in that
+    operation's documented 400 response, so a server following the annotations never returns an undocumented code."""
+    problems: list[str] = []
+    for path, method, op, item in iter_operations(doc):
+        schemas: list[Any] = [p.get("schema") for p in operation_parameters(doc, op, item)]
+        if op.get("requestBody"):
+            body = resolve(doc, op["requestBody"])
+            schemas += [media.get("schema") for media in (body.get("content") or {}).values()]
+        annotated = set().union(*(_annotated_codes(doc, s) for s in schemas)) if schemas else set()
+        if not annotated:
+            continue
+        documented = set(resolve(doc, (op.get("responses") or {}).get("400") or {}).get("x-error-codes-returned") or [])
+        for code in sorted(annotated - documented):
+            problems.append(f"{_label(path, method, op)}: schema code {code} is not documented on its 400 response")
+    return problems
+
+
 ALL_RULES = (
     check_operation_basics,
     check_money_fields,
@@ -396,6 +436,7 @@ ALL_RULES = (
     check_links,
     check_enums,
     check_request_ids,
+    check_annotated_codes_documented,
 )
 
 

@@ -746,6 +746,13 @@ def _mutate_no_request_id_header(d: dict[str, Any]) -> None:
     del _op(d, "/things", "get")["responses"]["500"]["headers"]
 
 
+def _mutate_annotated_code_undocumented(d: dict[str, Any]) -> None:
+    d["components"]["schemas"]["ThingInput"]["properties"]["price_money"] = {
+        "type": "object",
+        "x-error-codes": {"minimum": "INVALID_AMOUNT"},
+    }
+
+
 NEGATIVE_CASES: list[tuple[Callable[[dict[str, Any]], list[str]], Callable[[dict[str, Any]], None], str]] = [
     (lint.check_operation_basics, _mutate_missing_operation_id, "missing operationId"),
     (lint.check_operation_basics, _mutate_missing_summary, "missing summary"),
@@ -773,6 +780,7 @@ NEGATIVE_CASES: list[tuple[Callable[[dict[str, Any]], list[str]], Callable[[dict
     (lint.check_links, _mutate_link_misses_path_parameter, "does not supply path parameter"),
     (lint.check_enums, _mutate_enum_unmarked, "enum without x-flint-enum"),
     (lint.check_request_ids, _mutate_no_request_id_header, "listThings 500: no required x-request-id"),
+    (lint.check_annotated_codes_documented, _mutate_annotated_code_undocumented, "INVALID_AMOUNT is not documented"),
 ]
 
 
