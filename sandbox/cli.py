@@ -1,0 +1,134 @@
+"""`flint-sandbox`: serve the sandbox, create keys, advance the sandbox clock.
+
+    flint-sandbox serve --host H --port P --db PATH [--key MERCHANT:KEY ...] [--workers N]
+    flint-sandbox keys create --db PATH --merchant NAME [--scope SCOPE ...]
+    flint-sandbox clock advance --db PATH --days N
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from typing import Sequence
+
+from . import accounts
+from .store import SQLiteStorage
+
+DB_ENV = "FLINT_SANDBOX_DB"
+
+
+def parse_key(spec: str) -> tuple[str, str]:
+    """MERCHANT:KEY, split at the first colon (the key itself may contain colons)."""
+    merchant, sep, key = spec.partition(":")
+    if not sep or not merchant:
+        raise argparse.ArgumentTypeError(f"--key expects MERCHANT:KEY, got {spec!r}")
+    if not key.startswith(accounts.KEY_PREFIX):
+        raise argparse.ArgumentTypeError(f"--key: the key must start with {accounts.KEY_PREFIX}")
+    return merchant, key
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    storage = SQLiteStorage(args.db)
+    keys: list[tuple[str, str]] = list(args.key or [])
+    if not keys:
+        keys = [("default", accounts.generate_key())]
+    for merchant, key in keys:
+        try:
+            storage.write_sync(lambda tx: accounts.add_key(tx, merchant, key))
+        except ValueError as e:
+            print(f"flint-sandbox: {e}", file=sys.stderr)
+            return 2
+
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as e:
+        print(f"flint-sandbox: cannot bind {args.host}:{args.port}: {e}", file=sys.stderr)
+        return 2
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"Flint sandbox listening on http://{host}:{port}", flush=True)
+    for merchant, key in keys:
+        print(f"Test key for merchant {merchant}: {key}", flush=True)
+
+    # Workers build the app from the environment, so several processes share one database file.
+    os.environ[DB_ENV] = os.path.abspath(args.db)
+    config = uvicorn.Config(
+        "sandbox.app:app_from_env",
+        factory=True,
+        fd=sock.fileno(),
+        workers=args.workers,
+        log_level=args.log_level,
+        access_log=False,
+        lifespan="off",
+    )
+    if args.workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    storage = SQLiteStorage(args.db)
+    key = accounts.generate_key()
+    scopes = frozenset(args.scope) if args.scope else accounts.ALL_SCOPES
+    storage.write_sync(lambda tx: accounts.add_key(tx, args.merchant, key, scopes))
+    print(key)
+    return 0
+
+
+def _clock_advance(args: argparse.Namespace) -> int:
+    storage = SQLiteStorage(args.db)
+    storage.write_sync(lambda tx: tx.advance_clock(int(args.days * 86400)))
+    now = storage.read_sync(lambda tx: tx.now())
+    print(f"Sandbox clock now {now.isoformat()}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="flint-sandbox", description="Flint reference sandbox")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the sandbox server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080, help="0 picks a free port (printed)")
+    serve.add_argument("--db", default="var/sandbox.db")
+    serve.add_argument("--key", action="append", type=parse_key, metavar="MERCHANT:KEY",
+                       help="register a test key with every scope (repeatable; harmless to repeat)")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="warning")
+    serve.set_defaults(fn=_serve)
+
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command", required=True)
+    create = keys.add_parser("create", help="create a key and print it")
+    create.add_argument("--db", required=True)
+    create.add_argument("--merchant", required=True)
+    create.add_argument("--scope", action="append", choices=sorted(accounts.ALL_SCOPES))
+    create.set_defaults(fn=_keys_create)
+
+    clock = sub.add_parser("clock", help="the sandbox clock").add_subparsers(dest="clock_command", required=True)
+    advance = clock.add_parser("advance", help="move the sandbox clock forward")
+    advance.add_argument("--db", required=True)
+    advance.add_argument("--days", type=float, required=True)
+    advance.set_defaults(fn=_clock_advance)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.fn(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,407 @@
+"""`SandboxService`: the generated `flint_api.server.Service` interface, implemented on the business rules.
+
+Each method turns the validated request model into a plain dict, runs one business function inside one
+storage transaction (reads in a read transaction, mutations in `BEGIN IMMEDIATE`), and wraps the resulting
+document in the generated response model. Routing, auth, body parsing and validation belong to the stub.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, Callable, Mapping, TypeVar
+
+from flint_api import models
+from flint_api.server import ApiError, RequestContext
+
+from . import faults, ledger, orders, payments, payouts, refunds
+from .errors import DomainError
+from .store import Doc, Storage, Tx
+
+T = TypeVar("T")
+M = TypeVar("M")
+
+EXPAND_SCOPES = {
+    "payment_intents": "payments.payment_intents.read",
+    "payment_intent": "payments.payment_intents.read",
+    "order": "commerce.orders.read",
+    "payout_destination": "money_movement.payout_settings.read",
+}
+
+
+def _plain(value: Any) -> Any:
+    """Generated model / enum / UNSET -> JSON-like Python values (None for absent)."""
+    if value is None or type(value).__name__ == "Unset":
+        return None
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _body(body: object) -> dict[str, Any]:
+    plain = _plain(body)
+    return dict(plain) if isinstance(plain, Mapping) else {}
+
+
+def _params(**kwargs: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in kwargs.items():
+        p = _plain(v)
+        if p is not None:
+            out[k] = p
+    return out
+
+
+def _merchant(ctx: RequestContext) -> str:
+    return ctx.principal.tenant
+
+
+def _api_error(e: DomainError) -> ApiError:
+    return ApiError(e.status, e.code, e.message, e.param, e.type)
+
+
+def _expand(ctx: RequestContext, expand: Any) -> list[str]:
+    paths = [str(p) for p in (_plain(expand) or [])]
+    for p in paths:
+        need = EXPAND_SCOPES.get(p)
+        if need and need not in ctx.principal.scopes:
+            raise ApiError(403, "INSUFFICIENT_SCOPE", f"expand={p} needs the {need} scope", "expand",
+                           "authorization_error")
+    return paths
+
+
+def _envelope(ctx: RequestContext, data: Any, next_page_token: str | None = None, listing: bool = False) -> Doc:
+    env: Doc = {"data": data, "request_id": ctx.request_id, "meta": {}}
+    if listing and next_page_token is not None:
+        env["next_page_token"] = next_page_token
+    if faults.on("missing_request_id"):
+        del env["request_id"]  # planted fault: the envelope loses its request id
+    return env
+
+
+class SandboxService:
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    async def _read(self, fn: Callable[[Tx], T]) -> T:
+        try:
+            return await self.storage.read(fn)
+        except DomainError as e:
+            raise _api_error(e) from None
+
+    async def _write(self, fn: Callable[[Tx], T]) -> T:
+        try:
+            return await self.storage.write(fn)
+        except DomainError as e:
+            raise _api_error(e) from None
+
+    @staticmethod
+    def _one(cls: Callable[..., M], ctx: RequestContext, doc: Any) -> M:
+        return cls.from_dict(_envelope(ctx, doc))  # type: ignore[attr-defined, no-any-return]
+
+    @staticmethod
+    def _many(cls: Callable[..., M], ctx: RequestContext, result: tuple[list[Doc], str | None]) -> M:
+        docs, token = result
+        return cls.from_dict(_envelope(ctx, docs, token, listing=True))  # type: ignore[attr-defined, no-any-return]
+
+    # ------------------------------------------------------------------------------------------------ orders
+
+    async def create_order(self, ctx: RequestContext, body: object) -> models.OrderResponse:
+        m, b = _merchant(ctx), _body(body)
+        return self._one(models.OrderResponse, ctx, await self._write(lambda tx: orders.create_order(tx, m, b)))
+
+    async def list_orders(
+        self,
+        ctx: RequestContext,
+        *,
+        page_size: Any = None,
+        page_token: Any = None,
+        status: Any = None,
+        payment_status: Any = None,
+        refund_status: Any = None,
+        created_after: Any = None,
+        created_before: Any = None,
+        min_amount: Any = None,
+        max_amount: Any = None,
+        currency: Any = None,
+    ) -> models.OrderListResponse:
+        m = _merchant(ctx)
+        p = _params(page_size=page_size, page_token=page_token, status=status, payment_status=payment_status,
+                    refund_status=refund_status, created_after=created_after, created_before=created_before,
+                    min_amount=min_amount, max_amount=max_amount, currency=currency)
+        return self._many(models.OrderListResponse, ctx, await self._read(lambda tx: orders.list_orders(tx, m, p)))
+
+    async def get_order(self, ctx: RequestContext, order_id: str, *, expand: Any = None) -> models.OrderResponse:
+        m, ex = _merchant(ctx), _expand(ctx, expand)
+        return self._one(models.OrderResponse, ctx, await self._read(lambda tx: orders.get_order(tx, m, order_id, ex)))
+
+    async def update_order(self, ctx: RequestContext, order_id: str, body: object) -> models.OrderResponse:
+        m, b = _merchant(ctx), _body(body)
+        return self._one(models.OrderResponse, ctx, await self._write(lambda tx: orders.update_order(tx, m, order_id, b)))
+
+    async def add_order_line_items(self, ctx: RequestContext, order_id: str, body: object) -> models.OrderResponse:
+        m, b = _merchant(ctx), _body(body)
+        return self._one(
+            models.OrderResponse, ctx, await self._write(lambda tx: orders.add_line_items(tx, m, order_id, b))
+        )
+
+    async def update_order_line_item(
+        self, ctx: RequestContext, order_id: str, order_line_item_id: str, body: object
+    ) -> models.OrderResponse:
+        m, b = _merchant(ctx), _body(body)
+        doc = await self._write(lambda tx: orders.update_line_item(tx, m, order_id, order_line_item_id, b))
+        return self._one(models.OrderResponse, ctx, doc)
+
+    async def delete_order_line_item(
+        self, ctx: RequestContext, order_id: str, order_line_item_id: str
+    ) -> models.OrderResponse:
+        m = _merchant(ctx)
+        doc = await self._write(lambda tx: orders.delete_line_item(tx, m, order_id, order_line_item_id))
+        return self._one(models.OrderResponse, ctx, doc)
+
+    async def add_order_charge(self, ctx: RequestContext, order_id: str, body: object) -> models.OrderResponse:
+        m, b = _merchant(ctx), _body(body)
+        return self._one(models.OrderResponse, ctx, await self._write(lambda tx: orders.add_charge(tx, m, order_id, b)))
+
+    async def delete_order_charge(
+        self, ctx: RequestContext, order_id: str, order_charge_id: str
+    ) -> models.OrderResponse:
+        m = _merchant(ctx)
+        doc = await self._write(lambda tx: orders.delete_charge(tx, m, order_id, order_charge_id))
+        return self._one(models.OrderResponse, ctx, doc)
+
+    async def apply_order_discounts(self, ctx: RequestContext, order_id: str, body: object) -> models.OrderResponse:
+        m, b = _merchant(ctx), _body(body)
+        doc = await self._write(lambda tx: orders.apply_discounts(tx, m, order_id, b))
+        return self._one(models.OrderResponse, ctx, doc)
+
+    async def remove_order_discounts(self, ctx: RequestContext, order_id: str, body: object) -> models.OrderResponse:
+        m, b = _merchant(ctx), _body(body)
+        doc = await self._write(lambda tx: orders.remove_discounts(tx, m, order_id, b))
+        return self._one(models.OrderResponse, ctx, doc)
+
+    async def close_order(self, ctx: RequestContext, order_id: str, body: object = None) -> models.OrderResponse:
+        m, b = _merchant(ctx), _body(body)
+        return self._one(models.OrderResponse, ctx, await self._write(lambda tx: orders.close_order(tx, m, order_id, b)))
+
+    async def pay_order(self, ctx: RequestContext, order_id: str, body: object) -> models.PayOrderResponse:
+        m, b = _merchant(ctx), _body(body)
+        return self._one(
+            models.PayOrderResponse, ctx, await self._write(lambda tx: payments.pay_order(tx, m, order_id, b))
+        )
+
+    async def create_order_payment_intent(
+        self, ctx: RequestContext, order_id: str, body: object = None
+    ) -> models.PaymentIntentResponse:
+        m, b = _merchant(ctx), _body(body)
+        doc = await self._write(lambda tx: payments.create_order_payment_intent(tx, m, order_id, b))
+        return self._one(models.PaymentIntentResponse, ctx, doc)
+
+    async def capture_order_payment_intent(
+        self, ctx: RequestContext, order_id: str, payment_intent_id: str, body: object = None
+    ) -> models.OrderPaymentIntentResponse:
+        m, b = _merchant(ctx), _body(body)
+        doc = await self._write(lambda tx: payments.capture(tx, m, order_id, payment_intent_id, b))
+        return self._one(models.OrderPaymentIntentResponse, ctx, doc)
+
+    async def cancel_order_payment_intent(
+        self, ctx: RequestContext, order_id: str, payment_intent_id: str, body: object = None
+    ) -> models.OrderPaymentIntentResponse:
+        m, b = _merchant(ctx), _body(body)
+        doc = await self._write(lambda tx: payments.cancel(tx, m, order_id, payment_intent_id, b))
+        return self._one(models.OrderPaymentIntentResponse, ctx, doc)
+
+    # ------------------------------------------------------------------------------------------------ payment intents
+
+    async def list_payment_intents(
+        self,
+        ctx: RequestContext,
+        *,
+        page_size: Any = None,
+        page_token: Any = None,
+        order_id: Any = None,
+        status: Any = None,
+        created_after: Any = None,
+        created_before: Any = None,
+    ) -> models.PaymentIntentListResponse:
+        m = _merchant(ctx)
+        p = _params(page_size=page_size, page_token=page_token, order_id=order_id, status=status,
+                    created_after=created_after, created_before=created_before)
+        return self._many(
+            models.PaymentIntentListResponse, ctx, await self._read(lambda tx: payments.list_payment_intents(tx, m, p))
+        )
+
+    async def get_payment_intent(
+        self, ctx: RequestContext, payment_intent_id: str, *, expand: Any = None
+    ) -> models.PaymentIntentResponse:
+        m, ex = _merchant(ctx), _expand(ctx, expand)
+        doc = await self._read(lambda tx: payments.get_payment_intent(tx, m, payment_intent_id, ex))
+        return self._one(models.PaymentIntentResponse, ctx, doc)
+
+    # ------------------------------------------------------------------------------------------------ refunds
+
+    async def create_refund(self, ctx: RequestContext, body: object) -> models.RefundResponse:
+        m, b, key = _merchant(ctx), _body(body), ctx.idempotency_key
+        return self._one(models.RefundResponse, ctx, await self._write(lambda tx: refunds.create_refund(tx, m, b, key)))
+
+    async def list_refunds(
+        self,
+        ctx: RequestContext,
+        *,
+        page_size: Any = None,
+        page_token: Any = None,
+        order_id: Any = None,
+        payment_intent_id: Any = None,
+        status: Any = None,
+        created_after: Any = None,
+        created_before: Any = None,
+    ) -> models.RefundListResponse:
+        m = _merchant(ctx)
+        p = _params(page_size=page_size, page_token=page_token, order_id=order_id,
+                    payment_intent_id=payment_intent_id, status=status, created_after=created_after,
+                    created_before=created_before)
+        return self._many(models.RefundListResponse, ctx, await self._read(lambda tx: refunds.list_refunds(tx, m, p)))
+
+    async def get_refund(self, ctx: RequestContext, refund_id: str, *, expand: Any = None) -> models.RefundResponse:
+        m, ex = _merchant(ctx), _expand(ctx, expand)
+        return self._one(models.RefundResponse, ctx, await self._read(lambda tx: refunds.get_refund(tx, m, refund_id, ex)))
+
+    async def update_refund(self, ctx: RequestContext, refund_id: str, body: object) -> models.RefundResponse:
+        m, b = _merchant(ctx), _body(body)
+        doc = await self._write(lambda tx: refunds.update_refund(tx, m, refund_id, b))
+        return self._one(models.RefundResponse, ctx, doc)
+
+    # ------------------------------------------------------------------------------------------------ money movement
+
+    async def list_balances(self, ctx: RequestContext, *, currency: Any = None) -> models.BalanceListResponse:
+        m, cur = _merchant(ctx), _plain(currency)
+        docs = await self._read(lambda tx: ledger.balances(tx, m, cur))
+        return self._many(models.BalanceListResponse, ctx, (docs, None))
+
+    async def list_balance_transactions(
+        self,
+        ctx: RequestContext,
+        *,
+        page_size: Any = None,
+        page_token: Any = None,
+        currency: Any = None,
+        type: Any = None,
+        related_object_type: Any = None,
+        related_object_id: Any = None,
+        status: Any = None,
+        created_after: Any = None,
+        created_before: Any = None,
+        available_after: Any = None,
+        available_before: Any = None,
+    ) -> models.BalanceTransactionListResponse:
+        m = _merchant(ctx)
+        p = _params(page_size=page_size, page_token=page_token, currency=currency, type=type,
+                    related_object_type=related_object_type, related_object_id=related_object_id, status=status,
+                    created_after=created_after, created_before=created_before, available_after=available_after,
+                    available_before=available_before)
+        return self._many(
+            models.BalanceTransactionListResponse, ctx, await self._read(lambda tx: ledger.list_txns(tx, m, p))
+        )
+
+    async def get_balance_transaction(
+        self, ctx: RequestContext, balance_transaction_id: str, *, expand: Any = None
+    ) -> models.BalanceTransactionResponse:
+        m, ex = _merchant(ctx), _expand(ctx, expand)
+        doc = await self._read(lambda tx: ledger.get_txn(tx, m, balance_transaction_id, ex))
+        return self._one(models.BalanceTransactionResponse, ctx, doc)
+
+    async def list_payouts(
+        self,
+        ctx: RequestContext,
+        *,
+        page_size: Any = None,
+        page_token: Any = None,
+        currency: Any = None,
+        method: Any = None,
+        balance_source_type: Any = None,
+        payout_destination_id: Any = None,
+        status: Any = None,
+        created_after: Any = None,
+        created_before: Any = None,
+        arrival_after: Any = None,
+        arrival_before: Any = None,
+    ) -> models.PayoutListResponse:
+        m = _merchant(ctx)
+        p = _params(page_size=page_size, page_token=page_token, currency=currency, method=method,
+                    payout_destination_id=payout_destination_id, status=status, created_after=created_after,
+                    created_before=created_before)
+        return self._many(models.PayoutListResponse, ctx, await self._read(lambda tx: payouts.list_payouts(tx, m, p)))
+
+    async def create_payout(self, ctx: RequestContext, body: object) -> models.PayoutResponse:
+        m, b = _merchant(ctx), _body(body)
+        return self._one(models.PayoutResponse, ctx, await self._write(lambda tx: payouts.create_payout(tx, m, b)))
+
+    async def get_payout(self, ctx: RequestContext, payout_id: str, *, expand: Any = None) -> models.PayoutResponse:
+        m, ex = _merchant(ctx), _expand(ctx, expand)
+        return self._one(models.PayoutResponse, ctx, await self._read(lambda tx: payouts.get_payout(tx, m, payout_id, ex)))
+
+    async def cancel_payout(self, ctx: RequestContext, payout_id: str) -> models.PayoutResponse:
+        m = _merchant(ctx)
+        return self._one(models.PayoutResponse, ctx, await self._write(lambda tx: payouts.cancel_payout(tx, m, payout_id)))
+
+    async def list_payout_entries(
+        self, ctx: RequestContext, payout_id: str, *, page_size: Any = None, page_token: Any = None
+    ) -> models.PayoutEntryListResponse:
+        m, p = _merchant(ctx), _params(page_size=page_size, page_token=page_token)
+        return self._many(
+            models.PayoutEntryListResponse, ctx, await self._read(lambda tx: payouts.list_entries(tx, m, payout_id, p))
+        )
+
+    async def get_payout_settings(self, ctx: RequestContext) -> models.PayoutSettingsResponse:
+        m = _merchant(ctx)
+        return self._one(models.PayoutSettingsResponse, ctx, await self._read(lambda tx: payouts.get_settings(tx, m)))
+
+    async def update_payout_settings(self, ctx: RequestContext, body: object) -> models.PayoutSettingsResponse:
+        m, b = _merchant(ctx), _body(body)
+        doc = await self._write(lambda tx: payouts.update_settings(tx, m, b))
+        return self._one(models.PayoutSettingsResponse, ctx, doc)
+
+    async def list_payout_destinations(
+        self,
+        ctx: RequestContext,
+        *,
+        page_size: Any = None,
+        page_token: Any = None,
+        currency: Any = None,
+        type: Any = None,
+        status: Any = None,
+        available_payout_method: Any = None,
+        default_for_currency: Any = None,
+        include_deleted: Any = None,
+    ) -> models.PayoutDestinationListResponse:
+        m = _merchant(ctx)
+        p = _params(page_size=page_size, page_token=page_token, currency=currency, type=type, status=status,
+                    default_for_currency=default_for_currency, include_deleted=include_deleted)
+        return self._many(
+            models.PayoutDestinationListResponse, ctx, await self._read(lambda tx: payouts.list_destinations(tx, m, p))
+        )
+
+    async def get_payout_destination(
+        self, ctx: RequestContext, payout_destination_id: str
+    ) -> models.PayoutDestinationResponse:
+        m = _merchant(ctx)
+        doc = await self._read(lambda tx: payouts.get_destination(tx, m, payout_destination_id))
+        return self._one(models.PayoutDestinationResponse, ctx, doc)
+
+    async def update_payout_destination(
+        self, ctx: RequestContext, payout_destination_id: str, body: object
+    ) -> models.PayoutDestinationResponse:
+        m, b = _merchant(ctx), _body(body)
+        doc = await self._write(lambda tx: payouts.update_destination(tx, m, payout_destination_id, b))
+        return self._one(models.PayoutDestinationResponse, ctx, doc)
+
+    async def delete_payout_destination(
+        self, ctx: RequestContext, payout_destination_id: str
+    ) -> models.PayoutDestinationResponse:
+        m = _merchant(ctx)
+        doc = await self._write(lambda tx: payouts.delete_destination(tx, m, payout_destination_id))
+        return self._one(models.PayoutDestinationResponse, ctx, doc)
+
