@@ -1,0 +1,58 @@
+"""Self-test by mutation: the kit fails on every planted sandbox fault through the check meant to
+catch it, and the same targeted runs pass on a clean sandbox. Servers start in parallel (two at a
+time on two cores); each run is a quick targeted one (flint_contract.selftest.TARGETS)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from flint_contract.localserver import Sandbox, SandboxError
+from flint_contract.selftest import TARGETS, Target, run_target
+
+
+def _sandbox_available() -> str | None:
+    try:
+        with Sandbox():
+            return None
+    except SandboxError as exc:
+        return f"local sandbox unavailable: {str(exc)[:300]}"
+
+
+_REASON = _sandbox_available()
+_results: dict[str, tuple[int, str, list[str]]] = {}
+
+
+def _run(t: Target) -> tuple[str, tuple[int, str, list[str]]]:
+    result, output = run_target(t, (t.fault,))
+    return t.fault, (result.exit_code, output, [v.check for v in result.violations])
+
+
+@pytest.fixture(scope="module")
+def fault_runs() -> dict[str, tuple[int, str, list[str]]]:
+    if _REASON:
+        pytest.skip(_REASON)
+    if not _results:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            _results.update(dict(pool.map(_run, TARGETS)))
+    return _results
+
+
+@pytest.mark.parametrize("t", TARGETS, ids=[t.fault for t in TARGETS])
+def test_fault_is_caught_by_its_check(t: Target, fault_runs: dict[str, tuple[int, str, list[str]]]) -> None:
+    code, output, checks = fault_runs[t.fault]
+    assert code == 1, output
+    assert t.check in checks, output
+    assert f"[{t.check}]" in output
+
+
+def test_clean_sandbox_passes_every_targeted_run() -> None:
+    if _REASON:
+        pytest.skip(_REASON)
+    # One clean sandbox per distinct targeted run shape; all of them must conform.
+    shapes = {(t.probes, t.operations): t for t in TARGETS}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(lambda t: run_target(t, ()), shapes.values()))
+    failures = [out for result, out in outcomes if result.exit_code != 0]
+    assert not failures, "\n\n".join(failures)

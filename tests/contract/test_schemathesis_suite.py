@@ -1,0 +1,73 @@
+"""The kit's schemathesis suite under pytest: every operation, the Flint checks, the relaxed
+positive-data check, and the stateful phase through the spec's links.
+
+    pytest tests/contract --base-url http://host:port --api-key KEY [--peer-api-key KEY2]
+    FLINT_BASE_URL=... FLINT_API_KEY=... pytest tests/contract
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from contract_target import Target, target
+from flint_contract import checks as flint_checks
+from flint_contract.preflight import CannotRun, check_access, seed
+from flint_contract.probe_client import Collector, ProbeClient
+from flint_contract.spec import load_spec
+
+SPEC = load_spec()
+TARGET = target()
+schema = schemathesis.openapi.from_path(str(SPEC.path))
+flint_checks.configure(SPEC, {"pins": {}})
+
+if isinstance(TARGET, Target):
+    schema.config.update(base_url=TARGET.base_url)
+    _client = ProbeClient(TARGET.base_url, TARGET.api_key, SPEC, Collector())
+    try:
+        check_access(_client, "--api-key")
+        flint_checks.configure(SPEC, {"pins": seed(_client).pins})
+        SKIP_REASON: str | None = None
+    except CannotRun as exc:
+        SKIP_REASON = str(exc)
+    finally:
+        _client.close()
+
+    @schema.auth()
+    class FlintKey:
+        """Auth through schemathesis' provider, not headers, so stateful checks keep working (P8)."""
+
+        def get(self, case: Any, ctx: Any) -> str:
+            assert isinstance(TARGET, Target)
+            return TARGET.api_key
+
+        def set(self, case: Any, data: str, ctx: Any) -> None:
+            case.headers = case.headers or {}
+            case.headers["Authorization"] = f"Bearer {data}"
+
+else:
+    SKIP_REASON = TARGET
+
+schema.config.generation.update(max_examples=8, database="none")
+EXCLUDED = [schemathesis.checks.positive_data_acceptance] if hasattr(schemathesis, "checks") else []
+
+
+@pytest.fixture(autouse=True)
+def _require_target() -> None:
+    if SKIP_REASON:
+        pytest.skip(SKIP_REASON)
+
+
+@schema.parametrize()
+@settings(max_examples=8, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+def test_operation(case: Any) -> None:
+    case.call_and_validate(excluded_checks=EXCLUDED)
+
+
+TestStateful = schema.as_state_machine().TestCase
+TestStateful.settings = settings(
+    max_examples=15, stateful_step_count=5, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
