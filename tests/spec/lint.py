@@ -5,6 +5,7 @@ broken documents, so a rule that silently stops finding problems fails too."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
@@ -241,8 +242,18 @@ def _is_strict_integer(checker: Any, instance: Any) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
+def _decimal_multiple_of(validator: Any, divisor: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    # jsonschema divides floats (40.12 / 0.01 = 4011.9999...) and rejects valid two-decimal percents; Flint converts
+    # percents exactly (Decimal(str(x))), so the check is done the same way here.
+    if not validator.is_type(instance, "number"):
+        return
+    if Decimal(str(instance)) % Decimal(str(divisor)) != 0:
+        yield jsonschema.ValidationError(f"{instance!r} is not a multiple of {divisor}")
+
+
 StrictValidator = jsonschema.validators.extend(
     jsonschema.Draft202012Validator,
+    validators={"multipleOf": _decimal_multiple_of},
     type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_strict_integer),
 )
 

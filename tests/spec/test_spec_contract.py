@@ -238,6 +238,7 @@ def test_request_money_failures_carry_their_codes(doc: dict[str, Any], schema: s
         ("CreateOrderLineItem", {"name": "x", "unit_price_money": {"amount": "1250", "currency": "USD"}}),
         ("TipInput", {"percent": 0.15}),
         ("TipInput", {"percent": 100.001}),
+        ("TipInput", {"percent": 12.345}),
         ("Metadata", {f"k{i}": "v" for i in range(51)}),
         ("Metadata", {"k" * 41: "v"}),
         ("Metadata", {"k": "v" * 501}),
@@ -254,6 +255,8 @@ def test_request_schemas_reject(doc: dict[str, Any], schema: str, instance: Any)
     [
         ("TipInput", {"percent": 15}),
         ("TipInput", {"percent": 12.5}),
+        ("TipInput", {"percent": 40.12}),
+        ("ChargeInput", {"name": "Service", "type": "service_fee", "percent": 12.57}),
         ("TipInput", {"amount_money": {"amount": 600, "currency": "USD"}}),
         (
             "ChargeInput",
