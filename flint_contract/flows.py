@@ -113,7 +113,7 @@ def _id(reply: Reply, key: str) -> str:
     if isinstance(data, dict):
         if isinstance(data.get(key), str):
             return str(data[key])
-        for nested in ("order", "payment_intent", "refund", "payout"):
+        for nested in ("order", "payment_intent", "payment_attempt", "refund", "payout"):
             inner = data.get(nested)
             if isinstance(inner, dict) and isinstance(inner.get(key), str):
                 return str(inner[key])
