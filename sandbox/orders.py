@@ -195,7 +195,10 @@ def reprice(doc: Doc, now: datetime) -> Doc:
         "net_collected_money": money(s.net_collected, cur),
         "settled_tip_money": money(s.settled_tip, cur),
         "credit_money": money(s.credit, cur),
-        "amount_due_money": money(s.balance if faults.on("negative_amount_due") else s.amount_due, cur),
+        "amount_due_money": money(
+            # planted fault: refunds counted as collected money, so a refund drives amount_due below zero
+            p.total - s.paid - s.refunded if faults.on("negative_amount_due") else s.amount_due, cur
+        ),
         "balance_money": money(s.balance, cur),
     }
     doc["payment_status"] = s.payment_status

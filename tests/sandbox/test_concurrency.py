@@ -12,7 +12,7 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from .conftest import KEY1, Sandbox
+from sandbox_harness import KEY1, Sandbox
 
 
 @pytest.fixture(scope="module")

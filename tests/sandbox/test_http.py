@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import KEY1, Sandbox
+from sandbox_harness import KEY1, Sandbox
 
 USD = "USD"
 
