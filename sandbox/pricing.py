@@ -49,11 +49,12 @@ def percent_to_bps(percent: object, param: str | None = None) -> int:
     return int(bps)
 
 
-def bps_to_percent(bps: int) -> int | Decimal:
-    """The JSON-friendly percent for stored basis points (an int when whole)."""
+def bps_to_percent(bps: int) -> int | float:
+    """The percent to echo in JSON (an int when whole). Only for display and storage: the float's shortest
+    repr is exactly the 2-decimal value, so `percent_to_bps` recovers the same basis points."""
     if bps % 100 == 0:
         return bps // 100
-    return Decimal(bps) / 100
+    return float(Decimal(bps) / 100)
 
 
 def percent_of(base: int, bps: int) -> int:

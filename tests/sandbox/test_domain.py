@@ -112,6 +112,29 @@ def test_pay_refund_ledger_and_payout(db: tuple[SQLiteStorage, str, str]) -> Non
     assert s.read_sync(lambda tx: ledger.balances(tx, m2, None))[0]["available_money"]["amount"] == 0
 
 
+def test_percent_discount_charge_and_tip(db: tuple[SQLiteStorage, str, str]) -> None:
+    s, m1, _ = db
+    body = {
+        "line_items": [{"name": "a", "unit_price_money": {"amount": 3000, "currency": "USD"}},
+                       {"name": "b", "unit_price_money": {"amount": 1000, "currency": "USD"}}],
+        "discounts": [{"name": "12.5% off", "percent": 12.5}],
+        "requested_tip": {"percent": 15},
+        "tax": {"location": {"postal_code": "94103"}},
+    }
+    o = s.write_sync(lambda tx: orders.create_order(tx, m1, body))
+    assert o["applied_discounts"][0]["applied_money"]["amount"] == 500
+    assert [li["discount_money"]["amount"] for li in o["line_items"]] == [375, 125]
+    assert o["requested_tip"]["effective_amount_money"]["amount"] == 525  # 15% of 3500
+    assert o["pricing_amounts"]["tax_money"]["amount"] == 223 + 74  # 8.5% of 2625 and 875
+    o = s.write_sync(lambda tx: orders.add_charge(tx, m1, o["order_id"], {"charge": {
+        "name": "Service", "type": "service_fee", "percent": 10, "calculation_basis": "subtotal_post_discount"}}))
+    assert o["charges"][0]["applied_money"]["amount"] == 350
+    pa = o["pricing_amounts"]
+    assert pa["total_money"]["amount"] == 4000 - 500 + 350 + 297 + 525
+    assert sum(li["total_money"]["amount"] for li in o["line_items"]) + 350 + 525 == pa["total_money"]["amount"]
+    assert o["tax"] == {"enabled": True, "rate_bps": 850, "location": {"postal_code": "94103", "country": "US"}}
+
+
 def test_manual_capture(db: tuple[SQLiteStorage, str, str]) -> None:
     s, m1, _ = db
     o = s.write_sync(lambda tx: orders.create_order(tx, m1, TOTE))

@@ -300,6 +300,11 @@ def test_percent_conversion_is_exact() -> None:
             pricing.percent_to_bps(bad)
 
 
+@given(st.integers(1, 10_000))
+def test_percent_echo_round_trips_exactly(bps: int) -> None:
+    assert pricing.percent_to_bps(pricing.bps_to_percent(bps)) == bps
+
+
 def test_int64_overflow_in_quantity_times_price_is_a_domain_error() -> None:
     with pytest.raises(pricing.PricingError) as err:
         pricing.price_order([LineInput(2**62, 1), LineInput(2**62, 3)])
