@@ -34,7 +34,8 @@ def iter_operations(doc: Doc) -> Iterator[tuple[str, str, dict[str, Any], dict[s
 def resolve(doc: Doc, node: Any) -> Any:
     """Follow local $refs (possibly chained) to the referenced object."""
     seen = 0
-    while isinstance(node, dict) and "$ref" in node and len(node) == 1:
+    # A Reference Object may carry summary/description next to $ref (OpenAPI 3.1); the target wins otherwise.
+    while isinstance(node, dict) and "$ref" in node and set(node) <= {"$ref", "summary", "description"}:
         pointer = node["$ref"]
         if not pointer.startswith("#/"):
             raise ValueError(f"only local refs are supported: {pointer}")
@@ -61,11 +62,13 @@ def _label(path: str, method: str, op: dict[str, Any]) -> str:
     return op.get("operationId") or f"{method.upper()} {path}"
 
 
-def _media_examples(media: dict[str, Any]) -> list[tuple[str, Any]]:
+def _media_examples(media: dict[str, Any], doc: Doc | None = None) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     if "example" in media:
         out.append(("example", media["example"]))
     for name, ex in (media.get("examples") or {}).items():
+        if doc is not None:
+            ex = resolve(doc, ex)
         if isinstance(ex, dict) and "value" in ex:
             out.append((name, ex["value"]))
     return out
@@ -107,13 +110,13 @@ def check_operation_basics(doc: Doc) -> list[str]:
         body = resolve(doc, op.get("requestBody")) if op.get("requestBody") else None
         if body:
             for ctype, media in (body.get("content") or {}).items():
-                if not _media_examples(media):
+                if not _media_examples(media, doc):
                     problems.append(f"{label}: request body {ctype} has no example")
         success = _success_media(doc, op)
         if not success:
             problems.append(f"{label}: no 2xx response with content")
         for where, media in success:
-            if not _media_examples(media):
+            if not _media_examples(media, doc):
                 problems.append(f"{label}: response {where} has no example")
     return problems
 
@@ -297,12 +300,12 @@ def iter_examples(doc: Doc) -> Iterator[tuple[str, Any, Any]]:
         if op.get("requestBody"):
             body = resolve(doc, op["requestBody"])
             for ctype, media in (body.get("content") or {}).items():
-                for name, value in _media_examples(media):
+                for name, value in _media_examples(media, doc):
                     yield f"{label} request {ctype} {name}", media.get("schema", {}), value
         for status, resp in (op.get("responses") or {}).items():
             resp = resolve(doc, resp)
             for ctype, media in (resp.get("content") or {}).items():
-                for name, value in _media_examples(media):
+                for name, value in _media_examples(media, doc):
                     yield f"{label} {status} {ctype} {name}", media.get("schema", {}), value
         for p in operation_parameters(doc, op, item):
             if "example" in p:

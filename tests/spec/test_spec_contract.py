@@ -326,10 +326,10 @@ def examples_of(doc: dict[str, Any], operation_id: str) -> Iterator[tuple[str, A
     _, _, op = ops_by_id(doc)[operation_id]
     if "requestBody" in op:
         for name, ex in op["requestBody"]["content"]["application/json"]["examples"].items():
-            yield f"request {name}", ex["value"]
+            yield f"request {name}", lint.resolve(doc, ex)["value"]
     for status, resp in op["responses"].items():
         for name, ex in resp["content"]["application/json"].get("examples", {}).items():
-            yield f"{status} {name}", ex["value"]
+            yield f"{status} {name}", lint.resolve(doc, ex)["value"]
 
 
 def test_seed_tote_bags_total_2500(doc: dict[str, Any]) -> None:
@@ -806,7 +806,10 @@ def test_lint_catches_a_broken_copy_of_the_real_spec(doc: dict[str, Any]) -> Non
     refund["parameters"] = []
     refund["responses"]["400"]["x-error-codes-returned"].append("REFUND_TOO_BIG")
     broken["components"]["schemas"]["Refund"]["properties"]["fee_money"] = {"type": "integer"}
+    shared = broken["components"]["examples"]["CreateOrderToteBagsResponse"]["value"]
+    shared["data"]["pricing_amounts"]["total_money"]["amount"] = 2500.0
     problems = lint.lint(broken)
+    assert any("createOrder 201 application/json tote_bags: data/pricing_amounts/total_money/amount" in p for p in problems)
     assert any("createRefund: mutating operation lacks the Idempotency-Key" in p for p in problems)
     assert any("REFUND_TOO_BIG is not in x-error-catalog" in p for p in problems)
     assert any("Refund/properties/fee_money" in p for p in problems)
