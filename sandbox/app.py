@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import datetime
 from typing import Any, Mapping
 from urllib.parse import parse_qsl, urlencode
 
@@ -20,7 +21,7 @@ from . import accounts, faults
 from .errors import TYPES
 from .idempotency import SQLiteIdempotencyStore
 from .service import SandboxService
-from .store import KeyRecord, SQLiteStorage, Storage
+from .store import KeyRecord, SQLiteStorage, Storage, Tx
 
 
 def _key_from(headers: Mapping[str, str]) -> str | None:
@@ -83,9 +84,10 @@ class Authenticator:
 
 
 def _error(status: int, code: str, message: str, param: str | None = None) -> JSONResponse:
+    request_id = os.urandom(16).hex()
     body = {"error": {"type": TYPES.get(status, "api_error"), "code": code, "message": message, "param": param,
-                      "request_id": os.urandom(16).hex()}}
-    return JSONResponse(body, status_code=status, headers={"x-request-id": body["error"]["request_id"]})
+                      "request_id": request_id}}
+    return JSONResponse(body, status_code=status, headers={"x-request-id": request_id})
 
 
 def clock_route(storage: Storage, auth: Authenticator) -> Route:
@@ -105,7 +107,11 @@ def clock_route(storage: Storage, auth: Authenticator) -> Route:
         if isinstance(days, bool) or not isinstance(days, (int, float)) or not 0 <= days <= 3650:
             return _error(400, "INVALID_FIELD", "days must be a number between 0 and 3650", "days")
         seconds = int(days * 86400)
-        now = await storage.write(lambda tx: (tx.advance_clock(seconds), tx.now())[1])
+        def advance_clock(tx: Tx) -> datetime:
+            tx.advance_clock(seconds)
+            return tx.now()
+
+        now = await storage.write(advance_clock)
         return JSONResponse({"data": {"now": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}})
 
     return Route("/_sandbox/clock/advance", advance, methods=["POST"])

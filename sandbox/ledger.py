@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from .errors import not_found
 from .ids import new_id
-from .listing import page, params_filters
+from .listing import normalize_times, page, params_filters
 from .money import check_currency, money
 from .store import Doc, Filter, Tx, format_time
 
@@ -136,7 +136,7 @@ TXN_FILTERS: dict[str, tuple[str, str]] = {
 
 
 def list_txns(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[list[Doc], str | None]:
-    p: dict[str, Any] = {k: (format_time(v) if isinstance(v, datetime) else v) for k, v in params.items()}
+    p = normalize_times(params)
     filters = params_filters(p, TXN_FILTERS)
     now = tx.now()
     status = p.get("status")

@@ -6,10 +6,11 @@ import base64
 import binascii
 import hashlib
 import json
-from typing import Any, Callable, Sequence
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping, Sequence
 
 from .errors import invalid
-from .store import Cursor, Doc, Filter, Tx
+from .store import Cursor, Doc, Filter, Tx, format_time
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -63,6 +64,29 @@ def page(
     if drop_first_on_later_pages and after is not None:
         docs = docs[1:]  # planted fault `page_boundary_loss`
     return docs, token
+
+
+TIME_PARAMS = ("created_after", "created_before", "available_after", "available_before", "arrival_after",
+               "arrival_before")
+
+
+def normalize_times(params: Mapping[str, Any]) -> dict[str, Any]:
+    """RFC 3339 query values (datetime or text) -> the fixed-width UTC text the store sorts by."""
+    out = dict(params)
+    for name in TIME_PARAMS:
+        v = out.get(name)
+        if v is None:
+            continue
+        if isinstance(v, str):
+            try:
+                v = datetime.fromisoformat(v.replace("Z", "+00:00").replace("z", "+00:00"))
+            except ValueError:
+                raise invalid("INVALID_PARAMETER", f"{name} must be an RFC 3339 timestamp", name) from None
+        if isinstance(v, datetime):
+            if v.tzinfo is None:
+                v = v.replace(tzinfo=timezone.utc)
+            out[name] = format_time(v)
+    return out
 
 
 def params_filters(params: dict[str, Any], mapping: dict[str, tuple[str, str]]) -> list[Filter]:

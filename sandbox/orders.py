@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from . import faults, pricing
 from .errors import conflict, invalid, not_found
 from .ids import new_id
-from .listing import page, params_filters
+from .listing import normalize_times, page, params_filters
 from .money import amount_of, check_currency, money, read_money
 from .store import Doc, Filter, Tx, format_time
 
@@ -70,10 +70,7 @@ ORDER_LIST_FILTERS: dict[str, tuple[str, str]] = {
 
 
 def list_orders(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[list[Doc], str | None]:
-    p = dict(params)
-    for name in ("created_after", "created_before"):
-        if isinstance(p.get(name), datetime):
-            p[name] = format_time(p[name])
+    p = normalize_times(params)
     if (p.get("min_amount") is not None or p.get("max_amount") is not None) and p.get("currency") is None:
         raise invalid("INVALID_PARAMETER", "min_amount and max_amount require currency", "currency")
     if p.get("currency") is not None:

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from . import ledger, orders, pricing
 from .errors import conflict, invalid, not_found
 from .ids import new_id
-from .listing import page, params_filters
+from .listing import normalize_times, page, params_filters
 from .money import amount_of, money, read_money
 from .store import Doc, Tx, format_time
 
@@ -269,7 +269,7 @@ PI_FILTERS: dict[str, tuple[str, str]] = {
 
 
 def list_payment_intents(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[list[Doc], str | None]:
-    p: dict[str, Any] = {k: (format_time(v) if isinstance(v, datetime) else v) for k, v in params.items()}
+    p = normalize_times(params)
     return page(tx, "payment_intents", merchant_id, params_filters(p, PI_FILTERS), p.get("page_size"), p.get("page_token"))
 
 

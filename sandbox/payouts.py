@@ -15,9 +15,9 @@ from typing import Any, Mapping
 from . import ledger
 from .errors import conflict, invalid, not_found
 from .ids import new_id
-from .listing import page, params_filters
+from .listing import normalize_times, page, params_filters
 from .money import amount_of, check_currency, money, read_money
-from .store import Doc, Filter, Tx, format_time
+from .store import Doc, Filter, Tx, format_time, parse_time
 
 IN_TRANSIT_AFTER = timedelta(days=1)
 PAID_AFTER = timedelta(days=2)
@@ -158,7 +158,7 @@ PAYOUT_FILTERS: dict[str, tuple[str, str]] = {
 
 
 def list_payouts(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[list[Doc], str | None]:
-    p: dict[str, Any] = {k: (format_time(v) if isinstance(v, datetime) else v) for k, v in params.items()}
+    p = normalize_times(params)
     filters = params_filters(p, PAYOUT_FILTERS)
     now = tx.now()
     day1, day2 = format_time(now - IN_TRANSIT_AFTER), format_time(now - PAID_AFTER)
@@ -175,6 +175,13 @@ def list_payouts(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[l
             filters.append(Filter("created_at", "<=", day2))
     elif status is not None:
         filters.append(Filter("id", "=", ""))  # the sandbox never fails a payout
+    # arrival_at is created_at + 2 days for every sandbox payout
+    if p.get("arrival_after") is not None:
+        filters.append(Filter("created_at", ">=", format_time(parse_time(p["arrival_after"]) - PAID_AFTER)))
+    if p.get("arrival_before") is not None:
+        filters.append(Filter("created_at", "<=", format_time(parse_time(p["arrival_before"]) - PAID_AFTER)))
+    if p.get("balance_source_type") not in (None, "card"):
+        filters.append(Filter("id", "=", ""))  # every sandbox payout draws on the card balance
     docs, token = page(tx, "payouts", merchant_id, filters, p.get("page_size"), p.get("page_token"))
     return [render(d, now) for d in docs], token
 

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from . import faults, ledger, orders
 from .errors import invalid, not_found
 from .ids import new_id
-from .listing import page, params_filters
+from .listing import normalize_times, page, params_filters
 from .money import amount_of, money, read_money
 from .store import Doc, Filter, Tx, format_time
 
@@ -182,7 +182,7 @@ REFUND_FILTERS: dict[str, tuple[str, str]] = {
 
 
 def list_refunds(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[list[Doc], str | None]:
-    p: dict[str, Any] = {k: (format_time(v) if isinstance(v, datetime) else v) for k, v in params.items()}
+    p = normalize_times(params)
     if (p.get("min_amount") is not None or p.get("max_amount") is not None) and p.get("currency") is None:
         raise invalid("INVALID_PARAMETER", "min_amount and max_amount require currency", "currency")
     filters = params_filters(p, REFUND_FILTERS)

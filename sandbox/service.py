@@ -56,7 +56,7 @@ def _params(**kwargs: Any) -> dict[str, Any]:
 
 
 def _merchant(ctx: RequestContext) -> str:
-    return ctx.principal.tenant
+    return str(ctx.principal.tenant)
 
 
 def _api_error(e: DomainError) -> ApiError:
@@ -331,8 +331,9 @@ class SandboxService:
     ) -> models.PayoutListResponse:
         m = _merchant(ctx)
         p = _params(page_size=page_size, page_token=page_token, currency=currency, method=method,
-                    payout_destination_id=payout_destination_id, status=status, created_after=created_after,
-                    created_before=created_before)
+                    balance_source_type=balance_source_type, payout_destination_id=payout_destination_id,
+                    status=status, created_after=created_after, created_before=created_before,
+                    arrival_after=arrival_after, arrival_before=arrival_before)
         return self._many(models.PayoutListResponse, ctx, await self._read(lambda tx: payouts.list_payouts(tx, m, p)))
 
     async def create_payout(self, ctx: RequestContext, body: object) -> models.PayoutResponse:
