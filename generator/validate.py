@@ -1,0 +1,109 @@
+"""Validate a bundled document with openapi-spec-validator; every problem becomes a `SpecError`.
+
+Strict mode: any problem fails the run. Lenient mode (third-party specs): known-recoverable defects are repaired
+in the document (a dangling `$ref` becomes `{}` i.e. `Any`; `security: [{oauth2: null}]` becomes `[]` scopes)
+and every problem is returned as a warning instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.errors import SpecError, join_pointer
+from generator.load import resolve_pointer
+
+
+def _dangling_refs(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    stack: list[tuple[str, Any]] = [("", doc)]
+    cache: dict[str, bool] = {}
+    while stack:
+        ptr, node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                ok = cache.get(ref)
+                if ok is None:
+                    try:
+                        resolve_pointer(doc, ref[1:] if ref.startswith("#") else "\0")
+                        ok = ref.startswith("#")
+                    except KeyError:
+                        ok = False
+                    cache[ref] = ok
+                if not ok:
+                    found.append((ptr, node))
+            for k, v in node.items():
+                if isinstance(v, (dict, list)):
+                    stack.append((join_pointer(ptr, k), v))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                if isinstance(v, (dict, list)):
+                    stack.append((join_pointer(ptr, i), v))
+    return sorted(found, key=lambda t: t[0])
+
+
+def _null_scopes(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
+    found: list[tuple[str, dict[str, Any], str]] = []
+
+    def scan(security: Any, ptr: str) -> None:
+        if isinstance(security, list):
+            for i, req in enumerate(security):
+                if isinstance(req, dict):
+                    for name, scopes in req.items():
+                        if scopes is None:
+                            found.append((join_pointer(ptr, i, name), req, name))
+
+    scan(doc.get("security"), "/security")
+    for path, item in (doc.get("paths") or {}).items():
+        if isinstance(item, dict):
+            for method, op in item.items():
+                if isinstance(op, dict):
+                    scan(op.get("security"), join_pointer("/paths", path, method, "security"))
+    return found
+
+
+def validate(doc: dict[str, Any], *, lenient: bool) -> tuple[list[SpecError], list[SpecError]]:
+    """Return (errors, warnings). In lenient mode `doc` is repaired in place and errors are only the fatal ones."""
+    problems: list[SpecError] = []
+    repaired: list[SpecError] = []
+    version = str(doc.get("openapi", ""))
+    if not (version.startswith("3.0") or version.startswith("3.1")):
+        return [SpecError("/openapi", f"unsupported OpenAPI version {version!r} (need 3.0.x or 3.1.x)")], []
+
+    dangling = _dangling_refs(doc)
+    for ptr, node in dangling:
+        msg = f"$ref {node['$ref']!r} does not resolve"
+        if lenient:
+            ref = node.pop("$ref")
+            node["x-generator-degraded"] = f"dangling $ref {ref}"
+            repaired.append(SpecError(ptr, msg + "; degraded to Any"))
+        else:
+            problems.append(SpecError(ptr, msg))
+    for ptr, req, name in _null_scopes(doc):
+        msg = f"security requirement {name!r} has null instead of a list of scopes"
+        if lenient:
+            req[name] = []
+            repaired.append(SpecError(ptr, msg + "; treated as []"))
+        else:
+            problems.append(SpecError(ptr, msg))
+    if problems and not lenient:
+        # the validator raises on dangling refs; report what we found ourselves instead
+        return sorted(problems), []
+
+    from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+
+    cls: Any = OpenAPIV30SpecValidator if version.startswith("3.0") else OpenAPIV31SpecValidator
+    found: list[SpecError] = []
+    try:
+        for err in cls(doc).iter_errors():
+            path = getattr(err, "absolute_path", None) or getattr(err, "path", None) or ()
+            message = str(getattr(err, "message", err)).splitlines()[0]
+            if len(message) > 300:
+                message = message[:300] + "..."
+            found.append(SpecError(join_pointer("", *path), message))
+    except Exception as exc:  # the validator has its own failure modes; never show a traceback
+        found.append(SpecError("", f"openapi-spec-validator failed: {type(exc).__name__}: {str(exc)[:300]}"))
+    found = sorted(set(found))
+    if lenient:
+        return [], sorted(set(repaired + found))
+    return found, []
