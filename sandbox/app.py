@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from flint_api.server import ApiError, Principal, create_app
+from flint_api.server import ApiError, Principal, Service, create_app
 
 from . import accounts, faults
 from .errors import TYPES
@@ -176,8 +176,9 @@ def build_app(db_path: str, faults_on: frozenset[str] = frozenset()) -> Starlett
     faults.enable(faults_on)
     storage = SQLiteStorage(db_path)
     auth = Authenticator(storage)
+    service: Service = SandboxService(storage)  # mypy checks the implementation against the generated protocol
     app = create_app(
-        SandboxService(storage),
+        service,
         authenticate=auth,
         idempotency=SQLiteIdempotencyStore(storage),
         extra_routes=[clock_route(storage, auth)],

@@ -288,7 +288,7 @@ class SandboxService:
         page_size: Any = None,
         page_token: Any = None,
         currency: Any = None,
-        type: Any = None,
+        type_: Any = None,
         related_object_type: Any = None,
         related_object_id: Any = None,
         status: Any = None,
@@ -298,7 +298,7 @@ class SandboxService:
         available_before: Any = None,
     ) -> models.BalanceTransactionListResponse:
         m = _merchant(ctx)
-        p = _params(page_size=page_size, page_token=page_token, currency=currency, type=type,
+        p = _params(page_size=page_size, page_token=page_token, currency=currency, type=type_,
                     related_object_type=related_object_type, related_object_id=related_object_id, status=status,
                     created_after=created_after, created_before=created_before, available_after=available_after,
                     available_before=available_before)
@@ -372,14 +372,14 @@ class SandboxService:
         page_size: Any = None,
         page_token: Any = None,
         currency: Any = None,
-        type: Any = None,
+        type_: Any = None,
         status: Any = None,
         available_payout_method: Any = None,
         default_for_currency: Any = None,
         include_deleted: Any = None,
     ) -> models.PayoutDestinationListResponse:
         m = _merchant(ctx)
-        p = _params(page_size=page_size, page_token=page_token, currency=currency, type=type, status=status,
+        p = _params(page_size=page_size, page_token=page_token, currency=currency, type=type_, status=status,
                     default_for_currency=default_for_currency, include_deleted=include_deleted)
         return self._many(
             models.PayoutDestinationListResponse, ctx, await self._read(lambda tx: payouts.list_destinations(tx, m, p))
