@@ -7,8 +7,9 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 
 import black
+from black.mode import TargetVersion
 
-MODE = black.Mode(line_length=120, target_versions={black.TargetVersion.PY310}, magic_trailing_comma=False)
+MODE = black.Mode(line_length=120, target_versions={TargetVersion.PY310}, magic_trailing_comma=False)
 PARALLEL_THRESHOLD = 400_000  # characters of Python; below this a pool costs more than it saves
 
 

@@ -110,7 +110,7 @@ class EnumDef:
     pointer: str
     members: list[tuple[str, str]]  # (python name, value)
     description: str
-    open: bool
+    open: bool | None  # None until build_api decides the default (closed if any request uses it)
 
 
 @dataclass
@@ -132,6 +132,8 @@ class ModelDef:
     reject_unknown: bool = False
     codes: Codes = field(default_factory=lambda: Codes({}, None))
     done: bool = False
+    # `oneOf`/`anyOf` of `{required: [...]}` members next to properties: (keyword, groups of field names)
+    presence: list[tuple[str, list[list[str]]]] = field(default_factory=list)
 
     def code(self, keyword: str) -> str | None:
         return resolve_code([self.codes], keyword)
@@ -498,6 +500,8 @@ class Builder:
                     t = self.schema_type(non_null[0], join_pointer(pointer, key, variants.index(non_null[0])),
                                          ctx_name, chain)
                     return _copy(t, nullable=True) if nullable and not t.nullable else t
+                if _presence_only(variants):
+                    break  # a constraint on which properties are present; fill_model checks it
                 if not rest or set(rest) <= {"type"}:
                     return self.union(s, key, non_null, pointer, ctx_name, chain, nullable, own_name)
                 # union next to properties: treat the properties as the model and ignore the union (reported)
@@ -543,7 +547,7 @@ class Builder:
         return TypeRef(kind, nullable=nullable, checks=checks, type_code=resolve_code(chain, "type"))
 
     def checks(self, s: dict[str, Any], chain: list[Codes], pointer: str) -> list[Check]:
-        out = []
+        out: list[Check] = []
         for kw in SUPPORTED_CHECKS:
             if kw not in s:
                 continue
@@ -586,7 +590,7 @@ class Builder:
             self.enums[pointer] = EnumDef(name, pointer, list(zip(enum_member_names(vals), vals)),
                                           _text(s.get("description")), ext == "open")
             if ext not in ("open", "closed"):
-                self.enums[pointer].open = None  # type: ignore[assignment]  # decided after the walk
+                self.enums[pointer].open = None  # decided after the walk
         checks = [c for c in self.checks(s, chain, pointer) if c.keyword != "enum"]
         return TypeRef("enum", nullable=nullable, name=name, checks=checks,
                        type_code=resolve_code(chain, "type"), enum_ptr=pointer,
@@ -623,6 +627,9 @@ class Builder:
                 required += [str(r) for r in req if r not in required]
             if "additionalProperties" in s:
                 addl = (s["additionalProperties"], join_pointer(ptr, "additionalProperties"))
+            for key in ("oneOf", "anyOf"):
+                if _presence_only(s.get(key)):
+                    model.presence.append((key, [[str(r) for r in v.get("required") or []] for v in s[key]]))
         names = unique_fields(list(props), RESERVED_FIELDS | set(self.namer.taken) | {"_rt", "_dt", "_t", "_enum"})
         fields = []
         for json_name, (ps, pptr) in props.items():
@@ -933,7 +940,7 @@ class Builder:
         # enum openness: closed if reachable from a request, open if only from responses
         req = self._reachable(self.request_ptrs)
         for ptr, e in self.enums.items():
-            if e.open is None:  # type: ignore[comparison-overlap]
+            if e.open is None:
                 e.open = not any(ptr == p or ptr.startswith(p + "/") for p in req) and not self._inline_request(ptr)
         # group and name client methods
         groups: dict[str, list[Operation]] = {}
@@ -988,6 +995,12 @@ class Builder:
                     walk.extend(v for v in n if isinstance(v, (dict, list)))
         # inline schemas of operations: request-side pointers we walked are marked by path
         return seen
+
+
+def _presence_only(variants: Any) -> bool:
+    return (isinstance(variants, list) and bool(variants) and all(
+        isinstance(v, dict) and isinstance(v.get("required"), list) and set(v) <= {"required", "description", "title"}
+        for v in variants))
 
 
 def _kind_of_value(v: Any) -> str:

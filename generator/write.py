@@ -90,17 +90,17 @@ def apply(out: Path, p: Plan) -> None:
         for rel in sorted(p.write, key=lambda r: (r == MANIFEST, r)):
             target = out / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+            fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(p.write[rel])
-            os.chmod(tmp, 0o644)
-            staged.append((rel, Path(tmp)))
+            os.chmod(tmp_name, 0o644)
+            staged.append((rel, Path(tmp_name)))
     except BaseException:
-        for _, tmp in staged:
-            tmp.unlink(missing_ok=True)
+        for _, tmp_path in staged:
+            tmp_path.unlink(missing_ok=True)
         raise
-    for rel, tmp in staged:
-        os.replace(tmp, out / rel)
+    for rel, tmp_path in staged:
+        os.replace(tmp_path, out / rel)
     for rel in p.remove:
         target = out / rel
         target.unlink(missing_ok=True)

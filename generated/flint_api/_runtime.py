@@ -136,6 +136,27 @@ def unknown_fields(data: Mapping[str, Any], known: frozenset[str], path: str, co
     return ValidationError(join(path, extra[0]), "unknown_field", "additionalProperties", code, "unknown field")
 
 
+def count_present(data: Mapping[str, Any], groups: list[list[str]]) -> int:
+    """How many `{required: [...]}` alternatives of a oneOf/anyOf the object satisfies."""
+    return sum(1 for g in groups if all(k in data for k in g))
+
+
+def presence_error(
+    data: Mapping[str, Any], path: str, keyword: str, groups: list[list[str]], code: str | None
+) -> ValidationError:
+    names = " / ".join("+".join(g) for g in groups)
+    n = count_present(data, groups)
+    if keyword == "oneOf" and n > 1:
+        return ValidationError(path, "value", keyword, code, f"only one of {names} may be given")
+    return ValidationError(
+        path,
+        "value",
+        keyword,
+        code,
+        f"{'exactly' if keyword == 'oneOf' else 'at least'} one of " f"{names} is required",
+    )
+
+
 def recode(fn: Callable[[Any, str], T], value: Any, path: str, codes: Mapping[str, str], code: str | None) -> T:
     """Parse with `fn`; a failure the inner schema left without a keyword code takes the outer codes."""
     try:

@@ -1698,6 +1698,8 @@ class ChargeInput:
         f6 = g("metadata", _U)
         if f6 is not _U:
             f6 = _rt.parse_map(f6, p + "metadata", _h_ChargeInput_metadataValue, None)
+        if _rt.count_present(data, [["amount_money"], ["percent"]]) != 1:
+            raise _rt.presence_error(data, path, "oneOf", [["amount_money"], ["percent"]], None)
         return cls(name=f0, type_=f1, amount_money=f2, percent=f3, calculation_basis=f4, description=f5, metadata=f6)
 
     def to_dict(self) -> dict[str, _t.Any]:
@@ -2245,6 +2247,8 @@ class DiscountInput:
             if not _rt.multiple_of(f2, "0.01"):
                 raise _rt.bad_value(p + "percent", "multipleOf", None, "must be a multiple of 0.01")
 
+        if _rt.count_present(data, [["amount_money"], ["percent"]]) != 1:
+            raise _rt.presence_error(data, path, "oneOf", [["amount_money"], ["percent"]], None)
         return cls(name=f0, amount_money=f1, percent=f2)
 
     def to_dict(self) -> dict[str, _t.Any]:
@@ -5040,6 +5044,8 @@ class TipInput:
             if not _rt.multiple_of(f2, "0.01"):
                 raise _rt.bad_value(p + "percent", "multipleOf", None, "must be a multiple of 0.01")
 
+        if _rt.count_present(data, [["amount_money"], ["percent"]]) != 1:
+            raise _rt.presence_error(data, path, "oneOf", [["amount_money"], ["percent"]], None)
         return cls(name=f0, amount_money=f1, percent=f2)
 
     def to_dict(self) -> dict[str, _t.Any]:
