@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from .errors import not_found
 from .ids import new_id
 from .listing import normalize_times, page, params_filters
-from .money import check_currency, money
+from .money import money
 from .store import Doc, Filter, Tx, format_time
 
 DESCRIPTIONS = {
@@ -97,7 +97,7 @@ def available_balance(tx: Tx, merchant_id: str, currency: str) -> int:
 
 def balances(tx: Tx, merchant_id: str, currency: str | None) -> list[Doc]:
     now = format_time(tx.now())
-    filters = [Filter("currency", "=", check_currency(currency, "currency"))] if currency else []
+    filters = [Filter("currency", "=", currency)] if currency else []
     avail = dict(
         (r[0], r[1])
         for r in tx.group_sums("balance_transactions", merchant_id, "currency", ["net"], [*filters, Filter("available_at", "<=", now)])
@@ -106,7 +106,8 @@ def balances(tx: Tx, merchant_id: str, currency: str | None) -> list[Doc]:
         (r[0], r[1])
         for r in tx.group_sums("balance_transactions", merchant_id, "currency", ["net"], [*filters, Filter("available_at", ">", now)])
     )
-    currencies = sorted(set(avail) | set(pending) | ({currency} if currency else {"USD"}))
+    # An unsupported currency filter gives an empty list; USD is always shown.
+    currencies = sorted(set(avail) | set(pending) | ({"USD"} if currency in (None, "USD") else set()))
     out = []
     for cur in currencies:
         out.append(

@@ -176,10 +176,13 @@ def list_payouts(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[l
     elif status is not None:
         filters.append(Filter("id", "=", ""))  # the sandbox never fails a payout
     # arrival_at is created_at + 2 days for every sandbox payout
-    if p.get("arrival_after") is not None:
-        filters.append(Filter("created_at", ">=", format_time(parse_time(p["arrival_after"]) - PAID_AFTER)))
-    if p.get("arrival_before") is not None:
-        filters.append(Filter("created_at", "<=", format_time(parse_time(p["arrival_before"]) - PAID_AFTER)))
+    for name, op in (("arrival_after", ">="), ("arrival_before", "<=")):
+        if p.get(name) is not None:
+            try:
+                bound = format_time(parse_time(p[name]) - PAID_AFTER)
+            except OverflowError:
+                bound = "0000"  # before year 1: every payout arrives later
+            filters.append(Filter("created_at", op, bound))
     if p.get("balance_source_type") not in (None, "card"):
         filters.append(Filter("id", "=", ""))  # every sandbox payout draws on the card balance
     docs, token = page(tx, "payouts", merchant_id, filters, p.get("page_size"), p.get("page_token"))
@@ -268,10 +271,11 @@ def update_settings(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
             if isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 31:
                 raise invalid("INVALID_FIELD", "monthly_payout_days are 1..31", f"monthly_payout_days[{i}]")
         doc["monthly_payout_days"] = sorted(set(days))
+    # A schedule without days gets a documented default rather than an error.
     if doc["interval"] == "weekly" and not doc.get("weekly_payout_days"):
-        raise invalid("FIELD_REQUIRED", "a weekly interval needs weekly_payout_days", "weekly_payout_days")
+        doc["weekly_payout_days"] = ["monday"]
     if doc["interval"] == "monthly" and not doc.get("monthly_payout_days"):
-        raise invalid("FIELD_REQUIRED", "a monthly interval needs monthly_payout_days", "monthly_payout_days")
+        doc["monthly_payout_days"] = [1]
     if body.get("statement_descriptor") is not None:
         sd = body["statement_descriptor"]
         if not isinstance(sd, str) or not DESCRIPTOR_RE.match(sd):

@@ -90,12 +90,19 @@ def _schema() -> str:
 
 
 def format_time(t: datetime) -> str:
-    """RFC 3339, UTC, fixed width (microseconds), so text order is time order."""
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """RFC 3339, UTC, fixed width (4-digit year, microseconds), so text order is time order."""
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    try:
+        t = t.astimezone(timezone.utc)
+    except OverflowError:  # year 1 or 9999 near a timezone boundary
+        t = t.replace(tzinfo=timezone.utc)
+    return (f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
+            f".{t.microsecond:06d}Z")
 
 
 def parse_time(s: str) -> datetime:
-    return datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(s[:-1]).replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -221,7 +221,9 @@ def test_payout_settings_and_destinations(sandbox: Sandbox) -> None:
         assert s["delay_days"] == 0 and s["interval"] == "manual"
         dests = c.get("/v1/payout-settings/destinations").json()["data"]
         assert len(dests) == 1 and dests[0]["status"] == "active" and dests[0]["default_for_currency"]
-        error(c.patch("/v1/payout-settings", json={"interval": "weekly"}), 400, "FIELD_REQUIRED")
+        r = c.patch("/v1/payout-settings", json={"interval": "weekly"})
+        assert r.json()["data"]["weekly_payout_days"] == ["monday"]
+        error(c.patch("/v1/payout-settings", json={"weekly_payout_days": ["someday"]}), 400, "INVALID_FIELD")
         error(c.patch("/v1/payout-settings", json={"delay_days_override": 31}), 400, "INVALID_FIELD")
         r = c.patch("/v1/payout-settings", json={"interval": "weekly", "weekly_payout_days": ["friday"], "delay_days_override": 2})
         assert r.status_code == 200, r.text
