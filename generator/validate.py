@@ -7,10 +7,14 @@ and every problem is returned as a warning instead.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from generator.errors import SpecError, join_pointer
 from generator.load import resolve_pointer
+
+
+_DUPLICATE_OP = re.compile(r"Operation ID '(.*)' for '(.*)' in '(.*)' is not unique")
 
 
 def _dangling_refs(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -100,7 +104,11 @@ def validate(doc: dict[str, Any], *, lenient: bool) -> tuple[list[SpecError], li
             message = str(getattr(err, "message", err)).splitlines()[0]
             if len(message) > 300:
                 message = message[:300] + "..."
-            found.append(SpecError(join_pointer("", *path), message))
+            pointer = join_pointer("", *path)
+            dup = _DUPLICATE_OP.match(message)
+            if dup and not pointer:  # the validator gives no location for this one
+                pointer = join_pointer("/paths", dup.group(3), dup.group(2), "operationId")
+            found.append(SpecError(pointer, message))
     except Exception as exc:  # the validator has its own failure modes; never show a traceback
         found.append(SpecError("", f"openapi-spec-validator failed: {type(exc).__name__}: {str(exc)[:300]}"))
     found = sorted(set(found))
