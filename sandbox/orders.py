@@ -8,11 +8,12 @@ server). `reprice` recomputes every derived field from the inputs in the documen
 from __future__ import annotations
 
 import copy
+import re
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from . import faults, pricing
-from .errors import conflict, invalid, not_found
+from .errors import DomainError, conflict, invalid, not_found
 from .ids import new_id
 from .listing import normalize_times, page, params_filters
 from .money import amount_of, check_currency, money, read_money
@@ -203,6 +204,17 @@ def reprice(doc: Doc, now: datetime) -> Doc:
         {"location": doc["tax"]["location"]} if taxed else {})}
     doc["updated_at"] = format_time(now)
     return doc
+
+
+def _reprice_for(doc: Doc, now: datetime, line_param: Callable[[int], str | None]) -> None:
+    """reprice, naming an overflowing line in the request's terms (its index there, or its own field)."""
+    try:
+        reprice(doc, now)
+    except DomainError as e:
+        m = re.fullmatch(r"line_items\[(\d+)\]\.quantity", e.param or "")
+        if m:
+            e.param = line_param(int(m.group(1)))
+        raise
 
 
 def save(tx: Tx, merchant_id: str, doc: Doc, *, new: bool = False) -> None:
@@ -481,8 +493,9 @@ def add_line_items(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, A
         raise invalid("FIELD_REQUIRED", "line_items needs at least one item", "line_items")
     _currency_of(items, doc["currency"], "line_items")
     now = tx.now()
+    existing = len(doc["line_items"])
     doc["line_items"].extend(new_line_item(it, f"line_items[{i}]", doc["currency"], now) for i, it in enumerate(items))
-    reprice(doc, now)
+    _reprice_for(doc, now, lambda i: f"line_items[{i - existing}].quantity" if i >= existing else None)
     save(tx, merchant_id, doc)
     return render(doc)
 
@@ -509,7 +522,7 @@ def update_line_item(tx: Tx, merchant_id: str, order_id: str, line_id: str, body
     if "metadata" in body:
         li["metadata"] = {} if body["metadata"] is None else _metadata(body["metadata"], "metadata", li.get("metadata"))
     li["version"] += 1
-    reprice(doc, tx.now())
+    _reprice_for(doc, tx.now(), lambda j: "quantity" if j == i else None)
     save(tx, merchant_id, doc)
     return render(doc)
 

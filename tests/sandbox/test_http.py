@@ -334,6 +334,13 @@ def test_int64_overflow_in_quantity_times_price(c1: httpx.Client) -> None:
     r = c1.post("/v1/orders", json={"line_items": [
         {"name": "a", "unit_price_money": money(2**62)}, {"name": "b", "unit_price_money": money(2**62)}]})
     error(r, 400, "AMOUNT_TOO_LARGE")
+    o = create_order(c1, (2**40, 1))
+    r = c1.post(f"/v1/orders/{o['order_id']}/line-items", json={"line_items": [
+        {"name": "a", "unit_price_money": money(1)}, {"name": "b", "quantity": 1000000, "unit_price_money": money(2**62)}]})
+    assert error(r, 400, "AMOUNT_TOO_LARGE")["param"] == "line_items[1].quantity"
+    li = o["line_items"][0]["order_line_item_id"]
+    r = c1.patch(f"/v1/orders/{o['order_id']}/line-items/{li}", json={"quantity": 1000000, "unit_price_money": money(2**62)})
+    assert error(r, 400, "AMOUNT_TOO_LARGE")["param"] == "quantity"
 
 
 def test_odd_unicode_round_trips(c1: httpx.Client) -> None:
