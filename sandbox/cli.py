@@ -43,7 +43,10 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"flint-sandbox: {e}", file=sys.stderr)
             return 2
 
-    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose proto says TCP, and
+    # without it every small response waits ~40 ms for a delayed ACK (Nagle).
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((args.host, args.port))
@@ -58,12 +61,12 @@ def _serve(args: argparse.Namespace) -> int:
     for merchant, key in keys:
         print(f"Test key for merchant {merchant}: {key}", flush=True)
 
-    # Workers build the app from the environment, so several processes share one database file.
+    # Workers build the app from the environment, so several processes share one database file. The bound
+    # socket is handed over as a socket object (with `fd=` uvicorn would re-wrap it as AF_UNIX).
     os.environ[DB_ENV] = os.path.abspath(args.db)
     config = uvicorn.Config(
         "sandbox.app:app_from_env",
         factory=True,
-        fd=sock.fileno(),
         workers=args.workers,
         log_level=args.log_level,
         access_log=False,
