@@ -46,3 +46,7 @@ def enable(names: frozenset[str]) -> None:
 
 def on(name: str) -> bool:
     return name in _active
+
+
+def any_on() -> bool:
+    return bool(_active)

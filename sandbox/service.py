@@ -8,15 +8,17 @@ document in the generated response model. Routing, auth, body parsing and valida
 from __future__ import annotations
 
 import enum
+import logging
 from typing import Any, Callable, Mapping, TypeVar
 
-from flint_api import models
+from flint_api import ValidationError, models
 from flint_api.server import ApiError, RequestContext
 
 from . import faults, ledger, orders, payments, payouts, refunds
 from .errors import DomainError
 from .store import Doc, Storage, Tx
 
+log = logging.getLogger("sandbox")
 T = TypeVar("T")
 M = TypeVar("M")
 
@@ -99,13 +101,24 @@ class SandboxService:
             raise _api_error(e) from None
 
     @staticmethod
-    def _one(cls: Callable[..., M], ctx: RequestContext, doc: Any) -> M:
-        return cls.from_dict(_envelope(ctx, doc))  # type: ignore[attr-defined, no-any-return]
+    def _model(cls: Callable[..., M], envelope: Doc) -> M:
+        """The response model for a document. A document that breaks the response schema is our bug: a 500,
+        never the stub's 400 for request validation. With a planted fault on (test-only), the raw document
+        goes out instead, so the contract kit sees the fault on the wire."""
+        try:
+            return cls.from_dict(envelope)  # type: ignore[attr-defined, no-any-return]
+        except ValidationError as e:
+            if faults.any_on():
+                return envelope  # type: ignore[return-value]
+            log.error("response breaks the contract at %s: %s", e.path, e)
+            raise ApiError(500, "INTERNAL_ERROR", "internal error", None, "api_error") from None
 
-    @staticmethod
-    def _many(cls: Callable[..., M], ctx: RequestContext, result: tuple[list[Doc], str | None]) -> M:
+    def _one(self, cls: Callable[..., M], ctx: RequestContext, doc: Any) -> M:
+        return self._model(cls, _envelope(ctx, doc))
+
+    def _many(self, cls: Callable[..., M], ctx: RequestContext, result: tuple[list[Doc], str | None]) -> M:
         docs, token = result
-        return cls.from_dict(_envelope(ctx, docs, token, listing=True))  # type: ignore[attr-defined, no-any-return]
+        return self._model(cls, _envelope(ctx, docs, token, listing=True))
 
     # ------------------------------------------------------------------------------------------------ orders
 
