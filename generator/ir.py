@@ -390,7 +390,7 @@ class Builder:
             if name is None:
                 name = self.namer.component(k, ptr, True)
             if name is None:
-                self.fail(ptr, f"class name for component {k!r} collides with {self.namer.taken[pascal(k)]}")
+                self.fail(ptr, f"class name for component {k!r} collides with {self.namer.taken.get(pascal(k))}")
                 name = self.namer.claim(pascal(k) + "_" + k.encode().hex(), ptr, "hex-suffixed (lenient)") or k
             self.named[ptr] = name
 

@@ -10,7 +10,8 @@ import keyword
 import re
 from dataclasses import dataclass, field
 
-_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9]|[^A-Za-z0-9]|$)|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+# words of an identifier: digits stick to the word before them (`V1`, `md5`), acronyms stay whole (`HTTP`)
+_WORD = re.compile(r"[A-Z]+[0-9]*(?=[A-Z][a-z]|[^A-Za-z0-9]|$)|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+[a-z]*")
 PY_BUILTINS = frozenset(dir(builtins))
 # builtin classes: a field named like one would shadow it inside the class body's annotations (`type`, `list`)
 PY_BUILTIN_TYPES = frozenset(n for n in dir(builtins) if isinstance(getattr(builtins, n), type)) | {"None"}
@@ -127,7 +128,7 @@ class Namer:
 
     def component(self, key: str, pointer: str, qualified: bool) -> str | None:
         if qualified:  # two keys with the same PascalCase: keep the segment separators visible
-            name = "_".join(pascal(seg) for seg in re.split(r"[^A-Za-z0-9]+", key) if seg) or pascal(key)
+            name = "_".join(pascal(seg) for seg in re.split(r"[^A-Za-z0-9_]+", key) if seg) or pascal(key)
             return self.claim(name, pointer, "component key, PascalCase per segment (plain PascalCase collided)")
         return self.claim(pascal(key), pointer, "component key in PascalCase")
 
