@@ -22,16 +22,51 @@ SQUARE = SPECS / "square-2025-08-19.json"
 STRIPE_FIXTURES = SPECS / "stripe-fixtures-2023-08-16.json"
 OUR_PYTHON = Path(sys.executable)
 
-# Runs the command as its child and reports wall time and that child's peak RSS. A fresh wrapper per run keeps
-# RUSAGE_CHILDREN from carrying the maximum of an earlier, bigger run into this one.
+# Runs the command as its child and reports wall time, that child tree's largest process (ru_maxrss), and the
+# sampled peak of the sum of PSS over the whole tree (tools that fork formatter workers use several processes).
+# A fresh wrapper per run keeps RUSAGE_CHILDREN from carrying an earlier, bigger run's maximum into this one.
 _WRAPPER = r"""
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, time
+
+def tree_rss_kb(root):
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        # proportional set size: pages shared between forked workers are counted once
+        for name, key in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+            try:
+                with open(name) as fh:
+                    value = next((int(l.split()[1]) for l in fh if l.startswith(key)), None)
+            except OSError:
+                continue
+            if value is not None:
+                total += value
+                break
+    return total
+
 log = open(sys.argv[1], "wb")
 t0 = time.perf_counter()
-rc = subprocess.call(sys.argv[2:], stdout=log, stderr=subprocess.STDOUT)
+proc = subprocess.Popen(sys.argv[2:], stdout=log, stderr=subprocess.STDOUT)
+tree_peak = 0
+while proc.poll() is None:
+    if os.path.isdir("/proc"):
+        tree_peak = max(tree_peak, tree_rss_kb(proc.pid))
+    time.sleep(0.05)
 wall = time.perf_counter() - t0
 peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"rc": rc, "wall": wall, "peak_mb": peak_kb / 1024.0}))
+print(json.dumps({"rc": proc.returncode, "wall": wall, "peak_mb": peak_kb / 1024.0,
+                  "tree_peak_mb": max(tree_peak, peak_kb) / 1024.0}))
 """
 
 
@@ -40,6 +75,7 @@ class Run:
     rc: int
     wall: float
     peak_mb: float
+    tree_peak_mb: float
     log: str
 
 
@@ -55,7 +91,8 @@ def measure(cmd: Sequence[str | Path], log: Path, cwd: Path | None = None, env: 
         check=True,
     )
     data = json.loads(proc.stdout.strip().splitlines()[-1])
-    return Run(rc=data["rc"], wall=data["wall"], peak_mb=data["peak_mb"], log=str(log))
+    return Run(rc=data["rc"], wall=data["wall"], peak_mb=data["peak_mb"], tree_peak_mb=data["tree_peak_mb"],
+               log=str(log))
 
 
 def tail(path: str | Path, lines: int = 12) -> str:
@@ -152,6 +189,8 @@ def report_counts(report: Any) -> dict[str, int]:
     Counts every list under a key that names a kind of problem (degraded, skipped, warnings, errors, ...), at any
     depth, so the bench keeps working while the report format settles.
     """
+    if isinstance(report, dict) and isinstance(report.get("counts"), dict):
+        return {str(k): int(v) for k, v in report["counts"].items() if isinstance(v, int)}
     counts: dict[str, int] = {}
     kinds = ("degraded", "skipped", "warnings", "errors", "problems", "dropped", "renamed", "collisions")
 

@@ -28,8 +28,8 @@ from realworld_support import (
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "realworld_mypy: mypy --strict over the generated Stripe and Square packages (slow; opt in with "
-        "FLINT_REALWORLD_MYPY=1, `make bench` style runs)",
+        "realworld_slow: mypy --strict over the generated Stripe and Square packages and a second full "
+        "generation (minutes; opt in with FLINT_REALWORLD_SLOW=1)",
     )
 
 

@@ -31,6 +31,9 @@ from realworld_support import (
     submodule,
 )
 
+# opt-in checks that take minutes on 2 cores (mypy over the big packages, a second full generation)
+SLOW = os.environ.get("FLINT_REALWORLD_SLOW") == "1"
+
 # Square's one real defect: five properties $ref a schema that does not exist.
 SQUARE_DANGLING = [
     "/components/schemas/CatalogItemModifierListInfo/properties/allow_quantities",
@@ -184,7 +187,7 @@ def test_names_are_readable_and_never_numbered(generated: Generated) -> None:
     assert not unreadable, f"names longer than 120 characters: {unreadable[:5]}"
 
 
-def test_regeneration_is_a_no_op_and_deterministic(stripe: Generated, tmp_path: Path) -> None:
+def test_regeneration_is_a_no_op(stripe: Generated) -> None:
     before = snapshot(stripe.out)
     mtimes = {p: p.stat().st_mtime_ns for p in stripe.out.rglob("*") if p.is_file()}
     proc = run_generator(stripe.spec_path, stripe.out)
@@ -192,12 +195,16 @@ def test_regeneration_is_a_no_op_and_deterministic(stripe: Generated, tmp_path: 
     assert snapshot(stripe.out) == before
     touched = [str(p) for p, m in mtimes.items() if p.stat().st_mtime_ns != m]
     assert not touched, f"unchanged files were rewritten: {touched[:10]}"
-    # a fresh generation under another hash seed gives the same bytes
+
+
+@pytest.mark.realworld_slow
+@pytest.mark.skipif(not SLOW, reason="a second full Stripe generation; set FLINT_REALWORLD_SLOW=1 to run it")
+def test_generation_is_deterministic_across_hash_seeds(stripe: Generated, tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONHASHSEED="12345")
     other = tmp_path / "out"
     proc = run_generator(stripe.spec_path, other, env=env)
     assert proc.returncode == 0, describe(proc)
-    assert snapshot(other) == before
+    assert snapshot(other) == snapshot(stripe.out)
 
 
 # --- import and type-check ------------------------------------------------------------------------------------------
@@ -211,9 +218,8 @@ def test_package_imports_in_a_fresh_interpreter(generated: Generated) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
-@pytest.mark.realworld_mypy
-@pytest.mark.skipif(os.environ.get("FLINT_REALWORLD_MYPY") != "1",
-                    reason="mypy --strict over Stripe/Square is slow; set FLINT_REALWORLD_MYPY=1 to run it")
+@pytest.mark.realworld_slow
+@pytest.mark.skipif(not SLOW, reason="mypy --strict over Stripe/Square is slow; set FLINT_REALWORLD_SLOW=1 to run it")
 def test_generated_package_passes_mypy_strict(generated: Generated) -> None:
     t0 = time.perf_counter()
     proc = subprocess.run(
@@ -246,35 +252,63 @@ def raw_dicts(value: Any, path: str, annotation: str = "") -> Iterator[str]:
             yield from raw_dicts(v, f"{path}[{k!r}]", "Any")
 
 
-def test_stripe_fixtures_round_trip(stripe: Generated, stripe_fixtures: dict[str, Any]) -> None:
-    models = submodule(stripe.package(), "models")
-    names = naming(stripe.report)
-    schemas = stripe.spec["components"]["schemas"]
-    checked, failures = 0, []
-    for key, fixture in sorted(stripe_fixtures.items()):
-        if key not in schemas:
-            continue
-        ptr = "/components/schemas/" + pointer_escape(key)
-        cls = getattr(models, names.get(ptr, ""), None)
-        if cls is None or not hasattr(cls, "from_dict"):
-            failures.append(f"{key}: no model class ({names.get(ptr)!r})")
-            continue
-        checked += 1
-        try:
-            obj = cls.from_dict(fixture)
-        except Exception as exc:  # noqa: BLE001 - every failure is collected and reported together
-            failures.append(f"{key}: from_dict raised {type(exc).__name__}: {exc}")
-            continue
-        out = obj.to_dict()
-        if out != fixture:
-            diff = sorted(set(json.dumps(out, sort_keys=True).split(",")) ^ set(
-                json.dumps(fixture, sort_keys=True).split(",")))[:6]
-            failures.append(f"{key}: to_dict differs: {diff}")
-        raw = list(raw_dicts(obj, key))
-        if raw:
-            failures.append(f"{key}: raw dicts where models were expected: {raw[:5]}")
-    assert checked >= 100, f"only {checked} fixtures had a schema"
-    assert not failures, f"{len(failures)} of {checked} fixtures fail:\n" + "\n".join(failures)
+def _fixture_keys() -> list[Any]:
+    from realworld_support import STRIPE, STRIPE_FIXTURES
+
+    if not STRIPE_FIXTURES.exists() or not STRIPE.exists():
+        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{STRIPE_FIXTURES} is absent"))]
+    fixtures = json.loads(STRIPE_FIXTURES.read_text())["resources"]
+    schemas = json.loads(STRIPE.read_text())["components"]["schemas"]
+    return [pytest.param(k, marks=FIXTURE_XFAIL[k]) if k in FIXTURE_XFAIL else k
+            for k in sorted(fixtures) if k in schemas]
+
+
+# Known failures, recorded so the suite stays green while they are open (strict: fixed ones must be removed).
+FIXTURE_XFAIL: dict[str, Any] = {}
+
+
+def parser_for(models: Any, name: str) -> Any:
+    """The public from_dict of a model class, or for a union component (a type alias) its module parser."""
+    target = getattr(models, name, None)
+    if target is not None and hasattr(target, "from_dict"):
+        return target.from_dict
+    return getattr(models, f"_parse_{name}", None)
+
+
+def dump(runtime: Any, obj: Any) -> Any:
+    return obj.to_dict() if hasattr(obj, "to_dict") else runtime.dump(obj)
+
+
+@pytest.mark.parametrize("key", _fixture_keys())
+def test_stripe_fixture_round_trips(stripe: Generated, stripe_fixtures: dict[str, Any], key: str) -> None:
+    pkg = stripe.package()
+    models, runtime = submodule(pkg, "models"), submodule(pkg, "_runtime")
+    name = naming(stripe.report).get("/components/schemas/" + pointer_escape(key))
+    assert name is not None, f"{key}: not in the naming report"
+    parse = parser_for(models, name)
+    assert parse is not None, f"{key}: no from_dict for {name}"
+    fixture = stripe_fixtures[key]
+    obj = parse(fixture) if hasattr(getattr(models, name, None), "from_dict") else parse(fixture, "")
+    out = dump(runtime, obj)
+    assert out == fixture, f"{key}: to_dict differs: {list(json_diff(out, fixture))[:10]}"
+    raw = list(raw_dicts(obj, key))
+    assert not raw, f"{key}: raw dicts where models were expected: {raw[:10]}"
+
+
+def json_diff(out: Any, expected: Any, path: str = "") -> Iterator[str]:
+    if isinstance(out, dict) and isinstance(expected, dict):
+        for k in sorted(set(out) | set(expected)):
+            if k not in out:
+                yield f"{path}.{k} dropped (was {expected[k]!r:.60})"
+            elif k not in expected:
+                yield f"{path}.{k} added ({out[k]!r:.60})"
+            else:
+                yield from json_diff(out[k], expected[k], f"{path}.{k}")
+    elif isinstance(out, list) and isinstance(expected, list) and len(out) == len(expected):
+        for i, (a, b) in enumerate(zip(out, expected)):
+            yield from json_diff(a, b, f"{path}[{i}]")
+    elif out != expected or type(out) is not type(expected):
+        yield f"{path}: {out!r:.60} != {expected!r:.60}"
 
 
 def test_stripe_big_invoice_round_trips(stripe: Generated, stripe_fixtures: dict[str, Any]) -> None:
