@@ -4,6 +4,7 @@ SIGKILL under write load loses no acknowledged write."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -111,8 +112,10 @@ def test_sigkill_under_write_load_keeps_every_acknowledged_write(tmp_path: Path)
     threads = [threading.Thread(target=writer) for _ in range(4)]
     for t in threads:
         t.start()
+    deadline = time.monotonic() + 60
     while len(acked) < 40:
-        threading.Event().wait(0.02)
+        assert time.monotonic() < deadline and any(t.is_alive() for t in threads), "write load never got going"
+        time.sleep(0.02)
     sb.kill()
     stop.set()
     for t in threads:
