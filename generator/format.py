@@ -1,16 +1,27 @@
-"""Black, in-process, with one fixed mode (so `check` is stable across machines). Large outputs are formatted in
-a small process pool: black is the generator's bottleneck and files are independent."""
+"""Black, in-process, with one fixed mode (so `check` is stable across machines).
+
+Black is the generator's bottleneck, so rendered files are split into top-level chunks (templates mark them with a
+line holding only NUL), each chunk is formatted on its own (in a process pool when there is a lot to do) and
+cached by content hash, and the chunks are joined with the two blank lines black puts between top-level
+definitions. The result is what black gives for the whole file (tests check `format_str(out) == out`).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import black
 from black.mode import TargetVersion
 
 MODE = black.Mode(line_length=120, target_versions={TargetVersion.PY310}, magic_trailing_comma=False)
-PARALLEL_THRESHOLD = 400_000  # characters of Python; below this a pool costs more than it saves
+CHUNK_LINE = "\n\x00\n"
+PARALLEL_THRESHOLD = 300_000  # characters still to format; below this a pool costs more than it saves
+_KEY_SALT = f"black {black.__version__} {MODE!r}".encode()
 
 
 class FormatError(Exception):
@@ -20,28 +31,101 @@ class FormatError(Exception):
         self.message = message
 
 
-def _format_one(item: tuple[str, str]) -> tuple[str, str | None, str | None]:
-    path, source = item
+def _format_one(source: str) -> tuple[str | None, str | None]:
     try:
-        return path, black.format_str(source, mode=MODE), None
+        return black.format_str(source, mode=MODE), None
     except Exception as exc:  # black raises several types (InvalidInput, ASTSafetyError...)
-        return path, None, f"{type(exc).__name__}: {str(exc).splitlines()[0][:500] if str(exc) else ''}"
+        text = str(exc).splitlines()[0][:500] if str(exc) else ""
+        return None, f"{type(exc).__name__}: {text}"
 
 
-def format_sources(files: dict[str, str]) -> dict[str, str]:
-    """Format every `*.py` entry; raise FormatError (first failing path, in sorted order) on invalid code."""
-    py = sorted((p, s) for p, s in files.items() if p.endswith(".py"))
-    total = sum(len(s) for _, s in py)
-    workers = min(len(py), os.cpu_count() or 1)
-    if total >= PARALLEL_THRESHOLD and workers > 1:
-        big_first = sorted(py, key=lambda item: -len(item[1]))
+def _key(chunk: str) -> str:
+    return hashlib.sha256(_KEY_SALT + chunk.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def cache_dir() -> Path | None:
+    """`$FLINT_GENERATOR_CACHE` (empty disables), else ~/.cache/flint-generator."""
+    env = os.environ.get("FLINT_GENERATOR_CACHE")
+    if env is not None:
+        return Path(env) if env else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "flint-generator"
+
+
+def _cache_file(root: Path, path: str) -> Path:
+    return root / (hashlib.sha256(path.encode()).hexdigest()[:24] + ".json")
+
+
+def _load(root: Path | None, path: str) -> dict[str, str]:
+    if root is None:
+        return {}
+    try:
+        data = json.loads(_cache_file(root, path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _store(root: Path | None, path: str, entries: dict[str, str]) -> None:
+    if root is None:
+        return
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=root)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(entries, fh)
+        os.replace(tmp, _cache_file(root, path))
+    except OSError:
+        pass  # a cache that cannot be written is only slower
+
+
+def split_chunks(source: str) -> list[str]:
+    return [c.strip("\n") + "\n" for c in source.split(CHUNK_LINE) if c.strip()]
+
+
+def format_sources(files: dict[str, str], *, use_cache: bool = True) -> dict[str, str]:
+    """Format every `*.py` entry (marker lines removed); raise FormatError naming the first failing file."""
+    root = cache_dir() if use_cache else None
+    chunks: dict[str, list[str]] = {}
+    caches: dict[str, dict[str, str]] = {}
+    todo: dict[str, str] = {}  # key -> chunk
+    owner: dict[str, str] = {}  # key -> file (for error messages)
+    for path in sorted(p for p in files if p.endswith(".py")):
+        chunks[path] = split_chunks(files[path])
+        caches[path] = _load(root, path)
+        for c in chunks[path]:
+            k = _key(c)
+            if k not in caches[path] and k not in todo:
+                todo[k] = c
+                owner[k] = path
+    keys = sorted(todo, key=lambda k: -len(todo[k]))  # big ones first keeps the pool busy evenly
+    size = sum(len(c) for c in todo.values())
+    workers = min(len(keys), os.cpu_count() or 1)
+    if size >= PARALLEL_THRESHOLD and workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_format_one, big_first))
+            results = list(pool.map(_format_one, [todo[k] for k in keys], chunksize=8))
     else:
-        results = [_format_one(item) for item in py]
+        results = [_format_one(todo[k]) for k in keys]
+    done: dict[str, str] = {}
+    failures = []
+    for k, (text, err) in zip(keys, results):
+        if text is None:
+            failures.append((owner[k], err or "black failed"))
+        else:
+            done[k] = text
+    if failures:
+        path, err = sorted(failures)[0]
+        raise FormatError(path, err)
     out = dict(files)
-    for path, text, err in sorted(results, key=lambda r: r[0]):
-        if err is not None or text is None:
-            raise FormatError(path, err or "black failed")
-        out[path] = text
+    for path, parts in chunks.items():
+        formatted = []
+        used: dict[str, str] = {}
+        for c in parts:
+            k = _key(c)
+            text = caches[path].get(k) or done[k]
+            used[k] = text
+            formatted.append(text.rstrip("\n"))
+        out[path] = "\n\n\n".join(formatted) + "\n" if formatted else ""
+        if used != caches[path]:
+            _store(root, path, used)
     return out

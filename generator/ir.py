@@ -10,6 +10,7 @@ class left open.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,7 +96,7 @@ class TypeRef:
     recode: Codes | None = None
     helper: str | None = None  # name of a generated parse helper (filled by render)
     degraded: str | None = None
-    enum_ptr: str | None = None  # enum kind: pointer of its EnumDef
+    enum_ptr: str | None = None  # enum kind: pointer of the place it is used (decides open/closed there)
     value_code: str | None = None  # enum kind: code when the value is not a member
 
     @property
@@ -111,6 +112,7 @@ class EnumDef:
     members: list[tuple[str, str]]  # (python name, value)
     description: str
     open: bool | None  # None until build_api decides the default (closed if any request uses it)
+    pointers: list[str] = field(default_factory=list)  # every place this (deduplicated) enum is used
 
 
 @dataclass
@@ -234,6 +236,7 @@ class Api:
     naming: list[NameEntry]
     warnings: list[SpecError]
     degraded: list[SpecError]
+    enum_open: dict[str, bool] = field(default_factory=dict)  # enum use-site pointer -> open?
 
 
 def _text(v: Any) -> str:
@@ -305,6 +308,8 @@ class Builder:
         self.request_ptrs: set[str] = set()
         self.response_ptrs: set[str] = set()
         self.ext = self._extensions()
+        # identical inline schemas share one class (Stripe repeats request shapes per operation): key -> pointer
+        self.shapes: dict[str, str] = {}
 
     # ---------------------------------------------------------------- extensions
     def _extensions(self) -> Extensions:
@@ -393,6 +398,12 @@ class Builder:
                 self.fail(ptr, f"class name for component {k!r} collides with {self.namer.taken.get(pascal(k))}")
                 name = self.namer.claim(pascal(k) + "_" + k.encode().hex(), ptr, "hex-suffixed (lenient)") or k
             self.named[ptr] = name
+
+    def shape_key(self, kind: str, s: dict[str, Any], chain: list[Codes]) -> str:
+        return kind + json.dumps([s, [[c.by_keyword, c.code] for c in chain]], sort_keys=True, default=str)
+
+    def same_shape(self, key: str, pointer: str, name: str) -> None:
+        self.namer.report.append(NameEntry(pointer, name, f"identical to {self.shapes[key]}: shares its class"))
 
     def inline_name(self, base: str, pointer: str, rule: str) -> str:
         name = self.namer.inline(base, pointer, rule)
@@ -580,20 +591,28 @@ class Builder:
     def enum(self, s: dict[str, Any], values: list[str], pointer: str, ctx_name: str, chain: list[Codes],
              nullable: bool, own_name: str | None, reuse: TypeRef | None) -> TypeRef:
         ext = s.get("x-flint-enum")
+        site = pointer
         if reuse is not None and reuse.kind == "enum" and reuse.name:
             name = reuse.name
         elif pointer in self.enums:
             name = self.enums[pointer].name
+        elif not own_name and (key := self.shape_key("enum", s, chain)) in self.shapes:
+            first = self.enums[self.shapes[key]]
+            name = first.name
+            first.pointers.append(pointer)
+            self.same_shape(key, pointer, name)
         else:
             name = own_name or self.inline_name(ctx_name, pointer, "inline enum: parent class + property")
             vals = list(dict.fromkeys(values))
             self.enums[pointer] = EnumDef(name, pointer, list(zip(enum_member_names(vals), vals)),
-                                          _text(s.get("description")), ext == "open")
+                                          _text(s.get("description")), ext == "open", [pointer])
             if ext not in ("open", "closed"):
                 self.enums[pointer].open = None  # decided after the walk
+            if not own_name:
+                self.shapes[self.shape_key("enum", s, chain)] = pointer
         checks = [c for c in self.checks(s, chain, pointer) if c.keyword != "enum"]
         return TypeRef("enum", nullable=nullable, name=name, checks=checks,
-                       type_code=resolve_code(chain, "type"), enum_ptr=pointer,
+                       type_code=resolve_code(chain, "type"), enum_ptr=site,
                        value_code=resolve_code(chain, "enum"))
 
     def object(self, s: dict[str, Any], pointer: str, ctx_name: str, chain: list[Codes], nullable: bool,
@@ -607,7 +626,13 @@ class Builder:
             return TypeRef("map", nullable=nullable, item=value, type_code=resolve_code(chain, "type"),
                            checks=self.checks(s, chain, pointer))
         model = self.models.get(pointer)
+        key = self.shape_key("object", s, chain) if not own_name else ""
+        if model is None and key in self.shapes:
+            model = self.models[self.shapes[key]]
+            self.same_shape(key, pointer, model.name)
         if model is None:
+            if key:
+                self.shapes[key] = pointer
             name = own_name or self.inline_name(ctx_name, pointer, "inline object: parent class + property")
             model = ModelDef(name, pointer, _text(s.get("description")) or _text(s.get("title")),
                              codes=merge_chain(chain) or Codes({}, None))
@@ -714,6 +739,13 @@ class Builder:
         if pointer in self.unions:
             u = self.unions[pointer]
             return TypeRef("union", nullable=nullable or u.nullable, name=u.name)
+        key = self.shape_key("union" + key, s, chain) if not own_name else ""
+        if key in self.shapes:
+            u = self.unions[self.shapes[key]]
+            self.same_shape(key, pointer, u.name)
+            return TypeRef("union", nullable=nullable, name=u.name)
+        if key:
+            self.shapes[key] = pointer
         name = own_name or self.inline_name(ctx_name, pointer, f"inline {key}: parent class + property")
         u = UnionDef(name, pointer, _text(s.get("description")), codes=merge_chain(chain) or Codes({}, None))
         self.unions[pointer] = u
@@ -930,18 +962,22 @@ class Builder:
     def build_api(self) -> Api:
         self.reserve_components()
         schemas = (self.doc.get("components") or {}).get("schemas") or {}
-        ops = self.operations()
-        # components not reached from any operation still get their classes
+        # components first: an inline shape shared with an operation body is named after the component's path
         self.request_side = False
         for k in sorted(schemas):
             ptr = join_pointer("/components/schemas", k)
             if ptr not in self.by_pointer:
                 self.ref_type(ptr, schemas[k], [])
+        self.response_ptrs.clear()
+        ops = self.operations()
         # enum openness: closed if reachable from a request, open if only from responses
         req = self._reachable(self.request_ptrs)
-        for ptr, e in self.enums.items():
-            if e.open is None:
-                e.open = not any(ptr == p or ptr.startswith(p + "/") for p in req) and not self._inline_request(ptr)
+        # an identical enum shared by a request and a response is closed in one place and open in the other
+        enum_open: dict[str, bool] = {}
+        for e in self.enums.values():
+            for q in e.pointers:
+                enum_open[q] = e.open if e.open is not None else not (
+                    any(q == p or q.startswith(p + "/") for p in req) or self._inline_request(q))
         # group and name client methods
         groups: dict[str, list[Operation]] = {}
         for op in ops:
@@ -962,7 +998,7 @@ class Builder:
             version=_text((self.doc.get("info") or {}).get("version")),
             description=_text((self.doc.get("info") or {}).get("description")),
             ext=self.ext, models=models, enums=sorted(self.enums.values(), key=lambda e: e.name),
-            unions=sorted(self.unions.values(), key=lambda u: u.name), operations=ops,
+            unions=sorted(self.unions.values(), key=lambda u: u.name), operations=ops, enum_open=enum_open,
             groups=sorted(groups.items()), naming=sorted(self.namer.report, key=lambda n: n.pointer),
             warnings=sorted(set(self.warnings)), degraded=sorted(set(self.degraded)),
         )

@@ -16,6 +16,9 @@ from generator.ir import Api, EnumDef, TypeRef, UnionDef
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SIMPLE_KINDS = ("str", "int", "float", "bool", "any", "datetime", "date")
+# a line holding only NUL separates top-level chunks that format.py formats (and caches) independently; spec text
+# can never produce it (docstr() and py() escape control characters)
+CHUNK = "\x00"
 
 
 def py(value: Any) -> str:
@@ -84,7 +87,7 @@ class Renderer:
         )
         self.env.filters.update(py=py, py_set=py_set, docstr=docstr, pattern_name=self.pattern_name)
         self.env.globals.update(
-            enum_def=self.enum_def, fast_container=self.fast_container, item_fn=self.item_fn,
+            chunk=CHUNK, enum_def=self.enum_def, enum_open=self.enum_open, fast_container=self.fast_container, item_fn=self.item_fn,
             type_expr=self.type_expr, field_type=self.field_type, union_type=self.union_type,
             union_groups=self.union_groups, param_type=self.param_type, parse_fn=self.parse_fn,
             return_type=self.return_type, path_expr=self.path_expr, param_conv=self.param_conv,
@@ -166,9 +169,13 @@ class Renderer:
         return self.patterns[pattern]
 
     def enum_def(self, t: TypeRef) -> EnumDef:
-        if t.enum_ptr in self.enums:
-            return self.enums[t.enum_ptr or ""]
         return self.enums_by_name[t.name or ""]
+
+    def enum_open(self, t: TypeRef) -> bool:
+        e = self.enum_def(t)
+        if e.open is not None:
+            return e.open
+        return self.api.enum_open.get(t.enum_ptr or "", self.api.enum_open.get(e.pointer, False))
 
     def _direct_fn(self, t: TypeRef) -> str | None:
         if t.nullable or t.recode is not None:
@@ -215,7 +222,7 @@ class Renderer:
         if k == "date":
             return "_dt.date"
         if k == "enum":
-            return f"{prefix}{t.name} | _rt.UnknownEnumValue" if self.enum_def(t).open else f"{prefix}{t.name}"
+            return f"{prefix}{t.name} | _rt.UnknownEnumValue" if self.enum_open(t) else f"{prefix}{t.name}"
         if k in ("model", "union"):
             return f"{prefix}{t.name}"
         assert t.item is not None

@@ -422,17 +422,6 @@ _EM_ExpandedPaymentIntentSummaryCaptureMethod: dict[str, ExpandedPaymentIntentSu
 }
 
 
-class GetBalanceTransactionExpandItem(str, _enum.Enum):
-    """Enum /paths/~1v1~1balance-transactions~1{balance_transaction_id}/get/parameters/1/schema/items (closed)"""
-
-    ORDER = "order"
-
-
-_EM_GetBalanceTransactionExpandItem: dict[str, GetBalanceTransactionExpandItem] = {
-    m.value: m for m in GetBalanceTransactionExpandItem
-}
-
-
 class GetOrderExpandItem(str, _enum.Enum):
     """Enum /paths/~1v1~1orders~1{order_id}/get/parameters/1/schema/items (closed)"""
 
@@ -587,18 +576,6 @@ class ListPaymentIntentsStatus(str, _enum.Enum):
 
 
 _EM_ListPaymentIntentsStatus: dict[str, ListPaymentIntentsStatus] = {m.value: m for m in ListPaymentIntentsStatus}
-
-
-class ListPayoutDestinationsAvailablePayoutMethod(str, _enum.Enum):
-    """Enum /paths/~1v1~1payout-settings~1destinations/get/parameters/5/schema (closed)"""
-
-    STANDARD = "standard"
-    INSTANT = "instant"
-
-
-_EM_ListPayoutDestinationsAvailablePayoutMethod: dict[str, ListPayoutDestinationsAvailablePayoutMethod] = {
-    m.value: m for m in ListPayoutDestinationsAvailablePayoutMethod
-}
 
 
 class ListPayoutDestinationsStatus(str, _enum.Enum):
@@ -790,16 +767,6 @@ class PaymentIntentCancellationReason(str, _enum.Enum):
 _EM_PaymentIntentCancellationReason: dict[str, PaymentIntentCancellationReason] = {
     m.value: m for m in PaymentIntentCancellationReason
 }
-
-
-class PaymentIntentCaptureMethod(str, _enum.Enum):
-    """How the intent captures. (open: unknown values parse as UnknownEnumValue)"""
-
-    AUTOMATIC = "automatic"
-    MANUAL = "manual"
-
-
-_EM_PaymentIntentCaptureMethod: dict[str, PaymentIntentCaptureMethod] = {m.value: m for m in PaymentIntentCaptureMethod}
 
 
 class PaymentIntentStatus(str, _enum.Enum):
@@ -3376,7 +3343,7 @@ class PaymentIntent:
     payment_intent_id: str
     order_id: str
     status: PaymentIntentStatus | _rt.UnknownEnumValue
-    capture_method: PaymentIntentCaptureMethod | _rt.UnknownEnumValue
+    capture_method: ExpandedPaymentIntentSummaryCaptureMethod | _rt.UnknownEnumValue
     amount_money: Money
     authorized_money: Money
     capturable_money: Money
@@ -3424,7 +3391,7 @@ class PaymentIntent:
             raise _rt.missing(p + "capture_method", None)
         if type(f3) is not str:
             raise _rt.type_error(f3, p + "capture_method", "string", None)
-        f3 = _EM_PaymentIntentCaptureMethod.get(f3, f3)
+        f3 = _EM_ExpandedPaymentIntentSummaryCaptureMethod.get(f3, f3)
         if type(f3) is str:
             f3 = _rt.UnknownEnumValue(f3)
         f4 = g("amount_money", _U)
@@ -6145,22 +6112,22 @@ def _h_Op_get_balance_transaction_balance_transaction_id(x: _t.Any, path: str) -
     return r
 
 
-def _h_Op_get_balance_transaction_expandItem(x: _t.Any, path: str) -> GetBalanceTransactionExpandItem:
+def _h_Op_get_balance_transaction_expandItem(x: _t.Any, path: str) -> GetPaymentIntentExpandItem:
     if type(x) is not str:
         raise _rt.type_error(x, path, "string", None)
-    x = _EM_GetBalanceTransactionExpandItem.get(x, x)
+    x = _EM_GetPaymentIntentExpandItem.get(x, x)
     if type(x) is str:
-        raise _rt.not_member(x, path, _EM_GetBalanceTransactionExpandItem, None)
-    r: GetBalanceTransactionExpandItem = x
+        raise _rt.not_member(x, path, _EM_GetPaymentIntentExpandItem, None)
+    r: GetPaymentIntentExpandItem = x
     return r
 
 
-def _h_Op_get_balance_transaction_expand(x: _t.Any, path: str) -> list[GetBalanceTransactionExpandItem]:
+def _h_Op_get_balance_transaction_expand(x: _t.Any, path: str) -> list[GetPaymentIntentExpandItem]:
     x = _rt.parse_list(x, path, _h_Op_get_balance_transaction_expandItem, None)
     if len(x) > 10:
         raise _rt.bad_value(path, "maxItems", None, "must have at most 10 items")
 
-    r: list[GetBalanceTransactionExpandItem] = x
+    r: list[GetPaymentIntentExpandItem] = x
     return r
 
 
@@ -6371,15 +6338,13 @@ def _h_Op_list_payout_destinations_status(x: _t.Any, path: str) -> ListPayoutDes
     return r
 
 
-def _h_Op_list_payout_destinations_available_payout_method(
-    x: _t.Any, path: str
-) -> ListPayoutDestinationsAvailablePayoutMethod:
+def _h_Op_list_payout_destinations_available_payout_method(x: _t.Any, path: str) -> ListPayoutsMethod:
     if type(x) is not str:
         raise _rt.type_error(x, path, "string", None)
-    x = _EM_ListPayoutDestinationsAvailablePayoutMethod.get(x, x)
+    x = _EM_ListPayoutsMethod.get(x, x)
     if type(x) is str:
-        raise _rt.not_member(x, path, _EM_ListPayoutDestinationsAvailablePayoutMethod, None)
-    r: ListPayoutDestinationsAvailablePayoutMethod = x
+        raise _rt.not_member(x, path, _EM_ListPayoutsMethod, None)
+    r: ListPayoutsMethod = x
     return r
 
 

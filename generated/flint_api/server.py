@@ -338,7 +338,7 @@ class Service(_t.Protocol):
         ctx: RequestContext,
         balance_transaction_id: str,
         *,
-        expand: list[_m.GetBalanceTransactionExpandItem] | _rt.Unset = UNSET,
+        expand: list[_m.GetPaymentIntentExpandItem] | _rt.Unset = UNSET,
     ) -> _m.BalanceTransactionResponse:
         """GET /v1/balance-transactions/{balance_transaction_id} -> 200: Get a balance transaction"""
         ...
@@ -406,7 +406,7 @@ class Service(_t.Protocol):
         currency: str | _rt.Unset = UNSET,
         type_: _m.ListPayoutDestinationsType | _rt.Unset = UNSET,
         status: _m.ListPayoutDestinationsStatus | _rt.Unset = UNSET,
-        available_payout_method: _m.ListPayoutDestinationsAvailablePayoutMethod | _rt.Unset = UNSET,
+        available_payout_method: _m.ListPayoutsMethod | _rt.Unset = UNSET,
         default_for_currency: bool | _rt.Unset = UNSET,
         include_deleted: bool | _rt.Unset = UNSET,
     ) -> _m.PayoutDestinationListResponse:

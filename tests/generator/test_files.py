@@ -214,3 +214,14 @@ def test_hostile_text_cannot_escape(tmp_path: Path) -> None:
     value = evil_cls.from_dict({evil: evil, "import": "i", "self": 1, "None": True})
     assert value.to_dict() == {evil: evil, "import": "i", "self": 1, "None": True}
     assert evil_cls.__doc__ is not None and "pwned" in evil_cls.__doc__  # kept as text, never executed
+
+
+def test_chunked_formatting_equals_whole_file_black(rich: Any) -> None:
+    import black
+
+    from generator.format import MODE
+
+    for path in sorted(rich.root.joinpath(rich.name).glob("*.py")):
+        text = path.read_text()
+        assert black.format_str(text, mode=MODE) == text, path.name
+        assert "\x00" not in text
