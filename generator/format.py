@@ -9,6 +9,7 @@ definitions. The result is what black gives for the whole file (tests check `for
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import tempfile
@@ -21,7 +22,7 @@ from black.mode import TargetVersion
 MODE = black.Mode(line_length=120, target_versions={TargetVersion.PY310}, magic_trailing_comma=False)
 CHUNK_LINE = "\n\x00\n"
 PARALLEL_THRESHOLD = 300_000  # characters still to format; below this a pool costs more than it saves
-_KEY_SALT = f"black {black.__version__} {MODE!r}".encode()
+_KEY_SALT = f"black {importlib.metadata.version('black')} {MODE!r}".encode()
 
 
 class FormatError(Exception):
@@ -100,10 +101,10 @@ def format_sources(files: dict[str, str], *, use_cache: bool = True) -> dict[str
                 owner[k] = path
     keys = sorted(todo, key=lambda k: -len(todo[k]))  # big ones first keeps the pool busy evenly
     size = sum(len(c) for c in todo.values())
-    workers = min(len(keys), os.cpu_count() or 1)
+    workers = min(len(keys), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
     if size >= PARALLEL_THRESHOLD and workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_format_one, [todo[k] for k in keys], chunksize=8))
+            results = list(pool.map(_format_one, [todo[k] for k in keys], chunksize=1))
     else:
         results = [_format_one(todo[k]) for k in keys]
     done: dict[str, str] = {}

@@ -11,6 +11,7 @@ class left open.
 from __future__ import annotations
 
 import json
+import keyword
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,9 @@ from generator.naming import (
     words,
 )
 
+# attributes of the generated client classes: a resource group with one of these names gets a trailing "_"
+CLIENT_ATTRS = frozenset({"api_key", "base_url", "timeout", "max_retries", "default_headers", "last_response",
+                          "last_request_id", "mode", "close", "request", "_http", "_owns_http", "_prepare"})
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 ANNOTATION_KEYS = frozenset(
     {"description", "title", "example", "examples", "default", "readOnly", "writeOnly", "deprecated",
@@ -931,7 +935,15 @@ class Builder:
             if sec:
                 scopes = sorted({x for v in sec[0].values() for x in v})
         tags = op.get("tags")
-        group = snake(tags[0]) if isinstance(tags, list) and tags and isinstance(tags[0], str) else "default"
+        if isinstance(tags, list) and tags and isinstance(tags[0], str):
+            group_source = tags[0]
+        else:  # untagged: the first path segment that is not a version or a parameter (/v1/customers/{id} -> customers)
+            segs = [g for g in path.strip("/").split("/") if g and not g.startswith("{")
+                    and not re.fullmatch(r"v\d+|api", g)]
+            group_source = segs[0] if segs else "default"
+        group = snake(group_source)
+        if group in CLIENT_ATTRS or keyword.iskeyword(group):
+            group += "_"
         paginated = bool(self.ext.cursor_param and any(p.location == "query" and p.name == self.ext.cursor_param
                                                        for p in plist))
         page_item = None
@@ -950,8 +962,7 @@ class Builder:
         cname = op.get("x-method-name")
         return Operation(
             operation_id=op_id, service_name=service, method=method.upper(), path=path, pointer=ptr, group=group,
-            client_name=cname if isinstance(cname, str) and cname.isidentifier() else method_name(op_id, tags[0]
-                                                                                                 if tags else ""),
+            client_name=cname if isinstance(cname, str) and cname.isidentifier() else method_name(op_id, group_source),
             summary=_text(op.get("summary")), description=_text(op.get("description")), params=plist, body=body,
             body_required=body_required, body_media=media, success_status=status, success=success, security=sec,
             scopes=scopes, idempotent=idempotent, paginated=paginated, page_item=page_item,
