@@ -659,7 +659,7 @@ class Builder:
             for key in ("oneOf", "anyOf"):
                 if _presence_only(s.get(key)):
                     model.presence.append((key, [[str(r) for r in v.get("required") or []] for v in s[key]]))
-        names = unique_fields(list(props), RESERVED_FIELDS | set(self.namer.taken) | {"_rt", "_dt", "_t", "_enum"})
+        names = unique_fields(list(props), RESERVED_FIELDS | set(self.namer.taken) | {"_rt", "_dt", "_t", "_enum", "_U"})
         fields = []
         for json_name, (ps, pptr) in props.items():
             t = self.schema_type(ps, pptr, model.name + pascal(json_name), [])

@@ -16,7 +16,8 @@ PY_BUILTINS = frozenset(dir(builtins))
 # builtin classes: a field named like one would shadow it inside the class body's annotations (`type`, `list`)
 PY_BUILTIN_TYPES = frozenset(n for n in dir(builtins) if isinstance(getattr(builtins, n), type)) | {"None"}
 # names the generated modules use themselves; a spec-derived name equal to one of these gets a trailing "_"
-RESERVED_FIELDS = frozenset({"from_dict", "to_dict", "additional_properties", "self", "cls"})
+RESERVED_FIELDS = frozenset({"from_dict", "to_dict", "additional_properties", "self", "cls", "__slots__", "__init__",
+                             "__eq__", "__repr__"})
 
 
 def words(text: str) -> list[str]:

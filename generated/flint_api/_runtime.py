@@ -88,6 +88,24 @@ class UnknownVariant:
         return f"UnknownVariant({self.raw!r})"
 
 
+def model_eq(self: Any, other: Any) -> bool:
+    if type(other) is not type(self):
+        return NotImplemented  # type: ignore[no-any-return]
+    return all(getattr(self, s) == getattr(other, s) for s in self.__slots__)
+
+
+def model_repr(self: Any) -> str:
+    inner = ", ".join(f"{s}={getattr(self, s)!r}" for s in self.__slots__ if getattr(self, s) is not _U)
+    return f"{type(self).__name__}({inner})"
+
+
+def replace(obj: T, **changes: Any) -> T:
+    """A copy of a model with some fields changed (like dataclasses.replace)."""
+    values = {s: getattr(obj, s) for s in getattr(obj, "__slots__")}
+    values.update(changes)
+    return type(obj)(**values)
+
+
 _JSON_NAMES = {
     str: "string",
     int: "integer",

@@ -186,3 +186,18 @@ def test_datetime_round_trip_forms(rich: Package) -> None:
 def test_path_prefix_and_top_level_type_error(rich: Package) -> None:
     e = err(rich, rich.models.Widget.from_dict, [1, 2], "body")
     assert (e.path, e.kind) == ("body", "type")
+
+
+def test_models_behave_like_dataclasses(rich: Package) -> None:
+    m, rt = rich.models, rich.rt
+    a = m.Money(amount=1, currency=m.CurrencyCode.USD)
+    assert a == m.Money(amount=1, currency=m.CurrencyCode.USD) and a != m.Money(amount=2, currency=m.CurrencyCode.USD)
+    assert repr(a) == "Money(amount=1, currency=<CurrencyCode.USD: 'USD'>)"
+    assert rt.replace(a, amount=5).amount == 5 and a.amount == 1
+    with pytest.raises(TypeError):
+        m.Money(1, m.CurrencyCode.USD)  # keyword-only
+    with pytest.raises(AttributeError):
+        a.unknown = 1  # __slots__
+    assert m.Forest() == m.Forest() and m.Forest().to_dict() == {}
+    assert m.Empty.from_dict({}) == m.Empty() and m.Empty().to_dict() == {}
+    assert rt.ValidationError and pytest.raises(rt.ValidationError, m.Empty.from_dict, {"x": 1})
