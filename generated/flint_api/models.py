@@ -1054,10 +1054,8 @@ class AddOrderLineItemsRequest:
         f0 = _rt.parse_list(f0, p + "line_items", CreateOrderLineItem.from_dict, None)
         if len(f0) < 1:
             raise _rt.bad_value(p + "line_items", "minItems", None, "must have at least 1 items")
-
         if len(f0) > 100:
             raise _rt.bad_value(p + "line_items", "maxItems", None, "must have at most 100 items")
-
         return cls(line_items=f0)
 
     def to_dict(self) -> dict[str, _t.Any]:
@@ -1103,7 +1101,6 @@ class AppliedDiscount:
             raise _rt.type_or_missing(f0, p + "order_discount_id", "string", None, None)
         if _RE_0.search(f0) is None:
             raise _rt.bad_value(p + "order_discount_id", "pattern", None, "must match ^dsc_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f1 = g("name", _U)
         if type(f1) is not str:
             raise _rt.type_or_missing(f1, p + "name", "string", None, None)
@@ -1177,10 +1174,8 @@ class ApplyOrderDiscountsRequest:
         f0 = _rt.parse_list(f0, p + "discounts", DiscountInput.from_dict, None)
         if len(f0) < 1:
             raise _rt.bad_value(p + "discounts", "minItems", None, "must have at least 1 items")
-
         if len(f0) > 20:
             raise _rt.bad_value(p + "discounts", "maxItems", None, "must have at most 20 items")
-
         return cls(discounts=f0)
 
     def to_dict(self) -> dict[str, _t.Any]:
@@ -1260,19 +1255,15 @@ class Balance:
             raise _rt.type_or_missing(f0, p + "balance_id", "string", None, None)
         if _RE_1.search(f0) is None:
             raise _rt.bad_value(p + "balance_id", "pattern", None, "must match ^bal_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f1 = g("currency", _U)
         if type(f1) is not str:
             raise _rt.type_or_missing(f1, p + "currency", "string", None, None)
         if len(f1) < 3:
             raise _rt.bad_value(p + "currency", "minLength", None, "must have at least 3 characters")
-
         if len(f1) > 3:
             raise _rt.bad_value(p + "currency", "maxLength", None, "must have at most 3 characters")
-
         if _RE_2.search(f1) is None:
             raise _rt.bad_value(p + "currency", "pattern", None, "must match ^[A-Z]{3}$")
-
         f2 = g("balance_source_type", _U)
         if f2 is _U:
             raise _rt.missing(p + "balance_source_type", None)
@@ -1421,7 +1412,6 @@ class BalanceTransaction:
             raise _rt.bad_value(
                 p + "balance_transaction_id", "pattern", None, "must match ^txn_[0-9A-HJKMNP-TV-Z]{26}$"
             )
-
         f1 = g("type", _U)
         if f1 is _U:
             raise _rt.missing(p + "type", None)
@@ -1443,13 +1433,10 @@ class BalanceTransaction:
             raise _rt.type_or_missing(f3, p + "currency", "string", None, None)
         if len(f3) < 3:
             raise _rt.bad_value(p + "currency", "minLength", None, "must have at least 3 characters")
-
         if len(f3) > 3:
             raise _rt.bad_value(p + "currency", "maxLength", None, "must have at most 3 characters")
-
         if _RE_2.search(f3) is None:
             raise _rt.bad_value(p + "currency", "pattern", None, "must match ^[A-Z]{3}$")
-
         f4 = g("amount_money", _U)
         if f4 is _U:
             raise _rt.missing(p + "amount_money", None)
@@ -1474,7 +1461,6 @@ class BalanceTransaction:
                 raise _rt.type_error(f8, p + "order_id", "string", None)
             if _RE_4.search(f8) is None:
                 raise _rt.bad_value(p + "order_id", "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f9 = g("related_object_type", _U)
         if f9 is _U:
             raise _rt.missing(p + "related_object_type", None)
@@ -1492,7 +1478,6 @@ class BalanceTransaction:
                 raise _rt.type_error(f11, p + "payout_id", "string", None)
             if _RE_5.search(f11) is None:
                 raise _rt.bad_value(p + "payout_id", "pattern", None, "must match ^po_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f12 = g("available_at", _U)
         if f12 is _U:
             raise _rt.missing(p + "available_at", None)
@@ -1759,10 +1744,8 @@ class ChargeInput:
             raise _rt.type_or_missing(f0, p + "name", "string", None, None)
         if len(f0) < 1:
             raise _rt.bad_value(p + "name", "minLength", None, "must have at least 1 characters")
-
         if len(f0) > 255:
             raise _rt.bad_value(p + "name", "maxLength", None, "must have at most 255 characters")
-
         f1 = g("type", _U)
         if f1 is _U:
             raise _rt.missing(p + "type", None)
@@ -1780,13 +1763,10 @@ class ChargeInput:
                 raise _rt.type_error(f3, p + "percent", "number", None)
             if f3 < 1:
                 raise _rt.bad_value(p + "percent", "minimum", None, "must be >= 1")
-
             if f3 > 100:
                 raise _rt.bad_value(p + "percent", "maximum", None, "must be <= 100")
-
             if not _rt.multiple_of(f3, "0.01"):
                 raise _rt.bad_value(p + "percent", "multipleOf", None, "must be a multiple of 0.01")
-
         f4 = g("calculation_basis", _U)
         if f4 is not _U:
             if type(f4) is not str:
@@ -1800,7 +1780,6 @@ class ChargeInput:
                 raise _rt.type_error(f5, p + "description", "string", None)
             if len(f5) > 1000:
                 raise _rt.bad_value(p + "description", "maxLength", None, "must have at most 1000 characters")
-
         f6 = g("metadata", _U)
         if f6 is not _U:
             f6 = _rt.parse_map(f6, p + "metadata", _h_ChargeInput_metadataValue, None)
@@ -1851,10 +1830,8 @@ class CloseOrderRequest:
                 raise _rt.type_error(f0, p + "reason", "string", None)
             if len(f0) < 1:
                 raise _rt.bad_value(p + "reason", "minLength", None, "must have at least 1 characters")
-
             if len(f0) > 500:
                 raise _rt.bad_value(p + "reason", "maxLength", None, "must have at most 500 characters")
-
         return cls(reason=f0)
 
     def to_dict(self) -> dict[str, _t.Any]:
@@ -1903,27 +1880,22 @@ class CreateOrderLineItem:
             raise _rt.type_or_missing(f0, p + "name", "string", None, None)
         if len(f0) < 1:
             raise _rt.bad_value(p + "name", "minLength", None, "must have at least 1 characters")
-
         if len(f0) > 255:
             raise _rt.bad_value(p + "name", "maxLength", None, "must have at most 255 characters")
-
         f1 = g("description", _U)
         if f1 is not _U:
             if type(f1) is not str:
                 raise _rt.type_error(f1, p + "description", "string", None)
             if len(f1) > 1000:
                 raise _rt.bad_value(p + "description", "maxLength", None, "must have at most 1000 characters")
-
         f2 = g("quantity", _U)
         if f2 is not _U:
             if type(f2) is not int:
                 raise _rt.type_error(f2, p + "quantity", "integer", None)
             if f2 < 1:
                 raise _rt.bad_value(p + "quantity", "minimum", None, "must be >= 1")
-
             if f2 > 1000000:
                 raise _rt.bad_value(p + "quantity", "maximum", None, "must be <= 1000000")
-
         f3 = g("unit_price_money", _U)
         if f3 is _U:
             raise _rt.missing(p + "unit_price_money", None)
@@ -1987,10 +1959,8 @@ class CreateOrderPaymentIntentRequest:
                 raise _rt.type_error(f1, p + "external_reference_id", "string", None)
             if len(f1) < 1:
                 raise _rt.bad_value(p + "external_reference_id", "minLength", None, "must have at least 1 characters")
-
             if len(f1) > 255:
                 raise _rt.bad_value(p + "external_reference_id", "maxLength", None, "must have at most 255 characters")
-
         f2 = g("metadata", _U)
         if f2 is not _U:
             f2 = _rt.parse_map(f2, p + "metadata", _h_ChargeInput_metadataValue, None)
@@ -2077,16 +2047,13 @@ class CreateOrderRequest:
         f0 = _rt.parse_list(f0, p + "line_items", CreateOrderLineItem.from_dict, None)
         if len(f0) < 1:
             raise _rt.bad_value(p + "line_items", "minItems", None, "must have at least 1 items")
-
         if len(f0) > 100:
             raise _rt.bad_value(p + "line_items", "maxItems", None, "must have at most 100 items")
-
         f1 = g("discounts", _U)
         if f1 is not _U:
             f1 = _rt.parse_list(f1, p + "discounts", DiscountInput.from_dict, None)
             if len(f1) > 20:
                 raise _rt.bad_value(p + "discounts", "maxItems", None, "must have at most 20 items")
-
         f2 = g("requested_tip", _U)
         if f2 is not _U:
             f2 = TipInput.from_dict(f2, p + "requested_tip")
@@ -2099,34 +2066,28 @@ class CreateOrderRequest:
                 raise _rt.type_error(f4, p + "customer_id", "string", None)
             if len(f4) < 1:
                 raise _rt.bad_value(p + "customer_id", "minLength", None, "must have at least 1 characters")
-
             if len(f4) > 255:
                 raise _rt.bad_value(p + "customer_id", "maxLength", None, "must have at most 255 characters")
-
         f5 = g("external_reference_id", _U)
         if f5 is not _U:
             if type(f5) is not str:
                 raise _rt.type_error(f5, p + "external_reference_id", "string", None)
             if len(f5) < 1:
                 raise _rt.bad_value(p + "external_reference_id", "minLength", None, "must have at least 1 characters")
-
             if len(f5) > 255:
                 raise _rt.bad_value(p + "external_reference_id", "maxLength", None, "must have at most 255 characters")
-
         f6 = g("buyer_note", _U)
         if f6 is not _U:
             if type(f6) is not str:
                 raise _rt.type_error(f6, p + "buyer_note", "string", None)
             if len(f6) > 500:
                 raise _rt.bad_value(p + "buyer_note", "maxLength", None, "must have at most 500 characters")
-
         f7 = g("internal_note", _U)
         if f7 is not _U:
             if type(f7) is not str:
                 raise _rt.type_error(f7, p + "internal_note", "string", None)
             if len(f7) > 500:
                 raise _rt.bad_value(p + "internal_note", "maxLength", None, "must have at most 500 characters")
-
         f8 = g("metadata", _U)
         if f8 is not _U:
             f8 = _rt.parse_map(f8, p + "metadata", _h_ChargeInput_metadataValue, None)
@@ -2245,24 +2206,20 @@ class CreatePayoutRequest:
                 raise _rt.bad_value(
                     p + "payout_destination_id", "pattern", None, "must match ^pd_[0-9A-HJKMNP-TV-Z]{26}$"
                 )
-
         f4 = g("description", _U)
         if f4 is not _U:
             if type(f4) is not str:
                 raise _rt.type_error(f4, p + "description", "string", None)
             if len(f4) > 500:
                 raise _rt.bad_value(p + "description", "maxLength", None, "must have at most 500 characters")
-
         f5 = g("statement_descriptor", _U)
         if f5 is not _U:
             if type(f5) is not str:
                 raise _rt.type_error(f5, p + "statement_descriptor", "string", None)
             if len(f5) < 1:
                 raise _rt.bad_value(p + "statement_descriptor", "minLength", None, "must have at least 1 characters")
-
             if len(f5) > 22:
                 raise _rt.bad_value(p + "statement_descriptor", "maxLength", None, "must have at most 22 characters")
-
         f6 = g("metadata", _U)
         if f6 is not _U:
             f6 = _rt.parse_map(f6, p + "metadata", _h_ChargeInput_metadataValue, None)
@@ -2346,14 +2303,12 @@ class CreateRefundRequest:
             raise _rt.type_or_missing(f0, p + "order_id", "string", None, None)
         if _RE_4.search(f0) is None:
             raise _rt.bad_value(p + "order_id", "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f1 = g("payment_intent_id", _U)
         if f1 is not _U:
             if type(f1) is not str:
                 raise _rt.type_error(f1, p + "payment_intent_id", "string", None)
             if _RE_7.search(f1) is None:
                 raise _rt.bad_value(p + "payment_intent_id", "pattern", None, "must match ^pi_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f2 = g("amount_money", _U)
         if f2 is not _U:
             f2 = PositiveMoneyInput.from_dict(f2, p + "amount_money")
@@ -2370,17 +2325,14 @@ class CreateRefundRequest:
                 raise _rt.type_error(f4, p + "reason_message", "string", None)
             if len(f4) > 500:
                 raise _rt.bad_value(p + "reason_message", "maxLength", None, "must have at most 500 characters")
-
         f5 = g("external_reference_id", _U)
         if f5 is not _U:
             if type(f5) is not str:
                 raise _rt.type_error(f5, p + "external_reference_id", "string", None)
             if len(f5) < 1:
                 raise _rt.bad_value(p + "external_reference_id", "minLength", None, "must have at least 1 characters")
-
             if len(f5) > 255:
                 raise _rt.bad_value(p + "external_reference_id", "maxLength", None, "must have at most 255 characters")
-
         f6 = g("metadata", _U)
         if f6 is not _U:
             f6 = _rt.parse_map(f6, p + "metadata", _h_ChargeInput_metadataValue, None)
@@ -2442,10 +2394,8 @@ class DiscountInput:
             raise _rt.type_or_missing(f0, p + "name", "string", None, None)
         if len(f0) < 1:
             raise _rt.bad_value(p + "name", "minLength", None, "must have at least 1 characters")
-
         if len(f0) > 255:
             raise _rt.bad_value(p + "name", "maxLength", None, "must have at most 255 characters")
-
         f1 = g("amount_money", _U)
         if f1 is not _U:
             f1 = MoneyInput.from_dict(f1, p + "amount_money")
@@ -2455,13 +2405,10 @@ class DiscountInput:
                 raise _rt.type_error(f2, p + "percent", "number", None)
             if f2 < 1:
                 raise _rt.bad_value(p + "percent", "minimum", None, "must be >= 1")
-
             if f2 > 100:
                 raise _rt.bad_value(p + "percent", "maximum", None, "must be <= 100")
-
             if not _rt.multiple_of(f2, "0.01"):
                 raise _rt.bad_value(p + "percent", "multipleOf", None, "must be a multiple of 0.01")
-
         if _rt.count_present(data, [["amount_money"], ["percent"]]) != 1:
             raise _rt.presence_error(data, path, "oneOf", [["amount_money"], ["percent"]], None)
         return cls(name=f0, amount_money=f1, percent=f2)
@@ -2601,7 +2548,6 @@ class ExpandedPaymentIntentSummary:
             raise _rt.type_or_missing(f0, p + "payment_intent_id", "string", None, None)
         if _RE_7.search(f0) is None:
             raise _rt.bad_value(p + "payment_intent_id", "pattern", None, "must match ^pi_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f1 = g("status", _U)
         if f1 is _U:
             raise _rt.missing(p + "status", None)
@@ -2728,19 +2674,15 @@ class Money:
             raise _rt.type_or_missing(f0, p + "amount", "integer", None, None)
         if f0 < 0:
             raise _rt.bad_value(p + "amount", "minimum", None, "must be >= 0")
-
         f1 = g("currency", _U)
         if type(f1) is not str:
             raise _rt.type_or_missing(f1, p + "currency", "string", None, None)
         if len(f1) < 3:
             raise _rt.bad_value(p + "currency", "minLength", None, "must have at least 3 characters")
-
         if len(f1) > 3:
             raise _rt.bad_value(p + "currency", "maxLength", None, "must have at most 3 characters")
-
         if _RE_2.search(f1) is None:
             raise _rt.bad_value(p + "currency", "pattern", None, "must match ^[A-Z]{3}$")
-
         return cls(amount=f0, currency=f1)
 
     def to_dict(self) -> dict[str, _t.Any]:
@@ -2776,10 +2718,8 @@ class MoneyInput:
             raise _rt.type_or_missing(f0, p + "amount", "integer", None, None)
         if f0 < 0:
             raise _rt.bad_value(p + "amount", "minimum", "NEGATIVE_AMOUNT", "must be >= 0", True)
-
         if f0 > 9223372036854775807:
             raise _rt.bad_value(p + "amount", "maximum", "AMOUNT_TOO_LARGE", "must be <= 9223372036854775807", True)
-
         f1 = g("currency", _U)
         if f1 is _U:
             raise _rt.missing(p + "currency", None)
@@ -2894,7 +2834,6 @@ class Order:
             raise _rt.type_or_missing(f0, p + "order_id", "string", None, None)
         if _RE_4.search(f0) is None:
             raise _rt.bad_value(p + "order_id", "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f1 = g("status", _U)
         if f1 is _U:
             raise _rt.missing(p + "status", None)
@@ -2924,13 +2863,10 @@ class Order:
             raise _rt.type_or_missing(f4, p + "currency", "string", None, None)
         if len(f4) < 3:
             raise _rt.bad_value(p + "currency", "minLength", None, "must have at least 3 characters")
-
         if len(f4) > 3:
             raise _rt.bad_value(p + "currency", "maxLength", None, "must have at most 3 characters")
-
         if _RE_2.search(f4) is None:
             raise _rt.bad_value(p + "currency", "pattern", None, "must match ^[A-Z]{3}$")
-
         f5 = g("line_items", _U)
         if f5 is _U:
             raise _rt.missing(p + "line_items", None)
@@ -3133,7 +3069,6 @@ class OrderCharge:
             raise _rt.type_or_missing(f0, p + "order_charge_id", "string", None, None)
         if _RE_9.search(f0) is None:
             raise _rt.bad_value(p + "order_charge_id", "pattern", None, "must match ^chg_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f1 = g("name", _U)
         if type(f1) is not str:
             raise _rt.type_or_missing(f1, p + "name", "string", None, None)
@@ -3293,7 +3228,6 @@ class OrderLineItem:
             raise _rt.type_or_missing(f0, p + "order_line_item_id", "string", None, None)
         if _RE_10.search(f0) is None:
             raise _rt.bad_value(p + "order_line_item_id", "pattern", None, "must match ^li_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f1 = g("name", _U)
         if type(f1) is not str:
             raise _rt.type_or_missing(f1, p + "name", "string", None, None)
@@ -3306,7 +3240,6 @@ class OrderLineItem:
             raise _rt.type_or_missing(f3, p + "quantity", "integer", None, None)
         if f3 < 1:
             raise _rt.bad_value(p + "quantity", "minimum", None, "must be >= 1")
-
         f4 = g("unit_price_money", _U)
         if f4 is _U:
             raise _rt.missing(p + "unit_price_money", None)
@@ -3344,7 +3277,6 @@ class OrderLineItem:
             raise _rt.type_or_missing(f12, p + "refunded_quantity", "integer", None, None)
         if f12 < 0:
             raise _rt.bad_value(p + "refunded_quantity", "minimum", None, "must be >= 0")
-
         f13 = g("metadata", _U)
         if f13 is not _U:
             f13 = _rt.parse_map(f13, p + "metadata", _h_ChargeInput_metadataValue, None)
@@ -3574,10 +3506,8 @@ class OrderTax:
             raise _rt.type_or_missing(f2, p + "rate_bps", "integer", None, None)
         if f2 < 0:
             raise _rt.bad_value(p + "rate_bps", "minimum", None, "must be >= 0")
-
         if f2 > 10000:
             raise _rt.bad_value(p + "rate_bps", "maximum", None, "must be <= 10000")
-
         return cls(enabled=f0, location=f1, rate_bps=f2)
 
     def to_dict(self) -> dict[str, _t.Any]:
@@ -3776,13 +3706,11 @@ class PaymentAttempt:
             raise _rt.type_or_missing(f0, p + "payment_attempt_id", "string", None, None)
         if _RE_11.search(f0) is None:
             raise _rt.bad_value(p + "payment_attempt_id", "pattern", None, "must match ^pa_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f1 = g("payment_intent_id", _U)
         if type(f1) is not str:
             raise _rt.type_or_missing(f1, p + "payment_intent_id", "string", None, None)
         if _RE_7.search(f1) is None:
             raise _rt.bad_value(p + "payment_intent_id", "pattern", None, "must match ^pi_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f2 = g("status", _U)
         if f2 is _U:
             raise _rt.missing(p + "status", None)
@@ -3919,13 +3847,11 @@ class PaymentIntent:
             raise _rt.type_or_missing(f0, p + "payment_intent_id", "string", None, None)
         if _RE_7.search(f0) is None:
             raise _rt.bad_value(p + "payment_intent_id", "pattern", None, "must match ^pi_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f1 = g("order_id", _U)
         if type(f1) is not str:
             raise _rt.type_or_missing(f1, p + "order_id", "string", None, None)
         if _RE_4.search(f1) is None:
             raise _rt.bad_value(p + "order_id", "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f2 = g("status", _U)
         if f2 is _U:
             raise _rt.missing(p + "status", None)
@@ -4255,7 +4181,6 @@ class Payout:
             raise _rt.type_or_missing(f0, p + "payout_id", "string", None, None)
         if _RE_5.search(f0) is None:
             raise _rt.bad_value(p + "payout_id", "pattern", None, "must match ^po_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f1 = g("amount_money", _U)
         if f1 is _U:
             raise _rt.missing(p + "amount_money", None)
@@ -4273,13 +4198,10 @@ class Payout:
             raise _rt.type_or_missing(f4, p + "currency", "string", None, None)
         if len(f4) < 3:
             raise _rt.bad_value(p + "currency", "minLength", None, "must have at least 3 characters")
-
         if len(f4) > 3:
             raise _rt.bad_value(p + "currency", "maxLength", None, "must have at most 3 characters")
-
         if _RE_2.search(f4) is None:
             raise _rt.bad_value(p + "currency", "pattern", None, "must match ^[A-Z]{3}$")
-
         f5 = g("method", _U)
         if f5 is _U:
             raise _rt.missing(p + "method", None)
@@ -4309,7 +4231,6 @@ class Payout:
             raise _rt.type_or_missing(f8, p + "payout_destination_id", "string", None, None)
         if _RE_6.search(f8) is None:
             raise _rt.bad_value(p + "payout_destination_id", "pattern", None, "must match ^pd_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f9 = g("description", _U)
         if f9 is not _U:
             if type(f9) is not str:
@@ -4451,7 +4372,6 @@ class PayoutDestination:
             raise _rt.type_or_missing(f0, p + "payout_destination_id", "string", None, None)
         if _RE_6.search(f0) is None:
             raise _rt.bad_value(p + "payout_destination_id", "pattern", None, "must match ^pd_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f1 = g("type", _U)
         if f1 is _U:
             raise _rt.missing(p + "type", None)
@@ -4473,13 +4393,10 @@ class PayoutDestination:
             raise _rt.type_or_missing(f3, p + "currency", "string", None, None)
         if len(f3) < 3:
             raise _rt.bad_value(p + "currency", "minLength", None, "must have at least 3 characters")
-
         if len(f3) > 3:
             raise _rt.bad_value(p + "currency", "maxLength", None, "must have at most 3 characters")
-
         if _RE_2.search(f3) is None:
             raise _rt.bad_value(p + "currency", "pattern", None, "must match ^[A-Z]{3}$")
-
         f4 = g("default_for_currency", _U)
         if type(f4) is not bool:
             raise _rt.type_or_missing(f4, p + "default_for_currency", "boolean", None, None)
@@ -4497,14 +4414,12 @@ class PayoutDestination:
                 raise _rt.type_error(f7, p + "last4", "string", None)
             if _RE_12.search(f7) is None:
                 raise _rt.bad_value(p + "last4", "pattern", None, "must match ^[0-9]{4}$")
-
         f8 = g("country", _U)
         if f8 is not _U:
             if type(f8) is not str:
                 raise _rt.type_error(f8, p + "country", "string", None)
             if _RE_13.search(f8) is None:
                 raise _rt.bad_value(p + "country", "pattern", None, "must match ^[A-Z]{2}$")
-
         f9 = g("metadata", _U)
         if f9 is _U:
             raise _rt.missing(p + "metadata", None)
@@ -4687,13 +4602,11 @@ class PayoutEntry:
             raise _rt.type_or_missing(f0, p + "payout_entry_id", "string", None, None)
         if _RE_14.search(f0) is None:
             raise _rt.bad_value(p + "payout_entry_id", "pattern", None, "must match ^poe_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f1 = g("payout_id", _U)
         if type(f1) is not str:
             raise _rt.type_or_missing(f1, p + "payout_id", "string", None, None)
         if _RE_5.search(f1) is None:
             raise _rt.bad_value(p + "payout_id", "pattern", None, "must match ^po_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f2 = g("balance_transaction_id", _U)
         if type(f2) is not str:
             raise _rt.type_or_missing(f2, p + "balance_transaction_id", "string", None, None)
@@ -4701,7 +4614,6 @@ class PayoutEntry:
             raise _rt.bad_value(
                 p + "balance_transaction_id", "pattern", None, "must match ^txn_[0-9A-HJKMNP-TV-Z]{26}$"
             )
-
         f3 = g("type", _U)
         if f3 is _U:
             raise _rt.missing(p + "type", None)
@@ -4932,7 +4844,6 @@ class PayoutSettings:
             raise _rt.type_or_missing(f0, p + "payout_settings_id", "string", None, None)
         if _RE_15.search(f0) is None:
             raise _rt.bad_value(p + "payout_settings_id", "pattern", None, "must match ^pset_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f1 = g("interval", _U)
         if f1 is _U:
             raise _rt.missing(p + "interval", None)
@@ -4946,7 +4857,6 @@ class PayoutSettings:
             raise _rt.type_or_missing(f2, p + "delay_days", "integer", None, None)
         if f2 < 0:
             raise _rt.bad_value(p + "delay_days", "minimum", None, "must be >= 0")
-
         f3 = g("delay_days_override", _U)
         if f3 is _U:
             raise _rt.missing(p + "delay_days_override", None)
@@ -5090,10 +5000,8 @@ class PositiveMoneyInput:
             raise _rt.type_or_missing(f0, p + "amount", "integer", None, None)
         if f0 < 1:
             raise _rt.bad_value(p + "amount", "minimum", "INVALID_AMOUNT", "must be >= 1", True)
-
         if f0 > 9223372036854775807:
             raise _rt.bad_value(p + "amount", "maximum", "AMOUNT_TOO_LARGE", "must be <= 9223372036854775807", True)
-
         f1 = g("currency", _U)
         if f1 is _U:
             raise _rt.missing(p + "currency", None)
@@ -5249,13 +5157,11 @@ class Refund:
             raise _rt.type_or_missing(f0, p + "refund_id", "string", None, None)
         if _RE_8.search(f0) is None:
             raise _rt.bad_value(p + "refund_id", "pattern", None, "must match ^re_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f1 = g("order_id", _U)
         if type(f1) is not str:
             raise _rt.type_or_missing(f1, p + "order_id", "string", None, None)
         if _RE_4.search(f1) is None:
             raise _rt.bad_value(p + "order_id", "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f2 = g("payment_intent_id", _U)
         if f2 is _U:
             raise _rt.missing(p + "payment_intent_id", None)
@@ -5264,7 +5170,6 @@ class Refund:
                 raise _rt.type_error(f2, p + "payment_intent_id", "string", None)
             if _RE_7.search(f2) is None:
                 raise _rt.bad_value(p + "payment_intent_id", "pattern", None, "must match ^pi_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f3 = g("amount_money", _U)
         if f3 is _U:
             raise _rt.missing(p + "amount_money", None)
@@ -5380,7 +5285,6 @@ class RefundLineItemAllocation:
             raise _rt.type_or_missing(f0, p + "order_line_item_id", "string", None, None)
         if _RE_10.search(f0) is None:
             raise _rt.bad_value(p + "order_line_item_id", "pattern", None, "must match ^li_[0-9A-HJKMNP-TV-Z]{26}$")
-
         f1 = g("amount_money", _U)
         if f1 is _U:
             raise _rt.missing(p + "amount_money", None)
@@ -5510,10 +5414,8 @@ class RemoveOrderDiscountsRequest:
         f0 = _rt.parse_list(f0, p + "order_discount_ids", _h_RemoveOrderDiscountsRequest_order_discount_idsItem, None)
         if len(f0) < 1:
             raise _rt.bad_value(p + "order_discount_ids", "minItems", None, "must have at least 1 items")
-
         if len(f0) > 20:
             raise _rt.bad_value(p + "order_discount_ids", "maxItems", None, "must have at most 20 items")
-
         return cls(order_discount_ids=f0)
 
     def to_dict(self) -> dict[str, _t.Any]:
@@ -5731,13 +5633,10 @@ class SignedMoney:
             raise _rt.type_or_missing(f1, p + "currency", "string", None, None)
         if len(f1) < 3:
             raise _rt.bad_value(p + "currency", "minLength", None, "must have at least 3 characters")
-
         if len(f1) > 3:
             raise _rt.bad_value(p + "currency", "maxLength", None, "must have at most 3 characters")
-
         if _RE_2.search(f1) is None:
             raise _rt.bad_value(p + "currency", "pattern", None, "must match ^[A-Z]{3}$")
-
         return cls(amount=f0, currency=f1)
 
     def to_dict(self) -> dict[str, _t.Any]:
@@ -5807,20 +5706,16 @@ class TaxLocation:
             raise _rt.type_or_missing(f0, p + "postal_code", "string", None, None)
         if len(f0) < 1:
             raise _rt.bad_value(p + "postal_code", "minLength", None, "must have at least 1 characters")
-
         if len(f0) > 16:
             raise _rt.bad_value(p + "postal_code", "maxLength", None, "must have at most 16 characters")
-
         if _RE_16.search(f0) is None:
             raise _rt.bad_value(p + "postal_code", "pattern", None, "must match ^[A-Za-z0-9][A-Za-z0-9 -]{0,15}$")
-
         f1 = g("country", _U)
         if f1 is not _U:
             if type(f1) is not str:
                 raise _rt.type_error(f1, p + "country", "string", None)
             if _RE_13.search(f1) is None:
                 raise _rt.bad_value(p + "country", "pattern", None, "must match ^[A-Z]{2}$")
-
         return cls(postal_code=f0, country=f1)
 
     def to_dict(self) -> dict[str, _t.Any]:
@@ -5866,10 +5761,8 @@ class TipInput:
                 raise _rt.type_error(f0, p + "name", "string", None)
             if len(f0) < 1:
                 raise _rt.bad_value(p + "name", "minLength", None, "must have at least 1 characters")
-
             if len(f0) > 255:
                 raise _rt.bad_value(p + "name", "maxLength", None, "must have at most 255 characters")
-
         f1 = g("amount_money", _U)
         if f1 is not _U:
             f1 = PositiveMoneyInput.from_dict(f1, p + "amount_money")
@@ -5879,13 +5772,10 @@ class TipInput:
                 raise _rt.type_error(f2, p + "percent", "number", None)
             if f2 < 1:
                 raise _rt.bad_value(p + "percent", "minimum", None, "must be >= 1")
-
             if f2 > 100:
                 raise _rt.bad_value(p + "percent", "maximum", None, "must be <= 100")
-
             if not _rt.multiple_of(f2, "0.01"):
                 raise _rt.bad_value(p + "percent", "multipleOf", None, "must be a multiple of 0.01")
-
         if _rt.count_present(data, [["amount_money"], ["percent"]]) != 1:
             raise _rt.presence_error(data, path, "oneOf", [["amount_money"], ["percent"]], None)
         return cls(name=f0, amount_money=f1, percent=f2)
@@ -5929,10 +5819,8 @@ class UnitPriceMoneyInput:
             raise _rt.type_or_missing(f0, p + "amount", "integer", None, None)
         if f0 < 0:
             raise _rt.bad_value(p + "amount", "minimum", "LINE_ITEM_NEGATIVE_PRICE", "must be >= 0", True)
-
         if f0 > 9223372036854775807:
             raise _rt.bad_value(p + "amount", "maximum", "AMOUNT_TOO_LARGE", "must be <= 9223372036854775807", True)
-
         f1 = g("currency", _U)
         if f1 is _U:
             raise _rt.missing(p + "currency", None)
@@ -5992,27 +5880,22 @@ class UpdateOrderLineItemRequest:
                 raise _rt.type_error(f0, p + "name", "string", None)
             if len(f0) < 1:
                 raise _rt.bad_value(p + "name", "minLength", None, "must have at least 1 characters")
-
             if len(f0) > 255:
                 raise _rt.bad_value(p + "name", "maxLength", None, "must have at most 255 characters")
-
         f1 = g("description", _U)
         if f1 is not _U:
             if type(f1) is not str:
                 raise _rt.type_error(f1, p + "description", "string", None)
             if len(f1) > 1000:
                 raise _rt.bad_value(p + "description", "maxLength", None, "must have at most 1000 characters")
-
         f2 = g("quantity", _U)
         if f2 is not _U:
             if type(f2) is not int:
                 raise _rt.type_error(f2, p + "quantity", "integer", None)
             if f2 < 1:
                 raise _rt.bad_value(p + "quantity", "minimum", None, "must be >= 1")
-
             if f2 > 1000000:
                 raise _rt.bad_value(p + "quantity", "maximum", None, "must be <= 1000000")
-
         f3 = g("unit_price_money", _U)
         if f3 is not _U:
             f3 = UnitPriceMoneyInput.from_dict(f3, p + "unit_price_money")
@@ -6096,34 +5979,28 @@ class UpdateOrderRequest:
                 raise _rt.type_error(f2, p + "customer_id", "string", None)
             if len(f2) < 1:
                 raise _rt.bad_value(p + "customer_id", "minLength", None, "must have at least 1 characters")
-
             if len(f2) > 255:
                 raise _rt.bad_value(p + "customer_id", "maxLength", None, "must have at most 255 characters")
-
         f3 = g("external_reference_id", _U)
         if f3 is not _U:
             if type(f3) is not str:
                 raise _rt.type_error(f3, p + "external_reference_id", "string", None)
             if len(f3) < 1:
                 raise _rt.bad_value(p + "external_reference_id", "minLength", None, "must have at least 1 characters")
-
             if len(f3) > 255:
                 raise _rt.bad_value(p + "external_reference_id", "maxLength", None, "must have at most 255 characters")
-
         f4 = g("buyer_note", _U)
         if f4 is not _U:
             if type(f4) is not str:
                 raise _rt.type_error(f4, p + "buyer_note", "string", None)
             if len(f4) > 500:
                 raise _rt.bad_value(p + "buyer_note", "maxLength", None, "must have at most 500 characters")
-
         f5 = g("internal_note", _U)
         if f5 is not _U:
             if type(f5) is not str:
                 raise _rt.type_error(f5, p + "internal_note", "string", None)
             if len(f5) > 500:
                 raise _rt.bad_value(p + "internal_note", "maxLength", None, "must have at most 500 characters")
-
         f6 = g("metadata", _U)
         if f6 is not _U:
             f6 = _rt.parse_map(f6, p + "metadata", _h_UpdateOrderLineItemRequest_metadataValue, None)
@@ -6259,10 +6136,8 @@ class UpdatePayoutSettingsRequest:
                 raise _rt.type_error(f1, p + "delay_days_override", "integer", None)
             if f1 < 0:
                 raise _rt.bad_value(p + "delay_days_override", "minimum", None, "must be >= 0")
-
             if f1 > 30:
                 raise _rt.bad_value(p + "delay_days_override", "maximum", None, "must be <= 30")
-
         f2 = g("interval", _U)
         if f2 is not _U:
             if type(f2) is not str:
@@ -6280,17 +6155,14 @@ class UpdatePayoutSettingsRequest:
             )
             if len(f4) > 31:
                 raise _rt.bad_value(p + "monthly_payout_days", "maxItems", None, "must have at most 31 items")
-
         f5 = g("statement_descriptor", _U)
         if f5 is not _U:
             if type(f5) is not str:
                 raise _rt.type_error(f5, p + "statement_descriptor", "string", None)
             if len(f5) < 1:
                 raise _rt.bad_value(p + "statement_descriptor", "minLength", None, "must have at least 1 characters")
-
             if len(f5) > 22:
                 raise _rt.bad_value(p + "statement_descriptor", "maxLength", None, "must have at most 22 characters")
-
         f6 = g("weekly_payout_days", _U)
         if f6 is not _U:
             f6 = _rt.parse_list(
@@ -6298,7 +6170,6 @@ class UpdatePayoutSettingsRequest:
             )
             if len(f6) > 7:
                 raise _rt.bad_value(p + "weekly_payout_days", "maxItems", None, "must have at most 7 items")
-
         return cls(
             default_payout_destinations=f0,
             delay_days_override=f1,
@@ -6366,7 +6237,6 @@ def _h_ChargeInput_metadataValue(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if len(x) > 500:
         raise _rt.bad_value(path, "maxLength", None, "must have at most 500 characters")
-
     r: str = x
     return r
 
@@ -6376,7 +6246,6 @@ def _h_Order_payment_intent_idsItem(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_7.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^pi_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6386,7 +6255,6 @@ def _h_Order_refund_idsItem(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_8.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^re_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6408,7 +6276,6 @@ def _h_PayoutSettings_default_payout_destinationsValue(x: _t.Any, path: str) -> 
         raise _rt.type_error(x, path, "string", None)
     if _RE_6.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^pd_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6418,10 +6285,8 @@ def _h_PayoutSettings_monthly_payout_daysItem(x: _t.Any, path: str) -> int:
         raise _rt.type_error(x, path, "integer", None)
     if x < 1:
         raise _rt.bad_value(path, "minimum", None, "must be >= 1")
-
     if x > 31:
         raise _rt.bad_value(path, "maximum", None, "must be <= 31")
-
     r: int = x
     return r
 
@@ -6443,7 +6308,6 @@ def _h_RemoveOrderDiscountsRequest_order_discount_idsItem(x: _t.Any, path: str) 
         raise _rt.type_error(x, path, "string", None)
     if _RE_0.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^dsc_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6455,7 +6319,6 @@ def _h_UpdateOrderLineItemRequest_metadataValue(x: _t.Any, path: str) -> str | N
         raise _rt.type_error(x, path, "string", None)
     if len(x) > 500:
         raise _rt.bad_value(path, "maxLength", None, "must have at most 500 characters")
-
     r: str = x
     return r
 
@@ -6465,7 +6328,6 @@ def _h_UpdatePayoutSettingsRequest_default_payout_destinationsValue(x: _t.Any, p
         raise _rt.type_error(x, path, "string", None)
     if _RE_6.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^pd_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6475,10 +6337,8 @@ def _h_UpdatePayoutSettingsRequest_monthly_payout_daysItem(x: _t.Any, path: str)
         raise _rt.type_error(x, path, "integer", None)
     if x < 1:
         raise _rt.bad_value(path, "minimum", None, "must be >= 1")
-
     if x > 31:
         raise _rt.bad_value(path, "maximum", None, "must be <= 31")
-
     r: int = x
     return r
 
@@ -6500,10 +6360,8 @@ def _h_Op_list_orders_page_size(x: _t.Any, path: str) -> int:
         raise _rt.type_error(x, path, "integer", None)
     if x < 1:
         raise _rt.bad_value(path, "minimum", None, "must be >= 1")
-
     if x > 100:
         raise _rt.bad_value(path, "maximum", None, "must be <= 100")
-
     r: int = x
     return r
 
@@ -6513,10 +6371,8 @@ def _h_Op_list_orders_page_token(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if len(x) < 1:
         raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
-
     if len(x) > 512:
         raise _rt.bad_value(path, "maxLength", None, "must have at most 512 characters")
-
     r: str = x
     return r
 
@@ -6556,7 +6412,6 @@ def _h_Op_list_orders_min_amount(x: _t.Any, path: str) -> int:
         raise _rt.type_error(x, path, "integer", None)
     if x < 0:
         raise _rt.bad_value(path, "minimum", None, "must be >= 0")
-
     r: int = x
     return r
 
@@ -6566,7 +6421,6 @@ def _h_Op_list_orders_max_amount(x: _t.Any, path: str) -> int:
         raise _rt.type_error(x, path, "integer", None)
     if x < 0:
         raise _rt.bad_value(path, "minimum", None, "must be >= 0")
-
     r: int = x
     return r
 
@@ -6576,7 +6430,6 @@ def _h_Op_list_orders_currency(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_2.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^[A-Z]{3}$")
-
     r: str = x
     return r
 
@@ -6586,7 +6439,6 @@ def _h_Op_get_order_order_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6605,7 +6457,6 @@ def _h_Op_get_order_expand(x: _t.Any, path: str) -> list[GetOrderExpandItem]:
     x = _rt.parse_list(x, path, _h_Op_get_order_expandItem, None)
     if len(x) > 10:
         raise _rt.bad_value(path, "maxItems", None, "must have at most 10 items")
-
     r: list[GetOrderExpandItem] = x
     return r
 
@@ -6615,7 +6466,6 @@ def _h_Op_update_order_order_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6625,7 +6475,6 @@ def _h_Op_add_order_line_items_order_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6635,7 +6484,6 @@ def _h_Op_delete_order_line_item_order_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6645,7 +6493,6 @@ def _h_Op_delete_order_line_item_order_line_item_id(x: _t.Any, path: str) -> str
         raise _rt.type_error(x, path, "string", None)
     if _RE_10.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^li_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6655,7 +6502,6 @@ def _h_Op_update_order_line_item_order_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6665,7 +6511,6 @@ def _h_Op_update_order_line_item_order_line_item_id(x: _t.Any, path: str) -> str
         raise _rt.type_error(x, path, "string", None)
     if _RE_10.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^li_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6675,7 +6520,6 @@ def _h_Op_add_order_charge_order_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6685,7 +6529,6 @@ def _h_Op_delete_order_charge_order_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6695,7 +6538,6 @@ def _h_Op_delete_order_charge_order_charge_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_9.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^chg_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6705,7 +6547,6 @@ def _h_Op_apply_order_discounts_order_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6715,7 +6556,6 @@ def _h_Op_remove_order_discounts_order_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6725,7 +6565,6 @@ def _h_Op_close_order_order_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6735,7 +6574,6 @@ def _h_Op_pay_order_order_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6745,7 +6583,6 @@ def _h_Op_create_order_payment_intent_order_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6755,7 +6592,6 @@ def _h_Op_capture_order_payment_intent_order_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6765,7 +6601,6 @@ def _h_Op_capture_order_payment_intent_payment_intent_id(x: _t.Any, path: str) -
         raise _rt.type_error(x, path, "string", None)
     if _RE_7.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^pi_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6775,7 +6610,6 @@ def _h_Op_cancel_order_payment_intent_order_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6785,7 +6619,6 @@ def _h_Op_cancel_order_payment_intent_payment_intent_id(x: _t.Any, path: str) ->
         raise _rt.type_error(x, path, "string", None)
     if _RE_7.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^pi_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6795,10 +6628,8 @@ def _h_Op_list_payment_intents_page_size(x: _t.Any, path: str) -> int:
         raise _rt.type_error(x, path, "integer", None)
     if x < 1:
         raise _rt.bad_value(path, "minimum", None, "must be >= 1")
-
     if x > 100:
         raise _rt.bad_value(path, "maximum", None, "must be <= 100")
-
     r: int = x
     return r
 
@@ -6808,10 +6639,8 @@ def _h_Op_list_payment_intents_page_token(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if len(x) < 1:
         raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
-
     if len(x) > 512:
         raise _rt.bad_value(path, "maxLength", None, "must have at most 512 characters")
-
     r: str = x
     return r
 
@@ -6821,7 +6650,6 @@ def _h_Op_list_payment_intents_order_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6841,7 +6669,6 @@ def _h_Op_get_payment_intent_payment_intent_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_7.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^pi_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6860,7 +6687,6 @@ def _h_Op_get_payment_intent_expand(x: _t.Any, path: str) -> list[GetPaymentInte
     x = _rt.parse_list(x, path, _h_Op_get_payment_intent_expandItem, None)
     if len(x) > 10:
         raise _rt.bad_value(path, "maxItems", None, "must have at most 10 items")
-
     r: list[GetPaymentIntentExpandItem] = x
     return r
 
@@ -6870,10 +6696,8 @@ def _h_Op_list_refunds_page_size(x: _t.Any, path: str) -> int:
         raise _rt.type_error(x, path, "integer", None)
     if x < 1:
         raise _rt.bad_value(path, "minimum", None, "must be >= 1")
-
     if x > 100:
         raise _rt.bad_value(path, "maximum", None, "must be <= 100")
-
     r: int = x
     return r
 
@@ -6883,10 +6707,8 @@ def _h_Op_list_refunds_page_token(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if len(x) < 1:
         raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
-
     if len(x) > 512:
         raise _rt.bad_value(path, "maxLength", None, "must have at most 512 characters")
-
     r: str = x
     return r
 
@@ -6896,7 +6718,6 @@ def _h_Op_list_refunds_order_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6906,7 +6727,6 @@ def _h_Op_list_refunds_payment_intent_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_7.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^pi_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6926,7 +6746,6 @@ def _h_Op_get_refund_refund_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_8.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^re_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6945,7 +6764,6 @@ def _h_Op_get_refund_expand(x: _t.Any, path: str) -> list[GetRefundExpandItem]:
     x = _rt.parse_list(x, path, _h_Op_get_refund_expandItem, None)
     if len(x) > 10:
         raise _rt.bad_value(path, "maxItems", None, "must have at most 10 items")
-
     r: list[GetRefundExpandItem] = x
     return r
 
@@ -6955,7 +6773,6 @@ def _h_Op_update_refund_refund_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_8.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^re_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -6965,7 +6782,6 @@ def _h_Op_list_balances_currency(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_2.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^[A-Z]{3}$")
-
     r: str = x
     return r
 
@@ -6975,10 +6791,8 @@ def _h_Op_list_balance_transactions_page_size(x: _t.Any, path: str) -> int:
         raise _rt.type_error(x, path, "integer", None)
     if x < 1:
         raise _rt.bad_value(path, "minimum", None, "must be >= 1")
-
     if x > 100:
         raise _rt.bad_value(path, "maximum", None, "must be <= 100")
-
     r: int = x
     return r
 
@@ -6988,10 +6802,8 @@ def _h_Op_list_balance_transactions_page_token(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if len(x) < 1:
         raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
-
     if len(x) > 512:
         raise _rt.bad_value(path, "maxLength", None, "must have at most 512 characters")
-
     r: str = x
     return r
 
@@ -7001,7 +6813,6 @@ def _h_Op_list_balance_transactions_currency(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_2.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^[A-Z]{3}$")
-
     r: str = x
     return r
 
@@ -7033,10 +6844,8 @@ def _h_Op_list_balance_transactions_related_object_id(x: _t.Any, path: str) -> s
         raise _rt.type_error(x, path, "string", None)
     if len(x) < 1:
         raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
-
     if len(x) > 64:
         raise _rt.bad_value(path, "maxLength", None, "must have at most 64 characters")
-
     r: str = x
     return r
 
@@ -7056,7 +6865,6 @@ def _h_Op_get_balance_transaction_balance_transaction_id(x: _t.Any, path: str) -
         raise _rt.type_error(x, path, "string", None)
     if _RE_3.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^txn_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -7075,7 +6883,6 @@ def _h_Op_get_balance_transaction_expand(x: _t.Any, path: str) -> list[GetPaymen
     x = _rt.parse_list(x, path, _h_Op_get_balance_transaction_expandItem, None)
     if len(x) > 10:
         raise _rt.bad_value(path, "maxItems", None, "must have at most 10 items")
-
     r: list[GetPaymentIntentExpandItem] = x
     return r
 
@@ -7085,10 +6892,8 @@ def _h_Op_list_payouts_page_size(x: _t.Any, path: str) -> int:
         raise _rt.type_error(x, path, "integer", None)
     if x < 1:
         raise _rt.bad_value(path, "minimum", None, "must be >= 1")
-
     if x > 100:
         raise _rt.bad_value(path, "maximum", None, "must be <= 100")
-
     r: int = x
     return r
 
@@ -7098,10 +6903,8 @@ def _h_Op_list_payouts_page_token(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if len(x) < 1:
         raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
-
     if len(x) > 512:
         raise _rt.bad_value(path, "maxLength", None, "must have at most 512 characters")
-
     r: str = x
     return r
 
@@ -7111,7 +6914,6 @@ def _h_Op_list_payouts_currency(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_2.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^[A-Z]{3}$")
-
     r: str = x
     return r
 
@@ -7141,7 +6943,6 @@ def _h_Op_list_payouts_payout_destination_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_6.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^pd_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -7161,7 +6962,6 @@ def _h_Op_get_payout_payout_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_5.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^po_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -7180,7 +6980,6 @@ def _h_Op_get_payout_expand(x: _t.Any, path: str) -> list[GetPayoutExpandItem]:
     x = _rt.parse_list(x, path, _h_Op_get_payout_expandItem, None)
     if len(x) > 10:
         raise _rt.bad_value(path, "maxItems", None, "must have at most 10 items")
-
     r: list[GetPayoutExpandItem] = x
     return r
 
@@ -7190,7 +6989,6 @@ def _h_Op_cancel_payout_payout_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_5.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^po_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -7200,7 +6998,6 @@ def _h_Op_list_payout_entries_payout_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_5.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^po_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -7210,10 +7007,8 @@ def _h_Op_list_payout_entries_page_size(x: _t.Any, path: str) -> int:
         raise _rt.type_error(x, path, "integer", None)
     if x < 1:
         raise _rt.bad_value(path, "minimum", None, "must be >= 1")
-
     if x > 100:
         raise _rt.bad_value(path, "maximum", None, "must be <= 100")
-
     r: int = x
     return r
 
@@ -7223,10 +7018,8 @@ def _h_Op_list_payout_entries_page_token(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if len(x) < 1:
         raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
-
     if len(x) > 512:
         raise _rt.bad_value(path, "maxLength", None, "must have at most 512 characters")
-
     r: str = x
     return r
 
@@ -7236,10 +7029,8 @@ def _h_Op_list_payout_destinations_page_size(x: _t.Any, path: str) -> int:
         raise _rt.type_error(x, path, "integer", None)
     if x < 1:
         raise _rt.bad_value(path, "minimum", None, "must be >= 1")
-
     if x > 100:
         raise _rt.bad_value(path, "maximum", None, "must be <= 100")
-
     r: int = x
     return r
 
@@ -7249,10 +7040,8 @@ def _h_Op_list_payout_destinations_page_token(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if len(x) < 1:
         raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
-
     if len(x) > 512:
         raise _rt.bad_value(path, "maxLength", None, "must have at most 512 characters")
-
     r: str = x
     return r
 
@@ -7262,7 +7051,6 @@ def _h_Op_list_payout_destinations_currency(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_2.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^[A-Z]{3}$")
-
     r: str = x
     return r
 
@@ -7302,7 +7090,6 @@ def _h_Op_get_payout_destination_payout_destination_id(x: _t.Any, path: str) -> 
         raise _rt.type_error(x, path, "string", None)
     if _RE_6.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^pd_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -7312,7 +7099,6 @@ def _h_Op_delete_payout_destination_payout_destination_id(x: _t.Any, path: str) 
         raise _rt.type_error(x, path, "string", None)
     if _RE_6.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^pd_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
 
@@ -7322,6 +7108,5 @@ def _h_Op_update_payout_destination_payout_destination_id(x: _t.Any, path: str) 
         raise _rt.type_error(x, path, "string", None)
     if _RE_6.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^pd_[0-9A-HJKMNP-TV-Z]{26}$")
-
     r: str = x
     return r
