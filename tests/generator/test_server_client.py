@@ -84,6 +84,7 @@ class Service:
         raise self.s.ApiError(404, "RESOURCE_NOT_FOUND", "no such widget", "widget_id")
 
     async def update_widget(self, ctx: Any, widget_id: str, body: Any) -> Any:
+        self.last_update = body
         w = self.widget(widget_id, "W" if body.name is self.s.UNSET else body.name)
         return self.m.WidgetResponse(data=w, request_id=ctx.request_id)
 
@@ -258,6 +259,9 @@ def test_async_client_create_get_paginate_errors(rich: Package) -> None:
                 await client.widgets.explode("w_1", max_retries=0)
             patched = await client.widgets.update("w_1", m.UpdateWidgetBody(name="New", note=None))
             assert patched.data.name == "New"
+            assert service.last_update.note is None  # null sent: a PATCH can clear a field
+            assert client.last_response is not None
+            assert json.loads(client.last_response.request.content) == {"name": "New", "note": None}
 
     asyncio.run(go())
     assert len(service.keys) == 1 and service.keys[0]  # a uuid was generated for the mutating call
@@ -325,3 +329,19 @@ def test_sync_client_connection_error(rich: Package) -> None:
     with rich.client.RichClient(KEY, base_url=f"http://127.0.0.1:{free_port()}", max_retries=0) as client, \
             pytest.raises(rich.errors.APIConnectionError):
         client.widgets.get("w_001")
+
+
+def test_retry_after_forms_and_cap(rich: Package) -> None:
+    c = rich.client
+
+    def resp(value: str) -> httpx.Response:
+        return httpx.Response(429, headers={"retry-after": value})
+
+    assert c._retry_after(resp("3")) == 3.0
+    when = __import__("email.utils").utils.formatdate(time.time() + 30, usegmt=True)
+    assert 25 <= (c._retry_after(resp(when)) or 0) <= 31
+    assert c._retry_after(resp("garbage")) is None
+    assert c._delay(0, resp("3600")) == c.MAX_RETRY_AFTER
+    assert all(0 <= c._delay(5, None) <= c.MAX_RETRY_DELAY for _ in range(50))
+    assert c._should_retry(httpx.Response(503)) and not c._should_retry(httpx.Response(400))
+    assert not c._should_retry(httpx.Response(503, headers={"x-should-retry": "false"}))
