@@ -196,6 +196,7 @@ class Operation:
     page_item: TypeRef | None = None
     page_items_attr: str = ""
     page_next_attr: str = ""
+    idempotency_type: TypeRef | None = None  # schema of the declared idempotency header (checked by the stub)
 
 
 @dataclass
@@ -854,6 +855,7 @@ class Builder:
         params: dict[tuple[str, str], Param] = {}
         raw_params = list(item.get("parameters") or []) + list(op.get("parameters") or [])
         idempotent = False
+        idem_type: TypeRef | None = None
         for i, rp in enumerate(raw_params):
             pp = join_pointer(ptr, "parameters", i)
             p, pp2 = self.deref(rp, pp)
@@ -864,6 +866,8 @@ class Builder:
             name = str(p["name"])
             if loc == "header" and self.ext.idempotency_header and name.lower() == self.ext.idempotency_header.lower():
                 idempotent = True
+                if isinstance(p.get("schema"), dict):
+                    idem_type = self.schema_type(p["schema"], join_pointer(pp2, "schema"), base + "IdempotencyKey", [])
                 continue
             if loc == "cookie":
                 self.degraded.append(SpecError(pp, "cookie parameter not supported; skipped"))
@@ -966,7 +970,7 @@ class Builder:
             summary=_text(op.get("summary")), description=_text(op.get("description")), params=plist, body=body,
             body_required=body_required, body_media=media, success_status=status, success=success, security=sec,
             scopes=scopes, idempotent=idempotent, paginated=paginated, page_item=page_item,
-            page_items_attr=page_attrs[0], page_next_attr=page_attrs[1],
+            page_items_attr=page_attrs[0], page_next_attr=page_attrs[1], idempotency_type=idem_type,
         )
 
     # ---------------------------------------------------------------- everything

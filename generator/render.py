@@ -131,7 +131,7 @@ class Renderer:
             for p in op.params:
                 visit(p.type, base + "_" + p.py_name)
                 self._top_helper(p.type, base + "_" + p.py_name, seen)
-            for t, suffix in ((op.body, "_body"), (op.success, "_response")):
+            for t, suffix in ((op.body, "_body"), (op.success, "_response"), (op.idempotency_type, "_idempotency_key")):
                 if t is not None:
                     visit(t, base + suffix)
                     self._top_helper(t, base + suffix, seen)

@@ -6434,6 +6434,17 @@ def _h_Op_list_orders_currency(x: _t.Any, path: str) -> str:
     return r
 
 
+def _h_Op_create_order_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
+    r: str = x
+    return r
+
+
 def _h_Op_get_order_order_id(x: _t.Any, path: str) -> str:
     if type(x) is not str:
         raise _rt.type_error(x, path, "string", None)
@@ -6470,11 +6481,33 @@ def _h_Op_update_order_order_id(x: _t.Any, path: str) -> str:
     return r
 
 
+def _h_Op_update_order_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
+    r: str = x
+    return r
+
+
 def _h_Op_add_order_line_items_order_id(x: _t.Any, path: str) -> str:
     if type(x) is not str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
+    r: str = x
+    return r
+
+
+def _h_Op_add_order_line_items_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
     r: str = x
     return r
 
@@ -6497,6 +6530,17 @@ def _h_Op_delete_order_line_item_order_line_item_id(x: _t.Any, path: str) -> str
     return r
 
 
+def _h_Op_delete_order_line_item_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
+    r: str = x
+    return r
+
+
 def _h_Op_update_order_line_item_order_id(x: _t.Any, path: str) -> str:
     if type(x) is not str:
         raise _rt.type_error(x, path, "string", None)
@@ -6515,11 +6559,33 @@ def _h_Op_update_order_line_item_order_line_item_id(x: _t.Any, path: str) -> str
     return r
 
 
+def _h_Op_update_order_line_item_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
+    r: str = x
+    return r
+
+
 def _h_Op_add_order_charge_order_id(x: _t.Any, path: str) -> str:
     if type(x) is not str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
+    r: str = x
+    return r
+
+
+def _h_Op_add_order_charge_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
     r: str = x
     return r
 
@@ -6542,11 +6608,33 @@ def _h_Op_delete_order_charge_order_charge_id(x: _t.Any, path: str) -> str:
     return r
 
 
+def _h_Op_delete_order_charge_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
+    r: str = x
+    return r
+
+
 def _h_Op_apply_order_discounts_order_id(x: _t.Any, path: str) -> str:
     if type(x) is not str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
+    r: str = x
+    return r
+
+
+def _h_Op_apply_order_discounts_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
     r: str = x
     return r
 
@@ -6560,11 +6648,33 @@ def _h_Op_remove_order_discounts_order_id(x: _t.Any, path: str) -> str:
     return r
 
 
+def _h_Op_remove_order_discounts_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
+    r: str = x
+    return r
+
+
 def _h_Op_close_order_order_id(x: _t.Any, path: str) -> str:
     if type(x) is not str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
+    r: str = x
+    return r
+
+
+def _h_Op_close_order_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
     r: str = x
     return r
 
@@ -6578,11 +6688,33 @@ def _h_Op_pay_order_order_id(x: _t.Any, path: str) -> str:
     return r
 
 
+def _h_Op_pay_order_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
+    r: str = x
+    return r
+
+
 def _h_Op_create_order_payment_intent_order_id(x: _t.Any, path: str) -> str:
     if type(x) is not str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_4.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^ord_[0-9A-HJKMNP-TV-Z]{26}$")
+    r: str = x
+    return r
+
+
+def _h_Op_create_order_payment_intent_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
     r: str = x
     return r
 
@@ -6605,6 +6737,17 @@ def _h_Op_capture_order_payment_intent_payment_intent_id(x: _t.Any, path: str) -
     return r
 
 
+def _h_Op_capture_order_payment_intent_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
+    r: str = x
+    return r
+
+
 def _h_Op_cancel_order_payment_intent_order_id(x: _t.Any, path: str) -> str:
     if type(x) is not str:
         raise _rt.type_error(x, path, "string", None)
@@ -6619,6 +6762,17 @@ def _h_Op_cancel_order_payment_intent_payment_intent_id(x: _t.Any, path: str) ->
         raise _rt.type_error(x, path, "string", None)
     if _RE_7.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^pi_[0-9A-HJKMNP-TV-Z]{26}$")
+    r: str = x
+    return r
+
+
+def _h_Op_cancel_order_payment_intent_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
     r: str = x
     return r
 
@@ -6741,6 +6895,17 @@ def _h_Op_list_refunds_status(x: _t.Any, path: str) -> ListRefundsStatus:
     return r
 
 
+def _h_Op_create_refund_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
+    r: str = x
+    return r
+
+
 def _h_Op_get_refund_refund_id(x: _t.Any, path: str) -> str:
     if type(x) is not str:
         raise _rt.type_error(x, path, "string", None)
@@ -6773,6 +6938,17 @@ def _h_Op_update_refund_refund_id(x: _t.Any, path: str) -> str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_8.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^re_[0-9A-HJKMNP-TV-Z]{26}$")
+    r: str = x
+    return r
+
+
+def _h_Op_update_refund_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
     r: str = x
     return r
 
@@ -6957,6 +7133,17 @@ def _h_Op_list_payouts_status(x: _t.Any, path: str) -> ListPayoutsStatus:
     return r
 
 
+def _h_Op_create_payout_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
+    r: str = x
+    return r
+
+
 def _h_Op_get_payout_payout_id(x: _t.Any, path: str) -> str:
     if type(x) is not str:
         raise _rt.type_error(x, path, "string", None)
@@ -6993,6 +7180,17 @@ def _h_Op_cancel_payout_payout_id(x: _t.Any, path: str) -> str:
     return r
 
 
+def _h_Op_cancel_payout_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
+    r: str = x
+    return r
+
+
 def _h_Op_list_payout_entries_payout_id(x: _t.Any, path: str) -> str:
     if type(x) is not str:
         raise _rt.type_error(x, path, "string", None)
@@ -7020,6 +7218,17 @@ def _h_Op_list_payout_entries_page_token(x: _t.Any, path: str) -> str:
         raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
     if len(x) > 512:
         raise _rt.bad_value(path, "maxLength", None, "must have at most 512 characters")
+    r: str = x
+    return r
+
+
+def _h_Op_update_payout_settings_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
     r: str = x
     return r
 
@@ -7103,10 +7312,32 @@ def _h_Op_delete_payout_destination_payout_destination_id(x: _t.Any, path: str) 
     return r
 
 
+def _h_Op_delete_payout_destination_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
+    r: str = x
+    return r
+
+
 def _h_Op_update_payout_destination_payout_destination_id(x: _t.Any, path: str) -> str:
     if type(x) is not str:
         raise _rt.type_error(x, path, "string", None)
     if _RE_6.search(x) is None:
         raise _rt.bad_value(path, "pattern", None, "must match ^pd_[0-9A-HJKMNP-TV-Z]{26}$")
+    r: str = x
+    return r
+
+
+def _h_Op_update_payout_destination_idempotency_key(x: _t.Any, path: str) -> str:
+    if type(x) is not str:
+        raise _rt.type_error(x, path, "string", None)
+    if len(x) < 1:
+        raise _rt.bad_value(path, "minLength", None, "must have at least 1 characters")
+    if len(x) > 255:
+        raise _rt.bad_value(path, "maxLength", None, "must have at most 255 characters")
     r: str = x
     return r

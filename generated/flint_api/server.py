@@ -454,6 +454,7 @@ class _Op:
     body_required: bool
     media: str
     idempotent: bool
+    idempotency_key: _t.Callable[[_t.Any, str], _t.Any]
     security: OperationSecurity
     call: _t.Callable[[_t.Any, RequestContext, dict[str, _t.Any], _t.Any], _t.Awaitable[_t.Any]]
 
@@ -703,6 +704,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         False,
+        _rt.p_str,
         OperationSecurity(
             "getBalanceTransaction",
             frozenset(["money_movement.balance_transactions.read"]),
@@ -756,6 +758,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         False,
+        _rt.p_str,
         OperationSecurity(
             "listBalanceTransactions",
             frozenset(["money_movement.balance_transactions.read"]),
@@ -777,6 +780,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         False,
+        _rt.p_str,
         OperationSecurity(
             "listBalances",
             frozenset(["money_movement.balances.read"]),
@@ -809,6 +813,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         True,
+        _m._h_Op_delete_order_charge_idempotency_key,
         OperationSecurity(
             "deleteOrderCharge",
             frozenset(["commerce.orders.write"]),
@@ -827,6 +832,7 @@ _OPS: tuple[_Op, ...] = (
         True,
         "application/json",
         True,
+        _m._h_Op_add_order_charge_idempotency_key,
         OperationSecurity(
             "addOrderCharge",
             frozenset(["commerce.orders.write"]),
@@ -845,6 +851,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         True,
+        _m._h_Op_close_order_idempotency_key,
         OperationSecurity(
             "closeOrder",
             frozenset(["commerce.orders.write"]),
@@ -863,6 +870,7 @@ _OPS: tuple[_Op, ...] = (
         True,
         "application/json",
         True,
+        _m._h_Op_remove_order_discounts_idempotency_key,
         OperationSecurity(
             "removeOrderDiscounts",
             frozenset(["commerce.orders.write"]),
@@ -881,6 +889,7 @@ _OPS: tuple[_Op, ...] = (
         True,
         "application/json",
         True,
+        _m._h_Op_apply_order_discounts_idempotency_key,
         OperationSecurity(
             "applyOrderDiscounts",
             frozenset(["commerce.orders.write"]),
@@ -910,6 +919,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         True,
+        _m._h_Op_delete_order_line_item_idempotency_key,
         OperationSecurity(
             "deleteOrderLineItem",
             frozenset(["commerce.orders.write"]),
@@ -939,6 +949,7 @@ _OPS: tuple[_Op, ...] = (
         True,
         "application/json",
         True,
+        _m._h_Op_update_order_line_item_idempotency_key,
         OperationSecurity(
             "updateOrderLineItem",
             frozenset(["commerce.orders.write"]),
@@ -957,6 +968,7 @@ _OPS: tuple[_Op, ...] = (
         True,
         "application/json",
         True,
+        _m._h_Op_add_order_line_items_idempotency_key,
         OperationSecurity(
             "addOrderLineItems",
             frozenset(["commerce.orders.write"]),
@@ -975,6 +987,7 @@ _OPS: tuple[_Op, ...] = (
         True,
         "application/json",
         True,
+        _m._h_Op_pay_order_idempotency_key,
         OperationSecurity(
             "payOrder",
             frozenset(["commerce.orders.write"]),
@@ -1004,6 +1017,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         True,
+        _m._h_Op_cancel_order_payment_intent_idempotency_key,
         OperationSecurity(
             "cancelOrderPaymentIntent",
             frozenset(["commerce.orders.write"]),
@@ -1033,6 +1047,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         True,
+        _m._h_Op_capture_order_payment_intent_idempotency_key,
         OperationSecurity(
             "captureOrderPaymentIntent",
             frozenset(["commerce.orders.write"]),
@@ -1051,6 +1066,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         True,
+        _m._h_Op_create_order_payment_intent_idempotency_key,
         OperationSecurity(
             "createOrderPaymentIntent",
             frozenset(["commerce.orders.write"]),
@@ -1072,6 +1088,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         False,
+        _rt.p_str,
         OperationSecurity(
             "getOrder",
             frozenset(["commerce.orders.read"]),
@@ -1090,6 +1107,7 @@ _OPS: tuple[_Op, ...] = (
         True,
         "application/json",
         True,
+        _m._h_Op_update_order_idempotency_key,
         OperationSecurity(
             "updateOrder",
             frozenset(["commerce.orders.write"]),
@@ -1121,6 +1139,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         False,
+        _rt.p_str,
         OperationSecurity(
             "listOrders",
             frozenset(["commerce.orders.read"]),
@@ -1139,6 +1158,7 @@ _OPS: tuple[_Op, ...] = (
         True,
         "application/json",
         True,
+        _m._h_Op_create_order_idempotency_key,
         OperationSecurity(
             "createOrder",
             frozenset(["commerce.orders.write"]),
@@ -1168,6 +1188,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         False,
+        _rt.p_str,
         OperationSecurity(
             "getPaymentIntent",
             frozenset(["payments.payment_intents.read"]),
@@ -1196,6 +1217,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         False,
+        _rt.p_str,
         OperationSecurity(
             "listPaymentIntents",
             frozenset(["payments.payment_intents.read"]),
@@ -1227,6 +1249,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         True,
+        _m._h_Op_delete_payout_destination_idempotency_key,
         OperationSecurity(
             "deletePayoutDestination",
             frozenset(["money_movement.payout_settings.write"]),
@@ -1258,6 +1281,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         False,
+        _rt.p_str,
         OperationSecurity(
             "getPayoutDestination",
             frozenset(["money_movement.payout_settings.read"]),
@@ -1289,6 +1313,7 @@ _OPS: tuple[_Op, ...] = (
         True,
         "application/json",
         True,
+        _m._h_Op_update_payout_destination_idempotency_key,
         OperationSecurity(
             "updatePayoutDestination",
             frozenset(["money_movement.payout_settings.write"]),
@@ -1329,6 +1354,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         False,
+        _rt.p_str,
         OperationSecurity(
             "listPayoutDestinations",
             frozenset(["money_movement.payout_settings.read"]),
@@ -1350,6 +1376,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         False,
+        _rt.p_str,
         OperationSecurity(
             "getPayoutSettings",
             frozenset(["money_movement.payout_settings.read"]),
@@ -1371,6 +1398,7 @@ _OPS: tuple[_Op, ...] = (
         True,
         "application/json",
         True,
+        _m._h_Op_update_payout_settings_idempotency_key,
         OperationSecurity(
             "updatePayoutSettings",
             frozenset(["money_movement.payout_settings.write"]),
@@ -1392,6 +1420,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         True,
+        _m._h_Op_cancel_payout_idempotency_key,
         OperationSecurity(
             "cancelPayout",
             frozenset(["money_movement.payouts.write"]),
@@ -1417,6 +1446,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         False,
+        _rt.p_str,
         OperationSecurity(
             "listPayoutEntries",
             frozenset(["money_movement.payouts.read"]),
@@ -1438,6 +1468,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         False,
+        _rt.p_str,
         OperationSecurity(
             "getPayout",
             frozenset(["money_movement.payouts.read"]),
@@ -1484,6 +1515,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         False,
+        _rt.p_str,
         OperationSecurity(
             "listPayouts",
             frozenset(["money_movement.payouts.read"]),
@@ -1502,6 +1534,7 @@ _OPS: tuple[_Op, ...] = (
         True,
         "application/json",
         True,
+        _m._h_Op_create_payout_idempotency_key,
         OperationSecurity(
             "createPayout",
             frozenset(["money_movement.payouts.write"]),
@@ -1526,6 +1559,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         False,
+        _rt.p_str,
         OperationSecurity(
             "getRefund",
             frozenset(["commerce.refunds.read"]),
@@ -1544,6 +1578,7 @@ _OPS: tuple[_Op, ...] = (
         True,
         "application/json",
         True,
+        _m._h_Op_update_refund_idempotency_key,
         OperationSecurity(
             "updateRefund",
             frozenset(["commerce.refunds.write"]),
@@ -1578,6 +1613,7 @@ _OPS: tuple[_Op, ...] = (
         False,
         "application/json",
         False,
+        _rt.p_str,
         OperationSecurity(
             "listRefunds",
             frozenset(["commerce.refunds.read"]),
@@ -1596,6 +1632,7 @@ _OPS: tuple[_Op, ...] = (
         True,
         "application/json",
         True,
+        _m._h_Op_create_refund_idempotency_key,
         OperationSecurity(
             "createRefund",
             frozenset(["commerce.refunds.write"]),
@@ -1809,13 +1846,13 @@ def _endpoint(
             key: str | None = None
             if op.idempotent:
                 key = headers.get(IDEMPOTENCY_HEADER)
-                if key is not None and not (0 < len(key) <= 255):
-                    raise ApiError(
-                        400,
-                        CODES["parameter"],
-                        f"{IDEMPOTENCY_HEADER} must have 1 to 255 characters",
-                        IDEMPOTENCY_HEADER,
-                    )
+                if key is not None:
+                    try:
+                        op.idempotency_key(key, IDEMPOTENCY_HEADER)
+                    except ValidationError as e:
+                        raise ApiError(
+                            400, e.code or CODES["parameter"], f"{IDEMPOTENCY_HEADER}: {e.message}", IDEMPOTENCY_HEADER
+                        ) from None
             body: _t.Any = UNSET
             canonical = b""
             if op.body is not None:

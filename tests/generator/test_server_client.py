@@ -345,3 +345,10 @@ def test_retry_after_forms_and_cap(rich: Package) -> None:
     assert all(0 <= c._delay(5, None) <= c.MAX_RETRY_DELAY for _ in range(50))
     assert c._should_retry(httpx.Response(503)) and not c._should_retry(httpx.Response(400))
     assert not c._should_retry(httpx.Response(503, headers={"x-should-retry": "false"}))
+
+
+def test_idempotency_header_checked_against_its_schema(app: Any) -> None:
+    body = json.dumps(GOOD).encode()
+    assert error(call(app, "POST", "/v1/widgets", body, **{"idempotency-key": "k" * 256})) == (
+        400, "INVALID_PARAMETER", "Idempotency-Key")
+    assert call(app, "POST", "/v1/widgets", body, **{"idempotency-key": "k" * 255}).status_code == 201
