@@ -138,6 +138,7 @@ class ModelDef:
     reject_unknown: bool = False
     codes: Codes = field(default_factory=lambda: Codes({}, None))
     done: bool = False
+    pointers: list[str] = field(default_factory=list)  # every place this (possibly shared) class is used
     # `oneOf`/`anyOf` of `{required: [...]}` members next to properties: (keyword, groups of field names)
     presence: list[tuple[str, list[list[str]]]] = field(default_factory=list)
 
@@ -328,7 +329,11 @@ class Builder:
         if isinstance(rv.get("codes"), dict):
             codes.update({str(k): str(v) for k, v in rv["codes"].items()})
         client = d.get("x-client-name")
-        if not isinstance(client, str) or not client.isidentifier():
+        if not _usable_name(client, {"T", "DEFAULT_BASE_URL", "httpx", "json", "time", "random", "uuid", "asyncio",
+                                     "email"}):
+            if client is not None:
+                self.warnings.append(SpecError("/x-client-name", f"{client!r} is not a usable class name; "
+                                                                 "using the default"))
             client = pascal(_text(info.get("title")) or "Api") + "Client"
         auth_header, auth_prefix = "Authorization", "Bearer "
         schemes = (d.get("components") or {}).get("securitySchemes") or {}
@@ -345,11 +350,14 @@ class Builder:
                 base_url = srv["url"].rstrip("/")
                 break
         pkg = d.get("x-package-name")
-        if not isinstance(pkg, str) or not pkg.isidentifier():
+        if not _usable_name(pkg, set()):
+            if pkg is not None:
+                self.warnings.append(SpecError("/x-package-name", f"{pkg!r} is not a usable package name; "
+                                                                  "using api_client"))
             pkg = "api_client"
         return Extensions(
-            client_name=client,
-            package_name=pkg,
+            client_name=str(client),
+            package_name=str(pkg),
             idempotency_header=idem.get("header") if isinstance(idem, dict) else None,
             replayed_pointer=idem.get("replayed_pointer") if isinstance(idem, dict) else None,
             cursor_param=pag.get("cursor_param"),
@@ -634,6 +642,7 @@ class Builder:
         key = self.shape_key("object", s, chain) if not own_name else ""
         if model is None and key in self.shapes:
             model = self.models[self.shapes[key]]
+            model.pointers.append(pointer)
             self.same_shape(key, pointer, model.name)
         if model is None:
             if key:
@@ -987,6 +996,16 @@ class Builder:
         ops = self.operations()
         # enum openness: closed if reachable from a request, open if only from responses
         req = self._reachable(self.request_ptrs)
+        # additionalProperties: false is enforced only where a request can carry the object; responses may grow
+        resp = self._reachable(self.response_ptrs)
+        for m in self.models.values():
+            if m.reject_unknown:
+                sites = [m.pointer, *m.pointers]
+                in_request = any(any(q == p or q.startswith(p + "/") for p in req) or self._inline_request(q)
+                                 for q in sites)
+                in_response = any(any(q == p or q.startswith(p + "/") for p in resp) or "/responses/" in q
+                                  for q in sites)
+                m.reject_unknown = in_request or not in_response
         # an identical enum shared by a request and a response is closed in one place and open in the other
         enum_open: dict[str, bool] = {}
         for e in self.enums.values():
@@ -1046,6 +1065,11 @@ class Builder:
                     walk.extend(v for v in n if isinstance(v, (dict, list)))
         # inline schemas of operations: request-side pointers we walked are marked by path
         return seen
+
+
+def _usable_name(name: Any, reserved: set[str]) -> bool:
+    return (isinstance(name, str) and name.isidentifier() and name.isascii() and not keyword.iskeyword(name)
+            and not name.startswith("_") and name not in reserved)
 
 
 def _presence_only(variants: Any) -> bool:

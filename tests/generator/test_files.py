@@ -225,3 +225,11 @@ def test_chunked_formatting_equals_whole_file_black(rich: Any) -> None:
         text = path.read_text()
         assert black.format_str(text, mode=MODE) == text, path.name
         assert "\x00" not in text
+
+
+def test_unusable_extension_names_fall_back(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = write_spec(tmp_path / "s.yaml", {**SMALL, "x-client-name": "class", "x-package-name": "my-pkg"})
+    assert main(["generate", str(spec), "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: /x-client-name" in err and "warning: /x-package-name" in err
+    assert "class MiniClient(_Base)" in (tmp_path / "o" / "api_client" / "client.py").read_text()

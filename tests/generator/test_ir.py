@@ -166,3 +166,12 @@ def test_duplicate_operation_ids_are_errors() -> None:
     spec = mini_spec({}, {"/a": {"get": op}, "/b": {"get": op}})
     api, errors = build_api(spec, lenient=False)
     assert api is None and errors[0].pointer == "/paths/~1b/get/operationId"
+
+
+def test_additional_properties_false_only_enforced_on_requests() -> None:
+    paths = {"/x": {"post": {"operationId": "makeX", "requestBody": {"content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/In"}}}}, "responses": {"200": {"description": "ok", "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Out"}}}}}}}}
+    closed = {"type": "object", "additionalProperties": False, "properties": {"a": {"type": "string"}}}
+    api = api_of({"In": dict(closed), "Out": {**closed, "properties": {"b": {"type": "string"}}}}, paths)
+    assert model(api, "In").reject_unknown and not model(api, "Out").reject_unknown
