@@ -59,10 +59,15 @@ log = open(sys.argv[1], "wb")
 t0 = time.perf_counter()
 proc = subprocess.Popen(sys.argv[2:], stdout=log, stderr=subprocess.STDOUT)
 tree_peak = 0
+parent = os.getppid()
 while proc.poll() is None:
+    if os.getppid() != parent:  # the bench was interrupted: do not leave the tool running as an orphan
+        proc.kill()
+        proc.wait()
+        sys.exit(1)
     if os.path.isdir("/proc"):
         tree_peak = max(tree_peak, tree_rss_kb(proc.pid))
-    time.sleep(0.05)
+    time.sleep(0.2)
 wall = time.perf_counter() - t0
 peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(json.dumps({"rc": proc.returncode, "wall": wall, "peak_mb": peak_kb / 1024.0,

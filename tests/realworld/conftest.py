@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 
 from realworld_support import (
     FLINT_SPEC,
+    ROOT,
     SPECS,
     SQUARE,
     STRIPE,
@@ -33,6 +36,35 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+# Generator bugs found by this tier and still open, by test id (file::test[param]). Marked xfail(strict=True) at
+# collection so the suite stays green while the failure stays recorded; when a bug is fixed its test XPASSes,
+# which fails the run until the entry is removed here. Each reason says what happens and what should.
+KNOWN_BUGS: dict[str, str] = {
+    "test_realworld_specs.py::test_realworld_generates[square]": (
+        "--lenient exits 1 on Square: a `$ref` inside an example value (e.g. /components/schemas/"
+        "BookingCustomAttributeDefinitionOwnedCreatedEvent/example/data/object/schema, an external URL) is followed "
+        "as a reference ('referenced file common.json does not exist'); example values are data and must not be "
+        "resolved"),
+    "test_realworld_hostile.py::test_hostile_spec[keywords_builtins.yaml]": (
+        "property names `__class__` and `__dict__` (/components/schemas/class/properties/__class__, .../__dict__) "
+        "become attributes of the same name: `self.__dict__ = ...` raises TypeError in __init__, so from_dict "
+        "fails; dunder names must be renamed like keywords (`__init__` already becomes `__init___`)"),
+    "test_realworld_hostile.py::test_hostile_spec[control_chars.json]": (
+        "a lone surrogate in a description or enum value (\\ud800 in /components/schemas/Ctrl/description, "
+        "\\udfff in /components/schemas/Ctrl/properties/plain/enum/4) crashes the writer with "
+        "UnicodeEncodeError; the message ('generator failed: UnicodeEncodeError ...') names no JSON pointer. "
+        "Should escape it in the output (\\ud800 is valid in a Python string literal) or refuse naming the pointer"),
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        key = item.nodeid.split("tests/realworld/", 1)[-1]
+        reason = KNOWN_BUGS.get(key)
+        if reason is not None:
+            item.add_marker(pytest.mark.xfail(strict=True, reason=reason))
+
+
 @dataclass
 class Generated:
     spec_path: Path
@@ -41,7 +73,6 @@ class Generated:
     package_dir: Path
     report: dict[str, Any]
     seconds: float
-    stderr: str
     alias: str
 
     def package(self) -> ModuleType:
@@ -53,20 +84,50 @@ def _require(path: Path) -> None:
         pytest.skip(f"{path} is absent: the real-world specs live in ../shared/specs/ next to the repo")
 
 
+def _inputs_key(spec_path: Path, lenient: bool) -> str:
+    """Hash of everything the output depends on: the spec, the generator's code and templates, the mode."""
+    h = hashlib.sha256(spec_path.read_bytes())
+    h.update(b"lenient" if lenient else b"strict")
+    for folder in (ROOT / "generator", ROOT / "templates"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(ROOT)).encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+# name -> (Generated or None, failure message)
+_FAILED: dict[str, str] = {}
+
+
 def _generate(factory: pytest.TempPathFactory, spec_path: Path, name: str, lenient: bool) -> Generated:
-    out = factory.mktemp(f"gen-{name}") / "out"
-    report = out.parent / "report.json"
+    """Generate once per session. With FLINT_REALWORLD_CACHE=DIR, outputs are kept in DIR and reused while the
+    spec, the generator and the templates are unchanged (the generator is deterministic), for quick re-runs."""
+    if name in _FAILED:
+        pytest.skip(_FAILED[name])
+    cache = os.environ.get("FLINT_REALWORLD_CACHE")
+    if cache:
+        base = Path(cache) / f"{name}-{_inputs_key(spec_path, lenient)}"
+        base.mkdir(parents=True, exist_ok=True)
+    else:
+        base = factory.mktemp(f"gen-{name}")
+    out = base / "out"
+    report = base / "report.json"
+    stamp = base / "ok"
     t0 = time.perf_counter()
-    proc = run_generator(spec_path, out, lenient=lenient, report=report)
+    if not stamp.exists():
+        proc = run_generator(spec_path, out, lenient=lenient, report=report)
+        if proc.returncode != 0:
+            _FAILED[name] = (f"the generator failed on {spec_path.name} (lenient={lenient}); "
+                             f"see test_realworld_generates[{name}]:\n{describe(proc)}")
+            pytest.skip(_FAILED[name])
+        stamp.write_text("")
     seconds = time.perf_counter() - t0
-    if proc.returncode != 0:
-        pytest.fail(f"the generator failed on {spec_path.name} (lenient={lenient}):\n{describe(proc)}")
     packages = find_packages(out)
     if len(packages) != 1:
         pytest.fail(f"expected one package in {out}, found {packages}")
     data = json.loads(report.read_text()) if report.exists() else {}
-    return Generated(spec_path, load_spec(spec_path), out, packages[0], data, seconds, proc.stderr,
-                     f"realworld_{name}")
+    return Generated(spec_path, load_spec(spec_path), out, packages[0], data, seconds, f"realworld_{name}")
 
 
 @pytest.fixture(scope="session")

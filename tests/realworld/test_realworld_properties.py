@@ -6,6 +6,10 @@ For a deterministic sample of component schemas of Stripe, Square and Flint:
 - a near miss (one property of the wrong JSON type, or one required property missing) is rejected with a
   ValidationError whose path names that property.
 
+Payload generation: hypothesis-jsonschema 0.23.1 draws objects through a Hypothesis internal that Hypothesis
+6.170 no longer has (`many.more`), so objects, arrays and unions are drawn here (`payloads`) and only the scalar
+leaves go through hypothesis-jsonschema; every drawn payload is checked against the schema with jsonschema.
+
 Schemas are turned into plain JSON Schema first: $refs inlined (recursive ones are not sampled), OpenAPI 3.0
 `nullable` made explicit, and objects closed (`additionalProperties: false` where the spec says nothing) so the
 generated payloads use the declared fields, which are what a round trip can promise to keep.
@@ -22,7 +26,8 @@ import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis_jsonschema import from_schema
+from hypothesis_jsonschema import from_schema as scalar_from_schema
+from hypothesis_jsonschema._canonicalise import merged
 
 from conftest import Generated
 from realworld_support import pointer_escape, submodule
@@ -97,6 +102,64 @@ def sample(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [eligible[int(i * step)] for i in range(SAMPLE_SIZE)]
 
 
+def payloads(schema: Any) -> st.SearchStrategy[Any]:
+    """Valid instances of `schema` (a non-recursive, closed JSON Schema from to_json_schema)."""
+    if schema is True or schema == {}:
+        return st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8))
+    if schema is False:
+        return st.nothing()
+    if "allOf" in schema:
+        rest = {k: v for k, v in schema.items() if k != "allOf"}
+        combined = merged([rest, *schema["allOf"]])
+        return st.nothing() if combined is None else payloads(combined)
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            rest = {k: v for k, v in schema.items() if k != key}
+            branches = [merged([rest, b]) if rest else b for b in schema[key]]
+            return st.one_of([payloads(b) for b in branches if b is not None])
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    if "const" in schema:
+        return st.just(schema["const"])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return st.one_of([payloads({**schema, "type": k}) for k in kind])
+    if kind == "object" or "properties" in schema:
+        return _objects(schema)
+    if kind == "array":
+        low = schema.get("minItems", 0)
+        high = min(schema.get("maxItems", low + 3), low + 3)
+        return st.lists(payloads(schema.get("items", {})), min_size=low, max_size=high)
+    return scalar_from_schema(schema)
+
+
+def _objects(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    props: dict[str, Any] = schema.get("properties", {})
+    required = sorted(schema.get("required", []))
+    optional = sorted(set(props) - set(required))
+    extra = schema.get("additionalProperties", False)
+
+    @st.composite
+    def draw_object(draw: st.DrawFn) -> dict[str, Any]:
+        out = {name: draw(payloads(props.get(name, {}))) for name in required}
+        chosen = draw(st.lists(st.sampled_from(optional), unique=True)) if optional else []
+        for name in chosen:
+            out[name] = draw(payloads(props[name]))
+        if isinstance(extra, dict) or extra is True:
+            keys = draw(st.lists(st.text(min_size=1, max_size=6).filter(lambda k: k not in props), max_size=2,
+                                 unique=True))
+            for key in keys:
+                out[key] = draw(payloads(extra if isinstance(extra, dict) else {}))
+        return out
+
+    return draw_object()
+
+
+def valid_payloads(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    validator = jsonschema.Draft202012Validator(schema)
+    return payloads(schema).filter(validator.is_valid)
+
+
 def same_json(a: Any, b: Any) -> bool:
     """Equality, except that two strings naming the same date-time instant (or date) are equal."""
     if isinstance(a, dict) and isinstance(b, dict):
@@ -161,7 +224,7 @@ def _check(generated: Generated, key: str, schema: dict[str, Any], data: st.Data
     name = naming(generated.report).get("/components/schemas/" + pointer_escape(key))
     assert name is not None and hasattr(models, name), f"no class for {key} ({name!r})"
     cls = getattr(models, name)
-    payload = data.draw(from_schema(schema), label="payload")
+    payload = data.draw(valid_payloads(schema), label="payload")
     before = copy.deepcopy(payload)
     obj = cls.from_dict(payload)
     assert payload == before, "from_dict modified its input"
