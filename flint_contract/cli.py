@@ -18,8 +18,8 @@ from .report import print_result, write_junit
 from .runner import EXIT_CANNOT_RUN, RunOptions, execute
 from .scenarios import PROBES
 
-DEFAULT_MAX_EXAMPLES = 25
-QUICK_MAX_EXAMPLES = 5
+DEFAULT_MAX_EXAMPLES = 10
+QUICK_MAX_EXAMPLES = 3
 
 
 def _csv(value: str | None) -> tuple[str, ...]:

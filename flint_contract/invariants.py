@@ -81,8 +81,7 @@ def iter_money(
 ) -> Iterator[tuple[list[str | int], dict[str, Any], bool]]:
     """Every money object in `value`, with whether the spec marks its field signed (x-signed)."""
     if spec is not None and schema is not None:
-        _, _, chain_signed = spec.deref(schema, base)
-        signed = signed or chain_signed
+        signed = signed or spec.is_signed(schema, base)
     if _is_money(value):
         yield path, value, signed
         return
@@ -287,6 +286,15 @@ def _param_problem(op: Operation, ex: Exchange, param: str, code: str) -> str | 
     body = ex.request_body
     if body is None:
         return "the request has no JSON body and no parameter of that name"
+    # Compare against every field path the body has, rendered in the seeds' form: object keys may
+    # themselves contain '.', '[' or control characters, which no parser of `param` can undo.
+    present = set(_field_paths(body, ""))
+    if param in present:
+        return None
+    if code == "FIELD_REQUIRED":
+        parent, dot, _ = param.rpartition(".")
+        if not dot or parent in present:
+            return None  # a missing required field names the field that is absent
     path = param_path(param)
     if not path:
         return "not a field path"
@@ -306,6 +314,19 @@ def _param_problem(op: Operation, ex: Exchange, param: str, code: str) -> str | 
                 return f"{_fmt_path(path[: i + 1])} is not in the request body"
             node = node[part]
     return None
+
+
+def _field_paths(node: Any, prefix: str) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{prefix}.{key}" if prefix else str(key)
+            yield here
+            yield from _field_paths(value, here)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            here = f"{prefix}[{i}]"
+            yield here
+            yield from _field_paths(value, here)
 
 
 # ----------------------------------------------------------------------------- order arithmetic

@@ -81,11 +81,15 @@ def seed(client: ProbeClient) -> Seed:
     # A charge to delete and a discount to remove, created with the spec's own example bodies.
     oid, _ = order()
     charge = client.post(path_of(client.spec, "addOrderCharge", order_id=oid), _charge_body(f), op="addOrderCharge")
-    charges = (charge.data or {}).get("charges") if isinstance(charge.data, dict) else None
+    charges = None
+    if isinstance(charge.data, dict):
+        charges = charge.data.get("charges") or charge.data.get("applied_charges")
     s.pin("deleteOrderCharge", path={"order_id": oid, "order_charge_id": _first(charges, "order_charge_id")})
     oid, _ = order()
     disc = client.post(path_of(client.spec, "applyOrderDiscounts", order_id=oid), _discount_body(f), op="applyOrderDiscounts")
-    discounts = (disc.data or {}).get("discounts") if isinstance(disc.data, dict) else None
+    discounts = None
+    if isinstance(disc.data, dict):
+        discounts = disc.data.get("applied_discounts") or disc.data.get("discounts")
     s.pin("removeOrderDiscounts", path={"order_id": oid}, body={"order_discount_ids": [_first(discounts, "order_discount_id")]})
 
     # Authorized manual-capture intents: one to capture, one to cancel.
@@ -95,6 +99,8 @@ def seed(client: ProbeClient) -> Seed:
         f.pay(oid)
         s.pin(op_id, path={"order_id": oid, "payment_intent_id": pi})
 
+    # Funds for every payout the run will try (fuzzed amounts stay small next to this).
+    f.paid_order(unit=1_000_000, qty=10)
     # A paid order: refunds, the payment intent, the ledger and the balance payouts draw on.
     paid_id, paid = f.paid_order(unit=5000, qty=4)
     s.pin("createRefund", body={"order_id": paid_id})
@@ -120,8 +126,7 @@ def seed(client: ProbeClient) -> Seed:
     if dest_ids:
         s.pin("getPayoutDestination", path={"payout_destination_id": dest_ids[0]})
         s.pin("updatePayoutDestination", path={"payout_destination_id": dest_ids[0]})
-        # Deleting the default destination would starve createPayout; use a second one when there is one.
-        s.pin("deletePayoutDestination", path={"payout_destination_id": dest_ids[-1]})
+        # deletePayoutDestination is not pinned: it runs last, reached through its link (engine.LAST_PASS).
         s.pin("createPayout", body={"payout_destination_id": dest_ids[0]})
     else:
         s.notes.append("no payout destination listed: destination operations cannot reach 2xx")

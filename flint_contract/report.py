@@ -21,6 +21,9 @@ def print_result(result: RunResult, out: TextIO) -> None:
             f"{len(eng.operations_2xx)} reached 2xx, links {len(eng.links_covered)} covered / "
             f"{eng.links_selected} selected / {eng.links_total} total\n"
         )
+        if eng.relaxations_used:
+            used = ", ".join(f"{k} x{n}" for k, n in sorted(eng.relaxations_used.items()))
+            out.write(f"relaxations used: {used}\n")
     for note in result.notes:
         if "Traceback" not in note:
             out.write(f"note: {note}\n")

@@ -116,7 +116,8 @@ def execute(opts: RunOptions) -> RunResult:
             api_key=opts.api_key,
             peer_api_key=opts.peer_api_key,
             max_examples=opts.max_examples,
-            stateful_max_steps=4 if opts.quick else 6,
+            stateful_max_examples=20 if opts.quick else 40,
+            stateful_max_steps=8,
             seed=opts.seed,
             phases=opts.phases,
             operations=opts.operations,
@@ -174,13 +175,15 @@ def coverage_violations(spec: Spec, opts: RunOptions, eng: engine.EngineResult) 
             )
         )
     if "stateful" in opts.phases and not opts.operations:
-        if eng.links_selected == 0:
-            out.append(Violation("link_coverage", "the stateful phase selected no links", "the spec's links drive a stateful phase"))
-        elif len(eng.links_covered) < eng.links_selected:
+        declared = engine.spec_links(spec)
+        missing = sorted(declared - eng.links_covered)
+        if not declared:
+            out.append(Violation("link_coverage", "the spec declares no links", "the spec's links drive a stateful phase"))
+        elif missing:
             out.append(
                 Violation(
                     "link_coverage",
-                    f"{len(eng.links_covered)} of {eng.links_selected} links covered",
+                    f"{len(declared) - len(missing)} of {len(declared)} links covered; never followed: " + "; ".join(missing),
                     "every link is exercised by the stateful phase (100%)",
                 )
             )

@@ -26,6 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             ["run", "--base-url", sandbox.base_url, "--api-key", sandbox.api_key, "--peer-api-key", sandbox.peer_api_key]
             + extra
         )
+        if code != 0:
+            problems = [line for line in sandbox.log.splitlines() if line.strip() and not line.startswith("INFO")]
+            if len(problems) > 3:
+                print("selfrun: sandbox log (non-INFO lines, last 40):\n  " + "\n  ".join(problems[-40:]), flush=True)
     finally:
         sandbox.stop()
     print(f"selfrun: exit {code} after {time.monotonic() - started:.1f}s", flush=True)

@@ -63,6 +63,9 @@ class Spec:
     path: Path  # a file schemathesis can load
     operations: dict[str, Operation] = field(default_factory=dict)
     _external: dict[Path, Any] = field(default_factory=dict)
+    # Schema lookups per (schema node identity, base, key): the response rules walk every money field
+    # of every response, and a page of 100 orders repeats the same few thousand lookups.
+    _lookups: dict[tuple[int, Path | None, str], tuple[Any, Path | None, bool]] = field(default_factory=dict)
 
     # ---- $ref resolution (internal, and relative files for the unbundled YAML fallback) ----
     def _load_external(self, file: Path) -> Any:
@@ -95,6 +98,13 @@ class Spec:
         if isinstance(node, dict) and node.get("x-signed") is True:
             signed = True
         return node, base, signed
+
+    def is_signed(self, schema: Any, base: Path | None) -> bool:
+        key = (id(schema), base, "signed")
+        found = self._lookups.get(key)
+        if found is None:
+            found = self._lookups[key] = (None, None, self.deref(schema, base)[2])
+        return found[2]
 
     def by_label(self, method: str, path: str) -> Operation | None:
         method = method.upper()
@@ -137,6 +147,13 @@ class Spec:
 
     def property_schema(self, schema: Any, base: Path | None, name: str) -> tuple[Any, Path | None, bool]:
         """Schema of property `name` of an object schema (through compositions and maps)."""
+        key = (id(schema), base, "p:" + name)
+        found = self._lookups.get(key)
+        if found is None:
+            found = self._lookups[key] = self._property_schema(schema, base, name)
+        return found
+
+    def _property_schema(self, schema: Any, base: Path | None, name: str) -> tuple[Any, Path | None, bool]:
         fallback: tuple[Any, Path | None, bool] = (None, base, False)
         for node, node_base, _ in self.schema_branches(schema, base):
             props = node.get("properties") or {}
@@ -151,6 +168,13 @@ class Spec:
         return fallback
 
     def items_schema(self, schema: Any, base: Path | None) -> tuple[Any, Path | None, bool]:
+        key = (id(schema), base, "items")
+        found = self._lookups.get(key)
+        if found is None:
+            found = self._lookups[key] = self._items_schema(schema, base)
+        return found
+
+    def _items_schema(self, schema: Any, base: Path | None) -> tuple[Any, Path | None, bool]:
         for node, node_base, _ in self.schema_branches(schema, base):
             if "items" in node and isinstance(node["items"], dict):
                 _, _, signed = self.deref(node["items"], node_base)
