@@ -887,6 +887,10 @@ class Builder:
                 t = self.degrade(pp, "parameter without schema (content) treated as Any")
             params[(loc, name)] = Param(name, name, loc, bool(p.get("required")) or loc == "path", t,
                                         _text(p.get("description")))
+        for name in re.findall(r"{([^}]+)}", path):
+            if ("path", name) not in params:  # the template names it but no parameter declares it
+                self.degraded.append(SpecError(ptr, f"path parameter {name!r} is not declared; treated as a string"))
+                params[("path", name)] = Param(name, name, "path", True, TypeRef("str"), "")
         plist = list(params.values())
         used = {"self", "ctx", "body", "timeout", "max_retries", "idempotency_key", "extra_headers", "extra_query",
                 "httpx", "r", "q", "h"}

@@ -24,12 +24,22 @@ except AttributeError:  # pragma: no cover
     _YamlLoader = yaml.SafeLoader
 
 
+# values under these keys are data, not OpenAPI: a "$ref" key inside an example is just a key
+DATA_KEYS = frozenset({"example", "default", "const", "enum"})
+
+
+def is_data(key: str, value: Any) -> bool:
+    """True when `value` (found under `key`) is literal data whose `$ref`s must not be followed."""
+    return key in DATA_KEYS or (key == "examples" and isinstance(value, list))
+
+
 @dataclass
 class LoadedSpec:
     document: dict[str, Any]
     path: Path
     sha256: str
     files: list[Path] = field(default_factory=list)
+    warnings: list[SpecError] = field(default_factory=list)
 
 
 def _normalise(node: Any) -> Any:
@@ -67,8 +77,10 @@ def resolve_pointer(doc: Any, pointer: str) -> Any:
 
 
 class _Bundler:
-    def __init__(self, root_path: Path) -> None:
+    def __init__(self, root_path: Path, lenient: bool = False) -> None:
         self.root_path = root_path.resolve()
+        self.lenient = lenient
+        self.warnings: list[SpecError] = []
         self.docs: dict[Path, Any] = {}
         self.raw: dict[Path, bytes] = {}
         self.errors: list[SpecError] = []
@@ -81,7 +93,11 @@ class _Bundler:
             try:
                 self.docs[path], self.raw[path] = read_document(path)
             except FileNotFoundError:
-                self.errors.append(SpecError(where, f"referenced file {path.name} does not exist"))
+                if path == self.root_path:
+                    raise
+                (self.warnings if self.lenient else self.errors).append(
+                    SpecError(where, f"referenced file {path.name} does not exist"
+                              + ("; degraded to Any" if self.lenient else "")))
                 self.docs[path] = None
             except (yaml.YAMLError, ValueError) as exc:
                 self.errors.append(SpecError(where, f"{path.name} is not valid YAML/JSON: {exc}".splitlines()[0]))
@@ -114,7 +130,7 @@ class _Bundler:
                 if isinstance(ref, str) and not ref.startswith("#"):
                     yield True
                     return
-                stack.extend(n.values())
+                stack.extend(v for k, v in n.items() if not is_data(k, v))
             elif isinstance(n, list):
                 stack.extend(n)
 
@@ -126,7 +142,8 @@ class _Bundler:
         ref = node.get("$ref")
         if isinstance(ref, str) and (file != self.root_path or not ref.startswith("#")):
             return self.external(node, ref, file, pointer, stack)
-        return {k: self.walk(v, file, join_pointer(pointer, k), stack) for k, v in node.items()}
+        return {k: v if is_data(k, v) else self.walk(v, file, join_pointer(pointer, k), stack)
+                for k, v in node.items()}
 
     def external(self, node: dict[str, Any], ref: str, file: Path, pointer: str,
                  stack: tuple[tuple[Path, str], ...]) -> Any:
@@ -138,7 +155,7 @@ class _Bundler:
         try:
             target = resolve_pointer(target_doc, frag)
         except KeyError:
-            self.errors.append(SpecError(pointer, f"$ref {ref!r} points nowhere"))
+            (self.warnings if self.lenient else self.errors).append(SpecError(pointer, f"$ref {ref!r} points nowhere"))
             return {}
         key = (target_file, frag)
         if target_file == self.root_path:
@@ -163,9 +180,10 @@ class _Bundler:
         return self.walk(target, target_file, frag, stack + (key,))
 
 
-def load_spec(path: Path) -> LoadedSpec:
-    """Load and bundle; raises SpecErrors listing every problem."""
-    bundler = _Bundler(path)
+def load_spec(path: Path, *, lenient: bool = False) -> LoadedSpec:
+    """Load and bundle; raises SpecErrors listing every problem (lenient: missing files and targets become
+    warnings and `{}`, i.e. Any)."""
+    bundler = _Bundler(path, lenient)
     try:
         document = bundler.bundle()
     except FileNotFoundError as exc:
@@ -179,4 +197,5 @@ def load_spec(path: Path) -> LoadedSpec:
     else:
         for f in files:
             digest.update(f.name.encode() + b"\0" + hashlib.sha256(bundler.raw[f]).digest())
-    return LoadedSpec(document=document, path=path, sha256=digest.hexdigest(), files=files)
+    return LoadedSpec(document=document, path=path, sha256=digest.hexdigest(), files=files,
+                      warnings=bundler.warnings)

@@ -70,13 +70,13 @@ def input_hashes(spec: Path, files: list[Path]) -> dict[str, str]:
 def generate(spec: Path, *, package: str | None = None, lenient: bool = False) -> Result:
     res = Result()
     try:
-        loaded = load_spec(spec)
+        loaded = load_spec(spec, lenient=lenient)
     except SpecErrors as exc:
         res.errors = exc.errors
         return res
     doc = loaded.document
     errors, warnings = validate(doc, lenient=lenient)
-    res.warnings = warnings
+    res.warnings = loaded.warnings + warnings
     if errors:
         res.errors = errors
         return res

@@ -11,10 +11,11 @@ import re
 from typing import Any
 
 from generator.errors import SpecError, join_pointer
-from generator.load import resolve_pointer
+from generator.load import is_data, resolve_pointer
 
 
 _DUPLICATE_OP = re.compile(r"Operation ID '(.*)' for '(.*)' in '(.*)' is not unique")
+_UNRESOLVED_PARAM = re.compile(r"Path parameter '(.*)' for '(.*)' operation in '(.*)' was not resolved")
 
 
 def _dangling_refs(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -37,7 +38,7 @@ def _dangling_refs(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
                 if not ok:
                     found.append((ptr, node))
             for k, v in node.items():
-                if isinstance(v, (dict, list)):
+                if isinstance(v, (dict, list)) and not is_data(k, v):
                     stack.append((join_pointer(ptr, k), v))
         elif isinstance(node, list):
             for i, v in enumerate(node):
@@ -108,6 +109,9 @@ def validate(doc: dict[str, Any], *, lenient: bool) -> tuple[list[SpecError], li
             dup = _DUPLICATE_OP.match(message)
             if dup and not pointer:  # the validator gives no location for this one
                 pointer = join_pointer("/paths", dup.group(3), dup.group(2), "operationId")
+            unresolved = _UNRESOLVED_PARAM.match(message)
+            if unresolved and not pointer:
+                pointer = join_pointer("/paths", unresolved.group(3), unresolved.group(2))
             found.append(SpecError(pointer, message))
     except Exception as exc:  # the validator has its own failure modes; never show a traceback
         found.append(SpecError("", f"openapi-spec-validator failed: {type(exc).__name__}: {str(exc)[:300]}"))

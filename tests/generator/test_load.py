@@ -58,3 +58,34 @@ def test_missing_file_and_bad_pointer_are_reported(tmp_path: Path) -> None:
     messages = {e.pointer: e.message for e in info.value.errors}
     assert "nowhere.yaml does not exist" in messages["/paths/~1a"]
     assert "points nowhere" in messages["/paths/~1b"]
+
+
+def test_refs_inside_examples_are_data(tmp_path: Path) -> None:
+    spec = write(tmp_path / "main.yaml", {
+        "openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {},
+        "components": {"schemas": {"A": {"type": "object", "properties": {"s": {"type": "object"}},
+                                         "example": {"s": {"$ref": "elsewhere.json#/x"}}}}}})
+    loaded = load_spec(spec)
+    assert loaded.document["components"]["schemas"]["A"]["example"] == {"s": {"$ref": "elsewhere.json#/x"}}
+    pkg = build(tmp_path / "out", spec)
+    assert pkg.models.A.from_dict({"s": {"$ref": "kept"}}).to_dict() == {"s": {"$ref": "kept"}}
+
+
+def test_lenient_load_degrades_missing_files(tmp_path: Path) -> None:
+    spec = write(tmp_path / "main.yaml", {
+        "openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {},
+        "components": {"schemas": {"A": {"type": "object", "properties": {"s": {"$ref": "gone.yaml#/S"}}}}}})
+    loaded = load_spec(spec, lenient=True)
+    assert [w.pointer for w in loaded.warnings] == ["/components/schemas/A/properties/s"]
+    assert loaded.document["components"]["schemas"]["A"]["properties"]["s"] == {}
+
+
+def test_undeclared_path_parameters_are_synthesised(tmp_path: Path) -> None:
+    spec = write(tmp_path / "main.yaml", {
+        "openapi": "3.1.0", "info": {"title": "x", "version": "1"},
+        "paths": {"/things/{thing_id}": {"get": {"operationId": "getThing", "responses": {"204": {
+            "description": "none"}}}}}})
+    pkg = build(tmp_path / "out", spec, lenient=True)
+    import inspect
+
+    assert "thing_id" in inspect.signature(pkg.server.Service.get_thing).parameters
