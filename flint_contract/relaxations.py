@@ -78,6 +78,8 @@ RELAXATIONS: tuple[Relaxation, ...] = (
     Relaxation("createOrder", 400, "AMOUNT_TOO_LARGE", "int64 overflow of unit_price x quantity"),
     Relaxation("addOrderLineItems", 400, "AMOUNT_TOO_LARGE", "int64 overflow of unit_price x quantity"),
     Relaxation("updateOrderLineItem", 400, "AMOUNT_TOO_LARGE", "int64 overflow of unit_price x quantity"),
+    Relaxation("addOrderCharge", 400, "AMOUNT_TOO_LARGE", "order total (lines + charges + tip) past int64"),
+    Relaxation("updateOrder", 400, "AMOUNT_TOO_LARGE", "order total (lines + charges + tip) past int64"),
 )
 
 
