@@ -42,12 +42,14 @@ def _runs(name: str, repeats: int, make_cmd: Any, env: dict[str, str] | None = N
     walls: list[float] = []
     peaks: list[float] = []
     tree_peaks: list[float] = []
+    cpus: list[float] = []
     failures: list[str] = []
     for i in range(repeats):
         cmd, log = make_cmd(i)
         run = measure(cmd, log, env=env)
         status = "ok" if run.rc == 0 else f"exit {run.rc}"
-        print(f"    {name} run {i + 1}/{repeats}: {run.wall:.2f} s, largest process {run.peak_mb:.0f} MB, "
+        print(f"    {name} run {i + 1}/{repeats}: {run.wall:.2f} s wall, {run.cpu:.1f} s CPU, "
+              f"largest process {run.peak_mb:.0f} MB, "
               f"process tree {run.tree_peak_mb:.0f} MB ({status})", flush=True)
         if run.rc != 0:
             failures.append(f"exit {run.rc}; log {run.log}:\n{tail(run.log)}")
@@ -56,6 +58,7 @@ def _runs(name: str, repeats: int, make_cmd: Any, env: dict[str, str] | None = N
         walls.append(run.wall)
         peaks.append(run.peak_mb)
         tree_peaks.append(run.tree_peak_mb)
+        cpus.append(run.cpu)
         if sum(walls) > TIME_BOX_S and i + 1 < repeats:
             print(f"    {name}: time box of {TIME_BOX_S:.0f} s reached after {len(walls)} run(s)", flush=True)
             break
@@ -68,6 +71,8 @@ def _runs(name: str, repeats: int, make_cmd: Any, env: dict[str, str] | None = N
         "tree_peak_median_mb": median(tree_peaks) if tree_peaks else None,
         "failures": failures,
         "runs": len(walls),
+        "cpu_s": cpus,
+        "cpu_median_s": median(cpus) if cpus else None,
     }
 
 
@@ -194,7 +199,7 @@ def print_results(results: dict[str, Any], repeats: int = 3) -> None:
     specs = [k for k in ("stripe", "square") if k in results]
     headers = ["tool"]
     for k in specs:
-        headers += [f"{k} s", f"{k} MB max", f"{k} MB tree", f"{k} vs ours"]
+        headers += [f"{k} s", f"{k} CPU s", f"{k} MB max", f"{k} MB tree", f"{k} vs ours"]
     rows = []
     for key, label in names:
         row = [label]
@@ -203,16 +208,17 @@ def print_results(results: dict[str, Any], repeats: int = 3) -> None:
             r = tools.get(key, {})
             wall, mem = r.get("wall_median_s"), r.get("peak_median_mb")
             if r.get("failures") and wall is None:
-                row += ["FAILED", "", "", ""]
+                row += ["FAILED", "", "", "", ""]
                 continue
             ours = tools.get("ours", {}).get("wall_median_s")
             ratio = "" if key.startswith("ours") or not wall or not ours else f"{wall / ours:.1f}x"
             runs = f" ({r['runs']} run{'s' if r['runs'] != 1 else ''})" if r.get("runs", repeats) < 3 else ""
-            row += [fmt_num(wall) + runs, fmt_num(mem), fmt_num(r.get("tree_peak_median_mb")), ratio]
+            row += [fmt_num(wall) + runs, fmt_num(r.get("cpu_median_s")), fmt_num(mem), fmt_num(r.get("tree_peak_median_mb")), ratio]
         rows.append(row)
     print()
     print("Generator: median wall seconds; peak RSS of the largest process ('max') and of the whole process tree "
-          "('tree', sampled every 50 ms); 'vs ours' = peer time / our time (>1: we are faster)")
+          "('tree', sampled every 200 ms); CPU = user+sys of the whole tree (less sensitive to a loaded machine); "
+          "'vs ours' = peer wall time / our cold wall time (>1: we are faster)")
     print(table(headers, rows))
     for k in specs:
         counts = results[k].get("report_counts")

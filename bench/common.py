@@ -69,8 +69,10 @@ while proc.poll() is None:
         tree_peak = max(tree_peak, tree_rss_kb(proc.pid))
     time.sleep(0.2)
 wall = time.perf_counter() - t0
-peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+peak_kb = usage.ru_maxrss
 print(json.dumps({"rc": proc.returncode, "wall": wall, "peak_mb": peak_kb / 1024.0,
+                  "cpu": usage.ru_utime + usage.ru_stime,
                   "tree_peak_mb": max(tree_peak, peak_kb) / 1024.0}))
 """
 
@@ -81,6 +83,7 @@ class Run:
     wall: float
     peak_mb: float
     tree_peak_mb: float
+    cpu: float
     log: str
 
 
@@ -97,7 +100,7 @@ def measure(cmd: Sequence[str | Path], log: Path, cwd: Path | None = None, env: 
     )
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     return Run(rc=data["rc"], wall=data["wall"], peak_mb=data["peak_mb"], tree_peak_mb=data["tree_peak_mb"],
-               log=str(log))
+               cpu=data.get("cpu", float("nan")), log=str(log))
 
 
 def tail(path: str | Path, lines: int = 12) -> str:
