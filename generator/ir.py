@@ -42,7 +42,8 @@ ANNOTATION_KEYS = frozenset(
 )
 SCALAR_KINDS = ("str", "int", "float", "bool", "datetime", "date", "any", "none")
 SUPPORTED_CHECKS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength",
-                    "maxLength", "pattern", "minItems", "maxItems", "enum")
+                    "maxLength", "pattern", "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
+                    "propertyNames", "enum")
 
 
 @dataclass
@@ -141,6 +142,7 @@ class ModelDef:
     pointers: list[str] = field(default_factory=list)  # every place this (possibly shared) class is used
     # `oneOf`/`anyOf` of `{required: [...]}` members next to properties: (keyword, groups of field names)
     presence: list[tuple[str, list[list[str]]]] = field(default_factory=list)
+    size_checks: list[Check] = field(default_factory=list)  # minProperties / maxProperties on the object itself
 
     def code(self, keyword: str) -> str | None:
         return resolve_code([self.codes], keyword)
@@ -225,7 +227,12 @@ DEFAULT_CODES = {
     "malformed_body": "MALFORMED_BODY", "type": "INVALID_TYPE", "required": "FIELD_REQUIRED",
     "unknown_field": "UNKNOWN_FIELD", "value": "INVALID_VALUE", "parameter": "INVALID_PARAMETER",
     "body_too_large": "PAYLOAD_TOO_LARGE", "unsupported_media_type": "UNSUPPORTED_MEDIA_TYPE",
+    # not in DESIGN's table but overridable the same way: unknown route, wrong method, unexpected exception
+    "not_found": "RESOURCE_NOT_FOUND", "method_not_allowed": "METHOD_NOT_ALLOWED", "internal": "INTERNAL_ERROR",
 }
+# JSON-Schema keywords the models do not enforce: reported as degraded where they appear
+UNENFORCED = ("not", "prefixItems", "patternProperties", "if", "dependentRequired", "dependentSchemas",
+              "contains", "unevaluatedProperties")
 
 
 @dataclass
@@ -489,6 +496,9 @@ class Builder:
 
     def build(self, s: dict[str, Any], pointer: str, ctx_name: str, chain: list[Codes],
               own_name: str | None = None, reuse: TypeRef | None = None) -> TypeRef:
+        for kw in UNENFORCED:
+            if kw in s and reuse is None:
+                self.degraded.append(SpecError(join_pointer(pointer, kw), f"{kw} is not enforced by the models"))
         here = _codes(s)
         chain = chain + [here] if not here.empty else chain
         nullable = s.get("nullable") is True
@@ -590,6 +600,25 @@ class Builder:
                     self.degraded.append(SpecError(join_pointer(pointer, "pattern"),
                                                    "pattern is not a Python regex; not checked"))
                     continue
+            if kw == "uniqueItems":
+                if v is True:
+                    out.append(Check(kw, True, resolve_code(chain, kw), any(kw in c.by_keyword for c in chain)))
+                continue
+            if kw == "propertyNames":
+                names, _ = self.deref(v, pointer)
+                if not isinstance(names, dict):
+                    continue
+                spec = {k: names[k] for k in ("pattern", "minLength", "maxLength") if k in names}
+                if "pattern" in spec:
+                    try:
+                        re.compile(spec["pattern"])
+                    except (re.error, TypeError):
+                        self.degraded.append(SpecError(join_pointer(pointer, kw), "pattern is not a Python regex"))
+                        spec.pop("pattern")
+                if spec:
+                    code = resolve_code(chain + [_codes(names)], kw)
+                    out.append(Check(kw, spec, code, any(kw in c.by_keyword for c in chain)))
+                continue
             if kw == "enum" and not isinstance(v, list):
                 continue
             if kw == "enum":
@@ -666,6 +695,9 @@ class Builder:
                 required += [str(r) for r in req if r not in required]
             if "additionalProperties" in s:
                 addl = (s["additionalProperties"], join_pointer(ptr, "additionalProperties"))
+            for kw in ("minProperties", "maxProperties"):
+                if isinstance(s.get(kw), int) and not isinstance(s.get(kw), bool):
+                    model.size_checks.append(Check(kw, s[kw], model.code(kw), kw in model.codes.by_keyword))
             for key in ("oneOf", "anyOf"):
                 if _presence_only(s.get(key)):
                     model.presence.append((key, [[str(r) for r in v.get("required") or []] for v in s[key]]))

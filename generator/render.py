@@ -102,8 +102,10 @@ class Renderer:
 
         def visit(t: TypeRef, ctx: str) -> None:
             for c in t.checks:
-                if c.keyword == "pattern" and c.value not in self.patterns:
-                    self.patterns[c.value] = f"_RE_{len(self.patterns)}"
+                pat = c.value if c.keyword == "pattern" else (
+                    c.value.get("pattern") if c.keyword == "propertyNames" else None)
+                if pat is not None and pat not in self.patterns:
+                    self.patterns[pat] = f"_RE_{len(self.patterns)}"
             if t.kind in ("list", "map") and t.item is not None:
                 it = t.item
                 visit(it, ctx + ("Item" if t.kind == "list" else "Value"))

@@ -154,6 +154,27 @@ def unknown_fields(data: Mapping[str, Any], known: frozenset[str], path: str, co
     return ValidationError(join(path, extra[0]), "unknown_field", "additionalProperties", code, "unknown field")
 
 
+def has_duplicates(items: list[Any]) -> bool:
+    try:
+        return len(set(items)) != len(items)
+    except TypeError:  # unhashable items (objects, lists): compare pairwise
+        return any(items[i] == items[j] for i in range(len(items)) for j in range(i))
+
+
+def bad_key(
+    mapping: Mapping[str, Any], pattern: _re.Pattern[str] | None, min_length: int | None, max_length: int | None
+) -> str | None:
+    """The first key of `mapping` that fails `propertyNames`, or None."""
+    for k in mapping:
+        if (
+            (pattern is not None and pattern.search(k) is None)
+            or (min_length is not None and len(k) < min_length)
+            or (max_length is not None and len(k) > max_length)
+        ):
+            return k
+    return None
+
+
 def count_present(data: Mapping[str, Any], groups: list[list[str]]) -> int:
     """How many `{required: [...]}` alternatives of a oneOf/anyOf the object satisfies."""
     return sum(1 for g in groups if all(k in data for k in g))

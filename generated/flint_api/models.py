@@ -1783,6 +1783,11 @@ class ChargeInput:
         f6 = g("metadata", _U)
         if f6 is not _U:
             f6 = _rt.parse_map(f6, p + "metadata", _h_ChargeInput_metadataValue, None)
+            if len(f6) > 50:
+                raise _rt.bad_value(p + "metadata", "maxProperties", None, "must have at most 50 entries")
+            k_ = _rt.bad_key(f6, None, 1, 40)
+            if k_ is not None:
+                raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
         if _rt.count_present(data, [["amount_money"], ["percent"]]) != 1:
             raise _rt.presence_error(data, path, "oneOf", [["amount_money"], ["percent"]], None)
         return cls(name=f0, type_=f1, amount_money=f2, percent=f3, calculation_basis=f4, description=f5, metadata=f6)
@@ -1903,6 +1908,11 @@ class CreateOrderLineItem:
         f4 = g("metadata", _U)
         if f4 is not _U:
             f4 = _rt.parse_map(f4, p + "metadata", _h_ChargeInput_metadataValue, None)
+            if len(f4) > 50:
+                raise _rt.bad_value(p + "metadata", "maxProperties", None, "must have at most 50 entries")
+            k_ = _rt.bad_key(f4, None, 1, 40)
+            if k_ is not None:
+                raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
         return cls(name=f0, description=f1, quantity=f2, unit_price_money=f3, metadata=f4)
 
     def to_dict(self) -> dict[str, _t.Any]:
@@ -1964,6 +1974,11 @@ class CreateOrderPaymentIntentRequest:
         f2 = g("metadata", _U)
         if f2 is not _U:
             f2 = _rt.parse_map(f2, p + "metadata", _h_ChargeInput_metadataValue, None)
+            if len(f2) > 50:
+                raise _rt.bad_value(p + "metadata", "maxProperties", None, "must have at most 50 entries")
+            k_ = _rt.bad_key(f2, None, 1, 40)
+            if k_ is not None:
+                raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
         return cls(capture_method=f0, external_reference_id=f1, metadata=f2)
 
     def to_dict(self) -> dict[str, _t.Any]:
@@ -2091,6 +2106,11 @@ class CreateOrderRequest:
         f8 = g("metadata", _U)
         if f8 is not _U:
             f8 = _rt.parse_map(f8, p + "metadata", _h_ChargeInput_metadataValue, None)
+            if len(f8) > 50:
+                raise _rt.bad_value(p + "metadata", "maxProperties", None, "must have at most 50 entries")
+            k_ = _rt.bad_key(f8, None, 1, 40)
+            if k_ is not None:
+                raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
         return cls(
             line_items=f0,
             discounts=f1,
@@ -2223,6 +2243,11 @@ class CreatePayoutRequest:
         f6 = g("metadata", _U)
         if f6 is not _U:
             f6 = _rt.parse_map(f6, p + "metadata", _h_ChargeInput_metadataValue, None)
+            if len(f6) > 50:
+                raise _rt.bad_value(p + "metadata", "maxProperties", None, "must have at most 50 entries")
+            k_ = _rt.bad_key(f6, None, 1, 40)
+            if k_ is not None:
+                raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
         return cls(
             amount_money=f0,
             method=f1,
@@ -2336,6 +2361,11 @@ class CreateRefundRequest:
         f6 = g("metadata", _U)
         if f6 is not _U:
             f6 = _rt.parse_map(f6, p + "metadata", _h_ChargeInput_metadataValue, None)
+            if len(f6) > 50:
+                raise _rt.bad_value(p + "metadata", "maxProperties", None, "must have at most 50 entries")
+            k_ = _rt.bad_key(f6, None, 1, 40)
+            if k_ is not None:
+                raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
         return cls(
             order_id=f0,
             payment_intent_id=f1,
@@ -2913,6 +2943,11 @@ class Order:
         if f16 is _U:
             raise _rt.missing(p + "metadata", None)
         f16 = _rt.parse_map(f16, p + "metadata", _h_ChargeInput_metadataValue, None)
+        if len(f16) > 50:
+            raise _rt.bad_value(p + "metadata", "maxProperties", None, "must have at most 50 entries")
+        k_ = _rt.bad_key(f16, None, 1, 40)
+        if k_ is not None:
+            raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
         f17 = g("external_reference_id", _U)
         if f17 is not _U:
             if type(f17) is not str:
@@ -3118,6 +3153,11 @@ class OrderCharge:
         f11 = g("metadata", _U)
         if f11 is not _U:
             f11 = _rt.parse_map(f11, p + "metadata", _h_ChargeInput_metadataValue, None)
+            if len(f11) > 50:
+                raise _rt.bad_value(p + "metadata", "maxProperties", None, "must have at most 50 entries")
+            k_ = _rt.bad_key(f11, None, 1, 40)
+            if k_ is not None:
+                raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
         f12 = g("created_at", _U)
         if f12 is not _U:
             f12 = _rt.parse_datetime(f12, p + "created_at", None, None)
@@ -3280,6 +3320,11 @@ class OrderLineItem:
         f13 = g("metadata", _U)
         if f13 is not _U:
             f13 = _rt.parse_map(f13, p + "metadata", _h_ChargeInput_metadataValue, None)
+            if len(f13) > 50:
+                raise _rt.bad_value(p + "metadata", "maxProperties", None, "must have at most 50 entries")
+            k_ = _rt.bad_key(f13, None, 1, 40)
+            if k_ is not None:
+                raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
         return cls(
             order_line_item_id=f0,
             name=f1,
@@ -3912,6 +3957,11 @@ class PaymentIntent:
         if f13 is _U:
             raise _rt.missing(p + "metadata", None)
         f13 = _rt.parse_map(f13, p + "metadata", _h_ChargeInput_metadataValue, None)
+        if len(f13) > 50:
+            raise _rt.bad_value(p + "metadata", "maxProperties", None, "must have at most 50 entries")
+        k_ = _rt.bad_key(f13, None, 1, 40)
+        if k_ is not None:
+            raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
         f14 = g("external_reference_id", _U)
         if f14 is not _U:
             if type(f14) is not str:
@@ -4243,6 +4293,11 @@ class Payout:
         if f11 is _U:
             raise _rt.missing(p + "metadata", None)
         f11 = _rt.parse_map(f11, p + "metadata", _h_ChargeInput_metadataValue, None)
+        if len(f11) > 50:
+            raise _rt.bad_value(p + "metadata", "maxProperties", None, "must have at most 50 entries")
+        k_ = _rt.bad_key(f11, None, 1, 40)
+        if k_ is not None:
+            raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
         f12 = g("arrival_at", _U)
         if f12 is _U:
             raise _rt.missing(p + "arrival_at", None)
@@ -4424,6 +4479,11 @@ class PayoutDestination:
         if f9 is _U:
             raise _rt.missing(p + "metadata", None)
         f9 = _rt.parse_map(f9, p + "metadata", _h_ChargeInput_metadataValue, None)
+        if len(f9) > 50:
+            raise _rt.bad_value(p + "metadata", "maxProperties", None, "must have at most 50 entries")
+        k_ = _rt.bad_key(f9, None, 1, 40)
+        if k_ is not None:
+            raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
         f10 = g("created_at", _U)
         if f10 is _U:
             raise _rt.missing(p + "created_at", None)
@@ -5207,6 +5267,11 @@ class Refund:
         if f9 is _U:
             raise _rt.missing(p + "metadata", None)
         f9 = _rt.parse_map(f9, p + "metadata", _h_ChargeInput_metadataValue, None)
+        if len(f9) > 50:
+            raise _rt.bad_value(p + "metadata", "maxProperties", None, "must have at most 50 entries")
+        k_ = _rt.bad_key(f9, None, 1, 40)
+        if k_ is not None:
+            raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
         f10 = g("order", _U)
         if f10 is not _U:
             f10 = Order.from_dict(f10, p + "order")
@@ -5416,6 +5481,8 @@ class RemoveOrderDiscountsRequest:
             raise _rt.bad_value(p + "order_discount_ids", "minItems", None, "must have at least 1 items")
         if len(f0) > 20:
             raise _rt.bad_value(p + "order_discount_ids", "maxItems", None, "must have at most 20 items")
+        if _rt.has_duplicates(f0):
+            raise _rt.bad_value(p + "order_discount_ids", "uniqueItems", None, "items must be unique")
         return cls(order_discount_ids=f0)
 
     def to_dict(self) -> dict[str, _t.Any]:
@@ -5902,6 +5969,13 @@ class UpdateOrderLineItemRequest:
         f4 = g("metadata", _U)
         if f4 is not _U:
             f4 = _rt.parse_map(f4, p + "metadata", _h_UpdateOrderLineItemRequest_metadataValue, None)
+            if len(f4) > 50:
+                raise _rt.bad_value(p + "metadata", "maxProperties", None, "must have at most 50 entries")
+            k_ = _rt.bad_key(f4, None, 1, 40)
+            if k_ is not None:
+                raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
+        if len(data) < 1:
+            raise _rt.bad_value(path, "minProperties", None, "must have at least 1 fields")
         return cls(name=f0, description=f1, quantity=f2, unit_price_money=f3, metadata=f4)
 
     def to_dict(self) -> dict[str, _t.Any]:
@@ -6004,6 +6078,11 @@ class UpdateOrderRequest:
         f6 = g("metadata", _U)
         if f6 is not _U:
             f6 = _rt.parse_map(f6, p + "metadata", _h_UpdateOrderLineItemRequest_metadataValue, None)
+            if len(f6) > 50:
+                raise _rt.bad_value(p + "metadata", "maxProperties", None, "must have at most 50 entries")
+            k_ = _rt.bad_key(f6, None, 1, 40)
+            if k_ is not None:
+                raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
         return cls(
             requested_tip=f0,
             tax=f1,
@@ -6059,6 +6138,11 @@ class UpdatePayoutDestinationRequest:
         if f0 is _U:
             raise _rt.missing(p + "metadata", None)
         f0 = _rt.parse_map(f0, p + "metadata", _h_UpdateOrderLineItemRequest_metadataValue, None)
+        if len(f0) > 50:
+            raise _rt.bad_value(p + "metadata", "maxProperties", None, "must have at most 50 entries")
+        k_ = _rt.bad_key(f0, None, 1, 40)
+        if k_ is not None:
+            raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
         return cls(metadata=f0)
 
     def to_dict(self) -> dict[str, _t.Any]:
@@ -6130,6 +6214,10 @@ class UpdatePayoutSettingsRequest:
                 _h_UpdatePayoutSettingsRequest_default_payout_destinationsValue,
                 None,
             )
+            if len(f0) > 10:
+                raise _rt.bad_value(
+                    p + "default_payout_destinations", "maxProperties", None, "must have at most 10 entries"
+                )
         f1 = g("delay_days_override", _U)
         if f1 is not _U and f1 is not None:
             if type(f1) is not int:
@@ -6148,6 +6236,10 @@ class UpdatePayoutSettingsRequest:
         f3 = g("minimum_balance_by_currency", _U)
         if f3 is not _U:
             f3 = _rt.parse_map(f3, p + "minimum_balance_by_currency", MoneyInput.from_dict, None)
+            if len(f3) > 10:
+                raise _rt.bad_value(
+                    p + "minimum_balance_by_currency", "maxProperties", None, "must have at most 10 entries"
+                )
         f4 = g("monthly_payout_days", _U)
         if f4 is not _U:
             f4 = _rt.parse_list(
@@ -6155,6 +6247,8 @@ class UpdatePayoutSettingsRequest:
             )
             if len(f4) > 31:
                 raise _rt.bad_value(p + "monthly_payout_days", "maxItems", None, "must have at most 31 items")
+            if _rt.has_duplicates(f4):
+                raise _rt.bad_value(p + "monthly_payout_days", "uniqueItems", None, "items must be unique")
         f5 = g("statement_descriptor", _U)
         if f5 is not _U:
             if type(f5) is not str:
@@ -6170,6 +6264,8 @@ class UpdatePayoutSettingsRequest:
             )
             if len(f6) > 7:
                 raise _rt.bad_value(p + "weekly_payout_days", "maxItems", None, "must have at most 7 items")
+            if _rt.has_duplicates(f6):
+                raise _rt.bad_value(p + "weekly_payout_days", "uniqueItems", None, "items must be unique")
         return cls(
             default_payout_destinations=f0,
             delay_days_override=f1,
@@ -6225,6 +6321,11 @@ class UpdateRefundRequest:
         if f0 is _U:
             raise _rt.missing(p + "metadata", None)
         f0 = _rt.parse_map(f0, p + "metadata", _h_UpdateOrderLineItemRequest_metadataValue, None)
+        if len(f0) > 50:
+            raise _rt.bad_value(p + "metadata", "maxProperties", None, "must have at most 50 entries")
+        k_ = _rt.bad_key(f0, None, 1, 40)
+        if k_ is not None:
+            raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
         return cls(metadata=f0)
 
     def to_dict(self) -> dict[str, _t.Any]:

@@ -43,6 +43,9 @@ CODES: dict[str, str] = {
     "parameter": "INVALID_PARAMETER",
     "body_too_large": "PAYLOAD_TOO_LARGE",
     "unsupported_media_type": "UNSUPPORTED_MEDIA_TYPE",
+    "not_found": "RESOURCE_NOT_FOUND",
+    "method_not_allowed": "METHOD_NOT_ALLOWED",
+    "internal": "INTERNAL_ERROR",
 }
 MAX_BODY_BYTES = 1048576
 MAX_DEPTH = 32
@@ -1909,7 +1912,7 @@ def _endpoint(
             response = _envelope(400, CODES[e.kind], e.message, e.path, request_id)
         except Exception:  # the contract: never a traceback on the wire
             log.exception("unhandled error in %s (request %s)", op.operation_id, request_id)
-            response = _envelope(500, "INTERNAL_ERROR", "internal error", None, request_id)
+            response = _envelope(500, CODES["internal"], "internal error", None, request_id)
         if begun is not None and store is not None:
             try:
                 if response.status_code >= 500:
@@ -1943,15 +1946,15 @@ def create_app(
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
-        code = {404: "RESOURCE_NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(
-            status, "INTERNAL_ERROR" if status >= 500 else "INVALID_REQUEST"
+        code = {404: CODES["not_found"], 405: CODES["method_not_allowed"]}.get(
+            status, CODES["internal"] if status >= 500 else CODES["malformed_body"]
         )
         message = {404: "no such route", 405: "method not allowed"}.get(status, "request failed")
         return _envelope(status, code, message, None, uuid.uuid4().hex)
 
     async def crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", exc_info=exc)
-        return _envelope(500, "INTERNAL_ERROR", "internal error", None, uuid.uuid4().hex)
+        return _envelope(500, CODES["internal"], "internal error", None, uuid.uuid4().hex)
 
     routes: list[BaseRoute] = list(extra_routes)
     routes.append(Route("/openapi.json", openapi, methods=["GET"]))

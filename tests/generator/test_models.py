@@ -201,3 +201,20 @@ def test_models_behave_like_dataclasses(rich: Package) -> None:
     assert m.Forest() == m.Forest() and m.Forest().to_dict() == {}
     assert m.Empty.from_dict({}) == m.Empty() and m.Empty().to_dict() == {}
     assert rt.ValidationError and pytest.raises(rt.ValidationError, m.Empty.from_dict, {"x": 1})
+
+
+@pytest.mark.parametrize(("extra", "path", "keyword"), [
+    ({"tags": ["a", "b", "a"]}, "tags", "uniqueItems"),
+    ({"labels": {"a": "1", "b": "2", "c": "3", "d": "4"}}, "labels", "maxProperties"),
+    ({"labels": {"Bad": "1"}}, "labels.Bad", "propertyNames"),
+    ({"labels": {"abcdefghijk": "1"}}, "labels.abcdefghijk", "propertyNames"),
+])
+def test_collection_keywords(rich: Package, extra: dict[str, Any], path: str, keyword: str) -> None:
+    data = {"name": "x", "parts": [{"sku": "ABC-1", "quantity": 1}], **extra}
+    e = err(rich, rich.models.CreateWidgetRequest.from_dict, data)
+    assert (e.path, e.keyword) == (path, keyword)
+
+
+def test_min_properties_on_an_object(rich: Package) -> None:
+    assert err(rich, rich.models.UpdateWidgetBody.from_dict, {}).keyword == "minProperties"
+    assert rich.models.UpdateWidgetBody.from_dict({"note": None}).note is None
