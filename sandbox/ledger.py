@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
-from .errors import not_found
+from .errors import invalid, not_found
 from .ids import new_id
 from .listing import normalize_times, page, params_filters
 from .money import money
@@ -17,6 +17,12 @@ DESCRIPTIONS = {
     "payout": "Payout",
     "payout_cancellation": "Payout canceled",
 }
+
+
+# Every amount in a response is an int64. A merchant's balance per currency can never exceed what its payments
+# brought in (refunds and payouts only take away; a payout cancellation only gives back what its payout took), so
+# keeping the sum of payments per currency within int64 keeps every balance, pending and available amount within it.
+MAX_PAYMENTS_TOTAL = 2**63 - 1
 
 
 def post(
@@ -31,6 +37,15 @@ def post(
     order_id: str | None = None,
     available_at: datetime | None = None,
 ) -> Doc:
+    if type == "payment":
+        taken = tx.sum("balance_transactions", merchant_id, "amount",
+                       [Filter("currency", "=", currency), Filter("type", "=", "payment")])
+        if taken + amount > MAX_PAYMENTS_TOTAL:
+            raise invalid(
+                "AMOUNT_TOO_LARGE",
+                f"The sandbox keeps a merchant's payments in {currency} within {MAX_PAYMENTS_TOTAL} minor units;"
+                f" {taken} taken so far, this payment is {amount}",
+            )
     now = tx.now()
     avail = available_at or now
     related_type, related_id = related
@@ -147,7 +162,7 @@ def list_txns(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[list
         filters.append(Filter("available_at", ">", format_time(now)))
     elif status is not None:
         filters.append(Filter("id", "=", ""))  # the sandbox never produces reserved/reversed/failed rows
-    docs, token = page(tx, "balance_transactions", merchant_id, filters, p.get("page_size"), p.get("page_token"))
+    docs, token = page(tx, "balance_transactions", merchant_id, filters, p)
     return [render_txn(d, now) for d in docs], token
 
 
@@ -156,7 +171,9 @@ def get_txn(tx: Tx, merchant_id: str, txn_id: str, expand: list[str] | None = No
     if doc is None:
         raise not_found("balance transaction", txn_id)
     out = render_txn(doc, tx.now())
-    if expand and "order" in expand:
-        order = tx.get("orders", merchant_id, doc["order_id"]) if doc.get("order_id") else None
-        out["order"] = None if order is None else {k: v for k, v in order.items() if k != "_sandbox"}
+    # An expansion with nothing behind it (a payout row has no order) is left out: `order` is not nullable.
+    if expand and "order" in expand and doc.get("order_id"):
+        order = tx.get("orders", merchant_id, doc["order_id"])
+        if order is not None:
+            out["order"] = {k: v for k, v in order.items() if k != "_sandbox"}
     return out

@@ -16,17 +16,24 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
-def _query_hash(table: str, filters: Sequence[Filter]) -> str:
-    raw = json.dumps([table, [[f.column, f.op, f.value] for f in filters]], default=str, sort_keys=True)
+PAGING_PARAMS = ("page_token", "page_size")
+
+
+def _query_hash(table: str, query: Mapping[str, Any]) -> str:
+    """The token is bound to the query the client sent (its filter parameters), not to the SQL filters derived
+    from it: those can depend on the sandbox clock (status filters of payouts, refunds, ledger rows), which moves
+    between two page requests. page_size may change from page to page."""
+    q = {k: v for k, v in query.items() if k not in PAGING_PARAMS and v is not None}
+    raw = json.dumps([table, q], default=str, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(raw.encode()).hexdigest()[:12]
 
 
-def encode_token(table: str, filters: Sequence[Filter], cursor: Cursor) -> str:
-    raw = json.dumps([_query_hash(table, filters), cursor.created_at, cursor.id], separators=(",", ":"))
+def encode_token(table: str, query: Mapping[str, Any], cursor: Cursor) -> str:
+    raw = json.dumps([_query_hash(table, query), cursor.created_at, cursor.id], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_token(table: str, filters: Sequence[Filter], token: str) -> Cursor:
+def decode_token(table: str, query: Mapping[str, Any], token: str) -> Cursor:
     """A token from another list or another query is rejected: "keep the query identical" across pages."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
@@ -35,7 +42,7 @@ def decode_token(table: str, filters: Sequence[Filter], token: str) -> Cursor:
             raise ValueError
     except (ValueError, binascii.Error, UnicodeDecodeError, TypeError):
         raise invalid("INVALID_PAGE_TOKEN", "page_token is not a token this list returned", "page_token") from None
-    if qhash != _query_hash(table, filters):
+    if qhash != _query_hash(table, query):
         raise invalid("INVALID_PAGE_TOKEN", "page_token belongs to a different list or query", "page_token")
     return Cursor(created_at, id)
 
@@ -45,21 +52,23 @@ def page(
     table: str,
     merchant_id: str,
     filters: Sequence[Filter],
-    page_size: int | None,
-    page_token: str | None,
+    query: Mapping[str, Any],
     render: Callable[[Doc], Doc] = lambda d: d,
     oldest_first: bool = False,
     drop_first_on_later_pages: bool = False,
 ) -> tuple[list[Doc], str | None]:
+    """One page of `table` under `filters`; `query` is the request's parameters (page_size and page_token are read
+    from it; the rest is what the page token is bound to)."""
+    page_size, page_token = query.get("page_size"), query.get("page_token")
     size = DEFAULT_PAGE_SIZE if page_size is None else page_size
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise invalid("INVALID_PARAMETER", "page_size must be between 1 and 100", "page_size")
-    after = decode_token(table, filters, page_token) if page_token else None
+    after = decode_token(table, query, page_token) if page_token else None
     # One extra row tells whether another page exists, so next_page_token is present exactly when it does.
     rows = tx.list_docs(table, merchant_id, filters, after, size + 1, oldest_first)
     more = len(rows) > size
     rows = rows[:size]
-    token = encode_token(table, filters, rows[-1][0]) if more else None
+    token = encode_token(table, query, rows[-1][0]) if more else None
     docs = [render(doc) for _, doc in rows]
     if drop_first_on_later_pages and after is not None:
         docs = docs[1:]  # planted fault `page_boundary_loss`

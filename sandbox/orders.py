@@ -52,8 +52,6 @@ def get_order(tx: Tx, merchant_id: str, order_id: str, expand: list[str] | None 
             out["payment_intents"] = [
                 pi for pid in doc.get("payment_intent_ids", []) if (pi := tx.get("payment_intents", merchant_id, pid))
             ]
-        elif path == "customer":
-            out["customer"] = None
     return out
 
 
@@ -80,8 +78,7 @@ def list_orders(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[li
         "orders",
         merchant_id,
         filters,
-        p.get("page_size"),
-        p.get("page_token"),
+        p,
         render,
         drop_first_on_later_pages=faults.on("page_boundary_loss"),
     )
@@ -243,6 +240,9 @@ def _text(value: object, param: str) -> str:
     return value
 
 
+MAX_METADATA_KEYS = 50
+
+
 def _metadata(value: object, param: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """Merge a metadata patch: null values delete keys."""
     if not isinstance(value, Mapping):
@@ -255,7 +255,14 @@ def _metadata(value: object, param: str, base: Mapping[str, str] | None = None) 
             out[k] = v
         else:
             raise invalid("INVALID_JSON", "metadata values must be strings", f"{param}.{k}")
+    if len(out) > MAX_METADATA_KEYS:  # a patch can grow a stored map past Metadata's limit: refuse, don't store
+        raise invalid("INVALID_FIELD", f"metadata holds at most {MAX_METADATA_KEYS} keys", param)
     return out
+
+
+def merge_metadata(base: Mapping[str, str] | None, patch: object, param: str = "metadata") -> dict[str, str]:
+    """A MetadataPatch applied to a stored map (null patch clears it), within Metadata's limits."""
+    return {} if patch is None else _metadata(patch, param, base)
 
 
 def _quantity(value: object, param: str) -> int:

@@ -270,7 +270,7 @@ PI_FILTERS: dict[str, tuple[str, str]] = {
 
 def list_payment_intents(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[list[Doc], str | None]:
     p = normalize_times(params)
-    return page(tx, "payment_intents", merchant_id, params_filters(p, PI_FILTERS), p.get("page_size"), p.get("page_token"))
+    return page(tx, "payment_intents", merchant_id, params_filters(p, PI_FILTERS), p)
 
 
 def get_payment_intent(tx: Tx, merchant_id: str, pi_id: str, expand: list[str] | None = None) -> Doc:
@@ -279,5 +279,6 @@ def get_payment_intent(tx: Tx, merchant_id: str, pi_id: str, expand: list[str] |
         raise not_found("payment intent", pi_id)
     if expand and "order" in expand and pi.get("order_id"):
         order = tx.get("orders", merchant_id, pi["order_id"])
-        pi["order"] = None if order is None else orders.render(order)
+        if order is not None:  # `order` is not nullable: absent when there is nothing to embed
+            pi["order"] = orders.render(order)
     return pi

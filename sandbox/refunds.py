@@ -135,11 +135,12 @@ def _expand(tx: Tx, merchant_id: str, doc: Doc, expand: list[str] | None) -> Doc
     for path in expand or []:
         if path == "order" and doc.get("order_id"):
             o = tx.get("orders", merchant_id, doc["order_id"])
-            doc["order"] = None if o is None else orders.render(o)
+            if o is not None:  # expanded fields are not nullable: absent when there is nothing to embed
+                doc["order"] = orders.render(o)
         elif path == "payment_intent" and doc.get("payment_intent_id"):
-            doc["payment_intent"] = tx.get("payment_intents", merchant_id, doc["payment_intent_id"])
-        elif path == "customer":
-            doc["customer"] = None
+            pi = tx.get("payment_intents", merchant_id, doc["payment_intent_id"])
+            if pi is not None:
+                doc["payment_intent"] = pi
     return doc
 
 
@@ -155,16 +156,7 @@ def update_refund(tx: Tx, merchant_id: str, refund_id: str, body: Mapping[str, A
     if doc is None:
         raise not_found("refund", refund_id)
     if "metadata" in body:
-        meta = dict(doc.get("metadata") or {})
-        if body["metadata"] is None:
-            meta = {}
-        else:
-            for k, v in body["metadata"].items():
-                if v is None:
-                    meta.pop(k, None)
-                else:
-                    meta[k] = v
-        doc["metadata"] = meta
+        doc["metadata"] = orders.merge_metadata(doc.get("metadata"), body["metadata"])
     doc["updated_at"] = format_time(tx.now())
     tx.update("refunds", merchant_id, refund_id, doc, status=doc["status"])
     return render(doc, tx.now())
@@ -195,5 +187,5 @@ def list_refunds(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[l
         filters.append(Filter("created_at", "<=", cutoff))
     elif status is not None:
         filters.append(Filter("id", "=", ""))  # no refund in the sandbox reaches other statuses
-    docs, token = page(tx, "refunds", merchant_id, filters, p.get("page_size"), p.get("page_token"))
+    docs, token = page(tx, "refunds", merchant_id, filters, p)
     return [render(d, now) for d in docs], token

@@ -393,7 +393,8 @@ class SandboxService:
     ) -> models.PayoutDestinationListResponse:
         m = _merchant(ctx)
         p = _params(page_size=page_size, page_token=page_token, currency=currency, type=type_, status=status,
-                    default_for_currency=default_for_currency, include_deleted=include_deleted)
+                    available_payout_method=available_payout_method, default_for_currency=default_for_currency,
+                    include_deleted=include_deleted)
         return self._many(
             models.PayoutDestinationListResponse, ctx, await self._read(lambda tx: payouts.list_destinations(tx, m, p))
         )

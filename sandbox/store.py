@@ -305,9 +305,14 @@ class SQLiteTx:
         if column not in TABLES[table]:
             raise KeyError(column)
         clauses, args = self._where(table, merchant_id, filters)
-        (value,) = self.c.execute(
-            f"SELECT COALESCE(SUM({column}), 0) FROM {table} WHERE {' AND '.join(clauses)}", args
-        ).fetchone()
+        where = " AND ".join(clauses)
+        try:
+            (value,) = self.c.execute(f"SELECT COALESCE(SUM({column}), 0) FROM {table} WHERE {where}", args).fetchone()
+        except sqlite3.OperationalError as e:
+            if "integer overflow" not in str(e):
+                raise
+            # SQLite's SUM fails when a partial sum leaves int64, even if the total fits: add in Python instead.
+            return sum(int(v) for (v,) in self.c.execute(f"SELECT {column} FROM {table} WHERE {where}", args) if v)
         return int(value)
 
     def group_sums(
@@ -317,11 +322,23 @@ class SQLiteTx:
             if c not in TABLES[table]:
                 raise KeyError(c)
         clauses, args = self._where(table, merchant_id, filters)
+        where = " AND ".join(clauses)
         sums = ", ".join(f"COALESCE(SUM({c}), 0)" for c in columns)
-        rows = self.c.execute(
-            f"SELECT {group}, {sums} FROM {table} WHERE {' AND '.join(clauses)} GROUP BY {group} ORDER BY {group}",
-            args,
-        ).fetchall()
+        try:
+            rows = self.c.execute(
+                f"SELECT {group}, {sums} FROM {table} WHERE {where} GROUP BY {group} ORDER BY {group}", args
+            ).fetchall()
+        except sqlite3.OperationalError as e:
+            if "integer overflow" not in str(e):
+                raise
+            # exact sums past int64 partial sums (see `sum`)
+            acc: dict[Any, list[int]] = {}
+            cols = ", ".join(columns)
+            for r in self.c.execute(f"SELECT {group}, {cols} FROM {table} WHERE {where}", args):
+                totals = acc.setdefault(r[0], [0] * len(columns))
+                for i, v in enumerate(r[1:]):
+                    totals[i] += int(v or 0)
+            return [(g, *acc[g]) for g in sorted(acc)]
         return [tuple(r) for r in rows]
 
     # -- idempotency

@@ -201,3 +201,18 @@ def test_refunds_from_two_processes_never_exceed_paid(db: tuple[SQLiteStorage, s
     final = s.read_sync(lambda tx: orders.get_order(tx, m1, o["order_id"]))
     assert final["settlement_amounts"]["refunded_money"]["amount"] == 7 * 700
     assert s.read_sync(lambda tx: tx.sum("refunds", m1, "amount")) == 4900
+
+
+def test_ledger_sums_are_exact_past_int64_partial_sums(db: tuple[SQLiteStorage, str, str]) -> None:
+    # SQLite's SUM raises "integer overflow" when a partial sum leaves int64 even if the total fits.
+    s, m1, _ = db
+    half = 2**62
+
+    def post_rows(tx: Tx) -> None:
+        for i, amount in enumerate((half, half, -half, -half + 5)):
+            ledger.post(tx, m1, type="adjustment", amount=amount, fee=0, currency="USD", related=("adjustment", f"adj_{i}"))
+
+    s.write_sync(post_rows)
+    assert s.read_sync(lambda tx: ledger.available_balance(tx, m1, "USD")) == 5
+    bal = s.read_sync(lambda tx: ledger.balances(tx, m1, None))
+    assert [b["available_money"]["amount"] for b in bal] == [5]
