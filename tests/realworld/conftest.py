@@ -40,11 +40,28 @@ def pytest_configure(config: pytest.Config) -> None:
 # collection so the suite stays green while the failure stays recorded; when a bug is fixed its test XPASSes,
 # which fails the run until the entry is removed here. Each reason says what happens and what should.
 KNOWN_BUGS: dict[str, str] = {
-    "test_realworld_specs.py::test_realworld_generates[square]": (
-        "--lenient exits 1 on Square: a `$ref` inside an example value (e.g. /components/schemas/"
-        "BookingCustomAttributeDefinitionOwnedCreatedEvent/example/data/object/schema, an external URL) is followed "
-        "as a reference ('referenced file common.json does not exist'); example values are data and must not be "
-        "resolved"),
+    "test_realworld_specs.py::test_every_component_schema_has_a_class_or_is_reported[stripe]": (
+        "57 Stripe component schemas whose `properties` is empty (e.g. /components/schemas/mandate_multi_use, "
+        "/components/schemas/card_mandate_payment_method_details) get a name in the naming report but no class "
+        "in models.py and no entry under `degraded`: silently dropped. Should generate the (empty) class or "
+        "list them as degraded"),
+    "test_realworld_specs.py::test_names_are_readable_and_never_numbered[stripe]": (
+        "inline anyOf members are named by position: GetInvoicesUpcomingSubscriptionBillingCycleAnchorOption0, "
+        "PostAccountsBodyBusinessProfileSupportUrlOption1, PostPlansBodyTiersItemUpToOption0, ... (numbered "
+        "names, which DESIGN.md's naming rule forbids); should derive the name from the member (its title, "
+        "type or enum) instead of its index"),
+    "test_realworld_specs.py::test_stripe_fixture_round_trips[identity.verification_report]": (
+        "to_dict drops a response field the spec does not declare: document.address.zip ('94111') is read "
+        "(unknown fields are tolerated) but not written back, so the fixture does not round-trip; unknown "
+        "response fields should be kept and re-emitted"),
+    "test_realworld_specs.py::test_stripe_fixture_round_trips[token]": (
+        "to_dict drops the undeclared response field card.wallet (null) of the token fixture: same cause as "
+        "identity.verification_report"),
+    "test_realworld_specs.py::test_stripe_fixture_round_trips[treasury.outbound_payment]": (
+        "from_dict rejects Stripe's own fixture: destination_payment_method_details.billing_details is required "
+        "by /components/schemas/outbound_payments_payment_method_details but absent from the fixture. A spec/"
+        "fixture conflict; issue 6 wants every fixture to parse, so response models would have to tolerate a "
+        "missing required field (keep it UNSET) or this fixture be exempted by decision"),
     "test_realworld_hostile.py::test_hostile_spec[keywords_builtins.yaml]": (
         "property names `__class__` and `__dict__` (/components/schemas/class/properties/__class__, .../__dict__) "
         "become attributes of the same name: `self.__dict__ = ...` raises TypeError in __init__, so from_dict "

@@ -20,6 +20,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import math
+from decimal import Decimal
 from typing import Any
 
 import jsonschema
@@ -130,7 +132,20 @@ def payloads(schema: Any) -> st.SearchStrategy[Any]:
         low = schema.get("minItems", 0)
         high = min(schema.get("maxItems", low + 3), low + 3)
         return st.lists(payloads(schema.get("items", {})), min_size=low, max_size=high)
+    if kind == "number" and "multipleOf" in schema:
+        return _decimal_multiples(schema)
     return scalar_from_schema(schema)
+
+
+def _decimal_multiples(schema: dict[str, Any]) -> st.SearchStrategy[float]:
+    """k * multipleOf computed in decimal: hypothesis-jsonschema multiplies floats (5041 * 0.01 is
+    50.410000000000004, which is not a multiple of 0.01), and our models check multipleOf exactly."""
+    step = Decimal(str(schema["multipleOf"]))
+    low = schema.get("minimum", schema.get("exclusiveMinimum", -10**6))
+    high = schema.get("maximum", schema.get("exclusiveMaximum", 10**6))
+    k_low = math.ceil(Decimal(str(low)) / step) + (1 if "exclusiveMinimum" in schema else 0)
+    k_high = math.floor(Decimal(str(high)) / step) - (1 if "exclusiveMaximum" in schema else 0)
+    return st.integers(k_low, k_high).map(lambda k: float(Decimal(k) * step))
 
 
 def _objects(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
@@ -155,8 +170,19 @@ def _objects(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     return draw_object()
 
 
+def _without_float_multiple_of(node: Any) -> Any:
+    # jsonschema checks a float multipleOf by float division (50.41 / 0.01 != 5041), rejecting decimal-exact
+    # values; _decimal_multiples already guarantees the property
+    if isinstance(node, dict):
+        return {k: _without_float_multiple_of(v) for k, v in node.items()
+                if not (k == "multipleOf" and isinstance(v, float))}
+    if isinstance(node, list):
+        return [_without_float_multiple_of(v) for v in node]
+    return node
+
+
 def valid_payloads(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft202012Validator(_without_float_multiple_of(schema))
     return payloads(schema).filter(validator.is_valid)
 
 
