@@ -8,7 +8,8 @@ per-call options (they override the client's defaults for that call only):
 - mutating calls also take `idempotency_key=`: a uuid4 is generated when omitted, and the same key is sent on every
   retry of that call.
 
-Retries: connection errors, timeouts, 429 and 5xx are retried with exponential backoff and full jitter, honouring
+Retries: connection errors and timeouts (only when resending is safe: GET/PUT/DELETE..., calls with an
+idempotency key, or requests that never connected), 429 and 5xx are retried with exponential backoff and full jitter, honouring
 `Retry-After` (seconds or an HTTP date, capped at MAX_RETRY_AFTER). Non-2xx answers raise the typed exceptions of
 `errors.py`. The raw `httpx.Response` of the last call is `client.last_response` (`client.last_request_id` is its
 request id). `client.mode` is "test" or "live" as read from the key prefix.
@@ -109,6 +110,13 @@ def _should_retry(response: httpx.Response) -> bool:
     if hint == "true" or hint == "false":
         return hint == "true"
     return response.status_code == 429 or response.status_code >= 500 or response.status_code == 408
+
+
+def _may_resend(method: str, idempotent: bool, exc: Exception) -> bool:
+    """After a transport error the server may or may not have acted: resend only what is safe to repeat
+    (idempotent methods, calls carrying an idempotency key) or what never reached it (connect errors)."""
+    never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+    return never_sent or idempotent or method in ("GET", "HEAD", "OPTIONS", "PUT", "DELETE")
 
 
 def _delay(attempt: int, response: httpx.Response | None) -> float:
@@ -256,17 +264,13 @@ class FlintClient(_Base):
                     content=content,
                     timeout=self.timeout if timeout is None else timeout,
                 )
-            except httpx.TimeoutException as exc:
-                if attempt < retries:
-                    time.sleep(_delay(attempt, None))
-                    attempt += 1
-                    continue
-                raise APITimeoutError(f"request timed out: {exc}") from exc
             except httpx.TransportError as exc:
-                if attempt < retries:
+                if attempt < retries and _may_resend(method, idempotent, exc):
                     time.sleep(_delay(attempt, None))
                     attempt += 1
                     continue
+                if isinstance(exc, httpx.TimeoutException):
+                    raise APITimeoutError(f"request timed out: {exc}") from exc
                 raise APIConnectionError(f"connection error: {exc}") from exc
             self.last_response = response
             if response.is_success:
@@ -346,17 +350,13 @@ class AsyncFlintClient(_Base):
                     content=content,
                     timeout=self.timeout if timeout is None else timeout,
                 )
-            except httpx.TimeoutException as exc:
-                if attempt < retries:
-                    await asyncio.sleep(_delay(attempt, None))
-                    attempt += 1
-                    continue
-                raise APITimeoutError(f"request timed out: {exc}") from exc
             except httpx.TransportError as exc:
-                if attempt < retries:
+                if attempt < retries and _may_resend(method, idempotent, exc):
                     await asyncio.sleep(_delay(attempt, None))
                     attempt += 1
                     continue
+                if isinstance(exc, httpx.TimeoutException):
+                    raise APITimeoutError(f"request timed out: {exc}") from exc
                 raise APIConnectionError(f"connection error: {exc}") from exc
             self.last_response = response
             if response.is_success:

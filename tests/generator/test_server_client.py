@@ -352,3 +352,45 @@ def test_idempotency_header_checked_against_its_schema(app: Any) -> None:
     assert error(call(app, "POST", "/v1/widgets", body, **{"idempotency-key": "k" * 256})) == (
         400, "INVALID_PARAMETER", "Idempotency-Key")
     assert call(app, "POST", "/v1/widgets", body, **{"idempotency-key": "k" * 255}).status_code == 201
+
+
+class Flaky(httpx.AsyncBaseTransport):
+    """The real app behind a transport whose first `n` sends fail with `exc` (as a flaky network would)."""
+
+    def __init__(self, app: Any, n: int, exc: type[Exception]) -> None:
+        self.inner = httpx.ASGITransport(app)
+        self.n = n
+        self.exc = exc
+        self.sent = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent += 1
+        if self.sent <= self.n:
+            raise self.exc("network trouble", request=request)  # type: ignore[call-arg]
+        return await self.inner.handle_async_request(request)
+
+
+def test_transport_errors_retry_only_when_safe(rich: Package, monkeypatch: pytest.MonkeyPatch) -> None:
+    m, c, e = rich.models, rich.client, rich.errors
+    monkeypatch.setattr(c, "INITIAL_RETRY_DELAY", 0.0)
+    service = Service(rich)
+    app = make_app(rich, service)
+
+    async def go() -> None:
+        flaky = Flaky(app, 2, httpx.ReadTimeout)
+        async with c.AsyncRichClient(KEY, base_url="http://t", transport=flaky, max_retries=3) as client:
+            await client.widgets.create(m.CreateWidgetRequest.from_dict(GOOD))  # has an idempotency key: resent
+        assert flaky.sent == 3
+        flaky = Flaky(app, 1, httpx.ReadTimeout)
+        async with c.AsyncRichClient(KEY, base_url="http://t", transport=flaky, max_retries=3) as client:
+            with pytest.raises(e.APITimeoutError):
+                await client.widgets.explode("w_1")  # POST without a key: the server may have acted, no resend
+        assert flaky.sent == 1
+        flaky = Flaky(app, 1, httpx.ConnectError)
+        async with c.AsyncRichClient(KEY, base_url="http://t", transport=flaky, max_retries=3) as client:
+            with pytest.raises(e.InternalServerError):  # never connected: resent, then the app answers 500
+                await client.widgets.explode("w_1", max_retries=1)
+        assert flaky.sent == 2
+
+    asyncio.run(go())
+    assert service.created == 1
