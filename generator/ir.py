@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import keyword
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from generator.errors import SpecError, escape_pointer, join_pointer
@@ -1127,8 +1127,6 @@ def _kind_of_value(v: Any) -> str:
 
 
 def _copy(t: TypeRef, **changes: Any) -> TypeRef:
-    from dataclasses import replace
-
     return replace(t, **changes)
 
 

@@ -13,6 +13,7 @@ import jinja2
 
 from generator import __version__
 from generator.ir import Api, EnumDef, TypeRef, UnionDef
+from generator.naming import pascal
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SIMPLE_KINDS = ("str", "int", "float", "bool", "any", "datetime", "date")
@@ -92,7 +93,7 @@ class Renderer:
             union_groups=self.union_groups, param_type=self.param_type, parse_fn=self.parse_fn,
             return_type=self.return_type, path_expr=self.path_expr, param_conv=self.param_conv,
             route_order=self.route_order, security_tuple=self.security_tuple, anonymous=self.anonymous, union_desc=self.union_desc, disc_map=self.disc_map,
-            pascal=__import__("generator.naming", fromlist=["pascal"]).pascal,
+            pascal=pascal,
         )
         self._prepare()
 
@@ -119,12 +120,10 @@ class Renderer:
                 visit(f.type, m.name + "_" + f.py_name.strip("_"))
             if m.extra is not None:
                 visit(m.extra, m.name + "_Extra")
-                wrapper = TypeRef("map", item=m.extra)
                 if self._direct_fn(m.extra) is None and id(m.extra) not in seen:
                     seen.add(id(m.extra))
                     m.extra.helper = "_h_" + m.name + "_Extra"
                     self.helpers.append(Helper(m.extra.helper, m.extra))
-                del wrapper
         for u in self.api.unions:
             for v in u.variants:
                 visit(v.type, u.name + "_Variant")
