@@ -233,3 +233,29 @@ def test_unusable_extension_names_fall_back(tmp_path: Path, capsys: pytest.Captu
     err = capsys.readouterr().err
     assert "warning: /x-client-name" in err and "warning: /x-package-name" in err
     assert "class MiniClient(_Base)" in (tmp_path / "o" / "api_client" / "client.py").read_text()
+
+
+def test_keywords_and_builtins_as_names(tmp_path: Path) -> None:
+    obj = {"type": "object", "properties": {"type": {"type": "string"}, "list": {"type": "integer"},
+                                            "self": {"type": "boolean"}, "from_dict": {"type": "string"}}}
+    spec = mini_spec(
+        {"None": obj, "class": obj, "Exception": obj, "list": obj},
+        {"/import/{from}": {"get": {
+            "operationId": "import", "tags": ["close"],
+            "parameters": [{"name": "from", "in": "path", "required": True, "schema": {"type": "string"}},
+                           {"name": "timeout", "in": "query", "schema": {"type": "integer"}},
+                           {"name": "quote", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "ok", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/class"}}}}}}}})
+    pkg = build(tmp_path, spec)
+    m = pkg.models
+    value = m.Class.from_dict({"type": "t", "list": 1, "self": True, "from_dict": "x"})
+    assert (value.type_, value.list_, value.self_, value.from_dict_) == ("t", 1, True, "x")
+    assert value.to_dict() == {"type": "t", "list": 1, "self": True, "from_dict": "x"}
+    assert {m.None_.__name__, m.Exception_.__name__, m.List.__name__} == {"None_", "Exception_", "List"}
+    import inspect
+
+    client_cls = pkg.client.MiniClient
+    assert hasattr(client_cls(base_url="http://x"), "close_")  # the tag would have shadowed close()
+    sig = inspect.signature(pkg.client.CloseResource.import_)
+    assert {"from_", "timeout_", "quote", "timeout"} <= set(sig.parameters)
