@@ -163,6 +163,9 @@ class UnionDef:
     discriminator: str | None = None
     nullable: bool = False
     codes: Codes = field(default_factory=lambda: Codes({}, None))
+    pointers: list[str] = field(default_factory=list)  # every other place this (possibly shared) union is used
+    # an unknown discriminator value is rejected where a request can carry the union; responses keep it
+    reject_unknown: bool = False
 
 
 @dataclass
@@ -788,6 +791,7 @@ class Builder:
         key = self.shape_key("union" + key, s, chain) if not own_name else ""
         if key in self.shapes:
             u = self.unions[self.shapes[key]]
+            u.pointers.append(pointer)
             self.same_shape(key, pointer, u.name)
             return TypeRef("union", nullable=nullable, name=u.name)
         if key:
@@ -1042,6 +1046,9 @@ class Builder:
                 in_response = any(any(q == p or q.startswith(p + "/") for p in resp) or "/responses/" in q
                                   for q in sites)
                 m.reject_unknown = in_request or not in_response
+        for u in self.unions.values():
+            u.reject_unknown = any(any(q == p or q.startswith(p + "/") for p in req) or self._inline_request(q)
+                                   for q in [u.pointer, *u.pointers])
         # an identical enum shared by a request and a response is closed in one place and open in the other
         enum_open: dict[str, bool] = {}
         for e in self.enums.values():

@@ -149,6 +149,19 @@ def not_member(value: Any, path: str, allowed: Iterable[Any], code: str | None, 
     return bad_value(path, "enum", code, f"{value!r} is not one of {', '.join(shown[:8])}{more}", kw)
 
 
+def bad_variant(
+    data: Mapping[str, Any], path: str, prop: str, known: Iterable[str], code: str | None
+) -> ValidationError:
+    """A request's discriminator names no known variant (responses keep such objects as UnknownVariant)."""
+    where = join(path, prop)
+    tag = data.get(prop, _U)
+    if tag is _U:
+        return missing(where, None)
+    if type(tag) is not str:
+        return type_error(tag, where, "string", None)
+    return not_member(tag, where, known, code)
+
+
 def unknown_fields(data: Mapping[str, Any], known: frozenset[str], path: str, code: str | None) -> ValidationError:
     extra = sorted(k for k in data if k not in known)
     return ValidationError(join(path, extra[0]), "unknown_field", "additionalProperties", code, "unknown field")

@@ -25,7 +25,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
 
 from . import _runtime as _rt
 from . import models as _m
@@ -52,6 +52,9 @@ MAX_DEPTH = 32
 REQUEST_ID_HEADER = "x-request-id"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_POINTER = "/meta/idempotency_replayed"
+REQUEST_ID_POINTER = "/request_id"
+# the order methods are listed in `Allow` (405 answers and OPTIONS)
+_METHOD_ORDER = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "QUERY")
 ERROR_TYPES: dict[int, str] = {
     400: VALIDATION_ERROR_TYPE,
     401: "authentication_error",
@@ -1758,7 +1761,8 @@ def _query_values(request: Request, name: str) -> list[str]:
     for k, v in request.query_params.multi_items():
         indexed = k.startswith(name + "[") and k.endswith("]") and k[len(name) + 1 : -1].isdigit()
         if k == name or k == name + "[]" or indexed:
-            out.extend(x for x in v.split(",") if x != "")
+            # empty values are kept: `expand=` is a value that must pass the item schema, not "not given"
+            out.extend(v.split(","))
     return out
 
 
@@ -1804,7 +1808,7 @@ def _validation_error(e: ValidationError, request_id: str) -> Response:
     return _envelope(400, code, message, e.path or None, request_id)
 
 
-def _set_pointer(doc: _t.Any, pointer: str, value: _t.Any) -> _t.Any:
+def _set_pointer(doc: _t.Any, pointer: str, value: _t.Any, only_existing: bool = False) -> _t.Any:
     if not isinstance(doc, dict) or not pointer.startswith("/"):
         return doc
     parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/")]
@@ -1812,10 +1816,34 @@ def _set_pointer(doc: _t.Any, pointer: str, value: _t.Any) -> _t.Any:
     for part in parts[:-1]:
         nxt = node.get(part)
         if not isinstance(nxt, dict):
+            if only_existing:
+                return doc
             nxt = node[part] = {}
         node = nxt
-    node[parts[-1]] = value
+    if not only_existing or parts[-1] in node:
+        node[parts[-1]] = value
     return doc
+
+
+def _replay_body(outcome: Replay, request_id: str) -> bytes:
+    """A stored result answered again: its request id becomes this request's (body and header always agree),
+    a 2xx gets the replayed flag; everything else is the stored data unchanged."""
+    if not outcome.body:
+        return outcome.body
+    try:
+        doc = json.loads(outcome.body)
+    except ValueError:
+        return outcome.body
+    if not isinstance(doc, dict):
+        return outcome.body
+    error = doc.get("error")
+    if isinstance(error, dict) and "request_id" in error:
+        error["request_id"] = request_id
+    elif REQUEST_ID_POINTER:
+        doc = _set_pointer(doc, REQUEST_ID_POINTER, request_id, only_existing=True)
+    if REPLAYED_POINTER and 200 <= outcome.status < 300:
+        doc = _set_pointer(doc, REPLAYED_POINTER, True)
+    return _dumps(doc)
 
 
 async def _read_body(request: Request) -> bytes:
@@ -1858,9 +1886,14 @@ def _endpoint(
                         ) from None
             body: _t.Any = UNSET
             canonical = b""
-            if op.body is not None:
+            if op.body is None:
+                # nothing declared: a body may be absent, but one that is sent must still be JSON
                 raw = await _read_body(request)
-                if raw.strip():
+                if raw:
+                    parse_json_body(raw)
+            else:
+                raw = await _read_body(request)
+                if raw:
                     media = headers.get("content-type", "").split(";")[0].strip().lower()
                     if media != op.media:
                         raise ApiError(415, CODES["unsupported_media_type"], f"Content-Type must be {op.media}")
@@ -1876,16 +1909,10 @@ def _endpoint(
                 fingerprint = hashlib.sha256(route.encode() + b"\n" + canonical).hexdigest()
                 outcome = await store.begin(principal.tenant, key, route, fingerprint)
                 if isinstance(outcome, Replay):
-                    try:
-                        replay = outcome.body
-                        if REPLAYED_POINTER and outcome.body and 200 <= outcome.status < 300:
-                            replay = _dumps(_set_pointer(json.loads(outcome.body), REPLAYED_POINTER, True))
-                    except ValueError:
-                        replay = outcome.body
                     return Response(
-                        replay,
+                        _replay_body(outcome, request_id),
                         status_code=outcome.status,
-                        media_type="application/json",
+                        media_type="application/json" if outcome.body else None,
                         headers={REQUEST_ID_HEADER: request_id},
                     )
                 if isinstance(outcome, Conflict):
@@ -1950,7 +1977,8 @@ def create_app(
             status, CODES["internal"] if status >= 500 else CODES["malformed_body"]
         )
         message = {404: "no such route", 405: "method not allowed"}.get(status, "request failed")
-        return _envelope(status, code, message, None, uuid.uuid4().hex)
+        headers = exc.headers if isinstance(exc, HTTPException) else None
+        return _envelope(status, code, message, None, uuid.uuid4().hex, headers=headers)
 
     async def crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", exc_info=exc)
@@ -1958,16 +1986,66 @@ def create_app(
 
     routes: list[BaseRoute] = list(extra_routes)
     routes.append(Route("/openapi.json", openapi, methods=["GET"]))
+    # one route per path (in _OPS order: literal segments first) taking every method, so that a method the path
+    # does not declare gets 405 with `Allow` naming exactly the methods the spec declares for that URL
+    tables: dict[str, dict[str, _t.Callable[[Request], _t.Awaitable[Response]]]] = {}
     for op in _OPS:
-        routes.append(
-            Route(
-                _starlette_path(op.path),
-                _endpoint(op, service, authenticate, idempotency),
-                methods=[op.method],
-                name=op.operation_id,
-            )
-        )
+        tables.setdefault(op.path, {})[op.method] = _endpoint(op, service, authenticate, idempotency)
+    path_routes: list[tuple[Route, dict[str, _t.Callable[[Request], _t.Awaitable[Response]]]]] = []
+    for path, table in tables.items():
+        route = Route(_starlette_path(path), _Dispatch(_dispatcher(table, path_routes)))
+        path_routes.append((route, table))
+        routes.append(route)
     return Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: crash})
+
+
+_Endpoint = _t.Callable[[Request], _t.Awaitable[Response]]
+
+
+class _Dispatch:
+    """An ASGI app (not a plain function) so Starlette's Route leaves every method to it."""
+
+    def __init__(self, fn: _Endpoint) -> None:
+        self.fn = fn
+
+    async def __call__(self, scope: _t.Any, receive: _t.Any, send: _t.Any) -> None:
+        response = await self.fn(Request(scope, receive))
+        await response(scope, receive, send)
+
+
+def _dispatcher(table: dict[str, _Endpoint], path_routes: list[tuple[Route, dict[str, _Endpoint]]]) -> _Endpoint:
+    async def dispatch(request: Request) -> Response:
+        method = request.method
+        endpoint = table.get(method) or (table.get("GET") if method == "HEAD" else None)
+        if endpoint is not None:
+            return await endpoint(request)
+        # another path template may match the same URL and declare the method (/a/{x} next to /a/b)
+        allowed: set[str] = set()
+        for route, other in path_routes:
+            if other is table:
+                allowed.update(other)
+                continue
+            match, child = route.matches({**request.scope, "type": "http", "path_params": {}})
+            if match == Match.NONE:
+                continue
+            allowed.update(other)
+            found = other.get(method) or (other.get("GET") if method == "HEAD" else None)
+            if found is not None:
+                scope = {**request.scope, **child}
+                return await found(Request(scope, request.receive))
+        allow = ", ".join(sorted(allowed, key=lambda m: (_METHOD_ORDER.index(m) if m in _METHOD_ORDER else 99, m)))
+        if method == "OPTIONS":
+            return Response(None, status_code=204, headers={"Allow": allow, REQUEST_ID_HEADER: uuid.uuid4().hex})
+        return _envelope(
+            405,
+            CODES["method_not_allowed"],
+            f"{method} is not allowed here (allowed: {allow})",
+            None,
+            uuid.uuid4().hex,
+            headers={"Allow": allow},
+        )
+
+    return dispatch
 
 
 __all__ = [

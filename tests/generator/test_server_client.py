@@ -91,6 +91,10 @@ class Service:
     async def explode_widget(self, ctx: Any, widget_id: str) -> Any:
         raise RuntimeError("secret internals")
 
+    async def archive_widget(self, ctx: Any, widget_id: str, body: Any = None) -> Any:
+        self.last_archive = body
+        return self.m.WidgetResponse(data=self.widget(widget_id), request_id=ctx.request_id)
+
     async def echo_shape(self, ctx: Any, body: Any) -> Any:
         return body
 
@@ -222,8 +226,68 @@ def test_idempotency_replay_and_conflicts(rich: Package) -> None:
 def test_union_body_round_trips(app: Any) -> None:
     r = call(app, "POST", "/v1/shapes", b'{"kind": "circle", "radius": 1.5}')
     assert r.status_code == 200 and r.json() == {"kind": "circle", "radius": 1.5}
-    r = call(app, "POST", "/v1/shapes", b'{"kind": "hexagon", "sides": 6}')
-    assert r.json() == {"kind": "hexagon", "sides": 6}  # unknown variant kept as-is
+
+
+def test_unknown_discriminator_in_a_request_is_rejected(app: Any) -> None:
+    # a request may not carry an unknown variant (responses keep it: test_models' UnknownVariant tests)
+    assert error(call(app, "POST", "/v1/shapes", b'{"kind": "hexagon", "sides": 6}')) == (400, "INVALID_FIELD", "kind")
+    assert error(call(app, "POST", "/v1/shapes", b'{"sides": 6}')) == (400, "FIELD_REQUIRED", "kind")
+    assert error(call(app, "POST", "/v1/shapes", b'{"kind": 7}')) == (400, "INVALID_JSON", "kind")
+
+
+def test_undeclared_method_is_405_with_allow(app: Any) -> None:
+    for method in ("DELETE", "PUT", "TRACE", "PATCH"):
+        r = call(app, method, "/v1/widgets")
+        assert error(r)[:2] == (405, "METHOD_NOT_ALLOWED") and r.headers["allow"] == "GET, POST", method
+    r = call(app, "DELETE", "/v1/widgets/w_001")
+    assert error(r)[0] == 405 and r.headers["allow"] == "GET, PATCH"
+    r = call(app, "GET", "/v1/widgets/w_001/explode")
+    assert error(r)[0] == 405 and r.headers["allow"] == "POST"
+    # OPTIONS answers with the same list (schemathesis' allow_header_conformance), no auth needed
+    r = call(app, "OPTIONS", "/v1/widgets", authorization="")
+    assert r.status_code == 204 and r.headers["allow"] == "GET, POST" and r.content == b""
+    # declared methods still route, HEAD follows GET
+    assert call(app, "GET", "/v1/widgets/w_001").status_code == 200
+    assert call(app, "HEAD", "/v1/widgets/w_001").status_code == 200
+
+
+def test_replay_carries_the_new_request_id(rich: Package) -> None:
+    service = Service(rich)
+    app = make_app(rich, service, Store(rich))
+    body = json.dumps(GOOD).encode()
+    first = call(app, "POST", "/v1/widgets", body, **{"idempotency-key": "rk"})
+    again = call(app, "POST", "/v1/widgets", body, **{"idempotency-key": "rk"})
+    assert again.headers["x-request-id"] != first.headers["x-request-id"]
+    assert again.json()["request_id"] == again.headers["x-request-id"]
+    assert again.json()["meta"]["idempotency_replayed"] is True
+    # the stored data is answered unchanged, byte for byte
+    def data_bytes(r: httpx.Response) -> bytes:
+        return json.dumps(r.json()["data"], separators=(",", ":"), ensure_ascii=False).encode()
+    assert data_bytes(again) == data_bytes(first) and first.text.count(data_bytes(first).decode()) == 1
+    assert again.text.count(data_bytes(first).decode()) == 1
+    # a replayed error envelope also names the new request id
+    service.fail_status, service.fail_next = 409, 1
+    e1 = call(app, "POST", "/v1/widgets", body, **{"idempotency-key": "rk2"})
+    e2 = call(app, "POST", "/v1/widgets", body, **{"idempotency-key": "rk2"})
+    assert error(e1)[:2] == error(e2)[:2] == (409, "BUSY")  # error() checks body request_id == header
+    assert e1.headers["x-request-id"] != e2.headers["x-request-id"]
+
+
+def test_empty_array_query_value_is_validated(app: Any) -> None:
+    for q in ("expand=", "expand=parts,", "expand[]=", "expand=parts&expand="):
+        assert error(call(app, "GET", "/v1/widgets?" + q)) == (400, "INVALID_PARAMETER", "expand"), q
+
+
+def test_body_on_an_operation_without_one_must_be_json(app: Any) -> None:
+    for raw in (b"\n", b" ", b"nope", b"{"):
+        assert error(call(app, "POST", "/v1/widgets/w_1/explode", raw))[:2] == (400, "INVALID_JSON"), raw
+    # an optional body: whitespace is not JSON either; absent and {} are fine
+    for raw in (b"\n", b"  \t"):
+        assert error(call(app, "POST", "/v1/widgets/w_001/archive", raw))[:2] == (400, "INVALID_JSON"), raw
+    assert call(app, "POST", "/v1/widgets/w_001/archive", b"").status_code == 200
+    assert call(app, "POST", "/v1/widgets/w_001/archive", b"{}").status_code == 200
+    assert call(app, "POST", "/v1/widgets/w_1/explode", b"{}").status_code == 500  # reached the service
+    assert call(app, "POST", "/v1/widgets/w_1/explode", b"").status_code == 500
 
 
 # ------------------------------------------------------------------------------------------------ async client
