@@ -6,14 +6,14 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from realworld_support import (
+    FAILED as _FAILED,
+    Generated,
     FLINT_SPEC,
     ROOT,
     SPECS,
@@ -82,20 +82,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xfail(strict=True, reason=reason))
 
 
-@dataclass
-class Generated:
-    spec_path: Path
-    spec: dict[str, Any]
-    out: Path
-    package_dir: Path
-    report: dict[str, Any]
-    seconds: float
-    alias: str
-
-    def package(self) -> ModuleType:
-        return load_package(self.package_dir, self.alias)
-
-
 def _require(path: Path) -> None:
     if not path.exists():
         pytest.skip(f"{path} is absent: the real-world specs live in ../shared/specs/ next to the repo")
@@ -114,7 +100,6 @@ def _inputs_key(spec_path: Path, lenient: bool) -> str:
 
 
 # name -> (Generated or None, failure message)
-_FAILED: dict[str, str] = {}
 
 
 def _generate(factory: pytest.TempPathFactory, spec_path: Path, name: str, lenient: bool) -> Generated:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 import importlib
 import importlib.util
 import json
@@ -136,3 +137,23 @@ def traceback_in(text: str) -> bool:
 
 
 POINTER_RE = re.compile(r"(#?/(paths|components|info|openapi|servers|tags|x-[\w-]+)\b[^\s'\"]*)|(^|\s)#(\s|:|$)")
+
+
+# Why here and not in conftest.py: every tier has a conftest, so `from conftest import` is ambiguous
+# when pytest collects several tiers at once.
+@dataclass
+class Generated:
+    spec_path: Path
+    spec: dict[str, Any]
+    out: Path
+    package_dir: Path
+    report: dict[str, Any]
+    seconds: float
+    alias: str
+
+    def package(self) -> ModuleType:
+        return load_package(self.package_dir, self.alias)
+
+
+# Specs whose generation failed this session, with the message the tests report.
+FAILED: dict[str, str] = {}

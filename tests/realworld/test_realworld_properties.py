@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema as scalar_from_schema
 from hypothesis_jsonschema._canonicalise import merged
 
-from conftest import Generated
+from realworld_support import Generated
 from realworld_support import pointer_escape, submodule
 from test_realworld_specs import naming
 

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from conftest import Generated
+from realworld_support import Generated
 from realworld_support import (
     ROOT,
     describe,
@@ -81,7 +81,7 @@ def generated(request: pytest.FixtureRequest) -> Generated:
 @pytest.mark.parametrize("name", ["stripe", "square", "flint"])
 def test_realworld_generates(request: pytest.FixtureRequest, name: str) -> None:
     """Stripe (strict), Square (lenient) and Flint generate; the other tests skip when this fails."""
-    from conftest import _FAILED
+    from realworld_support import FAILED as _FAILED
 
     try:
         request.getfixturevalue(name)
