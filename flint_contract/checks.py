@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -264,6 +265,14 @@ def prepare_case(case: Case[Any]) -> Case[Any]:
         _steer_stateful(case)
         # Links supply path ids here; a body id no link supplies (createPayout's payout_destination_id)
         # would otherwise be the spec's example id and only ever reach 404.
+        # A root step (its path ids generated, not taken from a link) only ever reaches 404 and gives
+        # the links after it nothing: point it at the seeded object instead, so it feeds them.
+        path_pins = pins.get("path") or {}
+        params = case.path_parameters
+        if path_pins and params is not None and any(params.get(n) not in _ISSUED_IDS for n in path_pins if n in params):
+            for name, value in path_pins.items():
+                if name in params:
+                    params[name] = value
         linked = _link_body_fields().get(operation_id(case), set())
         if isinstance(case.body, dict):
             for name, value in (pins.get("body") or {}).items():
@@ -308,6 +317,42 @@ def _link_body_fields() -> dict[str, set[str]]:
     return fields
 
 
+# Operations whose body prices an order (what payOrder then charges).
+_ORDER_BUILDING = frozenset(
+    {"createOrder", "updateOrder", "addOrderLineItems", "updateOrderLineItem", "addOrderCharge", "applyOrderDiscounts"}
+)
+STATEFUL_MAX_AMOUNT = 10**8
+STATEFUL_PAY_TOKEN = "tok_visa"
+# Fits any order paid at least one cent and leaves the seeded refund order refundable all run.
+STATEFUL_REFUND_AMOUNT = 1
+# Ids the server issued in this process (from response bodies); a generated id is never one of them.
+_ISSUED_IDS: set[str] = set()
+_ID_RE = re.compile(r'"([a-z]{2,4}_[0-9A-HJKMNP-TV-Z]{26})"')
+
+
+@schemathesis.hook
+def after_call(ctx: Any, case: Case[Any], response: Response) -> None:
+    """Remember server-issued ids, so stateful steering can tell a linked id from a generated one."""
+    if _phase(case).lower().startswith("stateful") and 200 <= response.status_code < 300:
+        try:
+            _ISSUED_IDS.update(_ID_RE.findall(response.text))
+        except Exception:  # a body that is not text is no source of ids
+            pass
+
+
+def _modest_amounts(value: Any) -> Any:
+    """Money amounts above STATEFUL_MAX_AMOUNT folded below it (deterministically, keeping small values)."""
+    if isinstance(value, dict):
+        out = {k: _modest_amounts(v) for k, v in value.items()}
+        amount = out.get("amount")
+        if isinstance(amount, int) and not isinstance(amount, bool) and amount > STATEFUL_MAX_AMOUNT:
+            out["amount"] = 100 + amount % STATEFUL_MAX_AMOUNT
+        return out
+    if isinstance(value, list):
+        return [_modest_amounts(v) for v in value]
+    return value
+
+
 def _steer_stateful(case: Case[Any]) -> None:
     """Keep the stateful phase on the paths its links need, so link coverage measures the links and
     not luck. Positive cases only; the other phases still send all of this.
@@ -315,9 +360,30 @@ def _steer_stateful(case: Case[Any]) -> None:
       rightly answers 400 INVALID_JSON (covered by the relaxation and the reject_float_amount probe),
       and a failed step makes every link that follows it dead (it runs on a random id).
     - list filters and a random page_token mostly give an empty page or INVALID_PAGE_TOKEN, and the
-      spec's GetFirst* links read data/0 of the page (the default page size keeps pages small)."""
+      spec's GetFirst* links read data/0 of the page (the default page size keeps pages small).
+    - a merchant's captured payments stay within int64 (DESIGN.md): one schema-valid 9e18 order paid
+      early would make every later pay 400 AMOUNT_TOO_LARGE, so order-pricing amounts stay modest.
+    - pay uses the succeeding test token (declined pays capture nothing, so the refund links after
+      them are dead); a refund is of one cent (any paid order can take it, a fixed 100 may exceed
+      a small order), and a root createRefund (order_id generated, not from a link) refunds the order
+      seeded for it, so the refund's own links are followed whether or not a pay chain got there."""
     if isinstance(case.body, (dict, list)):
         case.body = _whole_floats_to_ints(case.body)
+    op_id = operation_id(case)
+    if op_id in _ORDER_BUILDING and isinstance(case.body, (dict, list)):
+        case.body = _modest_amounts(case.body)
+    elif op_id == "payOrder" and isinstance(case.body, dict):
+        source = case.body.get("payment_source")
+        if isinstance(source, dict):
+            case.body["payment_source"] = {**source, "token": STATEFUL_PAY_TOKEN}
+    elif op_id == "createRefund" and isinstance(case.body, dict):
+        # A root step (no link) names an order nobody created: refund the one seeded for this.
+        if case.body.get("order_id") not in _ISSUED_IDS:
+            pinned = _context().get("stateful_refund_order")
+            if isinstance(pinned, str):
+                case.body["order_id"] = pinned
+        if "amount_money" in case.body or case.body.get("order_id") == _context().get("stateful_refund_order"):
+            case.body["amount_money"] = {"amount": STATEFUL_REFUND_AMOUNT, "currency": "USD"}
     if case.method.upper() == "GET" and case.query:
         pagination = _spec().document.get("x-pagination") or {}
         cursor = pagination.get("cursor_param", "page_token")

@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--probes", help="comma-separated scenario probes to run ('none' for none); default all: " + ",".join(PROBES))
     run.add_argument("--operations", help="comma-separated operationIds to fuzz (default all)")
     run.add_argument("--checks", help="comma-separated schemathesis checks (built-in and Flint); default all")
+    run.add_argument("--exclude-checks", help="comma-separated checks (schemathesis or Flint) whose findings are dropped")
     run.add_argument("--phases", help="comma-separated schemathesis phases; default " + ",".join(engine.PHASES))
     run.add_argument("--no-fuzz", action="store_true", help="only preflight and scenario probes, no schemathesis")
     run.add_argument("--workdir", type=Path, help="keep schemathesis config and reports here")
@@ -70,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         probes=probes,
         operations=_csv(args.operations),
         checks=_csv(args.checks),
+        exclude_checks=_csv(args.exclude_checks),
         phases=_csv(args.phases) or engine.PHASES,
         fuzz=not args.no_fuzz,
         workdir=args.workdir,

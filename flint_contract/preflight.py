@@ -29,6 +29,7 @@ def check_access(client: ProbeClient, who: str) -> None:
 class Seed:
     pins: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    stateful_refund_order: str | None = None
 
     def pin(self, op_id: str, *, path: dict[str, Any] | None = None, body: dict[str, Any] | None = None) -> None:
         entry = self.pins.setdefault(op_id, {})
@@ -101,6 +102,8 @@ def seed(client: ProbeClient) -> Seed:
 
     # Funds for every payout the run will try (fuzzed amounts stay small next to this).
     f.paid_order(unit=1_000_000, qty=10)
+    # Refunded one cent at a time by root createRefund steps of the stateful phase (checks._steer_stateful).
+    s.stateful_refund_order = f.paid_order(unit=1_000_000, qty=1)[0]
     # A paid order: refunds, the payment intent, the ledger and the balance payouts draw on.
     paid_id, paid = f.paid_order(unit=5000, qty=4)
     s.pin("createRefund", body={"order_id": paid_id})

@@ -23,8 +23,11 @@ from .violations import Violation, curl_command
 class Collector:
     violations: list[Violation] = field(default_factory=list)
     ran: set[str] = field(default_factory=set)  # check names that were exercised
+    excluded: frozenset[str] = frozenset()  # --exclude-checks: findings of these are dropped
 
     def add(self, v: Violation) -> None:
+        if v.check in self.excluded:
+            return
         key = (v.check, v.operation, v.message)
         if all((x.check, x.operation, x.message) != key for x in self.violations):
             self.violations.append(v)

@@ -80,6 +80,18 @@ RELAXATIONS: tuple[Relaxation, ...] = (
     Relaxation("updateOrderLineItem", 400, "AMOUNT_TOO_LARGE", "int64 overflow of unit_price x quantity"),
     Relaxation("addOrderCharge", 400, "AMOUNT_TOO_LARGE", "order total (lines + charges + tip) past int64"),
     Relaxation("updateOrder", 400, "AMOUNT_TOO_LARGE", "order total (lines + charges + tip) past int64"),
+    Relaxation(
+        "payOrder",
+        400,
+        "AMOUNT_TOO_LARGE",
+        "the merchant's captured payments would pass int64 (spec: payOrder 400; DESIGN.md sandbox clarifications)",
+    ),
+    Relaxation(
+        "captureOrderPaymentIntent",
+        400,
+        "AMOUNT_TOO_LARGE",
+        "the merchant's captured payments would pass int64 (spec: capture 400; DESIGN.md sandbox clarifications)",
+    ),
 )
 
 

@@ -30,6 +30,7 @@ class RunOptions:
     probes: tuple[str, ...] | None = None  # None = all; () = none
     operations: tuple[str, ...] = ()
     checks: tuple[str, ...] = ()
+    exclude_checks: tuple[str, ...] = ()  # findings of these checks (schemathesis and Flint) are dropped
     phases: tuple[str, ...] = engine.PHASES
     fuzz: bool = True
     workdir: Path | None = None
@@ -56,7 +57,7 @@ def execute(opts: RunOptions) -> RunResult:
         spec = load_spec(opts.spec_path)
     except SpecError as exc:
         return RunResult(EXIT_CANNOT_RUN, problem=f"invalid spec: {exc}")
-    collector = Collector()
+    collector = Collector(excluded=frozenset(opts.exclude_checks))
     client = ProbeClient(opts.base_url, opts.api_key, spec, collector)
     peer = ProbeClient(opts.base_url, opts.peer_api_key, spec, collector, key_var="FLINT_PEER_API_KEY") if opts.peer_api_key else None
     result = RunResult(EXIT_OK)
@@ -122,9 +123,10 @@ def execute(opts: RunOptions) -> RunResult:
             phases=opts.phases,
             operations=opts.operations,
             checks=opts.checks,
+            exclude_checks=opts.exclude_checks,
         )
         workdir = opts.workdir or Path(tempfile.mkdtemp(prefix="flint-contract-"))
-        eng = engine.run(spec, settings, {"pins": seeded.pins}, workdir, stream=opts.stream)
+        eng = engine.run(spec, settings, {"pins": seeded.pins, "stateful_refund_order": seeded.stateful_refund_order}, workdir, stream=opts.stream)
         result.engine = eng
         timings["schemathesis"] = time.monotonic() - t
         if eng.exit_code not in (0, 1):
