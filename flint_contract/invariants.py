@@ -187,7 +187,8 @@ def check_envelope(spec: Spec | None, ex: Exchange) -> list[Finding]:
     if 200 <= ex.status < 300:
         if not isinstance(body, dict):
             return out + [Finding("envelope_shape", f"body is {type(body).__name__}", "a JSON object envelope")]
-        missing = [k for k in ("data", "request_id", "meta") if k not in body]
+        # request_id has its own check (present and equal to the header); the shape check owns the rest.
+        missing = [k for k in ("data", "meta") if k not in body]
         if missing:
             out.append(
                 Finding(
@@ -197,7 +198,15 @@ def check_envelope(spec: Spec | None, ex: Exchange) -> list[Finding]:
                 )
             )
         rid = body.get("request_id")
-        if "request_id" in body and (not isinstance(rid, str) or not rid):
+        if "request_id" not in body:
+            out.append(
+                Finding(
+                    "envelope_request_id",
+                    f"success envelope has no request_id (keys: {sorted(body)}; x-request-id header {header_id!r})",
+                    "success responses carry request_id equal to the x-request-id header",
+                )
+            )
+        elif not isinstance(rid, str) or not rid:
             out.append(Finding("envelope_request_id", f"request_id is {json.dumps(rid)}", "a non-empty string"))
         elif header_id and isinstance(rid, str) and rid != header_id:
             out.append(
@@ -207,8 +216,6 @@ def check_envelope(spec: Spec | None, ex: Exchange) -> list[Finding]:
                     "request_id equals the x-request-id header",
                 )
             )
-        elif "request_id" not in body and "request_id" not in missing:
-            pass
         if "meta" in body and not isinstance(body.get("meta"), dict):
             out.append(Finding("envelope_shape", f"meta is {json.dumps(body.get('meta'))}", "meta is an object"))
     return out

@@ -129,7 +129,10 @@ def seed(client: ProbeClient) -> Seed:
     if dest_ids:
         s.pin("getPayoutDestination", path={"payout_destination_id": dest_ids[0]})
         s.pin("updatePayoutDestination", path={"payout_destination_id": dest_ids[0]})
-        # deletePayoutDestination is not pinned: it runs last, reached through its link (engine.LAST_PASS).
+        # deletePayoutDestination runs last (engine.LAST_PASS): its stateful pass reaches it through the
+        # link without pins, then its unit phases get this id (deleting twice is a harmless 200 in Flint;
+        # without an id they only reach 404, which schemathesis rightly flags as missing test data).
+        s.pin("deletePayoutDestination", path={"payout_destination_id": dest_ids[0]})
         s.pin("createPayout", body={"payout_destination_id": dest_ids[0]})
     else:
         s.notes.append("no payout destination listed: destination operations cannot reach 2xx")

@@ -142,7 +142,10 @@ def execute(opts: RunOptions) -> RunResult:
             violations.append(
                 Violation(
                     "schemathesis",
-                    "schemathesis failed the run without a check failure: " + _tail(eng.output),
+                    "schemathesis failed the run without a check failure: "
+                    + "; ".join(f"pass {name} exited {code}" for name, code in eng.pass_exits.items() if code)
+                    + f" (its output: {workdir}/<pass>.log): "
+                    + _tail(eng.output),
                     "no warnings listed in fail-on (missing_auth, missing_test_data, unresolvable_reference), no errors",
                 )
             )

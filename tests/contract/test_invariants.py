@@ -140,6 +140,8 @@ def test_missing_request_id_and_mismatch() -> None:
     assert "envelope_request_id" in {f.check for f in check_response(SPEC, ex)}
     del body["meta"]
     assert "envelope_shape" in _checks(op, status, body)
+    del body["request_id"]  # the planted missing_request_id fault: reported by the request-id check by name
+    assert "envelope_request_id" in _checks(op, status, body)
 
 
 def test_error_rules() -> None:

@@ -118,10 +118,9 @@ def test_same_seed_same_run(tmp_path: Path) -> None:
     assert runs[0] == runs[1]
 
 
-@pytest.mark.xfail(strict=True, reason="generated stub: 405 without Allow / replay request_id")
 def test_known_stub_bugs_fixed() -> None:
-    """(a) a 405 names the allowed methods in Allow; (b) an idempotent replay's body request_id is
-    the new x-request-id. Flips to a failure once generated/ is fixed: then remove the marker."""
+    """Regression for two generated-stub bugs the kit found (fixed in a3eba4e): (a) a 405 names the
+    allowed methods in Allow; (b) an idempotent replay's body request_id is the new x-request-id."""
     import uuid
 
     import httpx
@@ -130,9 +129,10 @@ def test_known_stub_bugs_fixed() -> None:
     headers = {"Authorization": f"Bearer {t.api_key}"}
     with httpx.Client(base_url=t.base_url, headers=headers) as http:
         r405 = http.put("/v1/orders")
-        assert r405.status_code == 405 and "allow" in r405.headers
+        assert r405.status_code == 405 and r405.headers.get("allow") == "GET, POST"
         body = {"line_items": [{"name": "Replay", "quantity": 1, "unit_price_money": {"amount": 100, "currency": "USD"}}]}
         key = {"Idempotency-Key": f"replay-{uuid.uuid4()}"}
-        http.post("/v1/orders", json=body, headers=key)
+        first = http.post("/v1/orders", json=body, headers=key)
         replay = http.post("/v1/orders", json=body, headers=key)
-        assert replay.json()["request_id"] == replay.headers["x-request-id"]
+        assert replay.json()["request_id"] == replay.headers["x-request-id"] != first.headers["x-request-id"]
+        assert replay.json()["data"] == first.json()["data"]
