@@ -54,6 +54,10 @@ def safe_identifier(name: str, avoid: frozenset[str] | set[str] = frozenset()) -
             name = "n" + name
     if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in PY_BUILTIN_TYPES or name in avoid:
         name += "_"
+    elif name.startswith("__"):
+        # `__dict__`/`__class__` would replace the object's own machinery, and `__x` is name-mangled inside the
+        # class body: renamed like keywords; a leading `__` that would stay private also loses one `_`
+        name = name + "_" if name.endswith("__") else name[1:] + "_"
     return name
 
 

@@ -62,10 +62,6 @@ KNOWN_BUGS: dict[str, str] = {
         "by /components/schemas/outbound_payments_payment_method_details but absent from the fixture. A spec/"
         "fixture conflict; issue 6 wants every fixture to parse, so response models would have to tolerate a "
         "missing required field (keep it UNSET) or this fixture be exempted by decision"),
-    "test_realworld_hostile.py::test_hostile_spec[keywords_builtins.yaml]": (
-        "property names `__class__` and `__dict__` (/components/schemas/class/properties/__class__, .../__dict__) "
-        "become attributes of the same name: `self.__dict__ = ...` raises TypeError in __init__, so from_dict "
-        "fails; dunder names must be renamed like keywords (`__init__` already becomes `__init___`)"),
     "test_realworld_hostile.py::test_hostile_spec[control_chars.json]": (
         "a lone surrogate in a description or enum value (\\ud800 in /components/schemas/Ctrl/description, "
         "\\udfff in /components/schemas/Ctrl/properties/plain/enum/4) crashes the writer with "
