@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,9 @@ def docstr(text: str | None) -> str:
     if not text:
         return ""
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\r\n", "\n").replace("\r", "\n")
+    # a lone surrogate stays visible as text (`\\ud800`): type() refuses a __doc__ that is not valid UTF-8
     text = "".join(ch if ch == "\n" or ch == "\t" or ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256
+                   else f"\\\\u{ord(ch):04x}" if 0xD800 <= ord(ch) <= 0xDFFF
                    else f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}" for ch in text)
     text = text.strip()
     if text.endswith('"'):
@@ -368,5 +371,10 @@ def template_fingerprint() -> str:
     return h.hexdigest()
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def spec_json_text(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+    # a lone surrogate (legal in a JSON \\u escape, not in UTF-8) can only sit inside a string: escape it back
+    text = json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -22,3 +22,16 @@ def test_dunder_property_names_are_renamed_and_round_trip(tmp_path: Path) -> Non
     assert getattr(obj, "_secret_") == "d" and obj._private == "e"
     assert pkg.models.Obj(__class___="x").to_dict() == {"__class__": "x"}
 
+
+def test_lone_surrogates_are_escaped_and_enum_values_round_trip(tmp_path: Path) -> None:
+    spec = mini_spec({"Ctrl": {"type": "object", "description": "lone \ud800 here", "properties": {
+        "plain": {"type": "string", "enum": ["ok", "surrogate\udfff"], "description": "x \udc00"}}}},
+        info={"title": "Mini \ud801", "version": "1", "description": "d \udbff"})
+    path = tmp_path / "spec.json"
+    # json.dumps escapes lone surrogates (ensure_ascii), as they appear in a real JSON spec
+    path.write_text(json.dumps(spec), encoding="ascii")
+    pkg = build(tmp_path, path)
+    value = pkg.models.Ctrl.from_dict({"plain": "surrogate\udfff"})
+    assert value.to_dict() == {"plain": "surrogate\udfff"}
+    served = (pkg.root / pkg.name / "openapi.json").read_bytes().decode("utf-8")
+    assert json.loads(served)["components"]["schemas"]["Ctrl"]["description"] == "lone \ud800 here"

@@ -62,11 +62,6 @@ KNOWN_BUGS: dict[str, str] = {
         "by /components/schemas/outbound_payments_payment_method_details but absent from the fixture. A spec/"
         "fixture conflict; issue 6 wants every fixture to parse, so response models would have to tolerate a "
         "missing required field (keep it UNSET) or this fixture be exempted by decision"),
-    "test_realworld_hostile.py::test_hostile_spec[control_chars.json]": (
-        "a lone surrogate in a description or enum value (\\ud800 in /components/schemas/Ctrl/description, "
-        "\\udfff in /components/schemas/Ctrl/properties/plain/enum/4) crashes the writer with "
-        "UnicodeEncodeError; the message ('generator failed: UnicodeEncodeError ...') names no JSON pointer. "
-        "Should escape it in the output (\\ud800 is valid in a Python string literal) or refuse naming the pointer"),
 }
 
 
