@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--junit", type=Path, help="write a JUnit XML report here")
     run.add_argument("--max-examples", type=int, help=f"examples per operation and phase (default {DEFAULT_MAX_EXAMPLES}, quick {QUICK_MAX_EXAMPLES})")
     run.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same run (default 1)")
+    run.add_argument("--workers", type=int, default=2,
+                     help="schemathesis workers (default 2); with 1 the same seed replays the same requests in the same order")
     run.add_argument("--quick", action="store_true", help="few examples per operation: for local loops")
     run.add_argument("--probes", help="comma-separated scenario probes to run ('none' for none); default all: " + ",".join(PROBES))
     run.add_argument("--operations", help="comma-separated operationIds to fuzz (default all)")
@@ -67,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         peer_api_key=args.peer_api_key,
         max_examples=args.max_examples or (QUICK_MAX_EXAMPLES if args.quick else DEFAULT_MAX_EXAMPLES),
         seed=args.seed,
+        workers=args.workers,
         quick=args.quick,
         probes=probes,
         operations=_csv(args.operations),

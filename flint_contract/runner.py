@@ -26,6 +26,7 @@ class RunOptions:
     peer_api_key: str | None = None
     max_examples: int = 25
     seed: int = 1
+    workers: int = 2
     quick: bool = False
     probes: tuple[str, ...] | None = None  # None = all; () = none
     operations: tuple[str, ...] = ()
@@ -120,6 +121,7 @@ def execute(opts: RunOptions) -> RunResult:
             stateful_max_examples=20 if opts.quick else 40,
             stateful_max_steps=8,
             seed=opts.seed,
+            workers=opts.workers,
             phases=opts.phases,
             operations=opts.operations,
             checks=opts.checks,
