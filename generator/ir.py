@@ -253,6 +253,8 @@ class Api:
     warnings: list[SpecError]
     degraded: list[SpecError]
     enum_open: dict[str, bool] = field(default_factory=dict)  # enum use-site pointer -> open?
+    # components that are neither a class nor a union (free-form objects, maps, scalars, lists): a TypeAlias
+    aliases: list[tuple[str, TypeRef]] = field(default_factory=list)
 
 
 def _text(v: Any) -> str:
@@ -1032,6 +1034,13 @@ class Builder:
             ptr = join_pointer("/components/schemas", k)
             if ptr not in self.by_pointer:
                 self.ref_type(ptr, schemas[k], [])
+        # every component gets a public name: the ones that are no class/union/enum become a TypeAlias
+        aliases = []
+        for k in sorted(schemas):
+            ptr = join_pointer("/components/schemas", k)
+            t, name = self.by_pointer.get(ptr), self.named.get(ptr)
+            if t is not None and name and t.name != name and t.kind not in ("model", "union", "enum"):
+                aliases.append((name, t))
         self.response_ptrs.clear()
         ops = self.operations()
         # enum openness: closed if reachable from a request, open if only from responses
@@ -1078,6 +1087,7 @@ class Builder:
             unions=sorted(self.unions.values(), key=lambda u: u.name), operations=ops, enum_open=enum_open,
             groups=sorted(groups.items()), naming=sorted(self.namer.report, key=lambda n: n.pointer),
             warnings=sorted(set(self.warnings)), degraded=sorted(set(self.degraded)),
+            aliases=sorted(aliases, key=lambda a: a[0]),
         )
 
     def _inline_request(self, ptr: str) -> bool:

@@ -993,6 +993,11 @@ _EM_UpdatePayoutSettingsRequestWeeklyPayoutDaysItem: dict[str, UpdatePayoutSetti
 }
 
 
+Metadata: _t.TypeAlias = "dict[str, str]"
+MetadataPatch: _t.TypeAlias = "dict[str, str | None]"
+Percent: _t.TypeAlias = "float"
+
+
 _K_AddOrderChargeRequest: frozenset[str] = frozenset(["charge"])
 
 

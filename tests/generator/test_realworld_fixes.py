@@ -35,3 +35,17 @@ def test_lone_surrogates_are_escaped_and_enum_values_round_trip(tmp_path: Path) 
     assert value.to_dict() == {"plain": "surrogate\udfff"}
     served = (pkg.root / pkg.name / "openapi.json").read_bytes().decode("utf-8")
     assert json.loads(served)["components"]["schemas"]["Ctrl"]["description"] == "lone \ud800 here"
+
+
+def test_every_component_schema_gets_a_public_name(tmp_path: Path) -> None:
+    spec = mini_spec({
+        "mandate_multi_use": {"type": "object", "properties": {}, "title": "mandate_multi_use"},
+        "Labels": {"type": "object", "additionalProperties": {"type": "string"}},
+        "Code": {"type": "string", "maxLength": 3, "nullable": True},
+        "Holder": {"type": "object", "properties": {"m": {"$ref": "#/components/schemas/mandate_multi_use"}}},
+    })
+    pkg = build(tmp_path, spec)
+    m = pkg.models
+    assert m.MandateMultiUse == "dict[str, _t.Any]" and m.Labels == "dict[str, str]" and m.Code == "str | None"
+    for data in ({"m": {}}, {"m": {"anything": [1, {"x": None}]}}):
+        assert m.Holder.from_dict(data).to_dict() == data

@@ -40,11 +40,6 @@ def pytest_configure(config: pytest.Config) -> None:
 # collection so the suite stays green while the failure stays recorded; when a bug is fixed its test XPASSes,
 # which fails the run until the entry is removed here. Each reason says what happens and what should.
 KNOWN_BUGS: dict[str, str] = {
-    "test_realworld_specs.py::test_every_component_schema_has_a_class_or_is_reported[stripe]": (
-        "57 Stripe component schemas whose `properties` is empty (e.g. /components/schemas/mandate_multi_use, "
-        "/components/schemas/card_mandate_payment_method_details) get a name in the naming report but no class "
-        "in models.py and no entry under `degraded`: silently dropped. Should generate the (empty) class or "
-        "list them as degraded"),
     "test_realworld_specs.py::test_names_are_readable_and_never_numbered[stripe]": (
         "inline anyOf members are named by position: GetInvoicesUpcomingSubscriptionBillingCycleAnchorOption0, "
         "PostAccountsBodyBusinessProfileSupportUrlOption1, PostPlansBodyTiersItemUpToOption0, ... (numbered "
