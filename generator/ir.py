@@ -261,6 +261,61 @@ def _text(v: Any) -> str:
     return v if isinstance(v, str) else ""
 
 
+_TYPE_WORDS = {"string": "String", "integer": "Integer", "number": "Number", "boolean": "Boolean",
+               "array": "List", "object": "Object"}
+
+
+def _value_word(values: list[Any]) -> str:
+    """`[inf]` -> Inf, `[""]` -> Empty, `[day, week]` -> DayWeek; long or digit-bearing value lists -> Enum."""
+    out = []
+    for v in values:
+        if not isinstance(v, str):
+            return ""
+        w = pascal(v) if v else "Empty"
+        if any(c.isdigit() for c in w) or w.endswith("_"):
+            return "Enum"
+        out.append(w)
+    return "".join(out) if 0 < len(out) <= 3 else "Enum"
+
+
+def _variant_word(v: Any) -> str:
+    """Name suffix for a union member, from its content, never its position (docs/DESIGN.md, naming rule):
+    its title (up to 3 words: Stripe's titles are long internal schema names); else its `$ref`'s key; else its const/enum values; else the property an object pins with a
+    const/one-value enum (`TypeCard`), or the first required property only it has (`WithIban`); else its type
+    (`Integer`, `String`, `List`, `Object`); else `Value`. Siblings that still collide take the +Inline rule."""
+    if not isinstance(v, dict):
+        return "Value"
+    if isinstance(v.get("title"), str) and pascal(v["title"]).strip("_") and len(words(v["title"])) <= 3:
+        return pascal(v["title"])
+    if isinstance(v.get("$ref"), str):
+        return pascal(v["$ref"].rsplit("/", 1)[-1])
+    if "const" in v:
+        w = _value_word([v["const"]])
+        if w:
+            return w
+    if isinstance(v.get("enum"), list):
+        w = _value_word([x for x in v["enum"] if x is not None])
+        if w:
+            return w
+    props = v.get("properties")
+    if isinstance(props, dict):
+        for k, p in props.items():
+            vals = [p["const"]] if isinstance(p, dict) and "const" in p else (
+                p.get("enum") if isinstance(p, dict) and isinstance(p.get("enum"), list) else None)
+            if vals is not None and len(vals) == 1 and _value_word(vals) not in ("", "Enum"):
+                return pascal(str(k)).rstrip("_") + _value_word(vals)
+        req = [r for r in v.get("required") or [] if isinstance(r, str)]
+        if req:
+            return "With" + pascal(req[0]).rstrip("_")
+    t = v.get("type")
+    if isinstance(t, list):
+        t = next((x for x in t if x != "null"), None)
+    if t == "array" and isinstance(v.get("items"), dict):
+        inner = _variant_word(v["items"])
+        return (inner if inner != "Value" else "") + "List"
+    return _TYPE_WORDS.get(str(t), "Object" if isinstance(props, dict) else "Value")
+
+
 def _codes(schema: dict[str, Any]) -> Codes:
     by = schema.get("x-error-codes")
     code = schema.get("x-error-code")
@@ -322,6 +377,7 @@ class Builder:
         self.named: dict[str, str] = {}  # component pointer -> reserved class name
         self.by_pointer: dict[str, TypeRef] = {}  # component pointer -> finished type (for non-class components)
         self.expanding: set[str] = set()
+        self.variant_names: set[str] = set()  # ctx names handed to union members (naming report rule)
         self.request_side = True  # which side is being walked: decides enum openness defaults
         self.request_ptrs: set[str] = set()
         self.response_ptrs: set[str] = set()
@@ -431,6 +487,9 @@ class Builder:
         self.namer.report.append(NameEntry(pointer, name, f"identical to {self.shapes[key]}: shares its class"))
 
     def inline_name(self, base: str, pointer: str, rule: str) -> str:
+        if base in self.variant_names:  # a union member's class: say how its suffix was chosen
+            rule = "union member: union name + word from the member's content (title, $ref, const/enum, " \
+                   "pinned or first required property, type)"
         name = self.namer.inline(base, pointer, rule)
         if name is None:
             self.fail(pointer, f"inline schema name {base!r} collides twice")
@@ -807,7 +866,8 @@ class Builder:
             mapping = {str(k): str(v) for k, v in disc["mapping"].items()}
         for i, v in enumerate(variants):
             vptr = join_pointer(pointer, key, i)
-            vname = name + pascal(_text(v.get("title")) if isinstance(v, dict) and v.get("title") else f"Option{i}")
+            vname = name + _variant_word(v)
+            self.variant_names.add(vname)
             t = self.schema_type(v, vptr, vname, [])
             u.variants.append(Variant(t, []))
         prop = disc.get("propertyName") if disc else None

@@ -49,3 +49,22 @@ def test_every_component_schema_gets_a_public_name(tmp_path: Path) -> None:
     assert m.MandateMultiUse == "dict[str, _t.Any]" and m.Labels == "dict[str, str]" and m.Code == "str | None"
     for data in ({"m": {}}, {"m": {"anything": [1, {"x": None}]}}):
         assert m.Holder.from_dict(data).to_dict() == data
+
+
+def test_union_members_are_named_from_their_content_never_by_position(tmp_path: Path) -> None:
+    spec = mini_spec({"Plan": {"type": "object", "properties": {
+        "up_to": {"anyOf": [{"type": "string", "enum": ["inf"]}, {"type": "integer"}]},
+        "url": {"anyOf": [{"type": "string", "enum": [""]}, {"type": "object", "properties": {"a": {"type": "string"}}}]},
+        "source": {"oneOf": [
+            {"type": "object", "required": ["iban"], "properties": {"iban": {"type": "string"}}},
+            {"type": "object", "properties": {"kind": {"type": "string", "enum": ["card"]}, "n": {"type": "string"}}},
+            {"type": "object", "title": "bank thing", "properties": {"b": {"type": "string"}}}]}}}})
+    pkg = build(tmp_path, spec)
+    m = pkg.models
+    for name in ("PlanUpToInf", "PlanUrlEmpty", "PlanUrlObject", "PlanSourceWithIban", "PlanSourceKindCard",
+                 "PlanSourceBankThing"):
+        assert hasattr(m, name), name
+    assert not [n for n in dir(m) if "Option" in n]
+    data = {"up_to": "inf", "url": {"a": "x"}, "source": {"iban": "DE00"}}
+    assert m.Plan.from_dict(dict(data)).to_dict() == data
+    assert m.Plan.from_dict({"up_to": 5}).to_dict() == {"up_to": 5}

@@ -40,11 +40,6 @@ def pytest_configure(config: pytest.Config) -> None:
 # collection so the suite stays green while the failure stays recorded; when a bug is fixed its test XPASSes,
 # which fails the run until the entry is removed here. Each reason says what happens and what should.
 KNOWN_BUGS: dict[str, str] = {
-    "test_realworld_specs.py::test_names_are_readable_and_never_numbered[stripe]": (
-        "inline anyOf members are named by position: GetInvoicesUpcomingSubscriptionBillingCycleAnchorOption0, "
-        "PostAccountsBodyBusinessProfileSupportUrlOption1, PostPlansBodyTiersItemUpToOption0, ... (numbered "
-        "names, which DESIGN.md's naming rule forbids); should derive the name from the member (its title, "
-        "type or enum) instead of its index"),
     "test_realworld_specs.py::test_stripe_fixture_round_trips[identity.verification_report]": (
         "to_dict drops a response field the spec does not declare: document.address.zip ('94111') is read "
         "(unknown fields are tolerated) but not written back, so the fixture does not round-trip; unknown "
