@@ -19,7 +19,7 @@ import schemathesis
 from schemathesis import Case, CheckContext, GenerationMode, Response
 
 from . import relaxations
-from .invariants import Exchange, Finding, check_response
+from .invariants import RESPONSE_CHECK_NAMES, Exchange, Finding, check_response
 from .spec import Spec, load_spec
 
 CONTEXT_ENV = "FLINT_CONTRACT_CONTEXT"
@@ -406,17 +406,5 @@ def before_add_examples(ctx: Any, examples: list[Case[Any]]) -> None:
         prepare_case(case)
 
 
-FLINT_CHECKS = (
-    "money_amount_is_integer",
-    "money_currency_usd",
-    "money_non_negative",
-    "envelope_shape",
-    "envelope_request_id",
-    "error_envelope",
-    "error_code_documented",
-    "error_param_names_field",
-    "order_arithmetic",
-    "balance_transaction_net",
-    "list_next_page_token",
-    "flint_positive_data_acceptance",
-)
+# The per-response rules (named once, in invariants) plus the two checks that need schemathesis' case.
+FLINT_CHECKS = (*RESPONSE_CHECK_NAMES, "list_next_page_token", "flint_positive_data_acceptance")
