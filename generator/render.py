@@ -14,7 +14,7 @@ import jinja2
 
 from generator import __version__
 from generator.ir import Api, EnumDef, TypeRef, UnionDef
-from generator.naming import pascal
+from generator.naming import pascal, snake
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SIMPLE_KINDS = ("str", "int", "float", "bool", "any", "datetime", "date")
@@ -96,6 +96,7 @@ class Renderer:
             union_groups=self.union_groups, param_type=self.param_type, parse_fn=self.parse_fn,
             return_type=self.return_type, path_expr=self.path_expr, param_conv=self.param_conv,
             route_order=self.route_order, security_tuple=self.security_tuple, anonymous=self.anonymous, union_desc=self.union_desc, disc_map=self.disc_map,
+            union_parsers=self.union_parsers,
             pascal=pascal,
         )
         self._prepare()
@@ -310,6 +311,15 @@ class Renderer:
         if u.discriminator:
             parts.append("_rt.UnknownVariant")
         return " | ".join(dict.fromkeys(parts))
+
+    def union_parsers(self) -> list[tuple[str, UnionDef]]:
+        """Public `parse_<snake>` for each union component (a union is a type alias, so it has no from_dict).
+        Two components whose snake names meet get none rather than a numbered name; their models still parse them."""
+        by_name: dict[str, list[UnionDef]] = {}
+        for u in self.api.unions:
+            if u.pointer.startswith("/components/schemas/") and u.pointer.count("/") == 3:
+                by_name.setdefault("parse_" + snake(u.name), []).append(u)
+        return sorted((fn, us[0]) for fn, us in by_name.items() if len(us) == 1 and fn.isidentifier())
 
     def union_desc(self, u: UnionDef) -> str:
         return "one of: " + ", ".join(dict.fromkeys(self.type_expr(v.type).split(" | ")[0] for v in u.variants))

@@ -68,3 +68,27 @@ def test_union_members_are_named_from_their_content_never_by_position(tmp_path: 
     data = {"up_to": "inf", "url": {"a": "x"}, "source": {"iban": "DE00"}}
     assert m.Plan.from_dict(dict(data)).to_dict() == data
     assert m.Plan.from_dict({"up_to": 5}).to_dict() == {"up_to": 5}
+
+
+def test_union_components_have_a_public_parser(tmp_path: Path) -> None:
+    spec = mini_spec({
+        "Card": {"type": "object", "required": ["object", "last4"], "properties": {
+            "object": {"type": "string", "enum": ["card"]}, "last4": {"type": "string"}}},
+        "BankAccount": {"type": "object", "required": ["object", "bank"], "properties": {
+            "object": {"type": "string", "enum": ["bank_account"]}, "bank": {"type": "string"}}},
+        "external_account": {"oneOf": [{"$ref": "#/components/schemas/Card"},
+                                       {"$ref": "#/components/schemas/BankAccount"}],
+                             "discriminator": {"propertyName": "object"}},
+    })
+    pkg = build(tmp_path, spec)
+    parse = pkg.models.parse_external_account
+    card = parse({"object": "card", "last4": "4242"})
+    assert isinstance(card, pkg.models.Card)
+    assert pkg.rt.dump(card) == {"object": "card", "last4": "4242"}
+    assert isinstance(parse({"object": "bank_account", "bank": "x"}), pkg.models.BankAccount)
+    try:
+        parse({"object": "card"}, "data")
+    except pkg.rt.ValidationError as e:
+        assert e.path == "data.last4"
+    else:
+        raise AssertionError("a card without last4 parsed")

@@ -20,6 +20,8 @@ from typing import Any, Iterator
 
 import pytest
 
+from generator.naming import snake
+
 from realworld_support import Generated
 from realworld_support import (
     ROOT,
@@ -295,11 +297,11 @@ def _fixture_keys() -> list[Any]:
 
 
 def parser_for(models: Any, name: str) -> Any:
-    """The public from_dict of a model class, or for a union component (a type alias) its module parser."""
+    """The public from_dict of a model class, or for a union component (a type alias) its public parse_<snake>."""
     target = getattr(models, name, None)
     if target is not None and hasattr(target, "from_dict"):
         return target.from_dict
-    return getattr(models, f"_parse_{name}", None)
+    return getattr(models, "parse_" + snake(name), None)
 
 
 def dump(runtime: Any, obj: Any) -> Any:
