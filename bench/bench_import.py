@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -35,12 +36,14 @@ print(json.dumps(out))
 
 def _measure(python: Path, pkg: Path, steps: list[tuple[str, str, str]], repeats: int) -> dict[str, Any]:
     args = [str(python), "-c", CHILD, str(pkg.parent), json.dumps(steps)]
-    warm = subprocess.run(args, capture_output=True, text=True)
+    # Users import from .pyc files; an inherited PYTHONDONTWRITEBYTECODE would time the compiler instead (for every tool).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    warm = subprocess.run(args, capture_output=True, text=True, env=env)
     if warm.returncode != 0:
         return {"error": warm.stderr.strip()[-800:]}
     runs: list[dict[str, float]] = []
     for _ in range(repeats):
-        proc = subprocess.run(args, capture_output=True, text=True, check=True)
+        proc = subprocess.run(args, capture_output=True, text=True, check=True, env=env)
         runs.append(json.loads(proc.stdout))
     result: dict[str, Any] = {label: [r[label] for r in runs] for label, _, _ in steps}
     result["medians"] = {label: median(result[label]) for label, _, _ in steps}
