@@ -534,14 +534,19 @@ def update_line_item(tx: Tx, merchant_id: str, order_id: str, line_id: str, body
     return render(doc)
 
 
-def delete_line_item(tx: Tx, merchant_id: str, order_id: str, line_id: str) -> Doc:
+def _remove_part(tx: Tx, merchant_id: str, order_id: str, part: str, id_field: str, part_id: str, what: str) -> Doc:
+    """Remove one line item or charge and reprice (a missing one is 404 before the order's state is judged)."""
     doc = load(tx, merchant_id, order_id)
-    i = _find(doc["line_items"], "order_line_item_id", line_id, "line item")
+    i = _find(doc[part], id_field, part_id, what)
     ensure_mutable(doc)
-    del doc["line_items"][i]
+    del doc[part][i]
     reprice(doc, tx.now())
     save(tx, merchant_id, doc)
     return render(doc)
+
+
+def delete_line_item(tx: Tx, merchant_id: str, order_id: str, line_id: str) -> Doc:
+    return _remove_part(tx, merchant_id, order_id, "line_items", "order_line_item_id", line_id, "line item")
 
 
 def add_charge(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
@@ -559,13 +564,7 @@ def add_charge(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any])
 
 
 def delete_charge(tx: Tx, merchant_id: str, order_id: str, charge_id: str) -> Doc:
-    doc = load(tx, merchant_id, order_id)
-    i = _find(doc["charges"], "order_charge_id", charge_id, "charge")
-    ensure_mutable(doc)
-    del doc["charges"][i]
-    reprice(doc, tx.now())
-    save(tx, merchant_id, doc)
-    return render(doc)
+    return _remove_part(tx, merchant_id, order_id, "charges", "order_charge_id", charge_id, "charge")
 
 
 def apply_discounts(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
