@@ -292,17 +292,7 @@ def run(spec: Spec, settings: EngineSettings, context: dict[str, Any], workdir: 
 def run_once(
     spec: Spec, settings: EngineSettings, context: dict[str, Any], workdir: Path, name: str, *, stream: bool = False
 ) -> EngineResult:
-    result = _run_pass(spec, settings, context, workdir, name, stream=stream)
-    if result.exit_code == 1 and not result.violations and "No issues found" in result.output:
-        # schemathesis 4.32.5 sometimes exits 1 on a pass whose report holds no failure, error or warning (seen
-        # about once in five runs on the deletePayoutDestination pass; cause not found yet). Such a pass is run once
-        # more and says so; a second exit 1 still fails the run.
-        first = result.output
-        result = _run_pass(spec, settings, context, workdir, name, stream=stream)
-        result.output = (f"flint-contract: pass {name} exited 1 with no issue in its report; ran it once more\n"
-                         + first + result.output)
-        print(f"flint-contract: pass {name} exited 1 with no issue in its report; ran it once more", flush=True)
-    return result
+    return _run_pass(spec, settings, context, workdir, name, stream=stream)
 
 
 def _run_pass(

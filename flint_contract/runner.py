@@ -147,6 +147,8 @@ def execute(opts: RunOptions) -> RunResult:
                     "schemathesis failed the run without a check failure: "
                     + "; ".join(f"pass {name} exited {code}" for name, code in eng.pass_exits.items() if code)
                     + f" (its output: {workdir}/<pass>.log): "
+                    + ("; ".join(f"error: {e.splitlines()[0] if e else e}" for e in eng.errors[:5]) + "; " if eng.errors else "")
+                    + ("; ".join(f"warning: {w}" for w in eng.warnings[:5]) + "; " if eng.warnings else "")
                     + _tail(eng.output),
                     "no warnings listed in fail-on (missing_auth, missing_test_data, unresolvable_reference), no errors",
                 )
