@@ -95,15 +95,30 @@ def model_eq(self: Any, other: Any) -> bool:
 
 
 def model_repr(self: Any) -> str:
-    inner = ", ".join(f"{s}={getattr(self, s)!r}" for s in self.__slots__ if getattr(self, s) is not _U)
+    inner = ", ".join(
+        f"{s}={getattr(self, s)!r}" for s in self.__slots__ if getattr(self, s) is not _U and s != "_unknown_"
+    )
     return f"{type(self).__name__}({inner})"
 
 
 def replace(obj: T, **changes: Any) -> T:
-    """A copy of a model with some fields changed (like dataclasses.replace)."""
-    values = {s: getattr(obj, s) for s in getattr(obj, "__slots__")}
+    """A copy of a model with some fields changed (like dataclasses.replace); undeclared fields are kept."""
+    slots = getattr(obj, "__slots__")
+    values = {s: getattr(obj, s) for s in slots if s != "_unknown_"}
     values.update(changes)
-    return type(obj)(**values)
+    copy = type(obj)(**values)
+    if "_unknown_" in slots:
+        setattr(copy, "_unknown_", getattr(obj, "_unknown_"))
+    return copy
+
+
+def unknown_of(data: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in known}
+
+
+def undeclared_fields(obj: Any) -> dict[str, Any]:
+    """The fields a response carried that its schema does not declare (kept so `to_dict` round-trips them)."""
+    return dict(getattr(obj, "_unknown_", None) or {})
 
 
 _JSON_NAMES = {
@@ -267,13 +282,20 @@ def parse_date(value: Any, path: str, tcode: str | None, vcode: str | None) -> _
 def parse_list(value: Any, path: str, item: Callable[[Any, str], T], tcode: str | None) -> list[T]:
     if type(value) is not list:
         raise type_error(value, path, "array", tcode)
-    return [item(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    try:
+        # Item paths are only built when an item fails: the second pass re-raises with the exact path.
+        return [item(v, path) for v in value]
+    except ValidationError:
+        return [item(v, f"{path}[{i}]") for i, v in enumerate(value)]
 
 
 def parse_map(value: Any, path: str, item: Callable[[Any, str], T], tcode: str | None) -> dict[str, T]:
     if type(value) is not dict:
         raise type_error(value, path, "object", tcode)
-    return {k: item(v, join(path, k)) for k, v in value.items()}
+    try:
+        return {k: item(v, path) for k, v in value.items()}
+    except ValidationError:
+        return {k: item(v, join(path, k)) for k, v in value.items()}
 
 
 def _list_of(kind: type, expected: str) -> Callable[[Any, str, str | None], list[Any]]:

@@ -7,6 +7,8 @@ copies with changes.
 
 `from_dict(data, path="")` validates strictly and raises `ValidationError(path, kind, keyword, code)`;
 `to_dict()` returns JSON-ready data. Absent optional fields are `UNSET` (omitted by `to_dict`), null is `None`.
+Fields a response carries that its schema does not declare are kept verbatim (`_runtime.undeclared_fields(obj)`)
+and written back by `to_dict`, so a newer server's data survives a round trip.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import typing as _t
 from . import _runtime as _rt
 
 _U: _t.Final = _rt.UNSET
+# from_dict fills the slots itself: going through __init__ with keywords costs a frame and a dict per object.
+_new = object.__new__
 
 _RE_0 = _rt.compile_pattern("^dsc_[0-9A-HJKMNP-TV-Z]{26}$")
 _RE_1 = _rt.compile_pattern("^bal_[0-9A-HJKMNP-TV-Z]{26}$")
@@ -1024,7 +1028,9 @@ class AddOrderChargeRequest:
         if f0 is _U:
             raise _rt.missing(p + "charge", None)
         f0 = ChargeInput.from_dict(f0, p + "charge")
-        return cls(charge=f0)
+        o = _new(cls)
+        o.charge = f0
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"charge": self.charge.to_dict()}
@@ -1061,17 +1067,35 @@ class AddOrderLineItemsRequest:
             raise _rt.bad_value(p + "line_items", "minItems", None, "must have at least 1 items")
         if len(f0) > 100:
             raise _rt.bad_value(p + "line_items", "maxItems", None, "must have at most 100 items")
-        return cls(line_items=f0)
+        o = _new(cls)
+        o.line_items = f0
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"line_items": [i0.to_dict() for i0 in self.line_items]}
         return d
 
 
+_K_AppliedDiscount: frozenset[str] = frozenset(
+    ["order_discount_id", "name", "amount_money", "applied_money", "percent", "status", "created_at"]
+)
+
+
 class AppliedDiscount:
     """A manual discount on the order."""
 
-    __slots__ = ("order_discount_id", "name", "amount_money", "applied_money", "percent", "status", "created_at")
+    __slots__ = (
+        "order_discount_id",
+        "name",
+        "amount_money",
+        "applied_money",
+        "percent",
+        "status",
+        "created_at",
+        "_unknown_",
+    )
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -1091,6 +1115,7 @@ class AppliedDiscount:
         self.percent = percent
         self.status = status
         self.created_at = created_at
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -1132,9 +1157,16 @@ class AppliedDiscount:
         f6 = g("created_at", _U)
         if f6 is not _U:
             f6 = _rt.parse_datetime(f6, p + "created_at", None, None)
-        return cls(
-            order_discount_id=f0, name=f1, amount_money=f2, applied_money=f3, percent=f4, status=f5, created_at=f6
-        )
+        o = _new(cls)
+        o.order_discount_id = f0
+        o.name = f1
+        o.amount_money = f2
+        o.applied_money = f3
+        o.percent = f4
+        o.status = f5
+        o.created_at = f6
+        o._unknown_ = None if _K_AppliedDiscount.issuperset(data) else _rt.unknown_of(data, _K_AppliedDiscount)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -1148,6 +1180,8 @@ class AppliedDiscount:
             d["percent"] = self.percent
         if self.created_at is not _U:
             d["created_at"] = _rt.dump_datetime(self.created_at)
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
 
 
@@ -1181,21 +1215,29 @@ class ApplyOrderDiscountsRequest:
             raise _rt.bad_value(p + "discounts", "minItems", None, "must have at least 1 items")
         if len(f0) > 20:
             raise _rt.bad_value(p + "discounts", "maxItems", None, "must have at most 20 items")
-        return cls(discounts=f0)
+        o = _new(cls)
+        o.discounts = f0
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"discounts": [i0.to_dict() for i0 in self.discounts]}
         return d
 
 
+_K_AuthorizationAmounts: frozenset[str] = frozenset(["authorized_money", "capturable_money"])
+
+
 class AuthorizationAmounts:
     """Manual-capture state of the order; zeros when nothing is authorized."""
 
-    __slots__ = ("authorized_money", "capturable_money")
+    __slots__ = ("authorized_money", "capturable_money", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, authorized_money: Money, capturable_money: Money) -> None:
         self.authorized_money = authorized_money
         self.capturable_money = capturable_money
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -1214,20 +1256,43 @@ class AuthorizationAmounts:
         if f1 is _U:
             raise _rt.missing(p + "capturable_money", None)
         f1 = Money.from_dict(f1, p + "capturable_money")
-        return cls(authorized_money=f0, capturable_money=f1)
+        o = _new(cls)
+        o.authorized_money = f0
+        o.capturable_money = f1
+        o._unknown_ = (
+            None if _K_AuthorizationAmounts.issuperset(data) else _rt.unknown_of(data, _K_AuthorizationAmounts)
+        )
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
             "authorized_money": self.authorized_money.to_dict(),
             "capturable_money": self.capturable_money.to_dict(),
         }
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_Balance: frozenset[str] = frozenset(
+    ["balance_id", "currency", "balance_source_type", "available_money", "pending_money", "payouts_enabled"]
+)
 
 
 class Balance:
     """Current balance for one currency and source."""
 
-    __slots__ = ("balance_id", "currency", "balance_source_type", "available_money", "pending_money", "payouts_enabled")
+    __slots__ = (
+        "balance_id",
+        "currency",
+        "balance_source_type",
+        "available_money",
+        "pending_money",
+        "payouts_enabled",
+        "_unknown_",
+    )
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -1245,6 +1310,7 @@ class Balance:
         self.available_money = available_money
         self.pending_money = pending_money
         self.payouts_enabled = payouts_enabled
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -1288,9 +1354,15 @@ class Balance:
         f5 = g("payouts_enabled", _U)
         if type(f5) is not bool:
             raise _rt.type_or_missing(f5, p + "payouts_enabled", "boolean", None, None)
-        return cls(
-            balance_id=f0, currency=f1, balance_source_type=f2, available_money=f3, pending_money=f4, payouts_enabled=f5
-        )
+        o = _new(cls)
+        o.balance_id = f0
+        o.currency = f1
+        o.balance_source_type = f2
+        o.available_money = f3
+        o.pending_money = f4
+        o.payouts_enabled = f5
+        o._unknown_ = None if _K_Balance.issuperset(data) else _rt.unknown_of(data, _K_Balance)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -1301,18 +1373,26 @@ class Balance:
             "pending_money": self.pending_money.to_dict(),
             "payouts_enabled": self.payouts_enabled,
         }
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_BalanceListResponse: frozenset[str] = frozenset(["data", "request_id", "meta"])
 
 
 class BalanceListResponse:
     """The balance snapshot (unpaginated)."""
 
-    __slots__ = ("data", "request_id", "meta")
+    __slots__ = ("data", "request_id", "meta", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, data: list[Balance], request_id: str, meta: ResponseMeta) -> None:
         self.data = data
         self.request_id = request_id
         self.meta = meta
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -1334,7 +1414,12 @@ class BalanceListResponse:
         if f2 is _U:
             raise _rt.missing(p + "meta", None)
         f2 = ResponseMeta.from_dict(f2, p + "meta")
-        return cls(data=f0, request_id=f1, meta=f2)
+        o = _new(cls)
+        o.data = f0
+        o.request_id = f1
+        o.meta = f2
+        o._unknown_ = None if _K_BalanceListResponse.issuperset(data) else _rt.unknown_of(data, _K_BalanceListResponse)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -1342,7 +1427,30 @@ class BalanceListResponse:
             "request_id": self.request_id,
             "meta": self.meta.to_dict(),
         }
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_BalanceTransaction: frozenset[str] = frozenset(
+    [
+        "balance_transaction_id",
+        "type",
+        "status",
+        "currency",
+        "amount_money",
+        "fee_money",
+        "net_money",
+        "description",
+        "order_id",
+        "related_object_type",
+        "related_object_id",
+        "payout_id",
+        "available_at",
+        "created_at",
+        "order",
+    ]
+)
 
 
 class BalanceTransaction:
@@ -1364,7 +1472,10 @@ class BalanceTransaction:
         "available_at",
         "created_at",
         "order",
+        "_unknown_",
     )
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -1400,6 +1511,7 @@ class BalanceTransaction:
         self.available_at = available_at
         self.created_at = created_at
         self.order = order
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -1494,23 +1606,24 @@ class BalanceTransaction:
         f14 = g("order", _U)
         if f14 is not _U:
             f14 = Order.from_dict(f14, p + "order")
-        return cls(
-            balance_transaction_id=f0,
-            type_=f1,
-            status=f2,
-            currency=f3,
-            amount_money=f4,
-            fee_money=f5,
-            net_money=f6,
-            description=f7,
-            order_id=f8,
-            related_object_type=f9,
-            related_object_id=f10,
-            payout_id=f11,
-            available_at=f12,
-            created_at=f13,
-            order=f14,
-        )
+        o = _new(cls)
+        o.balance_transaction_id = f0
+        o.type_ = f1
+        o.status = f2
+        o.currency = f3
+        o.amount_money = f4
+        o.fee_money = f5
+        o.net_money = f6
+        o.description = f7
+        o.order_id = f8
+        o.related_object_type = f9
+        o.related_object_id = f10
+        o.payout_id = f11
+        o.available_at = f12
+        o.created_at = f13
+        o.order = f14
+        o._unknown_ = None if _K_BalanceTransaction.issuperset(data) else _rt.unknown_of(data, _K_BalanceTransaction)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -1533,13 +1646,20 @@ class BalanceTransaction:
             d["payout_id"] = self.payout_id
         if self.order is not _U:
             d["order"] = self.order.to_dict()
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_BalanceTransactionListResponse: frozenset[str] = frozenset(["data", "request_id", "meta", "next_page_token"])
 
 
 class BalanceTransactionListResponse:
     """A page of balance transactions, newest first."""
 
-    __slots__ = ("data", "request_id", "meta", "next_page_token")
+    __slots__ = ("data", "request_id", "meta", "next_page_token", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -1553,6 +1673,7 @@ class BalanceTransactionListResponse:
         self.request_id = request_id
         self.meta = meta
         self.next_page_token = next_page_token
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -1578,7 +1699,17 @@ class BalanceTransactionListResponse:
         if f3 is not _U:
             if type(f3) is not str:
                 raise _rt.type_error(f3, p + "next_page_token", "string", None)
-        return cls(data=f0, request_id=f1, meta=f2, next_page_token=f3)
+        o = _new(cls)
+        o.data = f0
+        o.request_id = f1
+        o.meta = f2
+        o.next_page_token = f3
+        o._unknown_ = (
+            None
+            if _K_BalanceTransactionListResponse.issuperset(data)
+            else _rt.unknown_of(data, _K_BalanceTransactionListResponse)
+        )
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -1588,18 +1719,26 @@ class BalanceTransactionListResponse:
         }
         if self.next_page_token is not _U:
             d["next_page_token"] = self.next_page_token
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_BalanceTransactionResponse: frozenset[str] = frozenset(["data", "request_id", "meta"])
 
 
 class BalanceTransactionResponse:
     """A balance transaction."""
 
-    __slots__ = ("data", "request_id", "meta")
+    __slots__ = ("data", "request_id", "meta", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, data: BalanceTransaction, request_id: str, meta: ResponseMeta) -> None:
         self.data = data
         self.request_id = request_id
         self.meta = meta
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -1621,10 +1760,21 @@ class BalanceTransactionResponse:
         if f2 is _U:
             raise _rt.missing(p + "meta", None)
         f2 = ResponseMeta.from_dict(f2, p + "meta")
-        return cls(data=f0, request_id=f1, meta=f2)
+        o = _new(cls)
+        o.data = f0
+        o.request_id = f1
+        o.meta = f2
+        o._unknown_ = (
+            None
+            if _K_BalanceTransactionResponse.issuperset(data)
+            else _rt.unknown_of(data, _K_BalanceTransactionResponse)
+        )
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"data": self.data.to_dict(), "request_id": self.request_id, "meta": self.meta.to_dict()}
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
 
 
@@ -1661,7 +1811,9 @@ class CancelOrderPaymentIntentRequest:
                 raise _rt.not_member(
                     f0, p + "cancellation_reason", _EM_CancelOrderPaymentIntentRequestCancellationReason, None
                 )
-        return cls(cancellation_reason=f0)
+        o = _new(cls)
+        o.cancellation_reason = f0
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {}
@@ -1695,7 +1847,9 @@ class CaptureOrderPaymentIntentRequest:
         f0 = g("amount_money", _U)
         if f0 is not _U:
             f0 = PositiveMoneyInput.from_dict(f0, p + "amount_money")
-        return cls(amount_money=f0)
+        o = _new(cls)
+        o.amount_money = f0
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {}
@@ -1795,7 +1949,15 @@ class ChargeInput:
                 raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
         if _rt.count_present(data, [["amount_money"], ["percent"]]) != 1:
             raise _rt.presence_error(data, path, "oneOf", [["amount_money"], ["percent"]], None)
-        return cls(name=f0, type_=f1, amount_money=f2, percent=f3, calculation_basis=f4, description=f5, metadata=f6)
+        o = _new(cls)
+        o.name = f0
+        o.type_ = f1
+        o.amount_money = f2
+        o.percent = f3
+        o.calculation_basis = f4
+        o.description = f5
+        o.metadata = f6
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"name": self.name, "type": self.type_.value}
@@ -1842,7 +2004,9 @@ class CloseOrderRequest:
                 raise _rt.bad_value(p + "reason", "minLength", None, "must have at least 1 characters")
             if len(f0) > 500:
                 raise _rt.bad_value(p + "reason", "maxLength", None, "must have at most 500 characters")
-        return cls(reason=f0)
+        o = _new(cls)
+        o.reason = f0
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {}
@@ -1918,7 +2082,13 @@ class CreateOrderLineItem:
             k_ = _rt.bad_key(f4, None, 1, 40)
             if k_ is not None:
                 raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
-        return cls(name=f0, description=f1, quantity=f2, unit_price_money=f3, metadata=f4)
+        o = _new(cls)
+        o.name = f0
+        o.description = f1
+        o.quantity = f2
+        o.unit_price_money = f3
+        o.metadata = f4
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"name": self.name, "unit_price_money": self.unit_price_money.to_dict()}
@@ -1984,7 +2154,11 @@ class CreateOrderPaymentIntentRequest:
             k_ = _rt.bad_key(f2, None, 1, 40)
             if k_ is not None:
                 raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
-        return cls(capture_method=f0, external_reference_id=f1, metadata=f2)
+        o = _new(cls)
+        o.capture_method = f0
+        o.external_reference_id = f1
+        o.metadata = f2
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {}
@@ -2116,17 +2290,17 @@ class CreateOrderRequest:
             k_ = _rt.bad_key(f8, None, 1, 40)
             if k_ is not None:
                 raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
-        return cls(
-            line_items=f0,
-            discounts=f1,
-            requested_tip=f2,
-            tax=f3,
-            customer_id=f4,
-            external_reference_id=f5,
-            buyer_note=f6,
-            internal_note=f7,
-            metadata=f8,
-        )
+        o = _new(cls)
+        o.line_items = f0
+        o.discounts = f1
+        o.requested_tip = f2
+        o.tax = f3
+        o.customer_id = f4
+        o.external_reference_id = f5
+        o.buyer_note = f6
+        o.internal_note = f7
+        o.metadata = f8
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"line_items": [i0.to_dict() for i0 in self.line_items]}
@@ -2253,15 +2427,15 @@ class CreatePayoutRequest:
             k_ = _rt.bad_key(f6, None, 1, 40)
             if k_ is not None:
                 raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
-        return cls(
-            amount_money=f0,
-            method=f1,
-            balance_source_type=f2,
-            payout_destination_id=f3,
-            description=f4,
-            statement_descriptor=f5,
-            metadata=f6,
-        )
+        o = _new(cls)
+        o.amount_money = f0
+        o.method = f1
+        o.balance_source_type = f2
+        o.payout_destination_id = f3
+        o.description = f4
+        o.statement_descriptor = f5
+        o.metadata = f6
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"amount_money": self.amount_money.to_dict()}
@@ -2371,15 +2545,15 @@ class CreateRefundRequest:
             k_ = _rt.bad_key(f6, None, 1, 40)
             if k_ is not None:
                 raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
-        return cls(
-            order_id=f0,
-            payment_intent_id=f1,
-            amount_money=f2,
-            reason=f3,
-            reason_message=f4,
-            external_reference_id=f5,
-            metadata=f6,
-        )
+        o = _new(cls)
+        o.order_id = f0
+        o.payment_intent_id = f1
+        o.amount_money = f2
+        o.reason = f3
+        o.reason_message = f4
+        o.external_reference_id = f5
+        o.metadata = f6
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"order_id": self.order_id}
@@ -2446,7 +2620,11 @@ class DiscountInput:
                 raise _rt.bad_value(p + "percent", "multipleOf", None, "must be a multiple of 0.01")
         if _rt.count_present(data, [["amount_money"], ["percent"]]) != 1:
             raise _rt.presence_error(data, path, "oneOf", [["amount_money"], ["percent"]], None)
-        return cls(name=f0, amount_money=f1, percent=f2)
+        o = _new(cls)
+        o.name = f0
+        o.amount_money = f1
+        o.percent = f2
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"name": self.name}
@@ -2457,13 +2635,19 @@ class DiscountInput:
         return d
 
 
+_K_Error: frozenset[str] = frozenset(["error"])
+
+
 class Error:
     """The error envelope every non-2xx response carries."""
 
-    __slots__ = ("error",)
+    __slots__ = ("error", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, error: ErrorError) -> None:
         self.error = error
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -2478,17 +2662,27 @@ class Error:
         if f0 is _U:
             raise _rt.missing(p + "error", None)
         f0 = ErrorError.from_dict(f0, p + "error")
-        return cls(error=f0)
+        o = _new(cls)
+        o.error = f0
+        o._unknown_ = None if _K_Error.issuperset(data) else _rt.unknown_of(data, _K_Error)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"error": self.error.to_dict()}
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_ErrorError: frozenset[str] = frozenset(["type", "code", "message", "param", "request_id"])
 
 
 class ErrorError:
     """Schema /components/schemas/Error/properties/error"""
 
-    __slots__ = ("type_", "code", "message", "param", "request_id")
+    __slots__ = ("type_", "code", "message", "param", "request_id", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, type_: str, code: str, message: str, param: str | None, request_id: str) -> None:
         self.type_ = type_
@@ -2496,6 +2690,7 @@ class ErrorError:
         self.message = message
         self.param = param
         self.request_id = request_id
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -2524,7 +2719,14 @@ class ErrorError:
         f4 = g("request_id", _U)
         if type(f4) is not str:
             raise _rt.type_or_missing(f4, p + "request_id", "string", None, None)
-        return cls(type_=f0, code=f1, message=f2, param=f3, request_id=f4)
+        o = _new(cls)
+        o.type_ = f0
+        o.code = f1
+        o.message = f2
+        o.param = f3
+        o.request_id = f4
+        o._unknown_ = None if _K_ErrorError.issuperset(data) else _rt.unknown_of(data, _K_ErrorError)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -2534,7 +2736,14 @@ class ErrorError:
             "param": self.param,
             "request_id": self.request_id,
         }
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_ExpandedPaymentIntentSummary: frozenset[str] = frozenset(
+    ["payment_intent_id", "status", "capture_method", "amount_money", "captured_money", "refunded_money", "created_at"]
+)
 
 
 class ExpandedPaymentIntentSummary:
@@ -2548,7 +2757,10 @@ class ExpandedPaymentIntentSummary:
         "captured_money",
         "refunded_money",
         "created_at",
+        "_unknown_",
     )
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -2568,6 +2780,7 @@ class ExpandedPaymentIntentSummary:
         self.captured_money = captured_money
         self.refunded_money = refunded_money
         self.created_at = created_at
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -2615,15 +2828,20 @@ class ExpandedPaymentIntentSummary:
         if f6 is _U:
             raise _rt.missing(p + "created_at", None)
         f6 = _rt.parse_datetime(f6, p + "created_at", None, None)
-        return cls(
-            payment_intent_id=f0,
-            status=f1,
-            capture_method=f2,
-            amount_money=f3,
-            captured_money=f4,
-            refunded_money=f5,
-            created_at=f6,
+        o = _new(cls)
+        o.payment_intent_id = f0
+        o.status = f1
+        o.capture_method = f2
+        o.amount_money = f3
+        o.captured_money = f4
+        o.refunded_money = f5
+        o.created_at = f6
+        o._unknown_ = (
+            None
+            if _K_ExpandedPaymentIntentSummary.issuperset(data)
+            else _rt.unknown_of(data, _K_ExpandedPaymentIntentSummary)
         )
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -2635,13 +2853,20 @@ class ExpandedPaymentIntentSummary:
             "refunded_money": self.refunded_money.to_dict(),
             "created_at": _rt.dump_datetime(self.created_at),
         }
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_LastPaymentError: frozenset[str] = frozenset(["code", "message", "failed_at"])
 
 
 class LastPaymentError:
     """The most recent decline."""
 
-    __slots__ = ("code", "message", "failed_at")
+    __slots__ = ("code", "message", "failed_at", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -2653,6 +2878,7 @@ class LastPaymentError:
         self.code = code
         self.message = message
         self.failed_at = failed_at
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -2677,23 +2903,36 @@ class LastPaymentError:
         f2 = g("failed_at", _U)
         if f2 is not _U:
             f2 = _rt.parse_datetime(f2, p + "failed_at", None, None)
-        return cls(code=f0, message=f1, failed_at=f2)
+        o = _new(cls)
+        o.code = f0
+        o.message = f1
+        o.failed_at = f2
+        o._unknown_ = None if _K_LastPaymentError.issuperset(data) else _rt.unknown_of(data, _K_LastPaymentError)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"code": self.code.value, "message": self.message}
         if self.failed_at is not _U:
             d["failed_at"] = _rt.dump_datetime(self.failed_at)
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_Money: frozenset[str] = frozenset(["amount", "currency"])
 
 
 class Money:
     """Money in a response: a non-negative integer amount in minor units plus an explicit currency. `{"amount": 2500, "currency": "USD"}` is $25.00. Both fields are always present."""
 
-    __slots__ = ("amount", "currency")
+    __slots__ = ("amount", "currency", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, amount: int, currency: str) -> None:
         self.amount = amount
         self.currency = currency
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -2718,10 +2957,16 @@ class Money:
             raise _rt.bad_value(p + "currency", "maxLength", None, "must have at most 3 characters")
         if _RE_2.search(f1) is None:
             raise _rt.bad_value(p + "currency", "pattern", None, "must match ^[A-Z]{3}$")
-        return cls(amount=f0, currency=f1)
+        o = _new(cls)
+        o.amount = f0
+        o.currency = f1
+        o._unknown_ = None if _K_Money.issuperset(data) else _rt.unknown_of(data, _K_Money)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"amount": self.amount, "currency": self.currency}
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
 
 
@@ -2765,11 +3010,44 @@ class MoneyInput:
             raise _rt.not_member(f1, p + "currency", _EM_CurrencyCode, "INVALID_CURRENCY")
         if f1.value not in {"USD"}:
             raise _rt.not_member(f1.value, p + "currency", {"USD"}, "UNSUPPORTED_CURRENCY")
-        return cls(amount=f0, currency=f1)
+        o = _new(cls)
+        o.amount = f0
+        o.currency = f1
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"amount": self.amount, "currency": self.currency.value}
         return d
+
+
+_K_Order: frozenset[str] = frozenset(
+    [
+        "order_id",
+        "status",
+        "payment_status",
+        "refund_status",
+        "currency",
+        "line_items",
+        "applied_discounts",
+        "charges",
+        "requested_tip",
+        "tax",
+        "pricing_amounts",
+        "settlement_amounts",
+        "authorization_amounts",
+        "payment_intent_ids",
+        "payment_intents",
+        "refund_ids",
+        "metadata",
+        "external_reference_id",
+        "customer_id",
+        "buyer_note",
+        "internal_note",
+        "closed_reason",
+        "created_at",
+        "updated_at",
+    ]
+)
 
 
 class Order:
@@ -2800,7 +3078,10 @@ class Order:
         "closed_reason",
         "created_at",
         "updated_at",
+        "_unknown_",
     )
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -2854,6 +3135,7 @@ class Order:
         self.closed_reason = closed_reason
         self.created_at = created_at
         self.updated_at = updated_at
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -2981,32 +3263,33 @@ class Order:
         if f23 is _U:
             raise _rt.missing(p + "updated_at", None)
         f23 = _rt.parse_datetime(f23, p + "updated_at", None, None)
-        return cls(
-            order_id=f0,
-            status=f1,
-            payment_status=f2,
-            refund_status=f3,
-            currency=f4,
-            line_items=f5,
-            applied_discounts=f6,
-            charges=f7,
-            requested_tip=f8,
-            tax=f9,
-            pricing_amounts=f10,
-            settlement_amounts=f11,
-            authorization_amounts=f12,
-            payment_intent_ids=f13,
-            payment_intents=f14,
-            refund_ids=f15,
-            metadata=f16,
-            external_reference_id=f17,
-            customer_id=f18,
-            buyer_note=f19,
-            internal_note=f20,
-            closed_reason=f21,
-            created_at=f22,
-            updated_at=f23,
-        )
+        o = _new(cls)
+        o.order_id = f0
+        o.status = f1
+        o.payment_status = f2
+        o.refund_status = f3
+        o.currency = f4
+        o.line_items = f5
+        o.applied_discounts = f6
+        o.charges = f7
+        o.requested_tip = f8
+        o.tax = f9
+        o.pricing_amounts = f10
+        o.settlement_amounts = f11
+        o.authorization_amounts = f12
+        o.payment_intent_ids = f13
+        o.payment_intents = f14
+        o.refund_ids = f15
+        o.metadata = f16
+        o.external_reference_id = f17
+        o.customer_id = f18
+        o.buyer_note = f19
+        o.internal_note = f20
+        o.closed_reason = f21
+        o.created_at = f22
+        o.updated_at = f23
+        o._unknown_ = None if _K_Order.issuperset(data) else _rt.unknown_of(data, _K_Order)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -3042,7 +3325,28 @@ class Order:
             d["internal_note"] = self.internal_note
         if self.closed_reason is not _U:
             d["closed_reason"] = self.closed_reason
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_OrderCharge: frozenset[str] = frozenset(
+    [
+        "order_charge_id",
+        "name",
+        "type",
+        "amount_money",
+        "percent",
+        "calculation_basis",
+        "applied_money",
+        "tax_money",
+        "total_money",
+        "refunded_money",
+        "description",
+        "metadata",
+        "created_at",
+    ]
+)
 
 
 class OrderCharge:
@@ -3062,7 +3366,10 @@ class OrderCharge:
         "description",
         "metadata",
         "created_at",
+        "_unknown_",
     )
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -3094,6 +3401,7 @@ class OrderCharge:
         self.description = description
         self.metadata = metadata
         self.created_at = created_at
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -3166,21 +3474,22 @@ class OrderCharge:
         f12 = g("created_at", _U)
         if f12 is not _U:
             f12 = _rt.parse_datetime(f12, p + "created_at", None, None)
-        return cls(
-            order_charge_id=f0,
-            name=f1,
-            type_=f2,
-            amount_money=f3,
-            percent=f4,
-            calculation_basis=f5,
-            applied_money=f6,
-            tax_money=f7,
-            total_money=f8,
-            refunded_money=f9,
-            description=f10,
-            metadata=f11,
-            created_at=f12,
-        )
+        o = _new(cls)
+        o.order_charge_id = f0
+        o.name = f1
+        o.type_ = f2
+        o.amount_money = f3
+        o.percent = f4
+        o.calculation_basis = f5
+        o.applied_money = f6
+        o.tax_money = f7
+        o.total_money = f8
+        o.refunded_money = f9
+        o.description = f10
+        o.metadata = f11
+        o.created_at = f12
+        o._unknown_ = None if _K_OrderCharge.issuperset(data) else _rt.unknown_of(data, _K_OrderCharge)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -3203,7 +3512,29 @@ class OrderCharge:
             d["metadata"] = dict(self.metadata)
         if self.created_at is not _U:
             d["created_at"] = _rt.dump_datetime(self.created_at)
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_OrderLineItem: frozenset[str] = frozenset(
+    [
+        "order_line_item_id",
+        "name",
+        "description",
+        "quantity",
+        "unit_price_money",
+        "base_subtotal_money",
+        "modifier_total_money",
+        "subtotal_money",
+        "discount_money",
+        "tax_money",
+        "total_money",
+        "refunded_money",
+        "refunded_quantity",
+        "metadata",
+    ]
+)
 
 
 class OrderLineItem:
@@ -3224,7 +3555,10 @@ class OrderLineItem:
         "refunded_money",
         "refunded_quantity",
         "metadata",
+        "_unknown_",
     )
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -3258,6 +3592,7 @@ class OrderLineItem:
         self.refunded_money = refunded_money
         self.refunded_quantity = refunded_quantity
         self.metadata = metadata
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -3330,22 +3665,23 @@ class OrderLineItem:
             k_ = _rt.bad_key(f13, None, 1, 40)
             if k_ is not None:
                 raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
-        return cls(
-            order_line_item_id=f0,
-            name=f1,
-            description=f2,
-            quantity=f3,
-            unit_price_money=f4,
-            base_subtotal_money=f5,
-            modifier_total_money=f6,
-            subtotal_money=f7,
-            discount_money=f8,
-            tax_money=f9,
-            total_money=f10,
-            refunded_money=f11,
-            refunded_quantity=f12,
-            metadata=f13,
-        )
+        o = _new(cls)
+        o.order_line_item_id = f0
+        o.name = f1
+        o.description = f2
+        o.quantity = f3
+        o.unit_price_money = f4
+        o.base_subtotal_money = f5
+        o.modifier_total_money = f6
+        o.subtotal_money = f7
+        o.discount_money = f8
+        o.tax_money = f9
+        o.total_money = f10
+        o.refunded_money = f11
+        o.refunded_quantity = f12
+        o.metadata = f13
+        o._unknown_ = None if _K_OrderLineItem.issuperset(data) else _rt.unknown_of(data, _K_OrderLineItem)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -3366,13 +3702,20 @@ class OrderLineItem:
             d["description"] = self.description
         if self.metadata is not _U:
             d["metadata"] = dict(self.metadata)
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_OrderListResponse: frozenset[str] = frozenset(["data", "request_id", "meta", "next_page_token"])
 
 
 class OrderListResponse:
     """A page of orders, newest first."""
 
-    __slots__ = ("data", "request_id", "meta", "next_page_token")
+    __slots__ = ("data", "request_id", "meta", "next_page_token", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self, *, data: list[Order], request_id: str, meta: ResponseMeta, next_page_token: str | _rt.Unset = _U
@@ -3381,6 +3724,7 @@ class OrderListResponse:
         self.request_id = request_id
         self.meta = meta
         self.next_page_token = next_page_token
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -3406,7 +3750,13 @@ class OrderListResponse:
         if f3 is not _U:
             if type(f3) is not str:
                 raise _rt.type_error(f3, p + "next_page_token", "string", None)
-        return cls(data=f0, request_id=f1, meta=f2, next_page_token=f3)
+        o = _new(cls)
+        o.data = f0
+        o.request_id = f1
+        o.meta = f2
+        o.next_page_token = f3
+        o._unknown_ = None if _K_OrderListResponse.issuperset(data) else _rt.unknown_of(data, _K_OrderListResponse)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -3416,18 +3766,26 @@ class OrderListResponse:
         }
         if self.next_page_token is not _U:
             d["next_page_token"] = self.next_page_token
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_OrderPaymentIntentResponse: frozenset[str] = frozenset(["data", "request_id", "meta"])
 
 
 class OrderPaymentIntentResponse:
     """Order and payment intent."""
 
-    __slots__ = ("data", "request_id", "meta")
+    __slots__ = ("data", "request_id", "meta", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, data: OrderPaymentIntentResult, request_id: str, meta: ResponseMeta) -> None:
         self.data = data
         self.request_id = request_id
         self.meta = meta
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -3449,21 +3807,38 @@ class OrderPaymentIntentResponse:
         if f2 is _U:
             raise _rt.missing(p + "meta", None)
         f2 = ResponseMeta.from_dict(f2, p + "meta")
-        return cls(data=f0, request_id=f1, meta=f2)
+        o = _new(cls)
+        o.data = f0
+        o.request_id = f1
+        o.meta = f2
+        o._unknown_ = (
+            None
+            if _K_OrderPaymentIntentResponse.issuperset(data)
+            else _rt.unknown_of(data, _K_OrderPaymentIntentResponse)
+        )
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"data": self.data.to_dict(), "request_id": self.request_id, "meta": self.meta.to_dict()}
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_OrderPaymentIntentResult: frozenset[str] = frozenset(["order", "payment_intent"])
 
 
 class OrderPaymentIntentResult:
     """The order and the intent after a capture or cancel."""
 
-    __slots__ = ("order", "payment_intent")
+    __slots__ = ("order", "payment_intent", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, order: Order, payment_intent: PaymentIntent) -> None:
         self.order = order
         self.payment_intent = payment_intent
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -3482,22 +3857,36 @@ class OrderPaymentIntentResult:
         if f1 is _U:
             raise _rt.missing(p + "payment_intent", None)
         f1 = PaymentIntent.from_dict(f1, p + "payment_intent")
-        return cls(order=f0, payment_intent=f1)
+        o = _new(cls)
+        o.order = f0
+        o.payment_intent = f1
+        o._unknown_ = (
+            None if _K_OrderPaymentIntentResult.issuperset(data) else _rt.unknown_of(data, _K_OrderPaymentIntentResult)
+        )
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"order": self.order.to_dict(), "payment_intent": self.payment_intent.to_dict()}
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_OrderResponse: frozenset[str] = frozenset(["data", "request_id", "meta"])
 
 
 class OrderResponse:
     """An order."""
 
-    __slots__ = ("data", "request_id", "meta")
+    __slots__ = ("data", "request_id", "meta", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, data: Order, request_id: str, meta: ResponseMeta) -> None:
         self.data = data
         self.request_id = request_id
         self.meta = meta
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -3519,22 +3908,35 @@ class OrderResponse:
         if f2 is _U:
             raise _rt.missing(p + "meta", None)
         f2 = ResponseMeta.from_dict(f2, p + "meta")
-        return cls(data=f0, request_id=f1, meta=f2)
+        o = _new(cls)
+        o.data = f0
+        o.request_id = f1
+        o.meta = f2
+        o._unknown_ = None if _K_OrderResponse.issuperset(data) else _rt.unknown_of(data, _K_OrderResponse)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"data": self.data.to_dict(), "request_id": self.request_id, "meta": self.meta.to_dict()}
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_OrderTax: frozenset[str] = frozenset(["enabled", "location", "rate_bps"])
 
 
 class OrderTax:
     """Tax state. Sandbox rule: 8.5% (850 bps) per line, `round_half_up((subtotal - discount) * 850 / 10000)`, when a location is set; 0 otherwise. 2500 -> 213."""
 
-    __slots__ = ("enabled", "location", "rate_bps")
+    __slots__ = ("enabled", "location", "rate_bps", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, enabled: bool, rate_bps: int, location: OrderTaxLocation | _rt.Unset = _U) -> None:
         self.enabled = enabled
         self.location = location
         self.rate_bps = rate_bps
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -3558,23 +3960,36 @@ class OrderTax:
             raise _rt.bad_value(p + "rate_bps", "minimum", None, "must be >= 0")
         if f2 > 10000:
             raise _rt.bad_value(p + "rate_bps", "maximum", None, "must be <= 10000")
-        return cls(enabled=f0, location=f1, rate_bps=f2)
+        o = _new(cls)
+        o.enabled = f0
+        o.location = f1
+        o.rate_bps = f2
+        o._unknown_ = None if _K_OrderTax.issuperset(data) else _rt.unknown_of(data, _K_OrderTax)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"enabled": self.enabled, "rate_bps": self.rate_bps}
         if self.location is not _U:
             d["location"] = self.location.to_dict()
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_OrderTaxLocation: frozenset[str] = frozenset(["postal_code", "country"])
 
 
 class OrderTaxLocation:
     """The order's tax location."""
 
-    __slots__ = ("postal_code", "country")
+    __slots__ = ("postal_code", "country", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, postal_code: str, country: str) -> None:
         self.postal_code = postal_code
         self.country = country
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -3591,10 +4006,16 @@ class OrderTaxLocation:
         f1 = g("country", _U)
         if type(f1) is not str:
             raise _rt.type_or_missing(f1, p + "country", "string", None, None)
-        return cls(postal_code=f0, country=f1)
+        o = _new(cls)
+        o.postal_code = f0
+        o.country = f1
+        o._unknown_ = None if _K_OrderTaxLocation.issuperset(data) else _rt.unknown_of(data, _K_OrderTaxLocation)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"postal_code": self.postal_code, "country": self.country}
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
 
 
@@ -3633,22 +4054,31 @@ class PayOrderRequest:
         if f1 is _U:
             raise _rt.missing(p + "payment_source", None)
         f1 = PaymentSource.from_dict(f1, p + "payment_source")
-        return cls(action=f0, payment_source=f1)
+        o = _new(cls)
+        o.action = f0
+        o.payment_source = f1
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"action": self.action.value, "payment_source": self.payment_source.to_dict()}
         return d
 
 
+_K_PayOrderResponse: frozenset[str] = frozenset(["data", "request_id", "meta"])
+
+
 class PayOrderResponse:
     """Result of paying an order."""
 
-    __slots__ = ("data", "request_id", "meta")
+    __slots__ = ("data", "request_id", "meta", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, data: PayOrderResult, request_id: str, meta: ResponseMeta) -> None:
         self.data = data
         self.request_id = request_id
         self.meta = meta
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -3670,21 +4100,34 @@ class PayOrderResponse:
         if f2 is _U:
             raise _rt.missing(p + "meta", None)
         f2 = ResponseMeta.from_dict(f2, p + "meta")
-        return cls(data=f0, request_id=f1, meta=f2)
+        o = _new(cls)
+        o.data = f0
+        o.request_id = f1
+        o.meta = f2
+        o._unknown_ = None if _K_PayOrderResponse.issuperset(data) else _rt.unknown_of(data, _K_PayOrderResponse)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"data": self.data.to_dict(), "request_id": self.request_id, "meta": self.meta.to_dict()}
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_PayOrderResult: frozenset[str] = frozenset(["order", "payment_attempt"])
 
 
 class PayOrderResult:
     """The order after the attempt, and the attempt."""
 
-    __slots__ = ("order", "payment_attempt")
+    __slots__ = ("order", "payment_attempt", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, order: Order, payment_attempt: PaymentAttempt) -> None:
         self.order = order
         self.payment_attempt = payment_attempt
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -3703,11 +4146,30 @@ class PayOrderResult:
         if f1 is _U:
             raise _rt.missing(p + "payment_attempt", None)
         f1 = PaymentAttempt.from_dict(f1, p + "payment_attempt")
-        return cls(order=f0, payment_attempt=f1)
+        o = _new(cls)
+        o.order = f0
+        o.payment_attempt = f1
+        o._unknown_ = None if _K_PayOrderResult.issuperset(data) else _rt.unknown_of(data, _K_PayOrderResult)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"order": self.order.to_dict(), "payment_attempt": self.payment_attempt.to_dict()}
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_PaymentAttempt: frozenset[str] = frozenset(
+    [
+        "payment_attempt_id",
+        "payment_intent_id",
+        "status",
+        "amount_money",
+        "failure_code",
+        "failure_message",
+        "created_at",
+    ]
+)
 
 
 class PaymentAttempt:
@@ -3721,7 +4183,10 @@ class PaymentAttempt:
         "failure_code",
         "failure_message",
         "created_at",
+        "_unknown_",
     )
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -3741,6 +4206,7 @@ class PaymentAttempt:
         self.failure_code = failure_code
         self.failure_message = failure_message
         self.created_at = created_at
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -3792,15 +4258,16 @@ class PaymentAttempt:
         if f6 is _U:
             raise _rt.missing(p + "created_at", None)
         f6 = _rt.parse_datetime(f6, p + "created_at", None, None)
-        return cls(
-            payment_attempt_id=f0,
-            payment_intent_id=f1,
-            status=f2,
-            amount_money=f3,
-            failure_code=f4,
-            failure_message=f5,
-            created_at=f6,
-        )
+        o = _new(cls)
+        o.payment_attempt_id = f0
+        o.payment_intent_id = f1
+        o.status = f2
+        o.amount_money = f3
+        o.failure_code = f4
+        o.failure_message = f5
+        o.created_at = f6
+        o._unknown_ = None if _K_PaymentAttempt.issuperset(data) else _rt.unknown_of(data, _K_PaymentAttempt)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -3812,7 +4279,34 @@ class PaymentAttempt:
             "failure_message": self.failure_message,
             "created_at": _rt.dump_datetime(self.created_at),
         }
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_PaymentIntent: frozenset[str] = frozenset(
+    [
+        "payment_intent_id",
+        "order_id",
+        "status",
+        "capture_method",
+        "amount_money",
+        "authorized_money",
+        "capturable_money",
+        "captured_money",
+        "refunded_money",
+        "processing_fee_money",
+        "merchant_net_money",
+        "last_payment_error",
+        "cancellation_reason",
+        "metadata",
+        "external_reference_id",
+        "order",
+        "created_at",
+        "updated_at",
+        "captured_at",
+    ]
+)
 
 
 class PaymentIntent:
@@ -3838,7 +4332,10 @@ class PaymentIntent:
         "created_at",
         "updated_at",
         "captured_at",
+        "_unknown_",
     )
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -3882,6 +4379,7 @@ class PaymentIntent:
         self.created_at = created_at
         self.updated_at = updated_at
         self.captured_at = captured_at
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -3985,27 +4483,28 @@ class PaymentIntent:
         f18 = g("captured_at", _U)
         if f18 is not _U and f18 is not None:
             f18 = _rt.parse_datetime(f18, p + "captured_at", None, None)
-        return cls(
-            payment_intent_id=f0,
-            order_id=f1,
-            status=f2,
-            capture_method=f3,
-            amount_money=f4,
-            authorized_money=f5,
-            capturable_money=f6,
-            captured_money=f7,
-            refunded_money=f8,
-            processing_fee_money=f9,
-            merchant_net_money=f10,
-            last_payment_error=f11,
-            cancellation_reason=f12,
-            metadata=f13,
-            external_reference_id=f14,
-            order=f15,
-            created_at=f16,
-            updated_at=f17,
-            captured_at=f18,
-        )
+        o = _new(cls)
+        o.payment_intent_id = f0
+        o.order_id = f1
+        o.status = f2
+        o.capture_method = f3
+        o.amount_money = f4
+        o.authorized_money = f5
+        o.capturable_money = f6
+        o.captured_money = f7
+        o.refunded_money = f8
+        o.processing_fee_money = f9
+        o.merchant_net_money = f10
+        o.last_payment_error = f11
+        o.cancellation_reason = f12
+        o.metadata = f13
+        o.external_reference_id = f14
+        o.order = f15
+        o.created_at = f16
+        o.updated_at = f17
+        o.captured_at = f18
+        o._unknown_ = None if _K_PaymentIntent.issuperset(data) else _rt.unknown_of(data, _K_PaymentIntent)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -4033,13 +4532,20 @@ class PaymentIntent:
             d["order"] = self.order.to_dict()
         if self.captured_at is not _U:
             d["captured_at"] = None if self.captured_at is None else _rt.dump_datetime(self.captured_at)
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_PaymentIntentListResponse: frozenset[str] = frozenset(["data", "request_id", "meta", "next_page_token"])
 
 
 class PaymentIntentListResponse:
     """A page of payment intents, newest first."""
 
-    __slots__ = ("data", "request_id", "meta", "next_page_token")
+    __slots__ = ("data", "request_id", "meta", "next_page_token", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self, *, data: list[PaymentIntent], request_id: str, meta: ResponseMeta, next_page_token: str | _rt.Unset = _U
@@ -4048,6 +4554,7 @@ class PaymentIntentListResponse:
         self.request_id = request_id
         self.meta = meta
         self.next_page_token = next_page_token
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -4073,7 +4580,17 @@ class PaymentIntentListResponse:
         if f3 is not _U:
             if type(f3) is not str:
                 raise _rt.type_error(f3, p + "next_page_token", "string", None)
-        return cls(data=f0, request_id=f1, meta=f2, next_page_token=f3)
+        o = _new(cls)
+        o.data = f0
+        o.request_id = f1
+        o.meta = f2
+        o.next_page_token = f3
+        o._unknown_ = (
+            None
+            if _K_PaymentIntentListResponse.issuperset(data)
+            else _rt.unknown_of(data, _K_PaymentIntentListResponse)
+        )
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -4083,18 +4600,26 @@ class PaymentIntentListResponse:
         }
         if self.next_page_token is not _U:
             d["next_page_token"] = self.next_page_token
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_PaymentIntentResponse: frozenset[str] = frozenset(["data", "request_id", "meta"])
 
 
 class PaymentIntentResponse:
     """A payment intent."""
 
-    __slots__ = ("data", "request_id", "meta")
+    __slots__ = ("data", "request_id", "meta", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, data: PaymentIntent, request_id: str, meta: ResponseMeta) -> None:
         self.data = data
         self.request_id = request_id
         self.meta = meta
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -4116,10 +4641,19 @@ class PaymentIntentResponse:
         if f2 is _U:
             raise _rt.missing(p + "meta", None)
         f2 = ResponseMeta.from_dict(f2, p + "meta")
-        return cls(data=f0, request_id=f1, meta=f2)
+        o = _new(cls)
+        o.data = f0
+        o.request_id = f1
+        o.meta = f2
+        o._unknown_ = (
+            None if _K_PaymentIntentResponse.issuperset(data) else _rt.unknown_of(data, _K_PaymentIntentResponse)
+        )
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"data": self.data.to_dict(), "request_id": self.request_id, "meta": self.meta.to_dict()}
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
 
 
@@ -4153,11 +4687,36 @@ class PaymentSource:
         f0 = _EM_PaymentSourceToken.get(f0, f0)
         if type(f0) is str:
             raise _rt.not_member(f0, p + "token", _EM_PaymentSourceToken, "INVALID_PAYMENT_SOURCE")
-        return cls(token=f0)
+        o = _new(cls)
+        o.token = f0
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"token": self.token.value}
         return d
+
+
+_K_Payout: frozenset[str] = frozenset(
+    [
+        "payout_id",
+        "amount_money",
+        "fee_money",
+        "net_money",
+        "currency",
+        "method",
+        "status",
+        "balance_source_type",
+        "payout_destination_id",
+        "description",
+        "statement_descriptor",
+        "metadata",
+        "arrival_at",
+        "canceled_at",
+        "payout_destination",
+        "created_at",
+        "updated_at",
+    ]
+)
 
 
 class Payout:
@@ -4181,7 +4740,10 @@ class Payout:
         "payout_destination",
         "created_at",
         "updated_at",
+        "_unknown_",
     )
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -4221,6 +4783,7 @@ class Payout:
         self.payout_destination = payout_destination
         self.created_at = created_at
         self.updated_at = updated_at
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -4321,25 +4884,26 @@ class Payout:
         if f16 is _U:
             raise _rt.missing(p + "updated_at", None)
         f16 = _rt.parse_datetime(f16, p + "updated_at", None, None)
-        return cls(
-            payout_id=f0,
-            amount_money=f1,
-            fee_money=f2,
-            net_money=f3,
-            currency=f4,
-            method=f5,
-            status=f6,
-            balance_source_type=f7,
-            payout_destination_id=f8,
-            description=f9,
-            statement_descriptor=f10,
-            metadata=f11,
-            arrival_at=f12,
-            canceled_at=f13,
-            payout_destination=f14,
-            created_at=f15,
-            updated_at=f16,
-        )
+        o = _new(cls)
+        o.payout_id = f0
+        o.amount_money = f1
+        o.fee_money = f2
+        o.net_money = f3
+        o.currency = f4
+        o.method = f5
+        o.status = f6
+        o.balance_source_type = f7
+        o.payout_destination_id = f8
+        o.description = f9
+        o.statement_descriptor = f10
+        o.metadata = f11
+        o.arrival_at = f12
+        o.canceled_at = f13
+        o.payout_destination = f14
+        o.created_at = f15
+        o.updated_at = f16
+        o._unknown_ = None if _K_Payout.issuperset(data) else _rt.unknown_of(data, _K_Payout)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -4365,7 +4929,28 @@ class Payout:
             d["canceled_at"] = None if self.canceled_at is None else _rt.dump_datetime(self.canceled_at)
         if self.payout_destination is not _U:
             d["payout_destination"] = self.payout_destination.to_dict()
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_PayoutDestination: frozenset[str] = frozenset(
+    [
+        "payout_destination_id",
+        "type",
+        "status",
+        "currency",
+        "default_for_currency",
+        "available_payout_methods",
+        "bank_name",
+        "last4",
+        "country",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "disabled_at",
+    ]
+)
 
 
 class PayoutDestination:
@@ -4385,7 +4970,10 @@ class PayoutDestination:
         "created_at",
         "updated_at",
         "disabled_at",
+        "_unknown_",
     )
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -4417,6 +5005,7 @@ class PayoutDestination:
         self.created_at = created_at
         self.updated_at = updated_at
         self.disabled_at = disabled_at
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -4500,21 +5089,22 @@ class PayoutDestination:
         f12 = g("disabled_at", _U)
         if f12 is not _U and f12 is not None:
             f12 = _rt.parse_datetime(f12, p + "disabled_at", None, None)
-        return cls(
-            payout_destination_id=f0,
-            type_=f1,
-            status=f2,
-            currency=f3,
-            default_for_currency=f4,
-            available_payout_methods=f5,
-            bank_name=f6,
-            last4=f7,
-            country=f8,
-            metadata=f9,
-            created_at=f10,
-            updated_at=f11,
-            disabled_at=f12,
-        )
+        o = _new(cls)
+        o.payout_destination_id = f0
+        o.type_ = f1
+        o.status = f2
+        o.currency = f3
+        o.default_for_currency = f4
+        o.available_payout_methods = f5
+        o.bank_name = f6
+        o.last4 = f7
+        o.country = f8
+        o.metadata = f9
+        o.created_at = f10
+        o.updated_at = f11
+        o.disabled_at = f12
+        o._unknown_ = None if _K_PayoutDestination.issuperset(data) else _rt.unknown_of(data, _K_PayoutDestination)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -4536,13 +5126,20 @@ class PayoutDestination:
             d["country"] = self.country
         if self.disabled_at is not _U:
             d["disabled_at"] = None if self.disabled_at is None else _rt.dump_datetime(self.disabled_at)
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_PayoutDestinationListResponse: frozenset[str] = frozenset(["data", "request_id", "meta", "next_page_token"])
 
 
 class PayoutDestinationListResponse:
     """A page of payout destinations, oldest first."""
 
-    __slots__ = ("data", "request_id", "meta", "next_page_token")
+    __slots__ = ("data", "request_id", "meta", "next_page_token", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -4556,6 +5153,7 @@ class PayoutDestinationListResponse:
         self.request_id = request_id
         self.meta = meta
         self.next_page_token = next_page_token
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -4581,7 +5179,17 @@ class PayoutDestinationListResponse:
         if f3 is not _U:
             if type(f3) is not str:
                 raise _rt.type_error(f3, p + "next_page_token", "string", None)
-        return cls(data=f0, request_id=f1, meta=f2, next_page_token=f3)
+        o = _new(cls)
+        o.data = f0
+        o.request_id = f1
+        o.meta = f2
+        o.next_page_token = f3
+        o._unknown_ = (
+            None
+            if _K_PayoutDestinationListResponse.issuperset(data)
+            else _rt.unknown_of(data, _K_PayoutDestinationListResponse)
+        )
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -4591,18 +5199,26 @@ class PayoutDestinationListResponse:
         }
         if self.next_page_token is not _U:
             d["next_page_token"] = self.next_page_token
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_PayoutDestinationResponse: frozenset[str] = frozenset(["data", "request_id", "meta"])
 
 
 class PayoutDestinationResponse:
     """A payout destination."""
 
-    __slots__ = ("data", "request_id", "meta")
+    __slots__ = ("data", "request_id", "meta", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, data: PayoutDestination, request_id: str, meta: ResponseMeta) -> None:
         self.data = data
         self.request_id = request_id
         self.meta = meta
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -4624,17 +5240,43 @@ class PayoutDestinationResponse:
         if f2 is _U:
             raise _rt.missing(p + "meta", None)
         f2 = ResponseMeta.from_dict(f2, p + "meta")
-        return cls(data=f0, request_id=f1, meta=f2)
+        o = _new(cls)
+        o.data = f0
+        o.request_id = f1
+        o.meta = f2
+        o._unknown_ = (
+            None
+            if _K_PayoutDestinationResponse.issuperset(data)
+            else _rt.unknown_of(data, _K_PayoutDestinationResponse)
+        )
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"data": self.data.to_dict(), "request_id": self.request_id, "meta": self.meta.to_dict()}
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_PayoutEntry: frozenset[str] = frozenset(
+    ["payout_entry_id", "payout_id", "balance_transaction_id", "type", "amount_money", "occurred_at"]
+)
 
 
 class PayoutEntry:
     """A balance transaction a payout covers, oldest first."""
 
-    __slots__ = ("payout_entry_id", "payout_id", "balance_transaction_id", "type_", "amount_money", "occurred_at")
+    __slots__ = (
+        "payout_entry_id",
+        "payout_id",
+        "balance_transaction_id",
+        "type_",
+        "amount_money",
+        "occurred_at",
+        "_unknown_",
+    )
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -4652,6 +5294,7 @@ class PayoutEntry:
         self.type_ = type_
         self.amount_money = amount_money
         self.occurred_at = occurred_at
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -4695,9 +5338,15 @@ class PayoutEntry:
         if f5 is _U:
             raise _rt.missing(p + "occurred_at", None)
         f5 = _rt.parse_datetime(f5, p + "occurred_at", None, None)
-        return cls(
-            payout_entry_id=f0, payout_id=f1, balance_transaction_id=f2, type_=f3, amount_money=f4, occurred_at=f5
-        )
+        o = _new(cls)
+        o.payout_entry_id = f0
+        o.payout_id = f1
+        o.balance_transaction_id = f2
+        o.type_ = f3
+        o.amount_money = f4
+        o.occurred_at = f5
+        o._unknown_ = None if _K_PayoutEntry.issuperset(data) else _rt.unknown_of(data, _K_PayoutEntry)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -4708,13 +5357,20 @@ class PayoutEntry:
             "amount_money": self.amount_money.to_dict(),
             "occurred_at": _rt.dump_datetime(self.occurred_at),
         }
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_PayoutEntryListResponse: frozenset[str] = frozenset(["data", "request_id", "meta", "next_page_token"])
 
 
 class PayoutEntryListResponse:
     """A page of payout entries, oldest first."""
 
-    __slots__ = ("data", "request_id", "meta", "next_page_token")
+    __slots__ = ("data", "request_id", "meta", "next_page_token", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self, *, data: list[PayoutEntry], request_id: str, meta: ResponseMeta, next_page_token: str | _rt.Unset = _U
@@ -4723,6 +5379,7 @@ class PayoutEntryListResponse:
         self.request_id = request_id
         self.meta = meta
         self.next_page_token = next_page_token
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -4748,7 +5405,15 @@ class PayoutEntryListResponse:
         if f3 is not _U:
             if type(f3) is not str:
                 raise _rt.type_error(f3, p + "next_page_token", "string", None)
-        return cls(data=f0, request_id=f1, meta=f2, next_page_token=f3)
+        o = _new(cls)
+        o.data = f0
+        o.request_id = f1
+        o.meta = f2
+        o.next_page_token = f3
+        o._unknown_ = (
+            None if _K_PayoutEntryListResponse.issuperset(data) else _rt.unknown_of(data, _K_PayoutEntryListResponse)
+        )
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -4758,13 +5423,20 @@ class PayoutEntryListResponse:
         }
         if self.next_page_token is not _U:
             d["next_page_token"] = self.next_page_token
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_PayoutListResponse: frozenset[str] = frozenset(["data", "request_id", "meta", "next_page_token"])
 
 
 class PayoutListResponse:
     """A page of payouts, newest first."""
 
-    __slots__ = ("data", "request_id", "meta", "next_page_token")
+    __slots__ = ("data", "request_id", "meta", "next_page_token", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self, *, data: list[Payout], request_id: str, meta: ResponseMeta, next_page_token: str | _rt.Unset = _U
@@ -4773,6 +5445,7 @@ class PayoutListResponse:
         self.request_id = request_id
         self.meta = meta
         self.next_page_token = next_page_token
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -4798,7 +5471,13 @@ class PayoutListResponse:
         if f3 is not _U:
             if type(f3) is not str:
                 raise _rt.type_error(f3, p + "next_page_token", "string", None)
-        return cls(data=f0, request_id=f1, meta=f2, next_page_token=f3)
+        o = _new(cls)
+        o.data = f0
+        o.request_id = f1
+        o.meta = f2
+        o.next_page_token = f3
+        o._unknown_ = None if _K_PayoutListResponse.issuperset(data) else _rt.unknown_of(data, _K_PayoutListResponse)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -4808,18 +5487,26 @@ class PayoutListResponse:
         }
         if self.next_page_token is not _U:
             d["next_page_token"] = self.next_page_token
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_PayoutResponse: frozenset[str] = frozenset(["data", "request_id", "meta"])
 
 
 class PayoutResponse:
     """A payout."""
 
-    __slots__ = ("data", "request_id", "meta")
+    __slots__ = ("data", "request_id", "meta", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, data: Payout, request_id: str, meta: ResponseMeta) -> None:
         self.data = data
         self.request_id = request_id
         self.meta = meta
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -4841,11 +5528,36 @@ class PayoutResponse:
         if f2 is _U:
             raise _rt.missing(p + "meta", None)
         f2 = ResponseMeta.from_dict(f2, p + "meta")
-        return cls(data=f0, request_id=f1, meta=f2)
+        o = _new(cls)
+        o.data = f0
+        o.request_id = f1
+        o.meta = f2
+        o._unknown_ = None if _K_PayoutResponse.issuperset(data) else _rt.unknown_of(data, _K_PayoutResponse)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"data": self.data.to_dict(), "request_id": self.request_id, "meta": self.meta.to_dict()}
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_PayoutSettings: frozenset[str] = frozenset(
+    [
+        "payout_settings_id",
+        "interval",
+        "delay_days",
+        "delay_days_override",
+        "default_payout_destinations",
+        "minimum_balance_by_currency",
+        "monthly_payout_days",
+        "weekly_payout_days",
+        "statement_descriptor",
+        "status",
+        "created_at",
+        "updated_at",
+    ]
+)
 
 
 class PayoutSettings:
@@ -4864,7 +5576,10 @@ class PayoutSettings:
         "status",
         "created_at",
         "updated_at",
+        "_unknown_",
     )
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -4894,6 +5609,7 @@ class PayoutSettings:
         self.status = status
         self.created_at = created_at
         self.updated_at = updated_at
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -4966,20 +5682,21 @@ class PayoutSettings:
         if f11 is _U:
             raise _rt.missing(p + "updated_at", None)
         f11 = _rt.parse_datetime(f11, p + "updated_at", None, None)
-        return cls(
-            payout_settings_id=f0,
-            interval=f1,
-            delay_days=f2,
-            delay_days_override=f3,
-            default_payout_destinations=f4,
-            minimum_balance_by_currency=f5,
-            monthly_payout_days=f6,
-            weekly_payout_days=f7,
-            statement_descriptor=f8,
-            status=f9,
-            created_at=f10,
-            updated_at=f11,
-        )
+        o = _new(cls)
+        o.payout_settings_id = f0
+        o.interval = f1
+        o.delay_days = f2
+        o.delay_days_override = f3
+        o.default_payout_destinations = f4
+        o.minimum_balance_by_currency = f5
+        o.monthly_payout_days = f6
+        o.weekly_payout_days = f7
+        o.statement_descriptor = f8
+        o.status = f9
+        o.created_at = f10
+        o.updated_at = f11
+        o._unknown_ = None if _K_PayoutSettings.issuperset(data) else _rt.unknown_of(data, _K_PayoutSettings)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -4997,18 +5714,26 @@ class PayoutSettings:
         }
         if self.statement_descriptor is not _U:
             d["statement_descriptor"] = self.statement_descriptor
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_PayoutSettingsResponse: frozenset[str] = frozenset(["data", "request_id", "meta"])
 
 
 class PayoutSettingsResponse:
     """Payout settings."""
 
-    __slots__ = ("data", "request_id", "meta")
+    __slots__ = ("data", "request_id", "meta", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, data: PayoutSettings, request_id: str, meta: ResponseMeta) -> None:
         self.data = data
         self.request_id = request_id
         self.meta = meta
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -5030,10 +5755,19 @@ class PayoutSettingsResponse:
         if f2 is _U:
             raise _rt.missing(p + "meta", None)
         f2 = ResponseMeta.from_dict(f2, p + "meta")
-        return cls(data=f0, request_id=f1, meta=f2)
+        o = _new(cls)
+        o.data = f0
+        o.request_id = f1
+        o.meta = f2
+        o._unknown_ = (
+            None if _K_PayoutSettingsResponse.issuperset(data) else _rt.unknown_of(data, _K_PayoutSettingsResponse)
+        )
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"data": self.data.to_dict(), "request_id": self.request_id, "meta": self.meta.to_dict()}
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
 
 
@@ -5077,17 +5811,35 @@ class PositiveMoneyInput:
             raise _rt.not_member(f1, p + "currency", _EM_CurrencyCode, "INVALID_CURRENCY")
         if f1.value not in {"USD"}:
             raise _rt.not_member(f1.value, p + "currency", {"USD"}, "UNSUPPORTED_CURRENCY")
-        return cls(amount=f0, currency=f1)
+        o = _new(cls)
+        o.amount = f0
+        o.currency = f1
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"amount": self.amount, "currency": self.currency.value}
         return d
 
 
+_K_PricingAmounts: frozenset[str] = frozenset(
+    ["subtotal_money", "discount_money", "charge_money", "tax_money", "requested_tip_money", "total_money"]
+)
+
+
 class PricingAmounts:
     """What the order should collect. `total = subtotal - discount + charge + tax + requested_tip`."""
 
-    __slots__ = ("subtotal_money", "discount_money", "charge_money", "tax_money", "requested_tip_money", "total_money")
+    __slots__ = (
+        "subtotal_money",
+        "discount_money",
+        "charge_money",
+        "tax_money",
+        "requested_tip_money",
+        "total_money",
+        "_unknown_",
+    )
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -5105,6 +5857,7 @@ class PricingAmounts:
         self.tax_money = tax_money
         self.requested_tip_money = requested_tip_money
         self.total_money = total_money
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -5139,9 +5892,15 @@ class PricingAmounts:
         if f5 is _U:
             raise _rt.missing(p + "total_money", None)
         f5 = Money.from_dict(f5, p + "total_money")
-        return cls(
-            subtotal_money=f0, discount_money=f1, charge_money=f2, tax_money=f3, requested_tip_money=f4, total_money=f5
-        )
+        o = _new(cls)
+        o.subtotal_money = f0
+        o.discount_money = f1
+        o.charge_money = f2
+        o.tax_money = f3
+        o.requested_tip_money = f4
+        o.total_money = f5
+        o._unknown_ = None if _K_PricingAmounts.issuperset(data) else _rt.unknown_of(data, _K_PricingAmounts)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -5152,7 +5911,29 @@ class PricingAmounts:
             "requested_tip_money": self.requested_tip_money.to_dict(),
             "total_money": self.total_money.to_dict(),
         }
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_Refund: frozenset[str] = frozenset(
+    [
+        "refund_id",
+        "order_id",
+        "payment_intent_id",
+        "amount_money",
+        "status",
+        "reason",
+        "reason_message",
+        "line_item_allocations",
+        "external_reference_id",
+        "metadata",
+        "order",
+        "payment_intent",
+        "created_at",
+        "updated_at",
+    ]
+)
 
 
 class Refund:
@@ -5173,7 +5954,10 @@ class Refund:
         "payment_intent",
         "created_at",
         "updated_at",
+        "_unknown_",
     )
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -5207,6 +5991,7 @@ class Refund:
         self.payment_intent = payment_intent
         self.created_at = created_at
         self.updated_at = updated_at
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -5291,22 +6076,23 @@ class Refund:
         if f13 is _U:
             raise _rt.missing(p + "updated_at", None)
         f13 = _rt.parse_datetime(f13, p + "updated_at", None, None)
-        return cls(
-            refund_id=f0,
-            order_id=f1,
-            payment_intent_id=f2,
-            amount_money=f3,
-            status=f4,
-            reason=f5,
-            reason_message=f6,
-            line_item_allocations=f7,
-            external_reference_id=f8,
-            metadata=f9,
-            order=f10,
-            payment_intent=f11,
-            created_at=f12,
-            updated_at=f13,
-        )
+        o = _new(cls)
+        o.refund_id = f0
+        o.order_id = f1
+        o.payment_intent_id = f2
+        o.amount_money = f3
+        o.status = f4
+        o.reason = f5
+        o.reason_message = f6
+        o.line_item_allocations = f7
+        o.external_reference_id = f8
+        o.metadata = f9
+        o.order = f10
+        o.payment_intent = f11
+        o.created_at = f12
+        o.updated_at = f13
+        o._unknown_ = None if _K_Refund.issuperset(data) else _rt.unknown_of(data, _K_Refund)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -5329,17 +6115,25 @@ class Refund:
             d["order"] = self.order.to_dict()
         if self.payment_intent is not _U:
             d["payment_intent"] = self.payment_intent.to_dict()
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_RefundLineItemAllocation: frozenset[str] = frozenset(["order_line_item_id", "amount_money"])
 
 
 class RefundLineItemAllocation:
     """How a refund was allocated to a line."""
 
-    __slots__ = ("order_line_item_id", "amount_money")
+    __slots__ = ("order_line_item_id", "amount_money", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, order_line_item_id: str, amount_money: Money) -> None:
         self.order_line_item_id = order_line_item_id
         self.amount_money = amount_money
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -5359,20 +6153,33 @@ class RefundLineItemAllocation:
         if f1 is _U:
             raise _rt.missing(p + "amount_money", None)
         f1 = Money.from_dict(f1, p + "amount_money")
-        return cls(order_line_item_id=f0, amount_money=f1)
+        o = _new(cls)
+        o.order_line_item_id = f0
+        o.amount_money = f1
+        o._unknown_ = (
+            None if _K_RefundLineItemAllocation.issuperset(data) else _rt.unknown_of(data, _K_RefundLineItemAllocation)
+        )
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
             "order_line_item_id": self.order_line_item_id,
             "amount_money": self.amount_money.to_dict(),
         }
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_RefundListResponse: frozenset[str] = frozenset(["data", "request_id", "meta", "next_page_token"])
 
 
 class RefundListResponse:
     """A page of refunds, newest first."""
 
-    __slots__ = ("data", "request_id", "meta", "next_page_token")
+    __slots__ = ("data", "request_id", "meta", "next_page_token", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self, *, data: list[Refund], request_id: str, meta: ResponseMeta, next_page_token: str | _rt.Unset = _U
@@ -5381,6 +6188,7 @@ class RefundListResponse:
         self.request_id = request_id
         self.meta = meta
         self.next_page_token = next_page_token
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -5406,7 +6214,13 @@ class RefundListResponse:
         if f3 is not _U:
             if type(f3) is not str:
                 raise _rt.type_error(f3, p + "next_page_token", "string", None)
-        return cls(data=f0, request_id=f1, meta=f2, next_page_token=f3)
+        o = _new(cls)
+        o.data = f0
+        o.request_id = f1
+        o.meta = f2
+        o.next_page_token = f3
+        o._unknown_ = None if _K_RefundListResponse.issuperset(data) else _rt.unknown_of(data, _K_RefundListResponse)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -5416,18 +6230,26 @@ class RefundListResponse:
         }
         if self.next_page_token is not _U:
             d["next_page_token"] = self.next_page_token
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_RefundResponse: frozenset[str] = frozenset(["data", "request_id", "meta"])
 
 
 class RefundResponse:
     """A refund."""
 
-    __slots__ = ("data", "request_id", "meta")
+    __slots__ = ("data", "request_id", "meta", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, data: Refund, request_id: str, meta: ResponseMeta) -> None:
         self.data = data
         self.request_id = request_id
         self.meta = meta
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -5449,10 +6271,17 @@ class RefundResponse:
         if f2 is _U:
             raise _rt.missing(p + "meta", None)
         f2 = ResponseMeta.from_dict(f2, p + "meta")
-        return cls(data=f0, request_id=f1, meta=f2)
+        o = _new(cls)
+        o.data = f0
+        o.request_id = f1
+        o.meta = f2
+        o._unknown_ = None if _K_RefundResponse.issuperset(data) else _rt.unknown_of(data, _K_RefundResponse)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"data": self.data.to_dict(), "request_id": self.request_id, "meta": self.meta.to_dict()}
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
 
 
@@ -5488,17 +6317,24 @@ class RemoveOrderDiscountsRequest:
             raise _rt.bad_value(p + "order_discount_ids", "maxItems", None, "must have at most 20 items")
         if _rt.has_duplicates(f0):
             raise _rt.bad_value(p + "order_discount_ids", "uniqueItems", None, "items must be unique")
-        return cls(order_discount_ids=f0)
+        o = _new(cls)
+        o.order_discount_ids = f0
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"order_discount_ids": list(self.order_discount_ids)}
         return d
 
 
+_K_RequestedTip: frozenset[str] = frozenset(["name", "amount_money", "percent", "effective_amount_money"])
+
+
 class RequestedTip:
     """The order's requested tip (at most one). Not taxed. Settled last: settled_tip = min(requested_tip, max(0, paid - (total - requested_tip)))."""
 
-    __slots__ = ("name", "amount_money", "percent", "effective_amount_money")
+    __slots__ = ("name", "amount_money", "percent", "effective_amount_money", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -5512,6 +6348,7 @@ class RequestedTip:
         self.amount_money = amount_money
         self.percent = percent
         self.effective_amount_money = effective_amount_money
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -5537,7 +6374,13 @@ class RequestedTip:
         if f3 is _U:
             raise _rt.missing(p + "effective_amount_money", None)
         f3 = Money.from_dict(f3, p + "effective_amount_money")
-        return cls(name=f0, amount_money=f1, percent=f2, effective_amount_money=f3)
+        o = _new(cls)
+        o.name = f0
+        o.amount_money = f1
+        o.percent = f2
+        o.effective_amount_money = f3
+        o._unknown_ = None if _K_RequestedTip.issuperset(data) else _rt.unknown_of(data, _K_RequestedTip)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"effective_amount_money": self.effective_amount_money.to_dict()}
@@ -5547,17 +6390,25 @@ class RequestedTip:
             d["amount_money"] = self.amount_money.to_dict()
         if self.percent is not _U:
             d["percent"] = self.percent
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_ResponseMeta: frozenset[str] = frozenset(["idempotency_replayed", "api_version"])
 
 
 class ResponseMeta:
     """Response metadata."""
 
-    __slots__ = ("idempotency_replayed", "api_version")
+    __slots__ = ("idempotency_replayed", "api_version", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, idempotency_replayed: bool | _rt.Unset = _U, api_version: str | _rt.Unset = _U) -> None:
         self.idempotency_replayed = idempotency_replayed
         self.api_version = api_version
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -5576,7 +6427,11 @@ class ResponseMeta:
         if f1 is not _U:
             if type(f1) is not str:
                 raise _rt.type_error(f1, p + "api_version", "string", None)
-        return cls(idempotency_replayed=f0, api_version=f1)
+        o = _new(cls)
+        o.idempotency_replayed = f0
+        o.api_version = f1
+        o._unknown_ = None if _K_ResponseMeta.issuperset(data) else _rt.unknown_of(data, _K_ResponseMeta)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {}
@@ -5584,7 +6439,22 @@ class ResponseMeta:
             d["idempotency_replayed"] = self.idempotency_replayed
         if self.api_version is not _U:
             d["api_version"] = self.api_version
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_SettlementAmounts: frozenset[str] = frozenset(
+    [
+        "paid_money",
+        "refunded_money",
+        "net_collected_money",
+        "settled_tip_money",
+        "credit_money",
+        "amount_due_money",
+        "balance_money",
+    ]
+)
 
 
 class SettlementAmounts:
@@ -5598,7 +6468,10 @@ class SettlementAmounts:
         "credit_money",
         "amount_due_money",
         "balance_money",
+        "_unknown_",
     )
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(
         self,
@@ -5618,6 +6491,7 @@ class SettlementAmounts:
         self.credit_money = credit_money
         self.amount_due_money = amount_due_money
         self.balance_money = balance_money
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -5656,15 +6530,16 @@ class SettlementAmounts:
         if f6 is _U:
             raise _rt.missing(p + "balance_money", None)
         f6 = SignedMoney.from_dict(f6, p + "balance_money")
-        return cls(
-            paid_money=f0,
-            refunded_money=f1,
-            net_collected_money=f2,
-            settled_tip_money=f3,
-            credit_money=f4,
-            amount_due_money=f5,
-            balance_money=f6,
-        )
+        o = _new(cls)
+        o.paid_money = f0
+        o.refunded_money = f1
+        o.net_collected_money = f2
+        o.settled_tip_money = f3
+        o.credit_money = f4
+        o.amount_due_money = f5
+        o.balance_money = f6
+        o._unknown_ = None if _K_SettlementAmounts.issuperset(data) else _rt.unknown_of(data, _K_SettlementAmounts)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {
@@ -5676,17 +6551,25 @@ class SettlementAmounts:
             "amount_due_money": self.amount_due_money.to_dict(),
             "balance_money": self.balance_money.to_dict(),
         }
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
+
+
+_K_SignedMoney: frozenset[str] = frozenset(["amount", "currency"])
 
 
 class SignedMoney:
     """Money that can be negative. Used only by the response fields marked `x-signed: true`: order settlement `balance_money`, line `total_money`, payment intent `merchant_net_money`, balance-transaction `amount_money`/`fee_money`/`net_money`, payout `net_money`, balances' `available_money`/`pending_money`, payout entry `amount_money`."""
 
-    __slots__ = ("amount", "currency")
+    __slots__ = ("amount", "currency", "_unknown_")
+
+    _unknown_: dict[str, _t.Any] | None
 
     def __init__(self, *, amount: int, currency: str) -> None:
         self.amount = amount
         self.currency = currency
+        self._unknown_ = None
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
@@ -5709,10 +6592,16 @@ class SignedMoney:
             raise _rt.bad_value(p + "currency", "maxLength", None, "must have at most 3 characters")
         if _RE_2.search(f1) is None:
             raise _rt.bad_value(p + "currency", "pattern", None, "must match ^[A-Z]{3}$")
-        return cls(amount=f0, currency=f1)
+        o = _new(cls)
+        o.amount = f0
+        o.currency = f1
+        o._unknown_ = None if _K_SignedMoney.issuperset(data) else _rt.unknown_of(data, _K_SignedMoney)
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"amount": self.amount, "currency": self.currency}
+        if self._unknown_:
+            d.update(self._unknown_)
         return d
 
 
@@ -5741,7 +6630,9 @@ class TaxInput:
         f0 = g("location", _U)
         if f0 is not _U:
             f0 = TaxLocation.from_dict(f0, p + "location")
-        return cls(location=f0)
+        o = _new(cls)
+        o.location = f0
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {}
@@ -5788,7 +6679,10 @@ class TaxLocation:
                 raise _rt.type_error(f1, p + "country", "string", None)
             if _RE_13.search(f1) is None:
                 raise _rt.bad_value(p + "country", "pattern", None, "must match ^[A-Z]{2}$")
-        return cls(postal_code=f0, country=f1)
+        o = _new(cls)
+        o.postal_code = f0
+        o.country = f1
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"postal_code": self.postal_code}
@@ -5850,7 +6744,11 @@ class TipInput:
                 raise _rt.bad_value(p + "percent", "multipleOf", None, "must be a multiple of 0.01")
         if _rt.count_present(data, [["amount_money"], ["percent"]]) != 1:
             raise _rt.presence_error(data, path, "oneOf", [["amount_money"], ["percent"]], None)
-        return cls(name=f0, amount_money=f1, percent=f2)
+        o = _new(cls)
+        o.name = f0
+        o.amount_money = f1
+        o.percent = f2
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {}
@@ -5903,7 +6801,10 @@ class UnitPriceMoneyInput:
             raise _rt.not_member(f1, p + "currency", _EM_CurrencyCode, "INVALID_CURRENCY")
         if f1.value not in {"USD"}:
             raise _rt.not_member(f1.value, p + "currency", {"USD"}, "UNSUPPORTED_CURRENCY")
-        return cls(amount=f0, currency=f1)
+        o = _new(cls)
+        o.amount = f0
+        o.currency = f1
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"amount": self.amount, "currency": self.currency.value}
@@ -5981,7 +6882,13 @@ class UpdateOrderLineItemRequest:
                 raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
         if len(data) < 1:
             raise _rt.bad_value(path, "minProperties", None, "must have at least 1 fields")
-        return cls(name=f0, description=f1, quantity=f2, unit_price_money=f3, metadata=f4)
+        o = _new(cls)
+        o.name = f0
+        o.description = f1
+        o.quantity = f2
+        o.unit_price_money = f3
+        o.metadata = f4
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {}
@@ -6088,15 +6995,15 @@ class UpdateOrderRequest:
             k_ = _rt.bad_key(f6, None, 1, 40)
             if k_ is not None:
                 raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
-        return cls(
-            requested_tip=f0,
-            tax=f1,
-            customer_id=f2,
-            external_reference_id=f3,
-            buyer_note=f4,
-            internal_note=f5,
-            metadata=f6,
-        )
+        o = _new(cls)
+        o.requested_tip = f0
+        o.tax = f1
+        o.customer_id = f2
+        o.external_reference_id = f3
+        o.buyer_note = f4
+        o.internal_note = f5
+        o.metadata = f6
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {}
@@ -6148,7 +7055,9 @@ class UpdatePayoutDestinationRequest:
         k_ = _rt.bad_key(f0, None, 1, 40)
         if k_ is not None:
             raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
-        return cls(metadata=f0)
+        o = _new(cls)
+        o.metadata = f0
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"metadata": dict(self.metadata)}
@@ -6271,15 +7180,15 @@ class UpdatePayoutSettingsRequest:
                 raise _rt.bad_value(p + "weekly_payout_days", "maxItems", None, "must have at most 7 items")
             if _rt.has_duplicates(f6):
                 raise _rt.bad_value(p + "weekly_payout_days", "uniqueItems", None, "items must be unique")
-        return cls(
-            default_payout_destinations=f0,
-            delay_days_override=f1,
-            interval=f2,
-            minimum_balance_by_currency=f3,
-            monthly_payout_days=f4,
-            statement_descriptor=f5,
-            weekly_payout_days=f6,
-        )
+        o = _new(cls)
+        o.default_payout_destinations = f0
+        o.delay_days_override = f1
+        o.interval = f2
+        o.minimum_balance_by_currency = f3
+        o.monthly_payout_days = f4
+        o.statement_descriptor = f5
+        o.weekly_payout_days = f6
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {}
@@ -6331,7 +7240,9 @@ class UpdateRefundRequest:
         k_ = _rt.bad_key(f0, None, 1, 40)
         if k_ is not None:
             raise _rt.bad_value(_rt.join(p + "metadata", k_), "propertyNames", None, "invalid key")
-        return cls(metadata=f0)
+        o = _new(cls)
+        o.metadata = f0
+        return o
 
     def to_dict(self) -> dict[str, _t.Any]:
         d: dict[str, _t.Any] = {"metadata": dict(self.metadata)}

@@ -259,3 +259,17 @@ def test_keywords_and_builtins_as_names(tmp_path: Path) -> None:
     assert hasattr(client_cls(base_url="http://x"), "close_")  # the tag would have shadowed close()
     sig = inspect.signature(pkg.client.CloseResource.import_)
     assert {"from_", "timeout_", "quote", "timeout"} <= set(sig.parameters)
+
+
+def test_a_chunk_black_accepts_but_python_rejects_is_an_error_per_chunk() -> None:
+    from generator.format import CHUNK_LINE, FormatError, format_sources
+
+    good = "x = 1\n"
+    bad = "f() = 1\n"  # blib2to3's grammar takes it; Python does not
+    with pytest.raises(FormatError) as err:
+        format_sources({"pkg/m.py": good + CHUNK_LINE + bad}, use_cache=False)
+    assert err.value.path == "pkg/m.py"
+    assert "does not compile" in err.value.message and "f() = 1" in err.value.message
+    assert format_sources({"pkg/m.py": good + CHUNK_LINE + "y  =  2\n"}, use_cache=False) == {
+        "pkg/m.py": "x = 1\n\n\ny = 2\n"
+    }

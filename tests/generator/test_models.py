@@ -54,9 +54,16 @@ def test_unset_and_null_stay_distinct(rich: Package) -> None:
     assert "color" not in out
 
 
-def test_unknown_response_fields_are_ignored(rich: Package) -> None:
+def test_unknown_response_fields_are_kept_and_written_back(rich: Package) -> None:
     data = {**copy.deepcopy(WIDGET), "brand_new_field": {"x": 1}}
-    assert "brand_new_field" not in rich.models.Widget.from_dict(data).to_dict()
+    w = rich.models.Widget.from_dict(data)
+    assert rich.rt.undeclared_fields(w) == {"brand_new_field": {"x": 1}}
+    assert w.to_dict() == data
+    assert "brand_new_field" not in repr(w)
+    assert w == rich.models.Widget.from_dict(copy.deepcopy(data))
+    assert w != rich.models.Widget.from_dict(copy.deepcopy(WIDGET))
+    assert rich.rt.replace(w).to_dict() == data
+    assert rich.rt.undeclared_fields(rich.models.Widget.from_dict(copy.deepcopy(WIDGET))) == {}
 
 
 @pytest.mark.parametrize(

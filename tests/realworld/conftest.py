@@ -40,18 +40,11 @@ def pytest_configure(config: pytest.Config) -> None:
 # collection so the suite stays green while the failure stays recorded; when a bug is fixed its test XPASSes,
 # which fails the run until the entry is removed here. Each reason says what happens and what should.
 KNOWN_BUGS: dict[str, str] = {
-    "test_realworld_specs.py::test_stripe_fixture_round_trips[identity.verification_report]": (
-        "to_dict drops a response field the spec does not declare: document.address.zip ('94111') is read "
-        "(unknown fields are tolerated) but not written back, so the fixture does not round-trip; unknown "
-        "response fields should be kept and re-emitted"),
-    "test_realworld_specs.py::test_stripe_fixture_round_trips[token]": (
-        "to_dict drops the undeclared response field card.wallet (null) of the token fixture: same cause as "
-        "identity.verification_report"),
     "test_realworld_specs.py::test_stripe_fixture_round_trips[treasury.outbound_payment]": (
         "from_dict rejects Stripe's own fixture: destination_payment_method_details.billing_details is required "
         "by /components/schemas/outbound_payments_payment_method_details but absent from the fixture. A spec/"
-        "fixture conflict; issue 6 wants every fixture to parse, so response models would have to tolerate a "
-        "missing required field (keep it UNSET) or this fixture be exempted by decision"),
+        "fixture conflict, kept as a decision: a required field typed non-optional cannot hold UNSET without "
+        "lying to every caller's type checker, so response models stay strict about `required`"),
 }
 
 

@@ -263,7 +263,8 @@ def model_fields(value: Any) -> list[tuple[str, str]] | None:
     names = [n for klass in type(value).__mro__ for n in getattr(klass, "__slots__", ())]
     if not names:
         names = [n for n in annotations if n != "return"]
-    return [(n, str(annotations.get(n, ""))) for n in names if not n.startswith("__")]
+    # `_unknown_` holds the fields a response carried beyond its schema: raw JSON by design, not a missed model.
+    return [(n, str(annotations.get(n, ""))) for n in names if not n.startswith("__") and n != "_unknown_"]
 
 
 def raw_dicts(value: Any, path: str, annotation: str = "") -> Iterator[str]:
