@@ -235,8 +235,6 @@ def test_package_imports_in_a_fresh_interpreter(generated: Generated) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
-@pytest.mark.realworld_slow
-@pytest.mark.skipif(not SLOW, reason="mypy --strict over Stripe/Square is slow; set FLINT_REALWORLD_SLOW=1 to run it")
 def test_generated_package_passes_mypy_strict(generated: Generated) -> None:
     t0 = time.perf_counter()
     proc = subprocess.run(
