@@ -292,12 +292,6 @@ def run(spec: Spec, settings: EngineSettings, context: dict[str, Any], workdir: 
 def run_once(
     spec: Spec, settings: EngineSettings, context: dict[str, Any], workdir: Path, name: str, *, stream: bool = False
 ) -> EngineResult:
-    return _run_pass(spec, settings, context, workdir, name, stream=stream)
-
-
-def _run_pass(
-    spec: Spec, settings: EngineSettings, context: dict[str, Any], workdir: Path, name: str, *, stream: bool = False
-) -> EngineResult:
     workdir.mkdir(parents=True, exist_ok=True)
     config = write_config(spec, settings, workdir, f"{name}.toml")
     ndjson = workdir / f"{name}.ndjson"
