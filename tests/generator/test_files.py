@@ -167,7 +167,7 @@ def test_check_detects_staleness_with_a_diff(small: tuple[Path, Path], capsys: p
     capsys.readouterr()
     assert main(["check", str(spec), "--out", str(out)]) == 1
     diff = capsys.readouterr().out
-    assert "--- a/small_api/models.py" in diff and "+class Thing:" in diff and "-class Thingy:" in diff
+    assert "--- a/small_api/models.py" in diff and "+class Thing(_Model):" in diff and "-class Thingy(_Model):" in diff
     assert main(["generate", str(spec), "--out", str(out)]) == 0
     (out / "small_api" / "errors.py").unlink()
     capsys.readouterr()

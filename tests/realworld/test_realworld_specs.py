@@ -250,14 +250,16 @@ def test_generated_package_passes_mypy_strict(generated: Generated) -> None:
 
 
 def model_fields(value: Any) -> list[tuple[str, str]] | None:
-    """(attribute, declared type as text) of a generated model instance (dataclass or __slots__ class whose
-    __init__ carries the annotations); None for anything that is not a model."""
+    """(attribute, declared type as text) of a generated model instance (dataclass, or __slots__ class whose body
+    or __init__ carries the annotations); None for anything that is not a model."""
     if isinstance(value, type) or not hasattr(value, "to_dict"):
         return None
     if dataclasses.is_dataclass(value):
         return [(f.name, str(f.type)) for f in dataclasses.fields(value)]
     init = getattr(type(value), "__init__", None)
-    annotations = getattr(init, "__annotations__", {})
+    annotations = dict(getattr(init, "__annotations__", {}))
+    for klass in type(value).__mro__:
+        annotations.update(vars(klass).get("__annotations__", {}))
     names = [n for klass in type(value).__mro__ for n in getattr(klass, "__slots__", ())]
     if not names:
         names = [n for n in annotations if n != "return"]

@@ -1,0 +1,102 @@
+"""The IR as data for the generated package's `_codecs.json`: what each field, union and parse helper accepts.
+
+The package's `_codec.py` compiles from_dict / to_dict / __init__ from it at first use. Keys are short (Stripe's
+table is about 1 MB) and a key is left out when it holds its default:
+
+    type  {"k": kind, "n": nullable, "tc": type code, "c": [[keyword, value, code, code is the keyword's], ...],
+           "name": class (enum/model/union), "it": item type (list/map), "open": open enum,
+           "vc": code when not an enum member, "rc": [codes by keyword, code] an outer schema lends the inner one}
+    model {"f": [[json name, required, type(, Python name when it differs)], ...], "ru": reject unknown fields,
+           "keep": keep undeclared fields, "x": additionalProperties type, "sz": [[keyword, value, code]],
+           "pr": [[oneOf|anyOf, [[required names], ...]]], "codes": {keyword: code}}
+    union {"v": [[type, [discriminator values]], ...], "d": discriminator, "ru": reject unknown variants,
+           "codes": {keyword: code}, "code": code, "desc": text of the error message}
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from generator.ir import Codes, TypeRef
+
+if TYPE_CHECKING:
+    from generator.render import Renderer
+
+_MODEL_CODE_KEYWORDS = ("type", "required", "additionalProperties", "oneOf", "anyOf")
+
+
+def _type(r: Renderer, t: TypeRef) -> dict[str, Any]:
+    out: dict[str, Any] = {"k": t.kind}
+    if t.nullable:
+        out["n"] = 1
+    if t.type_code is not None:
+        out["tc"] = t.type_code
+    if t.checks:
+        out["c"] = [[c.keyword, c.value, c.code, 1 if c.from_keyword else 0] for c in t.checks]
+    if t.kind in ("enum", "model", "union"):
+        out["name"] = t.name
+    if t.kind == "enum":
+        if r.enum_open(t):
+            out["open"] = 1
+        if t.value_code is not None:
+            out["vc"] = t.value_code
+    if t.item is not None and t.kind in ("list", "map"):
+        out["it"] = _type(r, t.item)
+    if t.recode is not None:
+        out["rc"] = [dict(sorted(t.recode.by_keyword.items())), t.recode.code]
+    return out
+
+
+def _codes(codes: Codes, keywords: tuple[str, ...]) -> dict[str, str]:
+    from generator.ir import resolve_code
+
+    found = {k: resolve_code([codes], k) for k in keywords}
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def codecs_json(r: Renderer) -> str:
+    api = r.api
+    models = {}
+    for m in api.models:
+        fields = []
+        for f in m.fields:
+            entry: list[Any] = [f.json_name, 1 if f.required else 0, _type(r, f.type)]
+            if f.py_name != f.json_name:
+                entry.append(f.py_name)
+            fields.append(entry)
+        d: dict[str, Any] = {"f": fields}
+        if m.reject_unknown:
+            d["ru"] = 1
+        if not m.reject_unknown and m.extra is None:
+            d["keep"] = 1
+        if m.extra is not None:
+            d["x"] = _type(r, m.extra)
+        if m.size_checks:
+            d["sz"] = [[c.keyword, c.value, c.code] for c in m.size_checks]
+        if m.presence:
+            d["pr"] = [[kw, groups] for kw, groups in m.presence]
+        codes = _codes(m.codes, _MODEL_CODE_KEYWORDS)
+        if codes:
+            d["codes"] = codes
+        models[m.name] = d
+    unions = {}
+    for u in api.unions:
+        ud: dict[str, Any] = {"v": [[_type(r, v.type), list(v.tags)] for v in u.variants], "desc": r.union_desc(u)}
+        if u.discriminator:
+            ud["d"] = u.discriminator
+        if u.reject_unknown:
+            ud["ru"] = 1
+        if u.codes.by_keyword:
+            ud["codes"] = dict(sorted(u.codes.by_keyword.items()))
+        if u.codes.code is not None:
+            ud["code"] = u.codes.code
+        unions[u.name] = ud
+    helpers = {h.name: _type(r, h.type) for h in r.helpers}
+    # one entry per line: a spec change shows up as a readable diff of this file
+    parts = []
+    for key, table in (("models", models), ("unions", unions), ("helpers", helpers)):
+        rows = [f"{json.dumps(n, ensure_ascii=True)}: {json.dumps(v, ensure_ascii=True, sort_keys=True)}"
+                for n, v in sorted(table.items())]
+        parts.append(f"{json.dumps(key)}: {{\n" + ",\n".join(rows) + ("\n}" if rows else "}"))
+    return "{\n" + ",\n".join(parts) + "\n}\n"
