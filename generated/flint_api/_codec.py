@@ -276,12 +276,24 @@ class Codecs:
         if t.get("n"):
             s.add(1, "if x is None:")
             s.add(2, "return None")
-        self.parse(s, 1, t, "x", "path", "path")
+        self.parse(s, 1, t, "x", "path")
         s.add(1, "return x")
         return self._exec(s.lines, "parse", f"type {t['k']}")
 
-    def parse(self, s: _Src, ind: int, t: Desc, x: str, loc: str, full: str) -> None:
-        """Statements that check and convert local `x` (not UNSET, not None) in place."""
+    def _nested(self, s: _Src, ind: int, x: str, call: str, loc: str, wrap: bool) -> None:
+        """`x = call` for a parser that takes a path. Inside a model (`wrap`) it gets "" and a failure is moved
+        below `loc` on the way out: building each nested value's path up front cost a concatenation per value."""
+        if wrap:
+            s.add(ind, "try:")
+            s.add(ind + 1, f"{x} = {call.format(path=repr(''))}")
+            s.add(ind, "except _VE as e:")
+            s.add(ind + 1, f"raise e.under({loc})")
+        else:
+            s.add(ind, f"{x} = {call.format(path=loc)}")
+
+    def parse(self, s: _Src, ind: int, t: Desc, x: str, loc: str, wrap: bool = False) -> None:
+        """Statements that check and convert local `x` (not UNSET, not None) in place; `loc` is the path
+        expression of `x`, evaluated only to report an error."""
         k = t["k"]
         tc = _lit(t.get("tc"))
         if k == "any":
@@ -292,31 +304,41 @@ class Codecs:
             self._checks(s, ind, t, x, loc)
         elif k in ("datetime", "date"):
             first = t.get("c", [[None, None, None, 0]])[0][2]
-            s.add(ind, f"{x} = _rt.parse_{k}({x}, {full}, {tc}, {_lit(first)})")
+            self._nested(s, ind, x, f"_rt.parse_{k}({x}, {{path}}, {tc}, {_lit(first)})", loc, wrap)
         elif k == "enum":
             em = self.enum_map(t["name"])
-            s.add(ind, f"if type({x}) is not str:")
-            s.add(ind + 1, f"raise _rt.type_error({x}, {loc}, 'string', {tc})")
-            s.add(ind, f"{x} = {em}.get({x}, {x})")
-            s.add(ind, f"if type({x}) is str:")
+            # one subscript for a known value; an unhashable value or an unknown string lands in the except
+            s.add(ind, "try:")
+            s.add(ind + 1, f"{x} = {em}[{x}]")
+            s.add(ind, "except (KeyError, TypeError):")
+            s.add(ind + 1, f"if type({x}) is not str:")
+            s.add(ind + 2, f"raise _rt.type_error({x}, {loc}, 'string', {tc}) from None")
             if t.get("open"):
                 s.add(ind + 1, f"{x} = _rt.UnknownEnumValue({x})")
             else:
-                s.add(ind + 1, f"raise _rt.not_member({x}, {loc}, {em}, {_lit(t.get('vc'))})")
+                s.add(ind + 1, f"raise _rt.not_member({x}, {loc}, {em}, {_lit(t.get('vc'))}) from None")
             self._checks(s, ind, t, x, loc)
         elif k in ("model", "union"):
             fn = f"P.{'m' if k == 'model' else 'u'}_{_ident(t['name'])}"
             rc = t.get("rc")
             if rc is not None:
-                s.add(ind, f"{x} = _rt.recode({fn}, {x}, {full}, {s.const(rc[0])}, {_lit(rc[1])})")
+                call = f"_rt.recode({fn}, {x}, {{path}}, {s.const(rc[0])}, {_lit(rc[1])})"
             else:
-                s.add(ind, f"{x} = {fn}({x}, {full})")
+                call = f"{fn}({x}, {{path}})"
+            self._nested(s, ind, x, call, loc, wrap)
         elif k in ("list", "map"):
             fast = self._fast_container(t)
+            empty = "[]" if k == "list" else "{}"
+            s.add(
+                ind, f"if type({x}) is {'list' if k == 'list' else 'dict'} and not {x}:"
+            )  # empty ones (Stripe's metadata) skip the call
+            s.add(ind + 1, f"{x} = {empty}")
+            s.add(ind, "else:")
             if fast:
-                s.add(ind, f"{x} = _rt.{fast}({x}, {full}, {tc})")
+                call = f"_rt.{fast}({x}, {{path}}, {tc})"
             else:
-                s.add(ind, f"{x} = _rt.parse_{k}({x}, {full}, {self.item_fn(t['it'])}, {tc})")
+                call = f"_rt.parse_{k}({x}, {{path}}, {self.item_fn(t['it'])}, {tc})"
+            self._nested(s, ind + 1, x, call, loc, wrap)
             self._checks(s, ind, t, x, loc)
         else:
             raise ValueError(f"_codecs.json: unknown kind {k!r}")
@@ -374,31 +396,45 @@ class Codecs:
         if m.get("ru"):
             s.add(1, f"if not {known}.issuperset(data):")
             s.add(2, f"raise _rt.unknown_fields(data, {known}, path, {_lit(codes.get('additionalProperties'))})")
-        if fields or "x" in m:
+        keep = bool(m.get("keep"))
+        optional = sum(1 for f in fields if not f[2])
+        if optional:
             s.add(1, "g = data.get")
-            s.add(1, "p = path + '.' if path else ''")
+        if keep and optional:
+            # keys not yet matched to a declared field: undeclared ones are what is left at the end (a running
+            # count is cheaper than comparing key sets)
+            s.add(1, f"n = len(data) - {len(fields) - optional}")
         rcode = _lit(codes.get("required"))
         for i, (jname, _, required, t) in enumerate(fields):
             x, j = f"f{i}", _lit(jname)
-            loc = f"p + {j}"
-            s.add(1, f"{x} = g({j}, _U)")
+            loc = f"_rt.join(path, {j})"
             k, nullable = t["k"], bool(t.get("n"))
-            if required and not nullable and k in ("str", "int", "float", "bool"):
-                s.add(1, f"if {self._type_test(t, x)}:")
-                s.add(2, f"raise _rt.type_or_missing({x}, {loc}, {_lit(_EXPECTED[k])}, {_lit(t.get('tc'))}, {rcode})")
-                self._checks(s, 1, t, x, loc)
-            elif required:
-                s.add(1, f"if {x} is _U:")
-                s.add(2, f"raise _rt.missing({loc}, {rcode})")
+            if required:
+                # a subscript is cheaper than a call to get(), and a try block costs nothing until it catches
+                s.add(1, "try:")
+                s.add(2, f"{x} = data[{j}]")
+                s.add(1, "except KeyError:")
+                s.add(2, f"raise _rt.missing({loc}, {rcode}) from None")
                 if k != "any":
                     if nullable:
                         s.add(1, f"if {x} is not None:")
-                        self.parse(s, 2, t, x, loc, loc)
+                        self.parse(s, 2, t, x, loc, True)
                     else:
-                        self.parse(s, 1, t, x, loc, loc)
+                        self.parse(s, 1, t, x, loc, True)
+                continue
+            s.add(1, f"{x} = g({j}, _U)")
+            if keep:
+                s.add(1, f"if {x} is not _U:")
+                s.add(2, "n -= 1")
+                if k != "any":
+                    if nullable:
+                        s.add(2, f"if {x} is not None:")
+                        self.parse(s, 3, t, x, loc, True)
+                    else:
+                        self.parse(s, 2, t, x, loc, True)
             elif k != "any":
                 s.add(1, f"if {x} is not _U{f' and {x} is not None' if nullable else ''}:")
-                self.parse(s, 2, t, x, loc, loc)
+                self.parse(s, 2, t, x, loc, True)
         for kw, value, code in m.get("sz", ()):
             word = "at least" if kw == "minProperties" else "at most"
             s.add(1, f"if len(data) {'<' if kw == 'minProperties' else '>'} {_lit(int(value))}:")
@@ -409,14 +445,18 @@ class Codecs:
             s.add(1, f"if {test}:")
             s.add(2, f"raise _rt.presence_error(data, path, {_lit(kw)}, {g}, {_lit(codes.get(kw))})")
         if "x" in m:
-            s.add(1, f"extra = {{k: {self.item_fn(m['x'])}(v, p + k) for k, v in data.items() if k not in {known}}}")
+            s.add(
+                1,
+                f"extra = {{k: {self.item_fn(m['x'])}(v, _rt.join(path, k)) for k, v in data.items() if k not in {known}}}",
+            )
         s.add(1, f"o = _new({self.model_class(name)})")
         for i, (_, pname, _, _) in enumerate(fields):
             s.add(1, f"o.{pname} = f{i}")
         if "x" in m:
             s.add(1, "o.additional_properties = extra")
-        if m.get("keep"):
-            s.add(1, f"o._unknown_ = None if {known}.issuperset(data) else _rt.unknown_of(data, {known})")
+        if keep:
+            test = "not n" if optional else f"len(data) == {len(fields)}"
+            s.add(1, f"o._unknown_ = None if {test} else _rt.unknown_of(data, {known})")
         else:
             s.add(1, "o._unknown_ = None")
         s.add(1, "return o")
@@ -509,13 +549,13 @@ class Codecs:
                 if len(variants) > 1:
                     s.add(2, "try:")
                     s.add(3, "y = x")
-                    self.parse(s, 3, t, "y", "path", "path")
+                    self.parse(s, 3, t, "y", "path")
                     s.add(3, "return y")
                     s.add(2, "except _VE:")
                     s.add(3, "pass")
                 else:
                     s.add(2, "y = x")
-                    self.parse(s, 2, t, "y", "path", "path")
+                    self.parse(s, 2, t, "y", "path")
                     s.add(2, "return y")
         code = _lit(codes.get("oneOf", codes.get("anyOf", u.get("code"))))
         s.add(1, f"raise _rt.bad_value(path, 'oneOf', {code}, {_lit(u['desc'])} + ', got ' + _rt.json_type(x))")

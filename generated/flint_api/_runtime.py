@@ -50,6 +50,15 @@ class ValidationError(ValueError):
         self.message = message
         self.code_is_keyword = code_is_keyword
 
+    def under(self, prefix: str) -> ValidationError:
+        """This error moved below `prefix`: a model re-raising what the parser of one of its values found (nested
+        values are parsed with an empty path so that their paths are only built when something fails)."""
+        if prefix:
+            path = self.path
+            self.path = prefix if not path else prefix + path if path[0] == "[" else f"{prefix}.{path}"
+            self.args = (f"{self.path}: {self.message}",)
+        return self
+
     def __reduce__(self) -> Any:
         return (type(self), (self.path, self.kind, self.keyword, self.code, self.message, self.code_is_keyword))
 

@@ -1,0 +1,107 @@
+"""The package's `_codec.py`: methods compiled from `_codecs.json` at first use (paths, counts, enums, laziness)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import inspect
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.generator.conftest import Package, build, mini_spec
+from tests.generator.test_models import WIDGET, err
+
+WIDGET_DT = dt.datetime(2024, 5, 1, 12, 30, tzinfo=dt.timezone.utc)
+
+
+def test_nested_error_paths_are_built_on_the_way_out(rich: Package) -> None:
+    data = copy.deepcopy(WIDGET)
+    data["tree"]["children"][0]["other"]["trees"][0]["value"] = "3"
+    e = err(rich, rich.models.Widget.from_dict, data, "body")
+    assert e.path == "body.tree.children[0].other.trees[0].value"
+    assert str(e).startswith("body.tree.children[0].other.trees[0].value: expected integer")
+    data = copy.deepcopy(WIDGET)
+    data["history"][0]["at"] = "soon"
+    assert err(rich, rich.models.Widget.from_dict, data).path == "history[0].at"
+    e = err(rich, rich.models.Widget.from_dict, {**copy.deepcopy(WIDGET), "parts": [{"sku": "ABC-1"}]}, "x")
+    assert (e.path, e.kind) == ("x.parts[0].quantity", "required")
+
+
+def test_enum_values_that_are_not_strings(rich: Package) -> None:
+    for bad in (["USD"], {"c": 1}, 1, None):
+        e = err(rich, rich.models.Money.from_dict, {"amount": 1, "currency": bad})
+        assert (e.path, e.kind) == ("currency", "type")
+    e = err(rich, rich.models.Money.from_dict, {"amount": 1, "currency": "XXX"})
+    assert (e.path, e.keyword) == ("currency", "enum")
+
+
+@pytest.mark.parametrize("drop", [[], ["note", "color", "dims"], ["note"]])
+def test_undeclared_fields_are_counted_exactly(rich: Package, drop: list[str]) -> None:
+    base = {k: v for k, v in copy.deepcopy(WIDGET).items() if k not in drop}
+    assert rich.rt.undeclared_fields(rich.models.Widget.from_dict(base)) == {}
+    w = rich.models.Widget.from_dict({**base, "zz": 1, "aa": None})
+    assert rich.rt.undeclared_fields(w) == {"zz": 1, "aa": None}
+    assert w.to_dict() == {**base, "zz": 1, "aa": None}
+
+
+def test_constructor_is_keyword_only_and_checks_required(rich: Package) -> None:
+    m = rich.models
+    with pytest.raises(TypeError, match="amount"):
+        m.Money(currency=m.CurrencyCode.USD)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        m.Money(amount=1, currency=m.CurrencyCode.USD, nope=1)  # type: ignore[call-arg]
+    w = m.Widget(id="w", name="n", status=m.Status.ACTIVE, created_at=WIDGET_DT, parts=[],
+                 total_money=m.Money(amount=0, currency=m.CurrencyCode.USD))
+    assert w.color is rich.rt.UNSET and w.to_dict()["created_at"] == "2024-05-01T12:30:00Z"
+
+
+def test_compiled_source_is_visible_to_tracebacks(rich: Package) -> None:
+    rich.models.Part.from_dict({"sku": "ABC-1", "quantity": 1})
+    source = inspect.getsource(rich.models.Part.from_dict)
+    assert source.startswith("def from_dict(data, path=''):")
+    assert "'sku'" in source  # JSON names are repr() literals
+
+
+def test_import_reads_no_table_and_compiles_nothing(tmp_path: Path) -> None:
+    pkg = build(tmp_path, mini_spec({"Thing": {"type": "object", "properties": {"a": {"type": "string"}}}}))
+    probe = (
+        "import importlib, sys\n"
+        f"m = importlib.import_module({pkg.name + '.models'!r})\n"
+        "assert m._C._data is None and m._C._compiled == 0\n"
+        "assert m.Thing.from_dict({'a': 'x'}).to_dict() == {'a': 'x'}\n"
+        "print(m._C._compiled)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=pkg.root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "2"  # from_dict and to_dict of Thing, nothing else
+
+
+def test_codecs_table_is_one_entry_per_line(rich: Package) -> None:
+    text = (rich.root / rich.name / "_codecs.json").read_text()
+    table: dict[str, Any] = json.loads(text)
+    assert set(table) == {"models", "unions", "helpers"}
+    assert sum(1 for line in text.splitlines() if line.startswith('"Widget": ')) == 1
+    widget = table["models"]["Widget"]
+    assert widget["keep"] == 1 and [f[0] for f in widget["f"]][:3] == ["id", "name", "status"]
+
+
+def test_a_table_entry_that_is_not_an_identifier_is_refused(tmp_path: Path) -> None:
+    pkg = build(tmp_path, mini_spec({"Thing": {"type": "object", "properties": {"a": {"type": "string"}}}}))
+    path = pkg.root / pkg.name / "_codecs.json"
+    table = json.loads(path.read_text())
+    table["models"]["Thing"]["f"][0] = ["a", 0, {"k": "str"}, "a; import os"]
+    path.write_text(json.dumps(table))
+    probe = (
+        "import importlib\n"
+        f"m = importlib.import_module({pkg.name + '.models'!r})\n"
+        "try:\n"
+        "    m.Thing.from_dict({'a': 'x'})\n"
+        "except ValueError as e:\n"
+        "    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=pkg.root, capture_output=True, text=True, check=True)
+    assert "is not a Python identifier" in out.stdout
