@@ -14,7 +14,7 @@ import jinja2
 
 from generator import __version__
 from generator.ir import Api, EnumDef, TypeRef, UnionDef
-from generator.codecs import codecs_json
+from generator.tables import codecs_json, operations_json
 from generator.naming import pascal, snake
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -276,6 +276,7 @@ class Renderer:
             f"{pkg}/_runtime.py": self.render("package/_runtime.py.jinja"),
             f"{pkg}/_codec.py": self.render("package/_codec.py.jinja"),
             f"{pkg}/_codecs.json": codecs_json(self),
+            f"{pkg}/_operations.json": operations_json(self),
             f"{pkg}/models.py": self.render("package/models.py.jinja"),
             f"{pkg}/errors.py": self.render("package/errors.py.jinja"),
             f"{pkg}/client.py": self.render("package/client.py.jinja"),

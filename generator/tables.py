@@ -1,7 +1,10 @@
-"""The IR as data for the generated package's `_codecs.json`: what each field, union and parse helper accepts.
+"""The IR as data for the generated package: `_codecs.json` (models) and `_operations.json` (server routes).
 
-The package's `_codec.py` compiles from_dict / to_dict / __init__ from it at first use. Keys are short (Stripe's
-table is about 1 MB) and a key is left out when it holds its default:
+Tables rather than code: black formats Python at about 100 KB/s, and Stripe's field rules and route table were
+most of the generator's time as code. Both files write one entry per line, so a spec change reads as a diff.
+
+`_codecs.json`: what each field, union and parse helper accepts; the package's `_codec.py` compiles from_dict /
+to_dict / __init__ from it at first use. Keys are short and a key is left out when it holds its default:
 
     type  {"k": kind, "n": nullable, "tc": type code, "c": [[keyword, value, code, code is the keyword's], ...],
            "name": class (enum/model/union), "it": item type (list/map), "open": open enum,
@@ -11,6 +14,9 @@ table is about 1 MB) and a key is left out when it holds its default:
            "pr": [[oneOf|anyOf, [[required names], ...]]], "codes": {keyword: code}}
     union {"v": [[type, [discriminator values]], ...], "d": discriminator, "ru": reject unknown variants,
            "codes": {keyword: code}, "code": code, "desc": text of the error message}
+
+`_operations.json`: one entry per operation in routing order (literal path segments first), read by server.py.
+Parsers are named by attribute paths from `_m` (models) or `_rt` (runtime), never evaluated as code.
 """
 
 from __future__ import annotations
@@ -100,3 +106,27 @@ def codecs_json(r: Renderer) -> str:
                 for n, v in sorted(table.items())]
         parts.append(f"{json.dumps(key)}: {{\n" + ",\n".join(rows) + ("\n}" if rows else "}"))
     return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def operations_json(r: Renderer) -> str:
+    rows = []
+    for op in r.route_order(r.api.operations):
+        params = []
+        for p in op.params:
+            conv, multi = r.param_conv(p.type)
+            params.append([p.name, p.py_name, p.location, conv, multi, p.required, r.parse_fn(p.type) or "_rt.p_any"])
+        entry = {
+            "id": op.operation_id, "method": op.method, "path": op.path, "status": op.success_status,
+            "params": params,
+            "body": (r.parse_fn(op.body) or "_rt.p_any") if op.body else None,
+            "body_required": op.body_required, "media": op.body_media, "idempotent": op.idempotent,
+            "idempotency_key": r.parse_fn(op.idempotency_type) or "_rt.p_str",
+            "scopes": sorted(op.scopes),
+            "security": [[[name, list(scopes)] for name, scopes in sorted(req.items())] for req in op.security or []],
+            "anonymous": r.anonymous(op),
+            "service": op.service_name,
+            "positional": [p.py_name for p in op.params if p.location == "path"],
+            "keywords": [p.py_name for p in op.params if p.location != "path"],
+        }
+        rows.append(json.dumps(entry, ensure_ascii=True, sort_keys=True))
+    return "[\n" + ",\n".join(rows) + ("\n]\n" if rows else "]\n")
