@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ from generator.ir import Api, build_api
 from generator.load import load_spec
 from generator.naming import NameEntry
 from generator.render import Renderer, spec_json_text, template_fingerprint
-from generator.validate import validate
+from generator.validate import combine, repair, schema_problems
 
 
 @dataclass
@@ -66,6 +68,38 @@ def input_hashes(spec: Path, files: list[Path]) -> dict[str, str]:
     return dict(sorted(out.items()))
 
 
+class _Background:
+    """`schema_problems(doc)` in a forked child while the IR, templates and black run here: it is a third of a
+    cold Stripe generation's serial part. Without fork (macOS, Windows) it runs in place when asked for."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.doc = doc
+        self.proc: Any = None
+        if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+            ctx = multiprocessing.get_context("fork")
+            self.conn, child = ctx.Pipe(duplex=False)
+            self.proc = ctx.Process(target=_send_problems, args=(doc, child), daemon=True)
+            self.proc.start()
+            child.close()
+
+    def result(self) -> list[SpecError]:
+        if self.proc is None:
+            return schema_problems(self.doc)
+        try:
+            found: list[SpecError] = self.conn.recv()
+        except EOFError:  # the child died (out of memory, killed): do the work here rather than guess
+            found = schema_problems(self.doc)
+        finally:
+            self.conn.close()
+            self.proc.join()
+        return found
+
+
+def _send_problems(doc: dict[str, Any], conn: Any) -> None:
+    conn.send(schema_problems(doc))
+    conn.close()
+
+
 def generate(spec: Path, *, package: str | None = None, lenient: bool = False) -> Result:
     res = Result()
     try:
@@ -74,42 +108,62 @@ def generate(spec: Path, *, package: str | None = None, lenient: bool = False) -
         res.errors = exc.errors
         return res
     doc = loaded.document
-    errors, warnings = validate(doc, lenient=lenient)
-    res.warnings = loaded.warnings + warnings
+    fatal, repaired = repair(doc, lenient=lenient)
+    if fatal is not None:
+        res.errors = fatal
+        return res
+    background = _Background(doc)
+    failure: Exception | None = None
+    try:
+        _build(res, doc, spec, loaded.sha256, package, lenient)
+    except Exception as exc:  # an invalid spec can trip the IR: the validator's findings explain it, if any
+        failure = exc
+    # the validator speaks first: its findings explain whatever the IR made of an invalid document
+    errors, warnings = combine(background.result(), repaired, lenient=lenient)
+    res.warnings = loaded.warnings + warnings + res.warnings
     if errors:
-        res.errors = errors
+        res.errors, res.files, res.api, res.degraded, res.naming = errors, {}, None, [], []
+        res.warnings = loaded.warnings + warnings
         return res
-    api, errors = build_api(doc, lenient=lenient)
-    if api is None:
-        res.errors = errors
+    if failure is not None:
+        raise failure
+    if res.errors:
         return res
-    res.api = api
-    res.warnings += api.warnings
-    res.degraded = api.degraded
-    res.naming = api.naming
-    pkg = package or api.ext.package_name
-    if not pkg.isidentifier():
-        res.errors = [SpecError("", f"package name {pkg!r} is not a Python identifier")]
-        return res
-    renderer = Renderer(api, spec_name=spec.name, spec_sha=loaded.sha256, package=pkg,
-                        spec_json=spec_json_text(doc))
-    try:
-        sources = renderer.files()
-    except Exception as exc:  # a template bug must not leave a traceback or a half-written tree
-        res.errors = [SpecError("", f"template rendering failed: {type(exc).__name__}: {exc}")]
-        return res
-    try:
-        formatted = format_sources(sources)
-    except FormatError as exc:
-        res.errors = [SpecError("", f"black could not format {exc.path}: {exc.message}")]
-        return res
-    res.files = {path: text.encode("utf-8") for path, text in sorted(formatted.items())}
     res.meta = {
         "generator": f"flint-generator {__version__}",
         "fingerprint": fingerprint(package, lenient),
         "spec": spec.name,
         "spec_sha256": loaded.sha256,
         "inputs": input_hashes(spec, loaded.files),
-        "package": pkg,
+        "package": res.meta["package"],
     }
     return res
+
+
+def _build(res: Result, doc: dict[str, Any], spec: Path, sha: str, package: str | None, lenient: bool) -> None:
+    """IR -> templates -> black into `res` (errors in `res.errors`)."""
+    api, errors = build_api(doc, lenient=lenient)
+    if api is None:
+        res.errors = errors
+        return
+    res.api = api
+    res.warnings = list(api.warnings)
+    res.degraded = api.degraded
+    res.naming = api.naming
+    pkg = package or api.ext.package_name
+    if not pkg.isidentifier():
+        res.errors = [SpecError("", f"package name {pkg!r} is not a Python identifier")]
+        return
+    renderer = Renderer(api, spec_name=spec.name, spec_sha=sha, package=pkg, spec_json=spec_json_text(doc))
+    try:
+        sources = renderer.files()
+    except Exception as exc:  # a template bug must not leave a traceback or a half-written tree
+        res.errors = [SpecError("", f"template rendering failed: {type(exc).__name__}: {exc}")]
+        return
+    try:
+        formatted = format_sources(sources)
+    except FormatError as exc:
+        res.errors = [SpecError("", f"black could not format {exc.path}: {exc.message}")]
+        return
+    res.files = {path: text.encode("utf-8") for path, text in sorted(formatted.items())}
+    res.meta = {"package": pkg}

@@ -67,8 +67,9 @@ def _null_scopes(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
     return found
 
 
-def validate(doc: dict[str, Any], *, lenient: bool) -> tuple[list[SpecError], list[SpecError]]:
-    """Return (errors, warnings). In lenient mode `doc` is repaired in place and errors are only the fatal ones."""
+def repair(doc: dict[str, Any], *, lenient: bool) -> tuple[list[SpecError] | None, list[SpecError]]:
+    """Our own checks (fast): (fatal errors or None, defects repaired in place). The document the IR reads is the
+    repaired one, so this runs before the IR; `schema_problems` can then run next to it."""
     problems: list[SpecError] = []
     repaired: list[SpecError] = []
     version = str(doc.get("openapi", ""))
@@ -94,9 +95,45 @@ def validate(doc: dict[str, Any], *, lenient: bool) -> tuple[list[SpecError], li
     if problems and not lenient:
         # the validator raises on dangling refs; report what we found ourselves instead
         return sorted(problems), []
+    return None, repaired
 
+
+_TOP_LEVEL = {"openapi", "info", "jsonSchemaDialect", "servers", "paths", "webhooks", "components", "security",
+              "tags", "externalDocs"}
+
+
+def _locate(doc: dict[str, Any], relative: list[Any], instance: Any) -> str | None:
+    """openapi-spec-validator reports an error inside a schema relative to that schema (`/properties`): find the
+    first place in document order where that relative path leads to the offending value itself."""
+    container = isinstance(instance, (dict, list))
+    stack: list[tuple[str, Any]] = [("", doc)]
+    while stack:
+        ptr, node = stack.pop()
+        target: Any = node
+        for key in relative:
+            if isinstance(target, dict) and key in target:
+                target = target[key]
+            elif isinstance(target, list) and isinstance(key, int) and 0 <= key < len(target):
+                target = target[key]
+            else:
+                target = _MISSING
+                break
+        if target is not _MISSING and (target is instance if container else
+                                       (type(target) is type(instance) and target == instance)):
+            return join_pointer(ptr, *relative)
+        children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        stack.extend(reversed([(join_pointer(ptr, k), v) for k, v in children if isinstance(v, (dict, list))]))
+    return None
+
+
+_MISSING = object()
+
+
+def schema_problems(doc: dict[str, Any]) -> list[SpecError]:
+    """openapi-spec-validator's findings (slow: about 2.5 s on Stripe), each with its JSON pointer."""
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
+    version = str(doc.get("openapi", ""))
     cls: Any = OpenAPIV30SpecValidator if version.startswith("3.0") else OpenAPIV31SpecValidator
     found: list[SpecError] = []
     try:
@@ -106,6 +143,8 @@ def validate(doc: dict[str, Any], *, lenient: bool) -> tuple[list[SpecError], li
             if len(message) > 300:
                 message = message[:300] + "..."
             pointer = join_pointer("", *path)
+            if path and path[0] not in _TOP_LEVEL:
+                pointer = _locate(doc, list(path), getattr(err, "instance", None)) or pointer
             dup = _DUPLICATE_OP.match(message)
             if dup and not pointer:  # the validator gives no location for this one
                 pointer = join_pointer("/paths", dup.group(3), dup.group(2), "operationId")
@@ -115,7 +154,20 @@ def validate(doc: dict[str, Any], *, lenient: bool) -> tuple[list[SpecError], li
             found.append(SpecError(pointer, message))
     except Exception as exc:  # the validator has its own failure modes; never show a traceback
         found.append(SpecError("", f"openapi-spec-validator failed: {type(exc).__name__}: {str(exc)[:300]}"))
+    return found
+
+
+def combine(found: list[SpecError], repaired: list[SpecError], *, lenient: bool) -> tuple[list[SpecError], list[SpecError]]:
+    """(errors, warnings) from the validator's findings and our repairs."""
     found = sorted(set(found))
     if lenient:
         return [], sorted(set(repaired + found))
     return found, []
+
+
+def validate(doc: dict[str, Any], *, lenient: bool) -> tuple[list[SpecError], list[SpecError]]:
+    """Return (errors, warnings). In lenient mode `doc` is repaired in place and errors are only the fatal ones."""
+    fatal, repaired = repair(doc, lenient=lenient)
+    if fatal is not None:
+        return fatal, []
+    return combine(schema_problems(doc), repaired, lenient=lenient)

@@ -22,6 +22,9 @@ from . import _runtime as _rt
 from ._codec import Model as _Model
 
 _U: _t.Final = _rt.UNSET
+_T = _t.TypeVar("_T")
+# (data, path) -> value: what client.py and server.py call for unions and non-model bodies
+_Parser: _t.TypeAlias = _t.Callable[[_t.Any, str], _T]
 # compiles each class's from_dict / to_dict / __init__ from _codecs.json on first use
 _C = _codec.Codecs(globals())
 
@@ -1507,206 +1510,144 @@ class UpdateRefundRequest(_Model):
     metadata: dict[str, str | None]
 
 
-_h_Op_list_orders_page_size: _t.Callable[[_t.Any, str], int] = _C.lazy("h__h_Op_list_orders_page_size")
-_h_Op_list_orders_page_token: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_list_orders_page_token")
-_h_Op_list_orders_status: _t.Callable[[_t.Any, str], ListOrdersStatus] = _C.lazy("h__h_Op_list_orders_status")
-_h_Op_list_orders_payment_status: _t.Callable[[_t.Any, str], ListOrdersPaymentStatus] = _C.lazy(
-    "h__h_Op_list_orders_payment_status"
-)
-_h_Op_list_orders_refund_status: _t.Callable[[_t.Any, str], ListOrdersRefundStatus] = _C.lazy(
-    "h__h_Op_list_orders_refund_status"
-)
-_h_Op_list_orders_min_amount: _t.Callable[[_t.Any, str], int] = _C.lazy("h__h_Op_list_orders_min_amount")
-_h_Op_list_orders_max_amount: _t.Callable[[_t.Any, str], int] = _C.lazy("h__h_Op_list_orders_max_amount")
-_h_Op_list_orders_currency: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_list_orders_currency")
-_h_Op_create_order_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_create_order_idempotency_key")
-_h_Op_get_order_order_id: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_get_order_order_id")
-_h_Op_get_order_expand: _t.Callable[[_t.Any, str], list[GetOrderExpandItem]] = _C.lazy("h__h_Op_get_order_expand")
-_h_Op_update_order_order_id: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_update_order_order_id")
-_h_Op_update_order_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_update_order_idempotency_key")
-_h_Op_add_order_line_items_order_id: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_add_order_line_items_order_id")
-_h_Op_add_order_line_items_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_add_order_line_items_idempotency_key"
-)
-_h_Op_delete_order_line_item_order_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_delete_order_line_item_order_id"
-)
-_h_Op_delete_order_line_item_order_line_item_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
+_h_Op_list_orders_page_size: _Parser[int] = _C.lazy("h__h_Op_list_orders_page_size")
+_h_Op_list_orders_page_token: _Parser[str] = _C.lazy("h__h_Op_list_orders_page_token")
+_h_Op_list_orders_status: _Parser[ListOrdersStatus] = _C.lazy("h__h_Op_list_orders_status")
+_h_Op_list_orders_payment_status: _Parser[ListOrdersPaymentStatus] = _C.lazy("h__h_Op_list_orders_payment_status")
+_h_Op_list_orders_refund_status: _Parser[ListOrdersRefundStatus] = _C.lazy("h__h_Op_list_orders_refund_status")
+_h_Op_list_orders_min_amount: _Parser[int] = _C.lazy("h__h_Op_list_orders_min_amount")
+_h_Op_list_orders_max_amount: _Parser[int] = _C.lazy("h__h_Op_list_orders_max_amount")
+_h_Op_list_orders_currency: _Parser[str] = _C.lazy("h__h_Op_list_orders_currency")
+_h_Op_create_order_idempotency_key: _Parser[str] = _C.lazy("h__h_Op_create_order_idempotency_key")
+_h_Op_get_order_order_id: _Parser[str] = _C.lazy("h__h_Op_get_order_order_id")
+_h_Op_get_order_expand: _Parser[list[GetOrderExpandItem]] = _C.lazy("h__h_Op_get_order_expand")
+_h_Op_update_order_order_id: _Parser[str] = _C.lazy("h__h_Op_update_order_order_id")
+_h_Op_update_order_idempotency_key: _Parser[str] = _C.lazy("h__h_Op_update_order_idempotency_key")
+_h_Op_add_order_line_items_order_id: _Parser[str] = _C.lazy("h__h_Op_add_order_line_items_order_id")
+_h_Op_add_order_line_items_idempotency_key: _Parser[str] = _C.lazy("h__h_Op_add_order_line_items_idempotency_key")
+_h_Op_delete_order_line_item_order_id: _Parser[str] = _C.lazy("h__h_Op_delete_order_line_item_order_id")
+_h_Op_delete_order_line_item_order_line_item_id: _Parser[str] = _C.lazy(
     "h__h_Op_delete_order_line_item_order_line_item_id"
 )
-_h_Op_delete_order_line_item_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_delete_order_line_item_idempotency_key"
-)
-_h_Op_update_order_line_item_order_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_update_order_line_item_order_id"
-)
-_h_Op_update_order_line_item_order_line_item_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
+_h_Op_delete_order_line_item_idempotency_key: _Parser[str] = _C.lazy("h__h_Op_delete_order_line_item_idempotency_key")
+_h_Op_update_order_line_item_order_id: _Parser[str] = _C.lazy("h__h_Op_update_order_line_item_order_id")
+_h_Op_update_order_line_item_order_line_item_id: _Parser[str] = _C.lazy(
     "h__h_Op_update_order_line_item_order_line_item_id"
 )
-_h_Op_update_order_line_item_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_update_order_line_item_idempotency_key"
-)
-_h_Op_add_order_charge_order_id: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_add_order_charge_order_id")
-_h_Op_add_order_charge_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_add_order_charge_idempotency_key"
-)
-_h_Op_delete_order_charge_order_id: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_delete_order_charge_order_id")
-_h_Op_delete_order_charge_order_charge_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_delete_order_charge_order_charge_id"
-)
-_h_Op_delete_order_charge_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_delete_order_charge_idempotency_key"
-)
-_h_Op_apply_order_discounts_order_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_apply_order_discounts_order_id"
-)
-_h_Op_apply_order_discounts_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_apply_order_discounts_idempotency_key"
-)
-_h_Op_remove_order_discounts_order_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_remove_order_discounts_order_id"
-)
-_h_Op_remove_order_discounts_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_remove_order_discounts_idempotency_key"
-)
-_h_Op_close_order_order_id: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_close_order_order_id")
-_h_Op_close_order_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_close_order_idempotency_key")
-_h_Op_pay_order_order_id: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_pay_order_order_id")
-_h_Op_pay_order_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_pay_order_idempotency_key")
-_h_Op_create_order_payment_intent_order_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_create_order_payment_intent_order_id"
-)
-_h_Op_create_order_payment_intent_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy(
+_h_Op_update_order_line_item_idempotency_key: _Parser[str] = _C.lazy("h__h_Op_update_order_line_item_idempotency_key")
+_h_Op_add_order_charge_order_id: _Parser[str] = _C.lazy("h__h_Op_add_order_charge_order_id")
+_h_Op_add_order_charge_idempotency_key: _Parser[str] = _C.lazy("h__h_Op_add_order_charge_idempotency_key")
+_h_Op_delete_order_charge_order_id: _Parser[str] = _C.lazy("h__h_Op_delete_order_charge_order_id")
+_h_Op_delete_order_charge_order_charge_id: _Parser[str] = _C.lazy("h__h_Op_delete_order_charge_order_charge_id")
+_h_Op_delete_order_charge_idempotency_key: _Parser[str] = _C.lazy("h__h_Op_delete_order_charge_idempotency_key")
+_h_Op_apply_order_discounts_order_id: _Parser[str] = _C.lazy("h__h_Op_apply_order_discounts_order_id")
+_h_Op_apply_order_discounts_idempotency_key: _Parser[str] = _C.lazy("h__h_Op_apply_order_discounts_idempotency_key")
+_h_Op_remove_order_discounts_order_id: _Parser[str] = _C.lazy("h__h_Op_remove_order_discounts_order_id")
+_h_Op_remove_order_discounts_idempotency_key: _Parser[str] = _C.lazy("h__h_Op_remove_order_discounts_idempotency_key")
+_h_Op_close_order_order_id: _Parser[str] = _C.lazy("h__h_Op_close_order_order_id")
+_h_Op_close_order_idempotency_key: _Parser[str] = _C.lazy("h__h_Op_close_order_idempotency_key")
+_h_Op_pay_order_order_id: _Parser[str] = _C.lazy("h__h_Op_pay_order_order_id")
+_h_Op_pay_order_idempotency_key: _Parser[str] = _C.lazy("h__h_Op_pay_order_idempotency_key")
+_h_Op_create_order_payment_intent_order_id: _Parser[str] = _C.lazy("h__h_Op_create_order_payment_intent_order_id")
+_h_Op_create_order_payment_intent_idempotency_key: _Parser[str] = _C.lazy(
     "h__h_Op_create_order_payment_intent_idempotency_key"
 )
-_h_Op_capture_order_payment_intent_order_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_capture_order_payment_intent_order_id"
-)
-_h_Op_capture_order_payment_intent_payment_intent_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
+_h_Op_capture_order_payment_intent_order_id: _Parser[str] = _C.lazy("h__h_Op_capture_order_payment_intent_order_id")
+_h_Op_capture_order_payment_intent_payment_intent_id: _Parser[str] = _C.lazy(
     "h__h_Op_capture_order_payment_intent_payment_intent_id"
 )
-_h_Op_capture_order_payment_intent_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy(
+_h_Op_capture_order_payment_intent_idempotency_key: _Parser[str] = _C.lazy(
     "h__h_Op_capture_order_payment_intent_idempotency_key"
 )
-_h_Op_cancel_order_payment_intent_order_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_cancel_order_payment_intent_order_id"
-)
-_h_Op_cancel_order_payment_intent_payment_intent_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
+_h_Op_cancel_order_payment_intent_order_id: _Parser[str] = _C.lazy("h__h_Op_cancel_order_payment_intent_order_id")
+_h_Op_cancel_order_payment_intent_payment_intent_id: _Parser[str] = _C.lazy(
     "h__h_Op_cancel_order_payment_intent_payment_intent_id"
 )
-_h_Op_cancel_order_payment_intent_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy(
+_h_Op_cancel_order_payment_intent_idempotency_key: _Parser[str] = _C.lazy(
     "h__h_Op_cancel_order_payment_intent_idempotency_key"
 )
-_h_Op_list_payment_intents_page_size: _t.Callable[[_t.Any, str], int] = _C.lazy(
-    "h__h_Op_list_payment_intents_page_size"
-)
-_h_Op_list_payment_intents_page_token: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_list_payment_intents_page_token"
-)
-_h_Op_list_payment_intents_order_id: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_list_payment_intents_order_id")
-_h_Op_list_payment_intents_status: _t.Callable[[_t.Any, str], ListPaymentIntentsStatus] = _C.lazy(
-    "h__h_Op_list_payment_intents_status"
-)
-_h_Op_get_payment_intent_payment_intent_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_get_payment_intent_payment_intent_id"
-)
-_h_Op_get_payment_intent_expand: _t.Callable[[_t.Any, str], list[GetPaymentIntentExpandItem]] = _C.lazy(
+_h_Op_list_payment_intents_page_size: _Parser[int] = _C.lazy("h__h_Op_list_payment_intents_page_size")
+_h_Op_list_payment_intents_page_token: _Parser[str] = _C.lazy("h__h_Op_list_payment_intents_page_token")
+_h_Op_list_payment_intents_order_id: _Parser[str] = _C.lazy("h__h_Op_list_payment_intents_order_id")
+_h_Op_list_payment_intents_status: _Parser[ListPaymentIntentsStatus] = _C.lazy("h__h_Op_list_payment_intents_status")
+_h_Op_get_payment_intent_payment_intent_id: _Parser[str] = _C.lazy("h__h_Op_get_payment_intent_payment_intent_id")
+_h_Op_get_payment_intent_expand: _Parser[list[GetPaymentIntentExpandItem]] = _C.lazy(
     "h__h_Op_get_payment_intent_expand"
 )
-_h_Op_list_refunds_page_size: _t.Callable[[_t.Any, str], int] = _C.lazy("h__h_Op_list_refunds_page_size")
-_h_Op_list_refunds_page_token: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_list_refunds_page_token")
-_h_Op_list_refunds_order_id: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_list_refunds_order_id")
-_h_Op_list_refunds_payment_intent_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_list_refunds_payment_intent_id"
-)
-_h_Op_list_refunds_status: _t.Callable[[_t.Any, str], ListRefundsStatus] = _C.lazy("h__h_Op_list_refunds_status")
-_h_Op_create_refund_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_create_refund_idempotency_key")
-_h_Op_get_refund_refund_id: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_get_refund_refund_id")
-_h_Op_get_refund_expand: _t.Callable[[_t.Any, str], list[GetRefundExpandItem]] = _C.lazy("h__h_Op_get_refund_expand")
-_h_Op_update_refund_refund_id: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_update_refund_refund_id")
-_h_Op_update_refund_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_update_refund_idempotency_key")
-_h_Op_list_balances_currency: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_list_balances_currency")
-_h_Op_list_balance_transactions_page_size: _t.Callable[[_t.Any, str], int] = _C.lazy(
-    "h__h_Op_list_balance_transactions_page_size"
-)
-_h_Op_list_balance_transactions_page_token: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_list_balance_transactions_page_token"
-)
-_h_Op_list_balance_transactions_currency: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_list_balance_transactions_currency"
-)
-_h_Op_list_balance_transactions_type_: _t.Callable[[_t.Any, str], ListBalanceTransactionsType] = _C.lazy(
+_h_Op_list_refunds_page_size: _Parser[int] = _C.lazy("h__h_Op_list_refunds_page_size")
+_h_Op_list_refunds_page_token: _Parser[str] = _C.lazy("h__h_Op_list_refunds_page_token")
+_h_Op_list_refunds_order_id: _Parser[str] = _C.lazy("h__h_Op_list_refunds_order_id")
+_h_Op_list_refunds_payment_intent_id: _Parser[str] = _C.lazy("h__h_Op_list_refunds_payment_intent_id")
+_h_Op_list_refunds_status: _Parser[ListRefundsStatus] = _C.lazy("h__h_Op_list_refunds_status")
+_h_Op_create_refund_idempotency_key: _Parser[str] = _C.lazy("h__h_Op_create_refund_idempotency_key")
+_h_Op_get_refund_refund_id: _Parser[str] = _C.lazy("h__h_Op_get_refund_refund_id")
+_h_Op_get_refund_expand: _Parser[list[GetRefundExpandItem]] = _C.lazy("h__h_Op_get_refund_expand")
+_h_Op_update_refund_refund_id: _Parser[str] = _C.lazy("h__h_Op_update_refund_refund_id")
+_h_Op_update_refund_idempotency_key: _Parser[str] = _C.lazy("h__h_Op_update_refund_idempotency_key")
+_h_Op_list_balances_currency: _Parser[str] = _C.lazy("h__h_Op_list_balances_currency")
+_h_Op_list_balance_transactions_page_size: _Parser[int] = _C.lazy("h__h_Op_list_balance_transactions_page_size")
+_h_Op_list_balance_transactions_page_token: _Parser[str] = _C.lazy("h__h_Op_list_balance_transactions_page_token")
+_h_Op_list_balance_transactions_currency: _Parser[str] = _C.lazy("h__h_Op_list_balance_transactions_currency")
+_h_Op_list_balance_transactions_type_: _Parser[ListBalanceTransactionsType] = _C.lazy(
     "h__h_Op_list_balance_transactions_type_"
 )
-_h_Op_list_balance_transactions_related_object_type: _t.Callable[
-    [_t.Any, str], ListBalanceTransactionsRelatedObjectType
-] = _C.lazy("h__h_Op_list_balance_transactions_related_object_type")
-_h_Op_list_balance_transactions_related_object_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
+_h_Op_list_balance_transactions_related_object_type: _Parser[ListBalanceTransactionsRelatedObjectType] = _C.lazy(
+    "h__h_Op_list_balance_transactions_related_object_type"
+)
+_h_Op_list_balance_transactions_related_object_id: _Parser[str] = _C.lazy(
     "h__h_Op_list_balance_transactions_related_object_id"
 )
-_h_Op_list_balance_transactions_status: _t.Callable[[_t.Any, str], ListBalanceTransactionsStatus] = _C.lazy(
+_h_Op_list_balance_transactions_status: _Parser[ListBalanceTransactionsStatus] = _C.lazy(
     "h__h_Op_list_balance_transactions_status"
 )
-_h_Op_get_balance_transaction_balance_transaction_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
+_h_Op_get_balance_transaction_balance_transaction_id: _Parser[str] = _C.lazy(
     "h__h_Op_get_balance_transaction_balance_transaction_id"
 )
-_h_Op_get_balance_transaction_expand: _t.Callable[[_t.Any, str], list[GetPaymentIntentExpandItem]] = _C.lazy(
+_h_Op_get_balance_transaction_expand: _Parser[list[GetPaymentIntentExpandItem]] = _C.lazy(
     "h__h_Op_get_balance_transaction_expand"
 )
-_h_Op_list_payouts_page_size: _t.Callable[[_t.Any, str], int] = _C.lazy("h__h_Op_list_payouts_page_size")
-_h_Op_list_payouts_page_token: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_list_payouts_page_token")
-_h_Op_list_payouts_currency: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_list_payouts_currency")
-_h_Op_list_payouts_method: _t.Callable[[_t.Any, str], ListPayoutsMethod] = _C.lazy("h__h_Op_list_payouts_method")
-_h_Op_list_payouts_balance_source_type: _t.Callable[[_t.Any, str], ListPayoutsBalanceSourceType] = _C.lazy(
+_h_Op_list_payouts_page_size: _Parser[int] = _C.lazy("h__h_Op_list_payouts_page_size")
+_h_Op_list_payouts_page_token: _Parser[str] = _C.lazy("h__h_Op_list_payouts_page_token")
+_h_Op_list_payouts_currency: _Parser[str] = _C.lazy("h__h_Op_list_payouts_currency")
+_h_Op_list_payouts_method: _Parser[ListPayoutsMethod] = _C.lazy("h__h_Op_list_payouts_method")
+_h_Op_list_payouts_balance_source_type: _Parser[ListPayoutsBalanceSourceType] = _C.lazy(
     "h__h_Op_list_payouts_balance_source_type"
 )
-_h_Op_list_payouts_payout_destination_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_list_payouts_payout_destination_id"
-)
-_h_Op_list_payouts_status: _t.Callable[[_t.Any, str], ListPayoutsStatus] = _C.lazy("h__h_Op_list_payouts_status")
-_h_Op_create_payout_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_create_payout_idempotency_key")
-_h_Op_get_payout_payout_id: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_get_payout_payout_id")
-_h_Op_get_payout_expand: _t.Callable[[_t.Any, str], list[GetPayoutExpandItem]] = _C.lazy("h__h_Op_get_payout_expand")
-_h_Op_cancel_payout_payout_id: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_cancel_payout_payout_id")
-_h_Op_cancel_payout_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_cancel_payout_idempotency_key")
-_h_Op_list_payout_entries_payout_id: _t.Callable[[_t.Any, str], str] = _C.lazy("h__h_Op_list_payout_entries_payout_id")
-_h_Op_list_payout_entries_page_size: _t.Callable[[_t.Any, str], int] = _C.lazy("h__h_Op_list_payout_entries_page_size")
-_h_Op_list_payout_entries_page_token: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_list_payout_entries_page_token"
-)
-_h_Op_update_payout_settings_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_update_payout_settings_idempotency_key"
-)
-_h_Op_list_payout_destinations_page_size: _t.Callable[[_t.Any, str], int] = _C.lazy(
-    "h__h_Op_list_payout_destinations_page_size"
-)
-_h_Op_list_payout_destinations_page_token: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_list_payout_destinations_page_token"
-)
-_h_Op_list_payout_destinations_currency: _t.Callable[[_t.Any, str], str] = _C.lazy(
-    "h__h_Op_list_payout_destinations_currency"
-)
-_h_Op_list_payout_destinations_type_: _t.Callable[[_t.Any, str], ListPayoutDestinationsType] = _C.lazy(
+_h_Op_list_payouts_payout_destination_id: _Parser[str] = _C.lazy("h__h_Op_list_payouts_payout_destination_id")
+_h_Op_list_payouts_status: _Parser[ListPayoutsStatus] = _C.lazy("h__h_Op_list_payouts_status")
+_h_Op_create_payout_idempotency_key: _Parser[str] = _C.lazy("h__h_Op_create_payout_idempotency_key")
+_h_Op_get_payout_payout_id: _Parser[str] = _C.lazy("h__h_Op_get_payout_payout_id")
+_h_Op_get_payout_expand: _Parser[list[GetPayoutExpandItem]] = _C.lazy("h__h_Op_get_payout_expand")
+_h_Op_cancel_payout_payout_id: _Parser[str] = _C.lazy("h__h_Op_cancel_payout_payout_id")
+_h_Op_cancel_payout_idempotency_key: _Parser[str] = _C.lazy("h__h_Op_cancel_payout_idempotency_key")
+_h_Op_list_payout_entries_payout_id: _Parser[str] = _C.lazy("h__h_Op_list_payout_entries_payout_id")
+_h_Op_list_payout_entries_page_size: _Parser[int] = _C.lazy("h__h_Op_list_payout_entries_page_size")
+_h_Op_list_payout_entries_page_token: _Parser[str] = _C.lazy("h__h_Op_list_payout_entries_page_token")
+_h_Op_update_payout_settings_idempotency_key: _Parser[str] = _C.lazy("h__h_Op_update_payout_settings_idempotency_key")
+_h_Op_list_payout_destinations_page_size: _Parser[int] = _C.lazy("h__h_Op_list_payout_destinations_page_size")
+_h_Op_list_payout_destinations_page_token: _Parser[str] = _C.lazy("h__h_Op_list_payout_destinations_page_token")
+_h_Op_list_payout_destinations_currency: _Parser[str] = _C.lazy("h__h_Op_list_payout_destinations_currency")
+_h_Op_list_payout_destinations_type_: _Parser[ListPayoutDestinationsType] = _C.lazy(
     "h__h_Op_list_payout_destinations_type_"
 )
-_h_Op_list_payout_destinations_status: _t.Callable[[_t.Any, str], ListPayoutDestinationsStatus] = _C.lazy(
+_h_Op_list_payout_destinations_status: _Parser[ListPayoutDestinationsStatus] = _C.lazy(
     "h__h_Op_list_payout_destinations_status"
 )
-_h_Op_list_payout_destinations_available_payout_method: _t.Callable[[_t.Any, str], ListPayoutsMethod] = _C.lazy(
+_h_Op_list_payout_destinations_available_payout_method: _Parser[ListPayoutsMethod] = _C.lazy(
     "h__h_Op_list_payout_destinations_available_payout_method"
 )
-_h_Op_get_payout_destination_payout_destination_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
+_h_Op_get_payout_destination_payout_destination_id: _Parser[str] = _C.lazy(
     "h__h_Op_get_payout_destination_payout_destination_id"
 )
-_h_Op_delete_payout_destination_payout_destination_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
+_h_Op_delete_payout_destination_payout_destination_id: _Parser[str] = _C.lazy(
     "h__h_Op_delete_payout_destination_payout_destination_id"
 )
-_h_Op_delete_payout_destination_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy(
+_h_Op_delete_payout_destination_idempotency_key: _Parser[str] = _C.lazy(
     "h__h_Op_delete_payout_destination_idempotency_key"
 )
-_h_Op_update_payout_destination_payout_destination_id: _t.Callable[[_t.Any, str], str] = _C.lazy(
+_h_Op_update_payout_destination_payout_destination_id: _Parser[str] = _C.lazy(
     "h__h_Op_update_payout_destination_payout_destination_id"
 )
-_h_Op_update_payout_destination_idempotency_key: _t.Callable[[_t.Any, str], str] = _C.lazy(
+_h_Op_update_payout_destination_idempotency_key: _Parser[str] = _C.lazy(
     "h__h_Op_update_payout_destination_idempotency_key"
 )
