@@ -20,6 +20,7 @@ import linecache
 import math
 import re
 import sys
+import threading
 import typing as _t
 from pathlib import Path
 
@@ -141,6 +142,7 @@ class Codecs:
         self._data: Desc | None = None
         self._enum_maps: dict[str, str] = {}
         self._compiled = 0
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -151,10 +153,12 @@ class Codecs:
 
     def const(self, value: _t.Any) -> str:
         key = (type(value).__name__, repr(value))
-        name = self._consts.get(key)
-        if name is None:
-            name = self._consts[key] = f"_k{len(self._consts)}"
-            self.ns[name] = value
+        # threads may compile at the same time; compiling twice is harmless, two values under one name are not
+        with self._lock:
+            name = self._consts.get(key)
+            if name is None:
+                name = self._consts[key] = f"_k{len(self._consts)}"
+                self.ns[name] = value
         return name
 
     def lazy(self, name: str) -> Lazy:

@@ -105,3 +105,40 @@ def test_a_table_entry_that_is_not_an_identifier_is_refused(tmp_path: Path) -> N
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=pkg.root, capture_output=True, text=True, check=True)
     assert "is not a Python identifier" in out.stdout
+
+
+def test_threads_compiling_at_once_keep_their_constants_apart(tmp_path: Path) -> None:
+    # each class's pattern is a constant in the shared namespace of compiled code; a race on its name would let
+    # one class check another's pattern
+    n = 60
+    schemas = {f"M{i}": {"type": "object", "properties": {
+        "v": {"type": "string", "pattern": f"^a{i}$"}}} for i in range(n)}
+    pkg = build(tmp_path, mini_spec(schemas))
+    probe = (
+        "import importlib, sys, threading, time\n"
+        f"m = importlib.import_module({pkg.name + '.models'!r})\n"
+        "class SlowDict(dict):  # widens the window between counting the constants and storing a new one\n"
+        "    def __setitem__(self, key, value):\n"
+        "        time.sleep(0.0005)\n"
+        "        dict.__setitem__(self, key, value)\n"
+        "m._C._consts = SlowDict(m._C._consts)\n"
+        "rt = importlib.import_module(" + repr(pkg.name + "._runtime") + ")\n"
+        "start = threading.Barrier(6)\n"
+        "def work(k):\n"
+        "    start.wait()\n"
+        f"    for i in range(k, {n}, 6):\n"
+        "        getattr(m, f'M{i}').from_dict({'v': f'a{i}'})\n"
+        "threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+        f"for i in range({n}):\n"
+        "    getattr(m, f'M{i}').from_dict({'v': f'a{i}'})\n"
+        "    try:\n"
+        f"        getattr(m, f'M{{i}}').from_dict({{'v': f'a{{(i + 1) % {n}}}'}})\n"
+        "    except rt.ValidationError:\n"
+        "        continue\n"
+        "    raise SystemExit(f'M{i} accepted another class value')\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=pkg.root, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
