@@ -991,7 +991,7 @@ class Builder:
                 params[("path", name)] = Param(name, name, "path", True, TypeRef("str"), "")
         plist = list(params.values())
         used = {"self", "ctx", "body", "timeout", "max_retries", "idempotency_key", "extra_headers", "extra_query",
-                "httpx", "r", "q", "h"}
+                "httpx", "r", "q", "h", "options", "cursor", "page"}
         for p in plist:
             cand = safe_identifier(snake(p.name) if not p.name.isidentifier() else p.name, used)
             while cand in used:

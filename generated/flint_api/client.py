@@ -50,6 +50,18 @@ AUTH_HEADER = "Authorization"
 AUTH_PREFIX = "Bearer "
 T = _t.TypeVar("T")
 
+if _t.TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+
+class RequestOptions(_t.TypedDict, total=False):
+    """Keywords every operation method accepts: `timeout` (seconds), `max_retries` (overrides the client's),
+    `extra_headers` (sent as given)."""
+
+    timeout: float | None
+    max_retries: int | None
+    extra_headers: _t.Mapping[str, str] | None
+
 
 def _path(value: _t.Any) -> str:
     return _quote(str(_rt.dump(value)), safe="")
@@ -388,9 +400,7 @@ class BalanceTransactionsResource:
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         available_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         available_before: _dt.datetime | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.BalanceTransactionListResponse:
         """List balance transactions
 
@@ -415,11 +425,7 @@ class BalanceTransactionsResource:
                     ("available_before", available_before),
                 ]
             ),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.BalanceTransactionListResponse.from_dict)
 
@@ -436,9 +442,7 @@ class BalanceTransactionsResource:
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         available_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         available_before: _dt.datetime | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _t.Iterator[_m.BalanceTransaction]:
         """Every item of `list` across all pages (follows `next_page_token`)."""
         cursor: _t.Any = _rt.UNSET
@@ -455,9 +459,7 @@ class BalanceTransactionsResource:
                 created_before=created_before,
                 available_after=available_after,
                 available_before=available_before,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
+                **options,
             )
             yield from page.data
             cursor = page.next_page_token
@@ -469,9 +471,7 @@ class BalanceTransactionsResource:
         balance_transaction_id: str,
         *,
         expand: _t.Sequence[_m.GetPaymentIntentExpandItem] | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.BalanceTransactionResponse:
         """Get a balance transaction
 
@@ -482,11 +482,7 @@ class BalanceTransactionsResource:
             "GET",
             "/v1/balance-transactions/" + _path(balance_transaction_id),
             query=_pairs([("expand", expand)]),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.BalanceTransactionResponse.from_dict)
 
@@ -498,28 +494,14 @@ class BalancesResource:
         self._client = client
 
     def list(
-        self,
-        *,
-        currency: str | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        self, *, currency: str | _rt.Unset = _rt.UNSET, **options: Unpack[RequestOptions]
     ) -> _m.BalanceListResponse:
         """List balances
 
         Returns the current balance snapshot grouped by currency and balance source (unpaginated). available = sum of net of available balance transactions; pending = sum of net of pending ones.
 
         GET /v1/balances"""
-        r = self._client.request(
-            "GET",
-            "/v1/balances",
-            query=_pairs([("currency", currency)]),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-        )
+        r = self._client.request("GET", "/v1/balances", query=_pairs([("currency", currency)]), **options)
         return _decode(r, _m.BalanceListResponse.from_dict)
 
 
@@ -542,9 +524,7 @@ class OrdersResource:
         min_amount: int | _rt.Unset = _rt.UNSET,
         max_amount: int | _rt.Unset = _rt.UNSET,
         currency: str | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderListResponse:
         """List orders
 
@@ -568,11 +548,7 @@ class OrdersResource:
                     ("currency", currency),
                 ]
             ),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderListResponse.from_dict)
 
@@ -588,9 +564,7 @@ class OrdersResource:
         min_amount: int | _rt.Unset = _rt.UNSET,
         max_amount: int | _rt.Unset = _rt.UNSET,
         currency: str | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _t.Iterator[_m.Order]:
         """Every item of `list` across all pages (follows `next_page_token`)."""
         cursor: _t.Any = _rt.UNSET
@@ -606,9 +580,7 @@ class OrdersResource:
                 min_amount=min_amount,
                 max_amount=max_amount,
                 currency=currency,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
+                **options,
             )
             yield from page.data
             cursor = page.next_page_token
@@ -616,13 +588,7 @@ class OrdersResource:
                 return
 
     def create(
-        self,
-        body: _m.CreateOrderRequest,
-        *,
-        idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        self, body: _m.CreateOrderRequest, *, idempotency_key: str | None = None, **options: Unpack[RequestOptions]
     ) -> _m.OrderResponse:
         """Create an order
 
@@ -632,15 +598,11 @@ class OrdersResource:
         r = self._client.request(
             "POST",
             "/v1/orders",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -649,25 +611,14 @@ class OrdersResource:
         order_id: str,
         *,
         expand: _t.Sequence[_m.GetOrderExpandItem] | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Get an order
 
         Returns an order. `expand=payment_intents` embeds the order's payment intents in `payment_intents` (also needs payments.payment_intents.read).
 
         GET /v1/orders/{order_id}"""
-        r = self._client.request(
-            "GET",
-            "/v1/orders/" + _path(order_id),
-            query=_pairs([("expand", expand)]),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-        )
+        r = self._client.request("GET", "/v1/orders/" + _path(order_id), query=_pairs([("expand", expand)]), **options)
         return _decode(r, _m.OrderResponse.from_dict)
 
     def update(
@@ -676,9 +627,7 @@ class OrdersResource:
         body: _m.UpdateOrderRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Update an order
 
@@ -688,15 +637,11 @@ class OrdersResource:
         r = self._client.request(
             "PATCH",
             "/v1/orders/" + _path(order_id),
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -706,9 +651,7 @@ class OrdersResource:
         body: _m.AddOrderLineItemsRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Add line items
 
@@ -718,15 +661,11 @@ class OrdersResource:
         r = self._client.request(
             "POST",
             "/v1/orders/" + _path(order_id) + "/line-items",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -736,9 +675,7 @@ class OrdersResource:
         order_line_item_id: str,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Remove a line item
 
@@ -748,13 +685,9 @@ class OrdersResource:
         r = self._client.request(
             "DELETE",
             "/v1/orders/" + _path(order_id) + "/line-items/" + _path(order_line_item_id),
-            query=_pairs([]),
-            headers=_pairs([]),
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -765,9 +698,7 @@ class OrdersResource:
         body: _m.UpdateOrderLineItemRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Update a line item
 
@@ -777,15 +708,11 @@ class OrdersResource:
         r = self._client.request(
             "PATCH",
             "/v1/orders/" + _path(order_id) + "/line-items/" + _path(order_line_item_id),
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -795,9 +722,7 @@ class OrdersResource:
         body: _m.AddOrderChargeRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Add a charge
 
@@ -807,15 +732,11 @@ class OrdersResource:
         r = self._client.request(
             "POST",
             "/v1/orders/" + _path(order_id) + "/charges",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -825,9 +746,7 @@ class OrdersResource:
         order_charge_id: str,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Remove a charge
 
@@ -837,13 +756,9 @@ class OrdersResource:
         r = self._client.request(
             "DELETE",
             "/v1/orders/" + _path(order_id) + "/charges/" + _path(order_charge_id),
-            query=_pairs([]),
-            headers=_pairs([]),
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -853,9 +768,7 @@ class OrdersResource:
         body: _m.ApplyOrderDiscountsRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Apply discounts
 
@@ -865,15 +778,11 @@ class OrdersResource:
         r = self._client.request(
             "POST",
             "/v1/orders/" + _path(order_id) + "/discounts",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -883,9 +792,7 @@ class OrdersResource:
         body: _m.RemoveOrderDiscountsRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Remove discounts
 
@@ -895,15 +802,11 @@ class OrdersResource:
         r = self._client.request(
             "POST",
             "/v1/orders/" + _path(order_id) + "/discounts/remove",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -913,9 +816,7 @@ class OrdersResource:
         body: _m.CloseOrderRequest | _rt.Unset = _rt.UNSET,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Close an order
 
@@ -925,15 +826,11 @@ class OrdersResource:
         r = self._client.request(
             "POST",
             "/v1/orders/" + _path(order_id) + "/close",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.UNSET if body is _rt.UNSET else _rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -943,9 +840,7 @@ class OrdersResource:
         body: _m.PayOrderRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PayOrderResponse:
         """Pay an order
 
@@ -955,15 +850,11 @@ class OrdersResource:
         r = self._client.request(
             "POST",
             "/v1/orders/" + _path(order_id) + "/pay",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PayOrderResponse.from_dict)
 
@@ -973,9 +864,7 @@ class OrdersResource:
         body: _m.CreateOrderPaymentIntentRequest | _rt.Unset = _rt.UNSET,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PaymentIntentResponse:
         """Create an order payment intent
 
@@ -985,15 +874,11 @@ class OrdersResource:
         r = self._client.request(
             "POST",
             "/v1/orders/" + _path(order_id) + "/payment-intents",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.UNSET if body is _rt.UNSET else _rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PaymentIntentResponse.from_dict)
 
@@ -1004,9 +889,7 @@ class OrdersResource:
         body: _m.CaptureOrderPaymentIntentRequest | _rt.Unset = _rt.UNSET,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderPaymentIntentResponse:
         """Capture a payment intent
 
@@ -1016,15 +899,11 @@ class OrdersResource:
         r = self._client.request(
             "POST",
             "/v1/orders/" + _path(order_id) + "/payment-intents/" + _path(payment_intent_id) + "/capture",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.UNSET if body is _rt.UNSET else _rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderPaymentIntentResponse.from_dict)
 
@@ -1035,9 +914,7 @@ class OrdersResource:
         body: _m.CancelOrderPaymentIntentRequest | _rt.Unset = _rt.UNSET,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderPaymentIntentResponse:
         """Cancel a payment intent
 
@@ -1047,15 +924,11 @@ class OrdersResource:
         r = self._client.request(
             "POST",
             "/v1/orders/" + _path(order_id) + "/payment-intents/" + _path(payment_intent_id) + "/cancel",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.UNSET if body is _rt.UNSET else _rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderPaymentIntentResponse.from_dict)
 
@@ -1075,9 +948,7 @@ class PaymentIntentsResource:
         status: _m.ListPaymentIntentsStatus | _rt.Unset = _rt.UNSET,
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PaymentIntentListResponse:
         """List payment intents
 
@@ -1097,11 +968,7 @@ class PaymentIntentsResource:
                     ("created_before", created_before),
                 ]
             ),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PaymentIntentListResponse.from_dict)
 
@@ -1113,9 +980,7 @@ class PaymentIntentsResource:
         status: _m.ListPaymentIntentsStatus | _rt.Unset = _rt.UNSET,
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _t.Iterator[_m.PaymentIntent]:
         """Every item of `list` across all pages (follows `next_page_token`)."""
         cursor: _t.Any = _rt.UNSET
@@ -1127,9 +992,7 @@ class PaymentIntentsResource:
                 status=status,
                 created_after=created_after,
                 created_before=created_before,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
+                **options,
             )
             yield from page.data
             cursor = page.next_page_token
@@ -1141,9 +1004,7 @@ class PaymentIntentsResource:
         payment_intent_id: str,
         *,
         expand: _t.Sequence[_m.GetPaymentIntentExpandItem] | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PaymentIntentResponse:
         """Get a payment intent
 
@@ -1151,14 +1012,7 @@ class PaymentIntentsResource:
 
         GET /v1/payment-intents/{payment_intent_id}"""
         r = self._client.request(
-            "GET",
-            "/v1/payment-intents/" + _path(payment_intent_id),
-            query=_pairs([("expand", expand)]),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            "GET", "/v1/payment-intents/" + _path(payment_intent_id), query=_pairs([("expand", expand)]), **options
         )
         return _decode(r, _m.PaymentIntentResponse.from_dict)
 
@@ -1180,9 +1034,7 @@ class PayoutDestinationsResource:
         available_payout_method: _m.ListPayoutsMethod | _rt.Unset = _rt.UNSET,
         default_for_currency: bool | _rt.Unset = _rt.UNSET,
         include_deleted: bool | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PayoutDestinationListResponse:
         """List payout destinations
 
@@ -1204,11 +1056,7 @@ class PayoutDestinationsResource:
                     ("include_deleted", include_deleted),
                 ]
             ),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PayoutDestinationListResponse.from_dict)
 
@@ -1222,9 +1070,7 @@ class PayoutDestinationsResource:
         available_payout_method: _m.ListPayoutsMethod | _rt.Unset = _rt.UNSET,
         default_for_currency: bool | _rt.Unset = _rt.UNSET,
         include_deleted: bool | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _t.Iterator[_m.PayoutDestination]:
         """Every item of `list` across all pages (follows `next_page_token`)."""
         cursor: _t.Any = _rt.UNSET
@@ -1238,48 +1084,24 @@ class PayoutDestinationsResource:
                 available_payout_method=available_payout_method,
                 default_for_currency=default_for_currency,
                 include_deleted=include_deleted,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
+                **options,
             )
             yield from page.data
             cursor = page.next_page_token
             if not isinstance(cursor, str) or not cursor:
                 return
 
-    def get(
-        self,
-        payout_destination_id: str,
-        *,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
-    ) -> _m.PayoutDestinationResponse:
+    def get(self, payout_destination_id: str, **options: Unpack[RequestOptions]) -> _m.PayoutDestinationResponse:
         """Get a payout destination
 
         Returns one payout destination (deleted ones too).
 
         GET /v1/payout-settings/destinations/{payout_destination_id}"""
-        r = self._client.request(
-            "GET",
-            "/v1/payout-settings/destinations/" + _path(payout_destination_id),
-            query=_pairs([]),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-        )
+        r = self._client.request("GET", "/v1/payout-settings/destinations/" + _path(payout_destination_id), **options)
         return _decode(r, _m.PayoutDestinationResponse.from_dict)
 
     def delete(
-        self,
-        payout_destination_id: str,
-        *,
-        idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        self, payout_destination_id: str, *, idempotency_key: str | None = None, **options: Unpack[RequestOptions]
     ) -> _m.PayoutDestinationResponse:
         """Delete a payout destination
 
@@ -1289,13 +1111,9 @@ class PayoutDestinationsResource:
         r = self._client.request(
             "DELETE",
             "/v1/payout-settings/destinations/" + _path(payout_destination_id),
-            query=_pairs([]),
-            headers=_pairs([]),
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PayoutDestinationResponse.from_dict)
 
@@ -1305,9 +1123,7 @@ class PayoutDestinationsResource:
         body: _m.UpdatePayoutDestinationRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PayoutDestinationResponse:
         """Update a payout destination
 
@@ -1317,15 +1133,11 @@ class PayoutDestinationsResource:
         r = self._client.request(
             "PATCH",
             "/v1/payout-settings/destinations/" + _path(payout_destination_id),
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PayoutDestinationResponse.from_dict)
 
@@ -1336,28 +1148,13 @@ class PayoutSettingsResource:
     def __init__(self, client: FlintClient) -> None:
         self._client = client
 
-    def get(
-        self,
-        *,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
-    ) -> _m.PayoutSettingsResponse:
+    def get(self, **options: Unpack[RequestOptions]) -> _m.PayoutSettingsResponse:
         """Get payout settings
 
         Returns the merchant's payout settings.
 
         GET /v1/payout-settings"""
-        r = self._client.request(
-            "GET",
-            "/v1/payout-settings",
-            query=_pairs([]),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-        )
+        r = self._client.request("GET", "/v1/payout-settings", **options)
         return _decode(r, _m.PayoutSettingsResponse.from_dict)
 
     def update(
@@ -1365,9 +1162,7 @@ class PayoutSettingsResource:
         body: _m.UpdatePayoutSettingsRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PayoutSettingsResponse:
         """Update payout settings
 
@@ -1377,15 +1172,11 @@ class PayoutSettingsResource:
         r = self._client.request(
             "PATCH",
             "/v1/payout-settings",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PayoutSettingsResponse.from_dict)
 
@@ -1410,9 +1201,7 @@ class PayoutsResource:
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         arrival_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         arrival_before: _dt.datetime | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PayoutListResponse:
         """List payouts
 
@@ -1437,11 +1226,7 @@ class PayoutsResource:
                     ("arrival_before", arrival_before),
                 ]
             ),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PayoutListResponse.from_dict)
 
@@ -1458,9 +1243,7 @@ class PayoutsResource:
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         arrival_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         arrival_before: _dt.datetime | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _t.Iterator[_m.Payout]:
         """Every item of `list` across all pages (follows `next_page_token`)."""
         cursor: _t.Any = _rt.UNSET
@@ -1477,9 +1260,7 @@ class PayoutsResource:
                 created_before=created_before,
                 arrival_after=arrival_after,
                 arrival_before=arrival_before,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
+                **options,
             )
             yield from page.data
             cursor = page.next_page_token
@@ -1487,13 +1268,7 @@ class PayoutsResource:
                 return
 
     def create(
-        self,
-        body: _m.CreatePayoutRequest,
-        *,
-        idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        self, body: _m.CreatePayoutRequest, *, idempotency_key: str | None = None, **options: Unpack[RequestOptions]
     ) -> _m.PayoutResponse:
         """Create a payout
 
@@ -1503,15 +1278,11 @@ class PayoutsResource:
         r = self._client.request(
             "POST",
             "/v1/payouts",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PayoutResponse.from_dict)
 
@@ -1520,9 +1291,7 @@ class PayoutsResource:
         payout_id: str,
         *,
         expand: _t.Sequence[_m.GetPayoutExpandItem] | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PayoutResponse:
         """Get a payout
 
@@ -1530,25 +1299,12 @@ class PayoutsResource:
 
         GET /v1/payouts/{payout_id}"""
         r = self._client.request(
-            "GET",
-            "/v1/payouts/" + _path(payout_id),
-            query=_pairs([("expand", expand)]),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            "GET", "/v1/payouts/" + _path(payout_id), query=_pairs([("expand", expand)]), **options
         )
         return _decode(r, _m.PayoutResponse.from_dict)
 
     def cancel(
-        self,
-        payout_id: str,
-        *,
-        idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        self, payout_id: str, *, idempotency_key: str | None = None, **options: Unpack[RequestOptions]
     ) -> _m.PayoutResponse:
         """Cancel a payout
 
@@ -1558,13 +1314,9 @@ class PayoutsResource:
         r = self._client.request(
             "POST",
             "/v1/payouts/" + _path(payout_id) + "/cancel",
-            query=_pairs([]),
-            headers=_pairs([]),
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PayoutResponse.from_dict)
 
@@ -1574,9 +1326,7 @@ class PayoutsResource:
         *,
         page_size: int | _rt.Unset = _rt.UNSET,
         page_token: str | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PayoutEntryListResponse:
         """List payout entries
 
@@ -1587,34 +1337,17 @@ class PayoutsResource:
             "GET",
             "/v1/payouts/" + _path(payout_id) + "/entries",
             query=_pairs([("page_size", page_size), ("page_token", page_token)]),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PayoutEntryListResponse.from_dict)
 
     def list_entries_auto(
-        self,
-        payout_id: str,
-        *,
-        page_size: int | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        self, payout_id: str, *, page_size: int | _rt.Unset = _rt.UNSET, **options: Unpack[RequestOptions]
     ) -> _t.Iterator[_m.PayoutEntry]:
         """Every item of `list_entries` across all pages (follows `next_page_token`)."""
         cursor: _t.Any = _rt.UNSET
         while True:
-            page = self.list_entries(
-                payout_id,
-                page_size=page_size,
-                page_token=cursor,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
-            )
+            page = self.list_entries(payout_id, page_size=page_size, page_token=cursor, **options)
             yield from page.data
             cursor = page.next_page_token
             if not isinstance(cursor, str) or not cursor:
@@ -1637,9 +1370,7 @@ class RefundsResource:
         status: _m.ListRefundsStatus | _rt.Unset = _rt.UNSET,
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.RefundListResponse:
         """List refunds
 
@@ -1660,11 +1391,7 @@ class RefundsResource:
                     ("created_before", created_before),
                 ]
             ),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.RefundListResponse.from_dict)
 
@@ -1677,9 +1404,7 @@ class RefundsResource:
         status: _m.ListRefundsStatus | _rt.Unset = _rt.UNSET,
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _t.Iterator[_m.Refund]:
         """Every item of `list` across all pages (follows `next_page_token`)."""
         cursor: _t.Any = _rt.UNSET
@@ -1692,9 +1417,7 @@ class RefundsResource:
                 status=status,
                 created_after=created_after,
                 created_before=created_before,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
+                **options,
             )
             yield from page.data
             cursor = page.next_page_token
@@ -1702,13 +1425,7 @@ class RefundsResource:
                 return
 
     def create(
-        self,
-        body: _m.CreateRefundRequest,
-        *,
-        idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        self, body: _m.CreateRefundRequest, *, idempotency_key: str | None = None, **options: Unpack[RequestOptions]
     ) -> _m.RefundResponse:
         """Create a refund
 
@@ -1718,15 +1435,11 @@ class RefundsResource:
         r = self._client.request(
             "POST",
             "/v1/refunds",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.RefundResponse.from_dict)
 
@@ -1735,9 +1448,7 @@ class RefundsResource:
         refund_id: str,
         *,
         expand: _t.Sequence[_m.GetRefundExpandItem] | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.RefundResponse:
         """Get a refund
 
@@ -1745,14 +1456,7 @@ class RefundsResource:
 
         GET /v1/refunds/{refund_id}"""
         r = self._client.request(
-            "GET",
-            "/v1/refunds/" + _path(refund_id),
-            query=_pairs([("expand", expand)]),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            "GET", "/v1/refunds/" + _path(refund_id), query=_pairs([("expand", expand)]), **options
         )
         return _decode(r, _m.RefundResponse.from_dict)
 
@@ -1762,9 +1466,7 @@ class RefundsResource:
         body: _m.UpdateRefundRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.RefundResponse:
         """Update a refund
 
@@ -1774,15 +1476,11 @@ class RefundsResource:
         r = self._client.request(
             "PATCH",
             "/v1/refunds/" + _path(refund_id),
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.RefundResponse.from_dict)
 
@@ -1807,9 +1505,7 @@ class AsyncBalanceTransactionsResource:
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         available_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         available_before: _dt.datetime | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.BalanceTransactionListResponse:
         """List balance transactions
 
@@ -1834,11 +1530,7 @@ class AsyncBalanceTransactionsResource:
                     ("available_before", available_before),
                 ]
             ),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.BalanceTransactionListResponse.from_dict)
 
@@ -1855,9 +1547,7 @@ class AsyncBalanceTransactionsResource:
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         available_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         available_before: _dt.datetime | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _t.AsyncIterator[_m.BalanceTransaction]:
         """Every item of `list` across all pages (follows `next_page_token`)."""
         cursor: _t.Any = _rt.UNSET
@@ -1874,9 +1564,7 @@ class AsyncBalanceTransactionsResource:
                 created_before=created_before,
                 available_after=available_after,
                 available_before=available_before,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
+                **options,
             )
             for item in page.data:
                 yield item
@@ -1889,9 +1577,7 @@ class AsyncBalanceTransactionsResource:
         balance_transaction_id: str,
         *,
         expand: _t.Sequence[_m.GetPaymentIntentExpandItem] | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.BalanceTransactionResponse:
         """Get a balance transaction
 
@@ -1902,11 +1588,7 @@ class AsyncBalanceTransactionsResource:
             "GET",
             "/v1/balance-transactions/" + _path(balance_transaction_id),
             query=_pairs([("expand", expand)]),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.BalanceTransactionResponse.from_dict)
 
@@ -1918,28 +1600,14 @@ class AsyncBalancesResource:
         self._client = client
 
     async def list(
-        self,
-        *,
-        currency: str | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        self, *, currency: str | _rt.Unset = _rt.UNSET, **options: Unpack[RequestOptions]
     ) -> _m.BalanceListResponse:
         """List balances
 
         Returns the current balance snapshot grouped by currency and balance source (unpaginated). available = sum of net of available balance transactions; pending = sum of net of pending ones.
 
         GET /v1/balances"""
-        r = await self._client.request(
-            "GET",
-            "/v1/balances",
-            query=_pairs([("currency", currency)]),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-        )
+        r = await self._client.request("GET", "/v1/balances", query=_pairs([("currency", currency)]), **options)
         return _decode(r, _m.BalanceListResponse.from_dict)
 
 
@@ -1962,9 +1630,7 @@ class AsyncOrdersResource:
         min_amount: int | _rt.Unset = _rt.UNSET,
         max_amount: int | _rt.Unset = _rt.UNSET,
         currency: str | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderListResponse:
         """List orders
 
@@ -1988,11 +1654,7 @@ class AsyncOrdersResource:
                     ("currency", currency),
                 ]
             ),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderListResponse.from_dict)
 
@@ -2008,9 +1670,7 @@ class AsyncOrdersResource:
         min_amount: int | _rt.Unset = _rt.UNSET,
         max_amount: int | _rt.Unset = _rt.UNSET,
         currency: str | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _t.AsyncIterator[_m.Order]:
         """Every item of `list` across all pages (follows `next_page_token`)."""
         cursor: _t.Any = _rt.UNSET
@@ -2026,9 +1686,7 @@ class AsyncOrdersResource:
                 min_amount=min_amount,
                 max_amount=max_amount,
                 currency=currency,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
+                **options,
             )
             for item in page.data:
                 yield item
@@ -2037,13 +1695,7 @@ class AsyncOrdersResource:
                 return
 
     async def create(
-        self,
-        body: _m.CreateOrderRequest,
-        *,
-        idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        self, body: _m.CreateOrderRequest, *, idempotency_key: str | None = None, **options: Unpack[RequestOptions]
     ) -> _m.OrderResponse:
         """Create an order
 
@@ -2053,15 +1705,11 @@ class AsyncOrdersResource:
         r = await self._client.request(
             "POST",
             "/v1/orders",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -2070,9 +1718,7 @@ class AsyncOrdersResource:
         order_id: str,
         *,
         expand: _t.Sequence[_m.GetOrderExpandItem] | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Get an order
 
@@ -2080,14 +1726,7 @@ class AsyncOrdersResource:
 
         GET /v1/orders/{order_id}"""
         r = await self._client.request(
-            "GET",
-            "/v1/orders/" + _path(order_id),
-            query=_pairs([("expand", expand)]),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            "GET", "/v1/orders/" + _path(order_id), query=_pairs([("expand", expand)]), **options
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -2097,9 +1736,7 @@ class AsyncOrdersResource:
         body: _m.UpdateOrderRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Update an order
 
@@ -2109,15 +1746,11 @@ class AsyncOrdersResource:
         r = await self._client.request(
             "PATCH",
             "/v1/orders/" + _path(order_id),
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -2127,9 +1760,7 @@ class AsyncOrdersResource:
         body: _m.AddOrderLineItemsRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Add line items
 
@@ -2139,15 +1770,11 @@ class AsyncOrdersResource:
         r = await self._client.request(
             "POST",
             "/v1/orders/" + _path(order_id) + "/line-items",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -2157,9 +1784,7 @@ class AsyncOrdersResource:
         order_line_item_id: str,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Remove a line item
 
@@ -2169,13 +1794,9 @@ class AsyncOrdersResource:
         r = await self._client.request(
             "DELETE",
             "/v1/orders/" + _path(order_id) + "/line-items/" + _path(order_line_item_id),
-            query=_pairs([]),
-            headers=_pairs([]),
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -2186,9 +1807,7 @@ class AsyncOrdersResource:
         body: _m.UpdateOrderLineItemRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Update a line item
 
@@ -2198,15 +1817,11 @@ class AsyncOrdersResource:
         r = await self._client.request(
             "PATCH",
             "/v1/orders/" + _path(order_id) + "/line-items/" + _path(order_line_item_id),
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -2216,9 +1831,7 @@ class AsyncOrdersResource:
         body: _m.AddOrderChargeRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Add a charge
 
@@ -2228,15 +1841,11 @@ class AsyncOrdersResource:
         r = await self._client.request(
             "POST",
             "/v1/orders/" + _path(order_id) + "/charges",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -2246,9 +1855,7 @@ class AsyncOrdersResource:
         order_charge_id: str,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Remove a charge
 
@@ -2258,13 +1865,9 @@ class AsyncOrdersResource:
         r = await self._client.request(
             "DELETE",
             "/v1/orders/" + _path(order_id) + "/charges/" + _path(order_charge_id),
-            query=_pairs([]),
-            headers=_pairs([]),
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -2274,9 +1877,7 @@ class AsyncOrdersResource:
         body: _m.ApplyOrderDiscountsRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Apply discounts
 
@@ -2286,15 +1887,11 @@ class AsyncOrdersResource:
         r = await self._client.request(
             "POST",
             "/v1/orders/" + _path(order_id) + "/discounts",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -2304,9 +1901,7 @@ class AsyncOrdersResource:
         body: _m.RemoveOrderDiscountsRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Remove discounts
 
@@ -2316,15 +1911,11 @@ class AsyncOrdersResource:
         r = await self._client.request(
             "POST",
             "/v1/orders/" + _path(order_id) + "/discounts/remove",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -2334,9 +1925,7 @@ class AsyncOrdersResource:
         body: _m.CloseOrderRequest | _rt.Unset = _rt.UNSET,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Close an order
 
@@ -2346,15 +1935,11 @@ class AsyncOrdersResource:
         r = await self._client.request(
             "POST",
             "/v1/orders/" + _path(order_id) + "/close",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.UNSET if body is _rt.UNSET else _rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderResponse.from_dict)
 
@@ -2364,9 +1949,7 @@ class AsyncOrdersResource:
         body: _m.PayOrderRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PayOrderResponse:
         """Pay an order
 
@@ -2376,15 +1959,11 @@ class AsyncOrdersResource:
         r = await self._client.request(
             "POST",
             "/v1/orders/" + _path(order_id) + "/pay",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PayOrderResponse.from_dict)
 
@@ -2394,9 +1973,7 @@ class AsyncOrdersResource:
         body: _m.CreateOrderPaymentIntentRequest | _rt.Unset = _rt.UNSET,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PaymentIntentResponse:
         """Create an order payment intent
 
@@ -2406,15 +1983,11 @@ class AsyncOrdersResource:
         r = await self._client.request(
             "POST",
             "/v1/orders/" + _path(order_id) + "/payment-intents",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.UNSET if body is _rt.UNSET else _rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PaymentIntentResponse.from_dict)
 
@@ -2425,9 +1998,7 @@ class AsyncOrdersResource:
         body: _m.CaptureOrderPaymentIntentRequest | _rt.Unset = _rt.UNSET,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderPaymentIntentResponse:
         """Capture a payment intent
 
@@ -2437,15 +2008,11 @@ class AsyncOrdersResource:
         r = await self._client.request(
             "POST",
             "/v1/orders/" + _path(order_id) + "/payment-intents/" + _path(payment_intent_id) + "/capture",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.UNSET if body is _rt.UNSET else _rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderPaymentIntentResponse.from_dict)
 
@@ -2456,9 +2023,7 @@ class AsyncOrdersResource:
         body: _m.CancelOrderPaymentIntentRequest | _rt.Unset = _rt.UNSET,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.OrderPaymentIntentResponse:
         """Cancel a payment intent
 
@@ -2468,15 +2033,11 @@ class AsyncOrdersResource:
         r = await self._client.request(
             "POST",
             "/v1/orders/" + _path(order_id) + "/payment-intents/" + _path(payment_intent_id) + "/cancel",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.UNSET if body is _rt.UNSET else _rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.OrderPaymentIntentResponse.from_dict)
 
@@ -2496,9 +2057,7 @@ class AsyncPaymentIntentsResource:
         status: _m.ListPaymentIntentsStatus | _rt.Unset = _rt.UNSET,
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PaymentIntentListResponse:
         """List payment intents
 
@@ -2518,11 +2077,7 @@ class AsyncPaymentIntentsResource:
                     ("created_before", created_before),
                 ]
             ),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PaymentIntentListResponse.from_dict)
 
@@ -2534,9 +2089,7 @@ class AsyncPaymentIntentsResource:
         status: _m.ListPaymentIntentsStatus | _rt.Unset = _rt.UNSET,
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _t.AsyncIterator[_m.PaymentIntent]:
         """Every item of `list` across all pages (follows `next_page_token`)."""
         cursor: _t.Any = _rt.UNSET
@@ -2548,9 +2101,7 @@ class AsyncPaymentIntentsResource:
                 status=status,
                 created_after=created_after,
                 created_before=created_before,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
+                **options,
             )
             for item in page.data:
                 yield item
@@ -2563,9 +2114,7 @@ class AsyncPaymentIntentsResource:
         payment_intent_id: str,
         *,
         expand: _t.Sequence[_m.GetPaymentIntentExpandItem] | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PaymentIntentResponse:
         """Get a payment intent
 
@@ -2573,14 +2122,7 @@ class AsyncPaymentIntentsResource:
 
         GET /v1/payment-intents/{payment_intent_id}"""
         r = await self._client.request(
-            "GET",
-            "/v1/payment-intents/" + _path(payment_intent_id),
-            query=_pairs([("expand", expand)]),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            "GET", "/v1/payment-intents/" + _path(payment_intent_id), query=_pairs([("expand", expand)]), **options
         )
         return _decode(r, _m.PaymentIntentResponse.from_dict)
 
@@ -2602,9 +2144,7 @@ class AsyncPayoutDestinationsResource:
         available_payout_method: _m.ListPayoutsMethod | _rt.Unset = _rt.UNSET,
         default_for_currency: bool | _rt.Unset = _rt.UNSET,
         include_deleted: bool | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PayoutDestinationListResponse:
         """List payout destinations
 
@@ -2626,11 +2166,7 @@ class AsyncPayoutDestinationsResource:
                     ("include_deleted", include_deleted),
                 ]
             ),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PayoutDestinationListResponse.from_dict)
 
@@ -2644,9 +2180,7 @@ class AsyncPayoutDestinationsResource:
         available_payout_method: _m.ListPayoutsMethod | _rt.Unset = _rt.UNSET,
         default_for_currency: bool | _rt.Unset = _rt.UNSET,
         include_deleted: bool | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _t.AsyncIterator[_m.PayoutDestination]:
         """Every item of `list` across all pages (follows `next_page_token`)."""
         cursor: _t.Any = _rt.UNSET
@@ -2660,9 +2194,7 @@ class AsyncPayoutDestinationsResource:
                 available_payout_method=available_payout_method,
                 default_for_currency=default_for_currency,
                 include_deleted=include_deleted,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
+                **options,
             )
             for item in page.data:
                 yield item
@@ -2670,39 +2202,19 @@ class AsyncPayoutDestinationsResource:
             if not isinstance(cursor, str) or not cursor:
                 return
 
-    async def get(
-        self,
-        payout_destination_id: str,
-        *,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
-    ) -> _m.PayoutDestinationResponse:
+    async def get(self, payout_destination_id: str, **options: Unpack[RequestOptions]) -> _m.PayoutDestinationResponse:
         """Get a payout destination
 
         Returns one payout destination (deleted ones too).
 
         GET /v1/payout-settings/destinations/{payout_destination_id}"""
         r = await self._client.request(
-            "GET",
-            "/v1/payout-settings/destinations/" + _path(payout_destination_id),
-            query=_pairs([]),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            "GET", "/v1/payout-settings/destinations/" + _path(payout_destination_id), **options
         )
         return _decode(r, _m.PayoutDestinationResponse.from_dict)
 
     async def delete(
-        self,
-        payout_destination_id: str,
-        *,
-        idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        self, payout_destination_id: str, *, idempotency_key: str | None = None, **options: Unpack[RequestOptions]
     ) -> _m.PayoutDestinationResponse:
         """Delete a payout destination
 
@@ -2712,13 +2224,9 @@ class AsyncPayoutDestinationsResource:
         r = await self._client.request(
             "DELETE",
             "/v1/payout-settings/destinations/" + _path(payout_destination_id),
-            query=_pairs([]),
-            headers=_pairs([]),
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PayoutDestinationResponse.from_dict)
 
@@ -2728,9 +2236,7 @@ class AsyncPayoutDestinationsResource:
         body: _m.UpdatePayoutDestinationRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PayoutDestinationResponse:
         """Update a payout destination
 
@@ -2740,15 +2246,11 @@ class AsyncPayoutDestinationsResource:
         r = await self._client.request(
             "PATCH",
             "/v1/payout-settings/destinations/" + _path(payout_destination_id),
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PayoutDestinationResponse.from_dict)
 
@@ -2759,28 +2261,13 @@ class AsyncPayoutSettingsResource:
     def __init__(self, client: AsyncFlintClient) -> None:
         self._client = client
 
-    async def get(
-        self,
-        *,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
-    ) -> _m.PayoutSettingsResponse:
+    async def get(self, **options: Unpack[RequestOptions]) -> _m.PayoutSettingsResponse:
         """Get payout settings
 
         Returns the merchant's payout settings.
 
         GET /v1/payout-settings"""
-        r = await self._client.request(
-            "GET",
-            "/v1/payout-settings",
-            query=_pairs([]),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-        )
+        r = await self._client.request("GET", "/v1/payout-settings", **options)
         return _decode(r, _m.PayoutSettingsResponse.from_dict)
 
     async def update(
@@ -2788,9 +2275,7 @@ class AsyncPayoutSettingsResource:
         body: _m.UpdatePayoutSettingsRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PayoutSettingsResponse:
         """Update payout settings
 
@@ -2800,15 +2285,11 @@ class AsyncPayoutSettingsResource:
         r = await self._client.request(
             "PATCH",
             "/v1/payout-settings",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PayoutSettingsResponse.from_dict)
 
@@ -2833,9 +2314,7 @@ class AsyncPayoutsResource:
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         arrival_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         arrival_before: _dt.datetime | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PayoutListResponse:
         """List payouts
 
@@ -2860,11 +2339,7 @@ class AsyncPayoutsResource:
                     ("arrival_before", arrival_before),
                 ]
             ),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PayoutListResponse.from_dict)
 
@@ -2881,9 +2356,7 @@ class AsyncPayoutsResource:
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         arrival_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         arrival_before: _dt.datetime | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _t.AsyncIterator[_m.Payout]:
         """Every item of `list` across all pages (follows `next_page_token`)."""
         cursor: _t.Any = _rt.UNSET
@@ -2900,9 +2373,7 @@ class AsyncPayoutsResource:
                 created_before=created_before,
                 arrival_after=arrival_after,
                 arrival_before=arrival_before,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
+                **options,
             )
             for item in page.data:
                 yield item
@@ -2911,13 +2382,7 @@ class AsyncPayoutsResource:
                 return
 
     async def create(
-        self,
-        body: _m.CreatePayoutRequest,
-        *,
-        idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        self, body: _m.CreatePayoutRequest, *, idempotency_key: str | None = None, **options: Unpack[RequestOptions]
     ) -> _m.PayoutResponse:
         """Create a payout
 
@@ -2927,15 +2392,11 @@ class AsyncPayoutsResource:
         r = await self._client.request(
             "POST",
             "/v1/payouts",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PayoutResponse.from_dict)
 
@@ -2944,9 +2405,7 @@ class AsyncPayoutsResource:
         payout_id: str,
         *,
         expand: _t.Sequence[_m.GetPayoutExpandItem] | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PayoutResponse:
         """Get a payout
 
@@ -2954,25 +2413,12 @@ class AsyncPayoutsResource:
 
         GET /v1/payouts/{payout_id}"""
         r = await self._client.request(
-            "GET",
-            "/v1/payouts/" + _path(payout_id),
-            query=_pairs([("expand", expand)]),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            "GET", "/v1/payouts/" + _path(payout_id), query=_pairs([("expand", expand)]), **options
         )
         return _decode(r, _m.PayoutResponse.from_dict)
 
     async def cancel(
-        self,
-        payout_id: str,
-        *,
-        idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        self, payout_id: str, *, idempotency_key: str | None = None, **options: Unpack[RequestOptions]
     ) -> _m.PayoutResponse:
         """Cancel a payout
 
@@ -2982,13 +2428,9 @@ class AsyncPayoutsResource:
         r = await self._client.request(
             "POST",
             "/v1/payouts/" + _path(payout_id) + "/cancel",
-            query=_pairs([]),
-            headers=_pairs([]),
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PayoutResponse.from_dict)
 
@@ -2998,9 +2440,7 @@ class AsyncPayoutsResource:
         *,
         page_size: int | _rt.Unset = _rt.UNSET,
         page_token: str | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.PayoutEntryListResponse:
         """List payout entries
 
@@ -3011,34 +2451,17 @@ class AsyncPayoutsResource:
             "GET",
             "/v1/payouts/" + _path(payout_id) + "/entries",
             query=_pairs([("page_size", page_size), ("page_token", page_token)]),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.PayoutEntryListResponse.from_dict)
 
     async def list_entries_auto(
-        self,
-        payout_id: str,
-        *,
-        page_size: int | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        self, payout_id: str, *, page_size: int | _rt.Unset = _rt.UNSET, **options: Unpack[RequestOptions]
     ) -> _t.AsyncIterator[_m.PayoutEntry]:
         """Every item of `list_entries` across all pages (follows `next_page_token`)."""
         cursor: _t.Any = _rt.UNSET
         while True:
-            page = await self.list_entries(
-                payout_id,
-                page_size=page_size,
-                page_token=cursor,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
-            )
+            page = await self.list_entries(payout_id, page_size=page_size, page_token=cursor, **options)
             for item in page.data:
                 yield item
             cursor = page.next_page_token
@@ -3062,9 +2485,7 @@ class AsyncRefundsResource:
         status: _m.ListRefundsStatus | _rt.Unset = _rt.UNSET,
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.RefundListResponse:
         """List refunds
 
@@ -3085,11 +2506,7 @@ class AsyncRefundsResource:
                     ("created_before", created_before),
                 ]
             ),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.RefundListResponse.from_dict)
 
@@ -3102,9 +2519,7 @@ class AsyncRefundsResource:
         status: _m.ListRefundsStatus | _rt.Unset = _rt.UNSET,
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _t.AsyncIterator[_m.Refund]:
         """Every item of `list` across all pages (follows `next_page_token`)."""
         cursor: _t.Any = _rt.UNSET
@@ -3117,9 +2532,7 @@ class AsyncRefundsResource:
                 status=status,
                 created_after=created_after,
                 created_before=created_before,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
+                **options,
             )
             for item in page.data:
                 yield item
@@ -3128,13 +2541,7 @@ class AsyncRefundsResource:
                 return
 
     async def create(
-        self,
-        body: _m.CreateRefundRequest,
-        *,
-        idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        self, body: _m.CreateRefundRequest, *, idempotency_key: str | None = None, **options: Unpack[RequestOptions]
     ) -> _m.RefundResponse:
         """Create a refund
 
@@ -3144,15 +2551,11 @@ class AsyncRefundsResource:
         r = await self._client.request(
             "POST",
             "/v1/refunds",
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.RefundResponse.from_dict)
 
@@ -3161,9 +2564,7 @@ class AsyncRefundsResource:
         refund_id: str,
         *,
         expand: _t.Sequence[_m.GetRefundExpandItem] | _rt.Unset = _rt.UNSET,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.RefundResponse:
         """Get a refund
 
@@ -3171,14 +2572,7 @@ class AsyncRefundsResource:
 
         GET /v1/refunds/{refund_id}"""
         r = await self._client.request(
-            "GET",
-            "/v1/refunds/" + _path(refund_id),
-            query=_pairs([("expand", expand)]),
-            headers=_pairs([]),
-            idempotent=False,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            "GET", "/v1/refunds/" + _path(refund_id), query=_pairs([("expand", expand)]), **options
         )
         return _decode(r, _m.RefundResponse.from_dict)
 
@@ -3188,9 +2582,7 @@ class AsyncRefundsResource:
         body: _m.UpdateRefundRequest,
         *,
         idempotency_key: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        extra_headers: _t.Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _m.RefundResponse:
         """Update a refund
 
@@ -3200,14 +2592,10 @@ class AsyncRefundsResource:
         r = await self._client.request(
             "PATCH",
             "/v1/refunds/" + _path(refund_id),
-            query=_pairs([]),
-            headers=_pairs([]),
             body=_rt.dump(body),
             media="application/json",
             idempotent=True,
             idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            **options,
         )
         return _decode(r, _m.RefundResponse.from_dict)

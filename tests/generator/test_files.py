@@ -258,7 +258,9 @@ def test_keywords_and_builtins_as_names(tmp_path: Path) -> None:
     client_cls = pkg.client.MiniClient
     assert hasattr(client_cls(base_url="http://x"), "close_")  # the tag would have shadowed close()
     sig = inspect.signature(pkg.client.CloseResource.import_)
-    assert {"from_", "timeout_", "quote", "timeout"} <= set(sig.parameters)
+    assert {"from_", "timeout_", "quote"} <= set(sig.parameters)
+    # the per-call options (`timeout=`, `max_retries=`, `extra_headers=`) come in as typed **options
+    assert sig.parameters["options"].kind is inspect.Parameter.VAR_KEYWORD
 
 
 def test_a_chunk_black_accepts_but_python_rejects_is_an_error_per_chunk() -> None:
