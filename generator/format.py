@@ -8,6 +8,7 @@ definitions. The result is what black gives for the whole file (tests check `for
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib.metadata
 import json
@@ -118,8 +119,15 @@ def format_sources(files: dict[str, str], *, use_cache: bool = True) -> dict[str
     size = sum(len(c) for c in todo.values())
     workers = min(len(keys), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
     if size >= PARALLEL_THRESHOLD and workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_format_one, [todo[k] for k in keys], chunksize=1))
+        # forked workers inherit this process's heap (spec, IR, sources): frozen, their garbage collector never
+        # walks it, which would touch (and so copy) every page of it in every worker
+        gc.collect()
+        gc.freeze()
+        try:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(_format_one, [todo[k] for k in keys], chunksize=1))
+        finally:
+            gc.unfreeze()
     else:
         results = [_format_one(todo[k]) for k in keys]
     done: dict[str, str] = {}
