@@ -388,7 +388,7 @@ class Codecs:
         """(json name, Python name, required, type) per field."""
         return [(f[0], _ident(f[3] if len(f) > 3 else f[0]), bool(f[1]), f[2]) for f in m["f"]]
 
-    def compile_from_dict(self, name: str) -> _t.Any:
+    def compile_from_dict(self, name: str, target: type | None = None) -> _t.Any:
         m = self._model(name)
         fields = self._fields(m)
         codes = m.get("codes", {})
@@ -453,7 +453,7 @@ class Codecs:
                 1,
                 f"extra = {{k: {self.item_fn(m['x'])}(v, _rt.join(path, k)) for k, v in data.items() if k not in {known}}}",
             )
-        s.add(1, f"o = _new({self.model_class(name)})")
+        s.add(1, f"o = _new({self.const(target) if target is not None else self.model_class(name)})")
         for i, (_, pname, _, _) in enumerate(fields):
             s.add(1, f"o.{pname} = f{i}")
         if "x" in m:
@@ -596,20 +596,32 @@ def field(*, default_factory: _t.Callable[[], T]) -> T:
     return _t.cast(T, _Factory(default_factory))
 
 
-def _codecs_of(cls: type) -> Codecs:
-    codecs: Codecs = getattr(sys.modules[cls.__module__], "_C")
-    return codecs
+def _generated(cls: type) -> tuple[Codecs, type]:
+    """The compiler and the generated class behind `cls` (itself, or the generated class a user subclassed)."""
+    for klass in cls.__mro__:
+        if "_model_" in vars(klass):
+            codecs: Codecs = getattr(sys.modules[klass.__module__], "_C")
+            return codecs, klass
+    raise TypeError(f"{cls.__name__} is not a generated model")
 
 
 class ModelMeta(type):
-    """Turns the annotated class body into `__slots__`; the defaults move aside (a slot and a class attribute
-    cannot share a name) and `__init__` is compiled from them on first use."""
+    """Turns the annotated body of a generated class into `__slots__`; the defaults move aside (a slot and a class
+    attribute cannot share a name) and `__init__` is compiled from them on first use. A user's subclass of a
+    generated class gets empty `__slots__` and inherits the rest."""
 
     def __new__(mcs, name: str, bases: tuple[type, ...], ns: dict[str, _t.Any]) -> ModelMeta:
         if "__slots__" not in ns:
-            fields = tuple(ns.get("__annotations__", {}))
-            ns["_defaults_"] = {n: ns.pop(n) for n in fields if n in ns}
-            ns["__slots__"] = fields + ("_unknown_",)
+            module = sys.modules.get(ns.get("__module__", ""))
+            if isinstance(getattr(module, "_C", None), Codecs):
+                fields = tuple(ns.get("__annotations__", {}))
+                ns["_defaults_"] = {n: ns.pop(n) for n in fields if n in ns}
+                ns["__slots__"] = fields + ("_unknown_",)
+                ns["_model_"] = name
+            else:
+                ns["__slots__"] = ()
+                # its own from_dict, compiled to build its instances (the parent's, once installed, would not)
+                ns.setdefault("from_dict", vars(Model)["from_dict"])
         return super().__new__(mcs, name, bases, ns)
 
 
@@ -625,24 +637,28 @@ class Model(metaclass=ModelMeta):
     if not _t.TYPE_CHECKING:
 
         def __init__(self, **kwargs):
-            cls = type(self)
-            init = _codecs_of(cls).compile_init(cls.__name__, cls.__slots__, cls._defaults_)
-            cls.__init__ = init
+            codecs, gen = _generated(type(self))
+            init = codecs.compile_init(gen.__name__, gen.__slots__, gen._defaults_)
+            gen.__init__ = init
             init(self, **kwargs)
 
     @classmethod
     def from_dict(cls: type[M], data: _t.Any, path: str = "") -> M:
         """Validate JSON data (a dict) strictly; raises ValidationError naming the path that failed."""
-        fn = getattr(_codecs_of(cls).p, "m_" + cls.__name__)
+        codecs, gen = _generated(cls)
+        if gen is cls:
+            fn = getattr(codecs.p, "m_" + cls.__name__)
+        else:  # a user's subclass: the same checks, building instances of the subclass
+            fn = codecs.compile_from_dict(gen.__name__, cls)
         setattr(cls, "from_dict", staticmethod(fn))
         out: M = fn(data, path)
         return out
 
     def to_dict(self) -> dict[str, _t.Any]:
         """JSON-ready data: absent (UNSET) fields are omitted, undeclared fields a response carried are kept."""
-        cls = type(self)
-        fn = _codecs_of(cls).compile_to_dict(cls.__name__)
-        setattr(cls, "to_dict", fn)
+        codecs, gen = _generated(type(self))
+        fn = codecs.compile_to_dict(gen.__name__)
+        setattr(gen, "to_dict", fn)
         out: dict[str, _t.Any] = fn(self)
         return out
 

@@ -142,3 +142,20 @@ def test_threads_compiling_at_once_keep_their_constants_apart(tmp_path: Path) ->
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=pkg.root, capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_a_users_subclass_parses_into_itself(rich: Package) -> None:
+    m = rich.models
+
+    class MyMoney(m.Money):  # type: ignore[misc, name-defined]
+        def cents(self) -> int:
+            return int(self.amount)
+
+    data = {"amount": 5, "currency": "USD"}
+    mine = MyMoney.from_dict(data)
+    assert type(mine) is MyMoney and mine.cents() == 5 and mine.to_dict() == data
+    assert not hasattr(mine, "__dict__")  # still slotted
+    assert type(m.Money.from_dict(data)) is m.Money
+    assert MyMoney(amount=1, currency=m.CurrencyCode.USD).cents() == 1
+    e = err(rich, MyMoney.from_dict, {"amount": "5", "currency": "USD"}, "price")
+    assert e.path == "price.amount"
