@@ -765,7 +765,8 @@ class Builder:
             for key in ("oneOf", "anyOf"):
                 if _presence_only(s.get(key)):
                     model.presence.append((key, [[str(r) for r in v.get("required") or []] for v in s[key]]))
-        names = unique_fields(list(props), RESERVED_FIELDS | set(self.namer.taken) | {"_rt", "_dt", "_t", "_enum", "_U"})
+        avoid = RESERVED_FIELDS | set(self.namer.taken)
+        names = unique_fields(list(props), avoid)
         fields = []
         for json_name, (ps, pptr) in props.items():
             t = self.schema_type(ps, pptr, model.name + pascal(json_name), [])
@@ -773,7 +774,10 @@ class Builder:
             fields.append(Field(json_name, names[json_name], t, json_name in required, desc))
         for r in required:
             if r not in props:  # required but undeclared: keep it required and untyped
-                fields.append(Field(r, safe_identifier(r, RESERVED_FIELDS), TypeRef("any"), True, ""))
+                py = safe_identifier(r, avoid)
+                while py in names.values() or any(f.py_name == py for f in fields):
+                    py += "_"
+                fields.append(Field(r, py, TypeRef("any"), True, ""))
         model.fields = fields
         if addl is not None:
             a, aptr = addl

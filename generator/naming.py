@@ -17,7 +17,11 @@ PY_BUILTINS = frozenset(dir(builtins))
 PY_BUILTIN_TYPES = frozenset(n for n in dir(builtins) if isinstance(getattr(builtins, n), type)) | {"None"}
 # names the generated modules use themselves; a spec-derived name equal to one of these gets a trailing "_"
 RESERVED_FIELDS = frozenset({"from_dict", "to_dict", "additional_properties", "self", "cls", "__slots__", "__init__",
-                             "__eq__", "__repr__"})
+                             "__eq__", "__repr__",
+                             # module-level names of models.py that class bodies can see
+                             "_rt", "_dt", "_t", "_enum", "_U", "_C", "_codec", "_Model", "_Parser", "_T",
+                             # the class machinery of _codec.Model
+                             "_defaults_", "_model_", "_fields_", "_unknown_"})
 
 
 def words(text: str) -> list[str]:

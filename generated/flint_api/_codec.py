@@ -152,7 +152,12 @@ class Codecs:
         return self._data
 
     def const(self, value: _t.Any) -> str:
-        key = (type(value).__name__, repr(value))
+        # JSON scalars and containers are shared by value (repr() shows all of them); anything else (a compiled
+        # pattern, whose repr() is cut at 200 characters; a class) by identity, kept alive in the namespace
+        if value is None or isinstance(value, (str, int, float, bool, frozenset, dict, list, tuple)):
+            key: tuple[str, _t.Any] = (type(value).__name__, repr(value))
+        else:
+            key = ("id", id(value))
         # threads may compile at the same time; compiling twice is harmless, two values under one name are not
         with self._lock:
             name = self._consts.get(key)
@@ -171,7 +176,9 @@ class Codecs:
         linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
         local: dict[str, _t.Any] = {}
         exec(compile(text, filename, "exec"), self.ns, local)
-        return local[fn]
+        out = local[fn]
+        out.__qualname__ = what  # "Order.__init__": what error messages and reprs name
+        return out
 
     def compile_named(self, name: str) -> _t.Any:
         kind, _, rest = name.partition("_")
@@ -289,7 +296,7 @@ class Codecs:
         below `loc` on the way out: building each nested value's path up front cost a concatenation per value."""
         if wrap:
             s.add(ind, "try:")
-            s.add(ind + 1, f"{x} = {call.format(path=repr(''))}")
+            s.add(ind + 1, f"{x} = {call.format(path='_rt.NESTED')}")
             s.add(ind, "except _VE as e:")
             s.add(ind + 1, f"raise e.under({loc})")
         else:
@@ -562,7 +569,10 @@ class Codecs:
                     self.parse(s, 2, t, "y", "path")
                     s.add(2, "return y")
         code = _lit(codes.get("oneOf", codes.get("anyOf", u.get("code"))))
-        s.add(1, f"raise _rt.bad_value(path, 'oneOf', {code}, {_lit(u['desc'])} + ', got ' + _rt.json_type(x))")
+        s.add(
+            1,
+            f"raise _rt.bad_value(path, 'oneOf', {code}, {_lit('expected ' + u['desc'])} + ', got ' + _rt.json_type(x))",
+        )
         return self._exec(s.lines, "parse", f"union {name}")
 
     def _helper(self, name: str) -> _t.Any:
@@ -616,7 +626,7 @@ class ModelMeta(type):
             if isinstance(getattr(module, "_C", None), Codecs):
                 fields = tuple(ns.get("__annotations__", {}))
                 ns["_defaults_"] = {n: ns.pop(n) for n in fields if n in ns}
-                ns["__slots__"] = fields + ("_unknown_",)
+                ns["__slots__"] = ns["_fields_"] = fields + ("_unknown_",)
                 ns["_model_"] = name
             else:
                 ns["__slots__"] = ()

@@ -30,6 +30,7 @@ class Unset(_enum.Enum):
 
 UNSET = Unset.UNSET
 _U = UNSET
+NESTED = "$"  # the path a model gives the parser of one of its values (see ValidationError.under)
 
 
 class ValidationError(ValueError):
@@ -51,12 +52,14 @@ class ValidationError(ValueError):
         self.code_is_keyword = code_is_keyword
 
     def under(self, prefix: str) -> ValidationError:
-        """This error moved below `prefix`: a model re-raising what the parser of one of its values found (nested
-        values are parsed with an empty path so that their paths are only built when something fails)."""
-        if prefix:
-            path = self.path
-            self.path = prefix if not path else prefix + path if path[0] == "[" else f"{prefix}.{path}"
-            self.args = (f"{self.path}: {self.message}",)
+        """This error moved below `prefix`: a model re-raising what the parser of one of its values found. Nested
+        values are parsed with the path `NESTED` ("$"), so their paths are only built when something fails and
+        always start with "$" followed by "." (a key, maybe empty or starting with "[") or "[" (an index)."""
+        path = self.path
+        if path[:1] == NESTED:
+            rest = path[1:]
+            self.path = prefix + rest if prefix else rest[1:] if rest[:1] == "." else rest
+            self.args = (f"{self.path or '<root>'}: {self.message}",)
         return self
 
     def __reduce__(self) -> Any:
@@ -97,22 +100,28 @@ class UnknownVariant:
         return f"UnknownVariant({self.raw!r})"
 
 
+def _fields(obj: Any) -> tuple[str, ...]:
+    """The slots of a model: its generated class's (a user's subclass declares none of its own)."""
+    fields: tuple[str, ...] = getattr(type(obj), "_fields_", None) or obj.__slots__
+    return fields
+
+
 def model_eq(self: Any, other: Any) -> bool:
     if type(other) is not type(self):
         return NotImplemented  # type: ignore[no-any-return]
-    return all(getattr(self, s) == getattr(other, s) for s in self.__slots__)
+    return all(getattr(self, s) == getattr(other, s) for s in _fields(self))
 
 
 def model_repr(self: Any) -> str:
     inner = ", ".join(
-        f"{s}={getattr(self, s)!r}" for s in self.__slots__ if getattr(self, s) is not _U and s != "_unknown_"
+        f"{s}={getattr(self, s)!r}" for s in _fields(self) if getattr(self, s) is not _U and s != "_unknown_"
     )
     return f"{type(self).__name__}({inner})"
 
 
 def replace(obj: T, **changes: Any) -> T:
     """A copy of a model with some fields changed (like dataclasses.replace); undeclared fields are kept."""
-    slots = getattr(obj, "__slots__")
+    slots = _fields(obj)
     values = {s: getattr(obj, s) for s in slots if s != "_unknown_"}
     values.update(changes)
     copy = type(obj)(**values)

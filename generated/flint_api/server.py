@@ -473,13 +473,27 @@ class _Op:
         return await getattr(svc, self.service_name)(ctx, *args, **{n: a[n] for n in self.keywords})
 
 
+class _FromDict:
+    """`cls.from_dict`, looked up per call: the compiled one replaces the generic one on first use."""
+
+    __slots__ = ("cls",)
+
+    def __init__(self, cls: _t.Any) -> None:
+        self.cls = cls
+
+    def __call__(self, data: _t.Any, path: str) -> _t.Any:
+        return self.cls.from_dict(data, path)
+
+
 def _parser(ref: str) -> _t.Callable[[_t.Any, str], _t.Any]:
     """A parser named in _operations.json by its attribute path (`_m.Order.from_dict`, `_rt.p_str`)."""
     root, *attrs = ref.split(".")
     obj: _t.Any = {"_m": _m, "_rt": _rt}[root]
-    for attr in attrs:
+    for attr in attrs[:-1]:
         obj = getattr(obj, attr)
-    fn: _t.Callable[[_t.Any, str], _t.Any] = obj
+    if attrs[-1] == "from_dict":
+        return _FromDict(obj)
+    fn: _t.Callable[[_t.Any, str], _t.Any] = getattr(obj, attrs[-1])
     return fn
 
 

@@ -159,3 +159,61 @@ def test_a_users_subclass_parses_into_itself(rich: Package) -> None:
     assert MyMoney(amount=1, currency=m.CurrencyCode.USD).cents() == 1
     e = err(rich, MyMoney.from_dict, {"amount": "5", "currency": "USD"}, "price")
     assert e.path == "price.amount"
+
+
+def test_review_findings_long_patterns_union_message_and_odd_keys(tmp_path: Path) -> None:
+    long = "x" * 250
+    schemas = {
+        "Req": {"type": "object", "properties": {
+            "p1": {"type": "string", "pattern": f"^{long}a$"},
+            "p2": {"type": "string", "pattern": f"^{long}b$"}}},
+        "Pet": {"oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}]},
+        "Cat": {"type": "object", "required": ["meow"], "properties": {"meow": {"type": "boolean"}}},
+        "Dog": {"type": "object", "required": ["bark"], "properties": {"bark": {"type": "boolean"}}},
+        "Holder": {"type": "object", "properties": {
+            "pet": {"$ref": "#/components/schemas/Pet"},
+            "meta": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "inner": {"$ref": "#/components/schemas/Odd"}}},
+        "Odd": {"type": "object", "properties": {"[b": {"type": "integer"}, "": {"type": "integer"}}},
+        "Reserved": {"type": "object", "additionalProperties": {"type": "string"}, "properties": {
+            "_defaults_": {"type": "string"}, "_unknown_": {"type": "string"}, "_codec": {"type": "string"},
+            "_fields_": {"type": "string"}, "_model_": {"type": "string"}}},
+    }
+    pkg = build(tmp_path, mini_spec(schemas))
+    m, rt = pkg.models, pkg.rt
+    # two patterns alike in their first 200 characters are two constants
+    assert m.Req.from_dict({"p1": long + "a", "p2": long + "b"}).p2 == long + "b"
+    assert err(pkg, m.Req.from_dict, {"p2": long + "a"}).path == "p2"
+    # the union message names what was expected
+    e = err(pkg, m.Holder.from_dict, {"pet": 1})
+    assert (e.path, e.message) == ("pet", "expected one of: Cat, Dog, got integer")
+    # keys that are empty or start with "[" keep their dot, as when paths were built on the way down
+    assert err(pkg, m.Holder.from_dict, {"meta": {"": "x"}}).path == "meta."
+    assert err(pkg, m.Holder.from_dict, {"meta": {"[x": "x"}}).path == "meta.[x"
+    assert err(pkg, m.Holder.from_dict, {"inner": {"[b": "x"}}).path == "inner.[b"
+    assert err(pkg, m.Holder.from_dict, {"inner": {"": "x"}}, "body").path == "body.inner."
+    assert err(pkg, m.Odd.from_dict, {"": "x"}).path == ""
+    # names the class machinery uses are renamed, and the fields still round-trip
+    data = {"_defaults_": "d", "_unknown_": "u", "_codec": "c", "_fields_": "f", "_model_": "m", "other": "o"}
+    r = m.Reserved.from_dict(data)
+    assert r.to_dict() == data and r.additional_properties == {"other": "o"}
+    assert m.Reserved(_unknown__="u").to_dict() == {"_unknown_": "u"}  # type: ignore[call-arg]
+    assert rt.ValidationError
+
+
+def test_subclasses_compare_print_and_copy_by_their_fields(rich: Package) -> None:
+    m, rt = rich.models, rich.rt
+
+    class MyMoney(m.Money):  # type: ignore[misc, name-defined]
+        pass
+
+    a = MyMoney(amount=1, currency=m.CurrencyCode.USD)
+    assert a != MyMoney(amount=2, currency=m.CurrencyCode.USD) and a == MyMoney.from_dict(a.to_dict())
+    assert repr(a) == "MyMoney(amount=1, currency=<CurrencyCode.USD: 'USD'>)"
+    b = rt.replace(a, amount=7)
+    assert type(b) is MyMoney and b.amount == 7
+
+
+def test_compiled_methods_carry_their_class_name(rich: Package) -> None:
+    with pytest.raises(TypeError, match=r"Part\.__init__\(\)"):
+        rich.models.Part()  # type: ignore[call-arg]
