@@ -14,6 +14,7 @@ function's namespace. A traceback through compiled code shows its source (it is 
 
 from __future__ import annotations
 
+import importlib.resources as _resources
 import json
 import keyword
 import linecache
@@ -22,11 +23,9 @@ import re
 import sys
 import threading
 import typing as _t
-from pathlib import Path
 
 from . import _runtime as _rt
 
-_DATA_FILE = Path(__file__).with_name("_codecs.json")
 _SIMPLE = ("str", "int", "float", "bool", "any", "datetime", "date", "none")
 _EXPECTED = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "none": "null"}
 _JSON_TEST = {
@@ -148,7 +147,9 @@ class Codecs:
     @property
     def data(self) -> Desc:
         if self._data is None:
-            self._data = json.loads(_DATA_FILE.read_text(encoding="utf-8"))
+            # through importlib.resources: a package vendored inside a zip file (zipapp, PyInstaller) reads it too
+            table = _resources.files(__package__ or "").joinpath("_codecs.json").read_text(encoding="utf-8")
+            self._data = json.loads(table)
         return self._data
 
     def const(self, value: _t.Any) -> str:

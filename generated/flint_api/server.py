@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import importlib.resources as _resources
 import json
 import logging
 import re
 import typing as _t
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -485,6 +485,11 @@ class _FromDict:
         return self.cls.from_dict(data, path)
 
 
+def _package_file(name: str) -> bytes:
+    """A data file of this package, also when it is vendored inside a zip file (zipapp, PyInstaller)."""
+    return _resources.files(__package__ or "").joinpath(name).read_bytes()
+
+
 def _parser(ref: str) -> _t.Callable[[_t.Any, str], _t.Any]:
     """A parser named in _operations.json by its attribute path (`_m.Order.from_dict`, `_rt.p_str`)."""
     root, *attrs = ref.split(".")
@@ -499,7 +504,7 @@ def _parser(ref: str) -> _t.Callable[[_t.Any, str], _t.Any]:
 
 def _load_operations() -> tuple[_Op, ...]:
     """The route table: data in _operations.json (see the generator's tables.py), in routing order."""
-    table = json.loads(Path(__file__).with_name("_operations.json").read_text(encoding="utf-8"))
+    table = json.loads(_package_file("_operations.json").decode("utf-8"))
     return tuple(
         _Op(
             e["id"],
@@ -847,10 +852,9 @@ def create_app(
 ) -> Starlette:
     """The ASGI app for `service`. `authenticate(headers, security)` returns a Principal or raises ApiError
     (401/403); `idempotency` stores results of calls that carry the idempotency header."""
-    spec_file = Path(__file__).with_name("openapi.json")
 
     async def openapi(request: Request) -> Response:
-        return Response(spec_file.read_bytes(), media_type="application/json")
+        return Response(_package_file("openapi.json"), media_type="application/json")
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500

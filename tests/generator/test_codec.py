@@ -217,3 +217,23 @@ def test_subclasses_compare_print_and_copy_by_their_fields(rich: Package) -> Non
 def test_compiled_methods_carry_their_class_name(rich: Package) -> None:
     with pytest.raises(TypeError, match=r"Part\.__init__\(\)"):
         rich.models.Part()  # type: ignore[call-arg]
+
+
+def test_a_package_vendored_inside_a_zip_file_reads_its_tables(rich: Package, tmp_path: Path) -> None:
+    import zipfile
+
+    archive = tmp_path / "vendored.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted((rich.root / rich.name).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                zf.write(path, path.relative_to(rich.root).as_posix())
+    probe = (
+        "import importlib, sys\n"
+        f"sys.path.insert(0, {str(archive)!r})\n"
+        f"m = importlib.import_module({rich.name + '.models'!r})\n"
+        f"s = importlib.import_module({rich.name + '.server'!r})\n"
+        "assert m.__file__.startswith(sys.path[0])\n"
+        "print(m.Money.from_dict({'amount': 5, 'currency': 'USD'}).to_dict()['amount'], len(s._OPS) > 0)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.split() == ["5", "True"], out.stderr[-2000:]
