@@ -120,11 +120,11 @@ def generate(spec: Path, *, package: str | None = None, lenient: bool = False) -
         failure = exc
     # the validator speaks first: its findings explain whatever the IR made of an invalid document
     errors, warnings = combine(background.result(), repaired, lenient=lenient)
-    res.warnings = loaded.warnings + warnings + res.warnings
     if errors:
         res.errors, res.files, res.api, res.degraded, res.naming = errors, {}, None, [], []
         res.warnings = loaded.warnings + warnings
         return res
+    res.warnings = loaded.warnings + warnings + res.warnings
     if failure is not None:
         raise failure
     if res.errors:

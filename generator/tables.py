@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from generator.ir import Codes, TypeRef
+from generator.ir import TypeRef
 
 if TYPE_CHECKING:
     from generator.render import Renderer
@@ -54,13 +54,6 @@ def _type(r: Renderer, t: TypeRef) -> dict[str, Any]:
     return out
 
 
-def _codes(codes: Codes, keywords: tuple[str, ...]) -> dict[str, str]:
-    from generator.ir import resolve_code
-
-    found = {k: resolve_code([codes], k) for k in keywords}
-    return {k: v for k, v in found.items() if v is not None}
-
-
 def codecs_json(r: Renderer) -> str:
     api = r.api
     models = {}
@@ -82,7 +75,7 @@ def codecs_json(r: Renderer) -> str:
             d["sz"] = [[c.keyword, c.value, c.code] for c in m.size_checks]
         if m.presence:
             d["pr"] = [[kw, groups] for kw, groups in m.presence]
-        codes = _codes(m.codes, _MODEL_CODE_KEYWORDS)
+        codes = {k: c for k in _MODEL_CODE_KEYWORDS if (c := m.code(k)) is not None}
         if codes:
             d["codes"] = codes
         models[m.name] = d

@@ -57,6 +57,7 @@ _SIZES = {
 }
 
 Desc = dict[str, _t.Any]
+_REQUIRED = object()  # no default in the class body
 
 
 def _lit(value: _t.Any) -> str:
@@ -80,14 +81,9 @@ class _Src:
     def __init__(self, codecs: Codecs) -> None:
         self.codecs = codecs
         self.lines: list[str] = []
-        self.n = 0
 
     def add(self, indent: int, line: str) -> None:
         self.lines.append("    " * indent + line)
-
-    def local(self, prefix: str) -> str:
-        self.n += 1
-        return f"{prefix}{self.n}"
 
     def const(self, value: _t.Any) -> str:
         return self.codecs.const(value)
@@ -293,8 +289,8 @@ class Codecs:
         return self._exec(s.lines, "parse", f"type {t['k']}")
 
     def _nested(self, s: _Src, ind: int, x: str, call: str, loc: str, wrap: bool) -> None:
-        """`x = call` for a parser that takes a path. Inside a model (`wrap`) it gets "" and a failure is moved
-        below `loc` on the way out: building each nested value's path up front cost a concatenation per value."""
+        """`x = call` for a parser that takes a path. Inside a model (`wrap`) it gets `_rt.NESTED` and a failure is
+        moved below `loc` on the way out: building each nested value's path up front cost a concatenation per value."""
         if wrap:
             s.add(ind, "try:")
             s.add(ind + 1, f"{x} = {call.format(path='_rt.NESTED')}")
@@ -385,19 +381,21 @@ class Codecs:
         return x
 
     # ------------------------------------------------------------------ models
-    def _model(self, name: str) -> Desc:
+    def _entry(self, table: str, name: str) -> Desc:
+        """One entry of `_codecs.json` ("models", "unions" or "helpers"); AttributeError when absent, as
+        `Parsers` lookups expect."""
         try:
-            m: Desc = self.data["models"][name]
+            entry: Desc = self.data[table][name]
         except KeyError:
-            raise AttributeError(f"_codecs.json has no model {name!r}") from None
-        return m
+            raise AttributeError(f"_codecs.json has no {table[:-1]} {name!r}") from None
+        return entry
 
     def _fields(self, m: Desc) -> list[tuple[str, str, bool, Desc]]:
         """(json name, Python name, required, type) per field."""
         return [(f[0], _ident(f[3] if len(f) > 3 else f[0]), bool(f[1]), f[2]) for f in m["f"]]
 
     def compile_from_dict(self, name: str, target: type | None = None) -> _t.Any:
-        m = self._model(name)
+        m = self._entry("models", name)
         fields = self._fields(m)
         codes = m.get("codes", {})
         known = self.const(frozenset(f[0] for f in fields))
@@ -475,7 +473,7 @@ class Codecs:
         return self._exec(s.lines, "from_dict", f"{name}.from_dict")
 
     def compile_to_dict(self, name: str) -> _t.Any:
-        m = self._model(name)
+        m = self._entry("models", name)
         fields = self._fields(m)
         s = _Src(self)
         s.add(0, "def to_dict(self):")
@@ -500,34 +498,29 @@ class Codecs:
     def compile_init(self, name: str, slots: tuple[str, ...], defaults: dict[str, _t.Any]) -> _t.Any:
         """A keyword-only __init__ for a model class (from its annotations; `defaults` from its class body)."""
         params = []
+        body = []
         for n in slots:
             if n == "_unknown_":
+                body.append("self._unknown_ = None")
                 continue
             _ident(n)
-            if n == "additional_properties":
-                params.append("additional_properties=None")
-            elif n in defaults:
-                params.append(f"{n}={self.const(defaults[n])}")
+            default = defaults.get(n, _REQUIRED)
+            if isinstance(default, _Factory):  # a fresh value per instance, as dataclasses' default_factory
+                params.append(f"{n}=None")
+                body.append(f"self.{n} = {self.const(default.factory)}() if {n} is None else {n}")
             else:
-                params.append(n)
+                params.append(n if default is _REQUIRED else f"{n}={self.const(default)}")
+                body.append(f"self.{n} = {n}")
         s = _Src(self)
         s.add(0, f"def __init__(self{', *, ' if params else ''}{', '.join(params)}):")
-        for n in slots:
-            if n == "_unknown_":
-                s.add(1, "self._unknown_ = None")
-            elif n == "additional_properties":
-                s.add(1, "self.additional_properties = {} if additional_properties is None else additional_properties")
-            else:
-                s.add(1, f"self.{n} = {n}")
+        for line in body:
+            s.add(1, line)
         s.add(1, "pass")
         return self._exec(s.lines, "__init__", f"{name}.__init__")
 
     # ------------------------------------------------------------------ unions and helpers
     def _union(self, name: str) -> _t.Any:
-        try:
-            u: Desc = self.data["unions"][name]
-        except KeyError:
-            raise AttributeError(f"_codecs.json has no union {name!r}") from None
+        u = self._entry("unions", name)
         codes = u.get("codes", {})
         disc = u.get("d")
         tags: dict[str, _t.Any] = {}
@@ -577,11 +570,7 @@ class Codecs:
         return self._exec(s.lines, "parse", f"union {name}")
 
     def _helper(self, name: str) -> _t.Any:
-        try:
-            t: Desc = self.data["helpers"][name]
-        except KeyError:
-            raise AttributeError(f"_codecs.json has no helper {name!r}") from None
-        return self._type_fn(t)
+        return self._type_fn(self._entry("helpers", name))
 
 
 T = _t.TypeVar("T")

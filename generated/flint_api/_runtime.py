@@ -166,12 +166,6 @@ def missing(path: str, code: str | None) -> ValidationError:
     return ValidationError(path, "required", "required", code, "is required")
 
 
-def type_or_missing(value: Any, path: str, expected: str, tcode: str | None, rcode: str | None) -> ValidationError:
-    if value is _U:
-        return missing(path, rcode)
-    return type_error(value, path, expected, tcode)
-
-
 def bad_value(path: str, keyword: str, code: str | None, message: str, kw: bool = False) -> ValidationError:
     return ValidationError(path, "value", keyword, code, message, kw)
 
@@ -420,7 +414,3 @@ def dump(value: Any) -> Any:
     if to_dict is not None:
         return to_dict()
     return value
-
-
-def compile_pattern(pattern: str) -> _re.Pattern[str]:
-    return _re.compile(pattern)

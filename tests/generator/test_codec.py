@@ -180,7 +180,7 @@ def test_review_findings_long_patterns_union_message_and_odd_keys(tmp_path: Path
             "_fields_": {"type": "string"}, "_model_": {"type": "string"}}},
     }
     pkg = build(tmp_path, mini_spec(schemas))
-    m, rt = pkg.models, pkg.rt
+    m = pkg.models
     # two patterns alike in their first 200 characters are two constants
     assert m.Req.from_dict({"p1": long + "a", "p2": long + "b"}).p2 == long + "b"
     assert err(pkg, m.Req.from_dict, {"p2": long + "a"}).path == "p2"
@@ -198,7 +198,6 @@ def test_review_findings_long_patterns_union_message_and_odd_keys(tmp_path: Path
     r = m.Reserved.from_dict(data)
     assert r.to_dict() == data and r.additional_properties == {"other": "o"}
     assert m.Reserved(_unknown__="u").to_dict() == {"_unknown_": "u"}  # type: ignore[call-arg]
-    assert rt.ValidationError
 
 
 def test_subclasses_compare_print_and_copy_by_their_fields(rich: Package) -> None:
