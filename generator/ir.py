@@ -224,6 +224,16 @@ class Extensions:
     auth_header: str = "Authorization"
     auth_prefix: str = "Bearer "
     base_url: str = "http://localhost"
+    # x-error-envelope: error `type` by "<status>" / "<digit>xx" / "default" (always has "default")
+    error_types: dict[str, str] = field(default_factory=dict)
+    # type of the stub's own idempotency-conflict 409; None: the 409 entry of error_types
+    conflict_error_type: str | None = "idempotency_error"
+    doc_url: str | None = None  # "{code}" is replaced by the error code; None: no doc_url field
+    error_source: dict[str, str] = field(default_factory=dict)  # same keys as error_types; {}: no error_source
+    omit_null: list[str] = field(default_factory=list)  # envelope fields left out instead of sent as null
+    replayed_header: str | None = None  # x-idempotency: response header set to "true" on a replay
+    echo_idempotency_key: bool = False  # x-idempotency.echo_key_header
+    echo_request_id: bool = False  # x-request-id.echo_caller
 
 
 DEFAULT_CODES = {
@@ -233,6 +243,25 @@ DEFAULT_CODES = {
     # not in DESIGN's table but overridable the same way: unknown route, wrong method, unexpected exception
     "not_found": "RESOURCE_NOT_FOUND", "method_not_allowed": "METHOD_NOT_ALLOWED", "internal": "INTERNAL_ERROR",
 }
+# the generic error `type` by status (x-error-envelope.types_by_status replaces it; "400" is
+# x-request-validation.error_type); keys are "<status>", "<digit>xx" or "default"
+def default_error_types(validation_error_type: str) -> dict[str, str]:
+    return {"400": validation_error_type, "401": "authentication_error", "403": "authorization_error",
+            "404": "not_found_error", "405": "invalid_request_error", "409": "conflict_error",
+            "413": "invalid_request_error", "415": "invalid_request_error", "429": "rate_limit_error",
+            "500": "api_error", "5xx": "api_error", "default": "invalid_request_error"}
+
+
+# the fields of the stub's error envelope, in the order it writes them (x-error-envelope.omit_null names these)
+ENVELOPE_FIELDS = ("type", "code", "message", "doc_url", "error_source", "param", "request_id", "details")
+_STATUS_KEY = re.compile(r"[1-5](?:[0-9][0-9]|xx)|default")
+_HEADER_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _status_order(key: str) -> tuple[int, str]:
+    return (2, key) if key == "default" else (1, key) if key.endswith("xx") else (0, key)
+
+
 # JSON-Schema keywords the models do not enforce: reported as degraded where they appear
 UNENFORCED = ("not", "prefixItems", "patternProperties", "if", "dependentRequired", "dependentSchemas",
               "contains", "unevaluatedProperties")
@@ -439,7 +468,91 @@ class Builder:
             max_body_bytes=int(rv.get("max_body_bytes") or 1048576),
             max_depth=int(rv.get("max_depth") or 32),
             auth_header=auth_header, auth_prefix=auth_prefix, base_url=base_url,
+            **self._envelope_settings(idem, rid, str(rv.get("error_type") or "invalid_request")),
         )
+
+    def _envelope_settings(self, idem: Any, rid: Any, validation_error_type: str) -> dict[str, Any]:
+        """x-error-envelope, and the response-header keys of x-idempotency / x-request-id, checked: a malformed
+        value is a spec error at its pointer (lenient: a warning, and the generic default is used)."""
+        out: dict[str, Any] = {"error_types": default_error_types(validation_error_type)}
+        if isinstance(idem, dict):
+            if "replayed_header" in idem:
+                h = idem["replayed_header"]
+                if isinstance(h, str) and _HEADER_TOKEN.fullmatch(h):
+                    out["replayed_header"] = h
+                else:
+                    self.fail("/x-idempotency/replayed_header", f"{h!r} is not an HTTP header name")
+            out["echo_idempotency_key"] = self._flag(idem, "/x-idempotency", "echo_key_header")
+        if isinstance(rid, dict):
+            out["echo_request_id"] = self._flag(rid, "/x-request-id", "echo_caller")
+        if "x-error-envelope" not in self.doc:
+            return out
+        env = self.doc["x-error-envelope"]
+        if not isinstance(env, dict):
+            self.fail("/x-error-envelope", "must be an object")
+            return out
+        for k in env:
+            if k not in ("types_by_status", "doc_url", "error_source", "omit_null"):
+                self.fail(join_pointer("/x-error-envelope", k),
+                          "unknown key (expected types_by_status, doc_url, error_source, omit_null)")
+        if "types_by_status" in env:
+            types = self._status_table(env["types_by_status"], "/x-error-envelope/types_by_status")
+            if types is not None:
+                if "default" not in types:  # what the table leaves open falls back to the generic types
+                    types.setdefault("5xx", "api_error")
+                    types["default"] = "invalid_request_error"
+                out["error_types"] = dict(sorted(types.items(), key=lambda kv: _status_order(kv[0])))
+                out["conflict_error_type"] = None  # the type is fixed by status: a conflict is the 409 entry
+        if "doc_url" in env:
+            url = env["doc_url"]
+            if isinstance(url, str) and url and url.isprintable():
+                out["doc_url"] = url
+            else:
+                self.fail("/x-error-envelope/doc_url", 'must be a non-empty string ("{code}" is replaced by the code)')
+        if "error_source" in env:
+            sources = self._status_table(env["error_source"], "/x-error-envelope/error_source")
+            if sources is not None:
+                out["error_source"] = dict(sorted(sources.items(), key=lambda kv: _status_order(kv[0])))
+        if "omit_null" in env:
+            names = env["omit_null"]
+            if not isinstance(names, list):
+                self.fail("/x-error-envelope/omit_null", "must be a list of envelope field names")
+            else:
+                keep: list[str] = []
+                for i, n in enumerate(names):
+                    if n not in ENVELOPE_FIELDS:
+                        self.fail(join_pointer("/x-error-envelope/omit_null", i),
+                                  f"{n!r} is not an envelope field ({', '.join(ENVELOPE_FIELDS)})")
+                    elif n not in keep:
+                        keep.append(n)
+                out["omit_null"] = sorted(keep, key=ENVELOPE_FIELDS.index)
+        return out
+
+    def _flag(self, ext: dict[str, Any], pointer: str, key: str) -> bool:
+        v = ext.get(key, False)
+        if not isinstance(v, bool):
+            self.fail(join_pointer(pointer, key), f"must be true or false, not {v!r}")
+            return False
+        return v
+
+    def _status_table(self, table: Any, pointer: str) -> dict[str, str] | None:
+        """`{"400": x, "4xx": y, default: z}` (YAML may give 400 as an integer) -> {str: str}; None if unusable."""
+        if not isinstance(table, dict) or not table:
+            self.fail(pointer, 'must be a non-empty object of "<status>", "<digit>xx" or default -> string')
+            return None
+        out: dict[str, str] = {}
+        for k, v in table.items():
+            key = str(k).lower() if not isinstance(k, bool) else ""
+            ptr = join_pointer(pointer, k)
+            if not _STATUS_KEY.fullmatch(key):
+                self.fail(ptr, f'{k!r} is not a status ("404"), a status class ("5xx") or default')
+            elif not isinstance(v, str) or not v:
+                self.fail(ptr, f"must be a non-empty string, not {v!r}")
+            elif key in out:
+                self.fail(ptr, f"{k!r} is given twice")
+            else:
+                out[key] = v
+        return out or None
 
     # ---------------------------------------------------------------- helpers
     def fail(self, pointer: str, message: str) -> None:
