@@ -319,7 +319,15 @@ def _link_body_fields() -> dict[str, set[str]]:
 
 # Operations whose body prices an order (what payOrder then charges).
 _ORDER_BUILDING = frozenset(
-    {"createOrder", "updateOrder", "addOrderLineItems", "updateOrderLineItem", "addOrderCharge", "applyOrderDiscounts"}
+    {
+        "createOrder",
+        "updateOrder",
+        "addOrderLineItems",
+        "updateOrderLineItem",
+        "addOrderCharge",
+        "updateOrderCharge",
+        "applyOrderDiscount",
+    }
 )
 STATEFUL_MAX_AMOUNT = 10**8
 STATEFUL_PAY_TOKEN = "tok_visa"
@@ -327,7 +335,8 @@ STATEFUL_PAY_TOKEN = "tok_visa"
 STATEFUL_REFUND_AMOUNT = 1
 # Ids the server issued in this process (from response bodies); a generated id is never one of them.
 _ISSUED_IDS: set[str] = set()
-_ID_RE = re.compile(r'"([a-z]{2,4}_[0-9A-HJKMNP-TV-Z]{26})"')
+# Ids have no pattern in the contract any more; the sandbox issues prefix_ULID ids (opat_..., pset_...).
+_ID_RE = re.compile(r'"([a-z]{2,5}_[0-9A-HJKMNP-TV-Z]{26})"')
 
 
 @schemathesis.hook
@@ -373,9 +382,17 @@ def _steer_stateful(case: Case[Any]) -> None:
     if op_id in _ORDER_BUILDING and isinstance(case.body, (dict, list)):
         case.body = _modest_amounts(case.body)
     elif op_id == "payOrder" and isinstance(case.body, dict):
-        source = case.body.get("payment_source")
-        if isinstance(source, dict):
-            case.body["payment_source"] = {**source, "token": STATEFUL_PAY_TOKEN}
+        # Of the four actions only pay moves money (confirm/setup/resume need state a link cannot give).
+        case.body = {"action": "pay", "payment_source": {"token": STATEFUL_PAY_TOKEN}}
+    elif op_id == "confirmPaymentIntent" and isinstance(case.body, dict):
+        case.body = {"payment_source_token": STATEFUL_PAY_TOKEN}
+    elif op_id in ("createPaymentIntent", "updatePaymentIntent", "capturePaymentIntent") and isinstance(
+        case.body, dict
+    ):
+        body = _modest_amounts(case.body)
+        if op_id == "capturePaymentIntent":
+            body.pop("amount_money", None)  # capture everything authorized
+        case.body = body
     elif op_id == "createRefund" and isinstance(case.body, dict):
         # A root step (no link) names an order nobody created: refund the one seeded for this.
         if case.body.get("order_id") not in _ISSUED_IDS:

@@ -170,7 +170,7 @@ def command(spec: Spec, settings: EngineSettings, config: Path, ndjson: Path, ju
         # positive_data_acceptance is replaced by flint_positive_data_acceptance (relaxations.py).
         # every_operation_reaches_2xx (st_hooks, run-level) is judged by the kit across all passes
         # (runner.coverage_violations): within one pass it is wrong, e.g. a stateful group that never
-        # gets to captureOrderPaymentIntent's 2xx, which the unit pass reached, failed the pass.
+        # gets to captureOrderPayment's 2xx, which the unit pass reached, failed the pass.
         ",".join(("positive_data_acceptance", RUN_LEVEL_2XX_CHECK, *settings.exclude_checks)),
         "--no-color",
     ]
@@ -191,16 +191,17 @@ def command(spec: Spec, settings: EngineSettings, config: Path, ndjson: Path, ju
 # the operations their links start from.
 LAST_PASS: dict[str, tuple[str, ...]] = {"deletePayoutDestination": ("listPayoutDestinations",)}
 
-# The stateful phase runs once per group of related operations rather than once over all 36: on the
+# The stateful phase runs once per group of related operations rather than once over all 48: on the
 # whole graph the state machine spends its steps on the many root operations (lists, creates) and
 # rarely gets three links deep (createOrder -> payOrder -> createRefund -> getRefund), so 100% link
 # coverage took several minutes. Within a group every link is a step or two from a root. A link of
 # the spec that no group contains gets a group of its own (see stateful_groups), so a spec change
 # cannot silently drop a link.
 STATEFUL_GROUPS: tuple[tuple[str, ...], ...] = (
-    # building an order: createOrder's ten links, then charge/discount/line-item follow-ups
-    ("createOrder", "getOrder", "updateOrder", "closeOrder", "addOrderCharge", "deleteOrderCharge", "applyOrderDiscounts",
-     "removeOrderDiscounts", "addOrderLineItems", "updateOrderLineItem", "deleteOrderLineItem"),
+    # building an order: createOrder's links, then charge/discount/line-item follow-ups
+    ("createOrder", "getOrder", "updateOrder", "closeOrder", "addOrderCharge", "updateOrderCharge", "deleteOrderCharge",
+     "applyOrderDiscount", "removeOrderDiscounts", "previewOrderDiscounts", "repriceOrderDiscounts",
+     "listOrderActivities", "addOrderLineItems", "updateOrderLineItem", "deleteOrderLineItem"),
     # every list -> GetFirst* (seeding leaves at least one object of each kind)
     ("listOrders", "getOrder", "listPaymentIntents", "getPaymentIntent", "listRefunds", "getRefund",
      "listBalanceTransactions", "getBalanceTransaction", "listPayouts", "getPayout", "listPayoutDestinations",
@@ -209,14 +210,18 @@ STATEFUL_GROUPS: tuple[tuple[str, ...], ...] = (
     # createOrder -> createOrderPaymentIntent -> payOrder (authorizes) -> capture/cancel
     # (no getOrder: its links from createOrder and payOrder are followed in the other groups, and every
     # rule less makes the three-step chain likelier within max-steps)
-    ("createOrder", "createOrderPaymentIntent", "payOrder", "getPaymentIntent", "captureOrderPaymentIntent",
-     "cancelOrderPaymentIntent"),
+    ("createOrder", "createOrderPaymentIntent", "payOrder", "getPaymentIntent", "captureOrderPayment",
+     "cancelOrderPayment"),
     # createOrder -> payOrder -> createRefund -> getRefund/updateRefund/getOrder/listBalanceTransactions
     ("createOrder", "payOrder", "createRefund", "getRefund", "updateRefund", "getOrder", "listBalanceTransactions"),
+    # createOrder -> payOrder -> the attempt and the order's activity log
+    ("createOrder", "payOrder", "getOrderPaymentAttempt", "listOrderPaymentAttempts", "listOrderActivities"),
+    # standalone payment intents
+    ("createPaymentIntent", "getPaymentIntent", "confirmPaymentIntent"),
 )
 # Scenarios per group as a multiple of EngineSettings.stateful_max_examples: the chains three links
 # deep (payments, refunds) need more than the one-step list links.
-GROUP_FACTORS: tuple[float, ...] = (0.75, 0.4, 0.4, 1.0, 0.5)
+GROUP_FACTORS: tuple[float, ...] = (0.9, 0.4, 0.4, 1.0, 0.5, 0.4, 0.3)
 # Groups run one at a time: two at a time measured no faster on 2 cores (schemathesis and the sandbox
 # are both CPU-bound) and made shared state (the balance payouts draw on) depend on timing.
 PARALLEL_STATEFUL = 1

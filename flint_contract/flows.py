@@ -10,6 +10,7 @@ from .probe_client import ProbeClient, Reply
 from .spec import Spec
 
 TOKEN_OK = "tok_visa"
+TOKEN_THREEDS = "tok_threeds_required"  # the attempt waits in requires_action
 
 
 def usd(amount: int) -> dict[str, Any]:
@@ -86,6 +87,17 @@ class Flows:
             op="createOrderPaymentIntent",
         )
 
+    def standalone_intent(self, amount: int = 1500, capture_method: str = "automatic") -> Reply:
+        body = {"amount_money": usd(amount), "payment_options": ["card"], "capture_method": capture_method}
+        return self.c.post(path_of(self.spec, "createPaymentIntent"), body, op="createPaymentIntent")
+
+    def confirm_intent(self, payment_intent_id: str, token: str = TOKEN_OK) -> Reply:
+        return self.c.post(
+            path_of(self.spec, "confirmPaymentIntent", payment_intent_id=payment_intent_id),
+            {"payment_source_token": token},
+            op="confirmPaymentIntent",
+        )
+
     def list_all(self, op_id: str, params: dict[str, Any] | None = None, page_size: int = 100, limit: int = 50) -> tuple[list[Any], list[Reply]]:
         """Walk every page of a list operation. Returns (items, replies)."""
         items: list[Any] = []
@@ -117,6 +129,9 @@ def _id(reply: Reply, key: str) -> str:
             inner = data.get(nested)
             if isinstance(inner, dict) and isinstance(inner.get(key), str):
                 return str(inner[key])
+            legs = inner.get("payment_intents") if isinstance(inner, dict) else None
+            if isinstance(legs, list) and legs and isinstance(legs[0], dict) and isinstance(legs[0].get(key), str):
+                return str(legs[0][key])
     return ""
 
 

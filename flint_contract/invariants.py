@@ -40,7 +40,7 @@ class Exchange:
     method: str
     url: str
     status: int
-    headers: Mapping[str, str]  # response headers, lower-case names
+    headers: Mapping[str, str]  # response headers (looked up case-insensitively by header())
     text: str
     operation: Operation | None
     request_body: Any = None  # parsed JSON body sent, or None
@@ -60,9 +60,17 @@ class Exchange:
                 self._parse_error = str(exc)
         return self._parsed
 
+    def header(self, name: str) -> str | None:
+        """A response header by name, case-insensitively (X-Request-Id, x-request-id)."""
+        wanted = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == wanted:
+                return value
+        return None
+
     @property
     def is_json(self) -> bool:
-        return "json" in self.headers.get("content-type", "") and self.json() is not None
+        return "json" in (self.header("content-type") or "") and self.json() is not None
 
 
 def _is_money(node: Any) -> bool:
@@ -171,17 +179,17 @@ def _is_money_parent(body: Any, path: list[str | int]) -> bool:
 
 # ------------------------------------------------------------------------------------ envelopes
 def check_envelope(spec: Spec | None, ex: Exchange) -> list[Finding]:
-    if "json" not in ex.headers.get("content-type", ""):
+    if "json" not in (ex.header("content-type") or ""):
         return []
     body = ex.json()
-    header_id = ex.headers.get("x-request-id")
+    header_id = ex.header("x-request-id")
     out: list[Finding] = []
     if not header_id:
         out.append(
             Finding(
                 "envelope_request_id",
-                f"{ex.status} response has no x-request-id header",
-                "every response carries an x-request-id header equal to the body's request_id",
+                f"{ex.status} response has no X-Request-Id header",
+                "every response carries an X-Request-Id header equal to the body's request_id",
             )
         )
     if 200 <= ex.status < 300:
@@ -202,8 +210,8 @@ def check_envelope(spec: Spec | None, ex: Exchange) -> list[Finding]:
             out.append(
                 Finding(
                     "envelope_request_id",
-                    f"success envelope has no request_id (keys: {sorted(body)}; x-request-id header {header_id!r})",
-                    "success responses carry request_id equal to the x-request-id header",
+                    f"success envelope has no request_id (keys: {sorted(body)}; X-Request-Id header {header_id!r})",
+                    "success responses carry request_id equal to the X-Request-Id header",
                 )
             )
         elif not isinstance(rid, str) or not rid:
@@ -212,8 +220,8 @@ def check_envelope(spec: Spec | None, ex: Exchange) -> list[Finding]:
             out.append(
                 Finding(
                     "envelope_request_id",
-                    f"body request_id {rid!r} != x-request-id header {header_id!r}",
-                    "request_id equals the x-request-id header",
+                    f"body request_id {rid!r} != X-Request-Id header {header_id!r}",
+                    "request_id equals the X-Request-Id header",
                 )
             )
         if "meta" in body and not isinstance(body.get("meta"), dict):
@@ -222,6 +230,31 @@ def check_envelope(spec: Spec | None, ex: Exchange) -> list[Finding]:
 
 
 # --------------------------------------------------------------------------------------- errors
+ERROR_REQUIRED = ("type", "code", "message", "doc_url", "error_source")
+_ERROR_TYPES = {
+    400: "validation_error",
+    401: "authentication_error",
+    402: "payment_error",
+    403: "authorization_error",
+    404: "not_found_error",
+    405: "invalid_request_error",
+    410: "invalid_request_error",
+    413: "invalid_request_error",
+    415: "invalid_request_error",
+    409: "conflict_error",
+    422: "validation_error",
+    429: "rate_limit_error",
+    502: "external_service_error",
+    503: "unavailable_error",
+    504: "timeout_error",
+}
+
+
+def error_type_for(status: int) -> str:
+    """The error `type` the contract fixes for an HTTP status (any other status: internal_error)."""
+    return _ERROR_TYPES.get(status, "internal_error")
+
+
 def check_error(spec: Spec | None, ex: Exchange) -> list[Finding]:
     if ex.status < 400 or ex.status == 405:
         # 405 comes from routing (method not in the spec at all), so there is no operation contract.
@@ -234,28 +267,48 @@ def check_error(spec: Spec | None, ex: Exchange) -> list[Finding]:
             Finding(
                 "error_envelope",
                 f"{ex.status} body is {ex.text[:200]!r}",
-                'errors are {"error": {"type", "code", "message", "param", "request_id"}}',
+                'errors are {"error": {"type", "code", "message", "doc_url", "error_source", "param"?, '
+                '"request_id"?, "details"?}}',
             )
         ]
-    missing = [k for k in ("type", "code", "message", "param", "request_id") if k not in err]
-    bad = [k for k in ("type", "code", "message", "request_id") if k in err and not (isinstance(err[k], str) and err[k])]
-    if "param" in err and err["param"] is not None and not isinstance(err["param"], str):
-        bad.append("param")
+    missing = [k for k in ERROR_REQUIRED if k not in err]
+    bad = [k for k in ERROR_REQUIRED if k in err and not (isinstance(err[k], str) and err[k])]
+    # param is omitted when no field applies (never null); request_id is optional but a string.
+    for key in ("param", "request_id"):
+        if key in err and not (isinstance(err[key], str) and err[key]):
+            bad.append(key)
+    details = err.get("details")
+    if "details" in err and not (
+        isinstance(details, list)
+        and all(isinstance(d, dict) and isinstance(d.get("code"), str) and d.get("code") for d in details)
+    ):
+        bad.append("details")
     if missing or bad:
         out.append(
             Finding(
                 "error_envelope",
                 f"error lacks {missing or '-'}; invalid {bad or '-'}: {json.dumps(err)[:300]}",
-                "error has type, code, message (non-empty strings), param (string or null) and request_id",
+                "error has type, code, message, doc_url, error_source (non-empty strings); param and request_id "
+                "are non-empty strings when present (param omitted, not null, when no field applies); details a "
+                "list of objects with a code",
             )
         )
-    header_id = ex.headers.get("x-request-id")
+    want_type = error_type_for(ex.status)
+    if isinstance(err.get("type"), str) and err["type"] != want_type:
+        out.append(
+            Finding(
+                "error_envelope",
+                f"{ex.status} error type is {err['type']!r}",
+                f"the error type is fixed by the status: {ex.status} -> {want_type}",
+            )
+        )
+    header_id = ex.header("x-request-id")
     if header_id and isinstance(err.get("request_id"), str) and err["request_id"] != header_id:
         out.append(
             Finding(
                 "envelope_request_id",
-                f"error.request_id {err['request_id']!r} != x-request-id header {header_id!r}",
-                "error.request_id equals the x-request-id header",
+                f"error.request_id {err['request_id']!r} != X-Request-Id header {header_id!r}",
+                "error.request_id equals the X-Request-Id header",
             )
         )
     code = err.get("code")
@@ -280,7 +333,7 @@ def check_error(spec: Spec | None, ex: Exchange) -> list[Finding]:
                 Finding(
                     "error_param_names_field",
                     f"{ex.status} {code} param {param!r}: {problem}",
-                    "param names the offending request field (a[0].b.c form) or parameter, or is null",
+                    "param names the offending request field (a[0].b.c form) or parameter, or is absent",
                 )
             )
     return out
@@ -407,10 +460,24 @@ def order_arithmetic(order: dict[str, Any]) -> list[str]:
             p_total,
             sums["total"] + (p_chg or 0) + (p_tip or 0),
         )
+    tips = order.get("tips")
+    if isinstance(tips, list) and tips:
+        effective = [_amt(t, "effective_amount_money") for t in tips]
+        if None not in effective:
+            eq("pricing_amounts.requested_tip_money = sum of tips[].effective_amount_money", p_tip, sum(effective))  # type: ignore[arg-type]
     sa = order.get("settlement_amounts") or {}
+    if isinstance(tips, list) and tips:
+        settled = [_amt(t, "settled_amount_money") for t in tips]
+        if None not in settled:
+            eq("settlement_amounts.settled_tip_money = sum of tips[].settled_amount_money", _amt(sa, "settled_tip_money"), sum(settled))  # type: ignore[arg-type]
     paid, refunded = _amt(sa, "paid_money"), _amt(sa, "refunded_money")
     net, balance, due = _amt(sa, "net_collected_money"), _amt(sa, "balance_money"), _amt(sa, "amount_due_money")
     credit = _amt(sa, "credit_money")
+    outstanding = _amt(sa, "outstanding_money")
+    if due is not None and outstanding is not None:
+        eq("settlement_amounts.outstanding_money = amount_due_money", outstanding, due)
+    elif outstanding is not None and due is None:
+        due = outstanding
     if balance is not None:
         eq("settlement_amounts.amount_due_money = max(balance_money, 0)", due, max(balance, 0))
         eq("settlement_amounts.credit_money = max(-balance_money, 0)", credit, max(-balance, 0))

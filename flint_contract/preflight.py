@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .flows import Flows, get_id, path_of, usd
+from .flows import TOKEN_THREEDS, Flows, get_id, path_of, usd
 from .probe_client import ProbeClient, Reply, Unreachable
 
 
@@ -74,7 +74,10 @@ def seed(client: ProbeClient) -> Seed:
     oid, r = order(lines=2)
     s.pin("deleteOrderLineItem", path={"order_id": oid, "order_line_item_id": line_id(r, 1)})
     s.pin("addOrderCharge", path={"order_id": order()[0]})
-    s.pin("applyOrderDiscounts", path={"order_id": order()[0]})
+    s.pin("applyOrderDiscount", path={"order_id": order()[0]})
+    s.pin("previewOrderDiscounts", path={"order_id": order()[0]})
+    s.pin("repriceOrderDiscounts", path={"order_id": order()[0]})
+    s.pin("listOrderActivities", path={"order_id": order()[0]})
     s.pin("closeOrder", path={"order_id": order()[0]})
     s.pin("payOrder", path={"order_id": order()[0]})
     s.pin("createOrderPaymentIntent", path={"order_id": order()[0]})
@@ -87,18 +90,44 @@ def seed(client: ProbeClient) -> Seed:
         charges = charge.data.get("charges") or charge.data.get("applied_charges")
     s.pin("deleteOrderCharge", path={"order_id": oid, "order_charge_id": _first(charges, "order_charge_id")})
     oid, _ = order()
-    disc = client.post(path_of(client.spec, "applyOrderDiscounts", order_id=oid), _discount_body(f), op="applyOrderDiscounts")
+    charge = client.post(path_of(client.spec, "addOrderCharge", order_id=oid), _charge_body(f), op="addOrderCharge")
+    charges = charge.data.get("charges") if isinstance(charge.data, dict) else None
+    s.pin("updateOrderCharge", path={"order_id": oid, "order_charge_id": _first(charges, "order_charge_id")})
+    oid, _ = order()
+    disc = client.post(path_of(client.spec, "applyOrderDiscount", order_id=oid), _discount_body(f), op="applyOrderDiscount")
     discounts = None
     if isinstance(disc.data, dict):
         discounts = disc.data.get("applied_discounts") or disc.data.get("discounts")
     s.pin("removeOrderDiscounts", path={"order_id": oid}, body={"order_discount_ids": [_first(discounts, "order_discount_id")]})
 
     # Authorized manual-capture intents: one to capture, one to cancel.
-    for op_id in ("captureOrderPaymentIntent", "cancelOrderPaymentIntent"):
+    for op_id in ("captureOrderPayment", "cancelOrderPayment"):
         oid, _ = order()
         pi = get_id(f.manual_intent(oid), "payment_intent_id")
         f.pay(oid)
         s.pin(op_id, path={"order_id": oid, "payment_intent_id": pi})
+
+    # Payment attempts: a finished one to read and list, and one waiting for a buyer action (3-D Secure)
+    # to cancel.
+    oid, paid_attempt = f.paid_order()
+    s.pin("listOrderPaymentAttempts", path={"order_id": oid})
+    s.pin("getOrderPaymentAttempt", path={"order_id": oid, "payment_attempt_id": get_id(paid_attempt, "payment_attempt_id")})
+    oid, _ = order()
+    pending = f.pay(oid, token=TOKEN_THREEDS)
+    s.pin(
+        "cancelOrderPaymentAttempt",
+        path={"order_id": oid, "payment_attempt_id": get_id(pending, "payment_attempt_id")},
+    )
+
+    # Standalone payment intents: one to update and one to confirm (both unconfirmed), an authorized
+    # manual-capture one to capture and one to cancel.
+    s.pin("updatePaymentIntent", path={"payment_intent_id": get_id(f.standalone_intent(), "payment_intent_id")})
+    s.pin("confirmPaymentIntent", path={"payment_intent_id": get_id(f.standalone_intent(), "payment_intent_id")})
+    for op_id in ("capturePaymentIntent", "cancelPaymentIntent"):
+        pi = get_id(f.standalone_intent(capture_method="manual"), "payment_intent_id")
+        if pi:
+            f.confirm_intent(pi)
+        s.pin(op_id, path={"payment_intent_id": pi})
 
     # Funds for every payout the run will try (fuzzed amounts stay small next to this).
     f.paid_order(unit=1_000_000, qty=10)
@@ -170,7 +199,7 @@ def _charge_body(f: Flows) -> dict[str, Any]:
 def _discount_body(f: Flows) -> dict[str, Any]:
     from .flows import example_body
 
-    body = example_body(f.spec, "applyOrderDiscounts")
-    if isinstance(body, dict):
+    body = example_body(f.spec, "applyOrderDiscount")
+    if isinstance(body, dict) and "manual" in body:
         return body
-    return {"discounts": [{"name": "Seed discount", "amount_money": usd(100)}]}
+    return {"manual": {"name": "Seed discount", "amount_money": usd(100)}}

@@ -35,6 +35,23 @@ def idempotency(ctx: ProbeContext) -> None:
             "meta.idempotency_replayed: true on a replay",
             replay,
         )
+    # The headers say it too: Idempotency-Replayed: true on the replay only, and both echo the key.
+    if replay.headers.get("idempotency-replayed") != "true" or first.headers.get("idempotency-replayed"):
+        ctx.client.fail(
+            "idempotency_replay",
+            f"Idempotency-Replayed header: first {first.headers.get('idempotency-replayed')!r}, "
+            f"replay {replay.headers.get('idempotency-replayed')!r}",
+            "Idempotency-Replayed: true on a replay, absent on the first response",
+            replay,
+        )
+    if first.headers.get("idempotency-key") != key or replay.headers.get("idempotency-key") != key:
+        ctx.client.fail(
+            "idempotency_replay",
+            f"Idempotency-Key echo: first {first.headers.get('idempotency-key')!r}, "
+            f"replay {replay.headers.get('idempotency-key')!r}",
+            f"writes echo the Idempotency-Key header ({key!r})",
+            replay,
+        )
     other = c.post(path, _order_body(f, "A different tote"), op="createOrder", idempotency_key=key)
     if other.status != 409:
         ctx.client.fail(

@@ -30,12 +30,12 @@ def page_size_bounds(ctx: ProbeContext) -> None:
             continue  # scoped lists (payout entries) are covered by the fuzzer with seeded ids
         for size in (0, 101):
             r = c.get(op.path, op=op.operation_id, params={"page_size": size})
-            if r.status != 400:
+            if r.status != 400 or r.error_code != "INVALID_PAGE_SIZE":
                 c.fail(
                     "pagination_page_size_bounds",
                     f"{op.operation_id} page_size={size} -> {r.brief()}"
                     + (f" with {len(r.data)} items" if isinstance(r.data, list) else ""),
-                    "400 INVALID_PARAMETER (out of range is rejected, not clamped)",
+                    "400 INVALID_PAGE_SIZE (out of range is rejected, not clamped)",
                     r,
                 )
         r = c.get(op.path, op=op.operation_id, params={"page_size": 100})

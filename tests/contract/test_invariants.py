@@ -39,7 +39,7 @@ def _exchange(op: Operation, status: int, body: Any, request_body: Any = None) -
         rid = body.get("request_id") or (body.get("error") or {}).get("request_id")
     headers = {"content-type": "application/json"}
     if rid:
-        headers["x-request-id"] = rid
+        headers["X-Request-Id"] = rid  # the contract's spelling; header names are case-insensitive
     return Exchange(
         method=op.method,
         url="http://test" + op.path,
@@ -52,7 +52,7 @@ def _exchange(op: Operation, status: int, body: Any, request_body: Any = None) -
 
 
 def test_spec_has_response_examples() -> None:
-    assert len(EXAMPLES) > 36
+    assert len(EXAMPLES) > 48
     assert {op.operation_id for op, status, _, _ in EXAMPLES if status < 300} == set(SPEC.operations)
 
 
@@ -102,6 +102,7 @@ def test_negative_amount_only_allowed_in_signed_fields() -> None:
     sa["paid_money"]["amount"] = total + 100
     sa["balance_money"]["amount"] = -100
     sa["amount_due_money"]["amount"] = 0
+    sa["outstanding_money"]["amount"] = 0
     sa["credit_money"]["amount"] = 100
     sa["net_collected_money"]["amount"] = total + 100 - sa["refunded_money"]["amount"]
     found = _checks(op, status, body)
@@ -119,6 +120,7 @@ def test_negative_amount_due_is_caught() -> None:
     sa = body["data"]["settlement_amounts"]
     sa["balance_money"]["amount"] = -50
     sa["amount_due_money"]["amount"] = -50
+    sa["outstanding_money"]["amount"] = -50
     found = _checks(op, status, body)
     assert {"order_arithmetic", "money_non_negative"} <= found
 
@@ -136,7 +138,7 @@ def test_missing_request_id_and_mismatch() -> None:
     ex.headers = {"content-type": "application/json"}
     assert "envelope_request_id" in {f.check for f in check_response(SPEC, ex)}
     ex = _exchange(op, status, body)
-    ex.headers = dict(ex.headers, **{"x-request-id": "other"})
+    ex.headers = {"content-type": "application/json", "x-request-id": "other"}
     assert "envelope_request_id" in {f.check for f in check_response(SPEC, ex)}
     del body["meta"]
     assert "envelope_shape" in _checks(op, status, body)
@@ -144,20 +146,82 @@ def test_missing_request_id_and_mismatch() -> None:
     assert "envelope_request_id" in _checks(op, status, body)
 
 
+def _error(code: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "error": {
+            "type": "validation_error",
+            "code": code,
+            "message": "m",
+            "doc_url": "https://docs.withflintpay.com/errors/" + code.lower(),
+            "error_source": "integration",
+            "request_id": "r1",
+            **extra,
+        }
+    }
+
+
 def test_error_rules() -> None:
     op = SPEC.operations["createRefund"]
-    err = {"error": {"type": "validation_error", "code": "ORDER_CLOSED", "message": "m", "param": None, "request_id": "r1"}}
+    err = _error("ORDER_CLOSED")
     assert "error_code_documented" in _checks(op, 400, err)
     err["error"]["code"] = "AMOUNT_EXCEEDS_REFUNDABLE"
+    # param is omitted (not null) when no field applies
     assert _checks(op, 400, err) == set()
-    del err["error"]["param"]
+    err["error"]["param"] = None
     assert "error_envelope" in _checks(op, 400, err)
+    del err["error"]["param"]
+    for required in ("doc_url", "error_source", "type"):
+        broken = copy.deepcopy(err)
+        del broken["error"][required]
+        assert "error_envelope" in _checks(op, 400, broken), required
+    # the type is fixed by the status
+    wrong_type = copy.deepcopy(err)
+    wrong_type["error"]["type"] = "invalid_request_error"
+    assert "error_envelope" in _checks(op, 400, wrong_type)
+    not_found = _error("RESOURCE_NOT_FOUND", type="not_found_error")
+    assert _checks(op, 404, not_found) == set()
+    # details, when present, is a list of objects with a code
+    err["error"]["details"] = [{"code": "AMOUNT_EXCEEDS_REFUNDABLE", "message": "m"}]
+    assert _checks(op, 400, err) == set()
+    err["error"]["details"] = "AMOUNT_EXCEEDS_REFUNDABLE"
+    assert "error_envelope" in _checks(op, 400, err)
+    del err["error"]["details"]
     # param must name a field of the request
     err["error"]["param"] = "amount_money.amount"
     ex = _exchange(op, 400, err, request_body={"order_id": "ord_x", "amount_money": {"amount": 1, "currency": "USD"}})
     assert check_response(SPEC, ex) == []
     ex = _exchange(op, 400, err, request_body={"order_id": "ord_x"})
     assert "error_param_names_field" in {f.check for f in check_response(SPEC, ex)}
+
+
+def test_old_error_codes_are_not_documented() -> None:
+    """The renamed codes (INVALID_FIELD -> INVALID_REQUEST, ...) are no longer in the contract."""
+    op = SPEC.operations["createOrder"]
+    assert "error_code_documented" in _checks(op, 400, _error("INVALID_FIELD"))
+    assert "error_code_documented" in _checks(op, 400, _error("NEGATIVE_AMOUNT"))
+    assert _checks(op, 400, _error("INVALID_REQUEST")) == set()
+    assert _checks(op, 400, _error("INVALID_AMOUNT")) == set()
+
+
+def test_outstanding_money_must_equal_amount_due() -> None:
+    op, status, body = _success("createOrder")
+    sa = body["data"]["settlement_amounts"]
+    assert sa["outstanding_money"] == sa["amount_due_money"]
+    assert _checks(op, status, body) == set()
+    sa["outstanding_money"]["amount"] += 1
+    assert "order_arithmetic" in _checks(op, status, body)
+
+
+def test_tip_amounts_must_add_up() -> None:
+    op, status, body = _success("createOrder")
+    body["data"]["tips"] = [
+        {
+            "effective_amount_money": {"amount": body["data"]["pricing_amounts"]["requested_tip_money"]["amount"] + 1,
+                                       "currency": "USD"},
+            "settled_amount_money": {"amount": 0, "currency": "USD"},
+        }
+    ]
+    assert any("tips[].effective_amount_money" in p for p in order_arithmetic(body["data"]))
 
 
 def test_balance_transaction_net() -> None:

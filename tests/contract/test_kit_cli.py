@@ -129,7 +129,7 @@ def test_same_seed_same_run(tmp_path: Path) -> None:
 
 def test_known_stub_bugs_fixed() -> None:
     """Regression for two generated-stub bugs the kit found (fixed in a3eba4e): (a) a 405 names the
-    allowed methods in Allow; (b) an idempotent replay's body request_id is the new x-request-id."""
+    allowed methods in Allow; (b) an idempotent replay's body request_id is the new X-Request-Id."""
     import uuid
 
     import httpx

@@ -18,9 +18,32 @@ METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
 MUTATING = ("post", "put", "patch", "delete")
 MONEY_SCHEMAS = frozenset(
     "#/components/schemas/" + n
-    for n in ("Money", "SignedMoney", "MoneyInput", "PositiveMoneyInput", "UnitPriceMoneyInput")
+    for n in ("Money", "SignedMoney", "MoneyInput", "UnitPriceMoneyInput", "TipMoneyInput")
 )
 UNPAGINATED_LISTS = frozenset({"listBalances"})
+# POSTs that change nothing (official `_SdkWithoutIdempotency`): no Idempotency-Key, no 409, no write statuses.
+NON_IDEMPOTENT_WRITES = frozenset({"previewOrderDiscounts"})
+# Every operation may be rate limited; writes may also meet an unavailable or timed-out backend. 500 is never
+# declared (an unexpected failure is not part of any operation's contract).
+ALWAYS_DECLARED = ("401", "403", "429")
+WRITE_DECLARED = ("409", "503", "504")
+NEVER_DECLARED = ("500",)
+
+
+def _money_ref(schema: Any) -> Any:
+    """The $ref of a money property: direct, or the non-null branch of a nullable anyOf/oneOf."""
+    if not isinstance(schema, dict):
+        return None
+    if "$ref" in schema:
+        return schema["$ref"]
+    for key in ("anyOf", "oneOf"):
+        branches = schema.get(key)
+        if isinstance(branches, list):
+            refs = [b.get("$ref") for b in branches if isinstance(b, dict) and b.get("type") != "null"]
+            nulls = [b for b in branches if isinstance(b, dict) and b.get("type") == "null"]
+            if len(refs) == 1 and len(refs) + len(nulls) == len(branches):
+                return refs[0]
+    return None
 
 
 def iter_operations(doc: Doc) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
@@ -144,7 +167,7 @@ def check_money_fields(doc: Doc) -> list[str]:
         target = schema
         if isinstance(target, dict) and target.get("type") == "array":
             target = target.get("items")
-        if not (isinstance(target, dict) and target.get("$ref") in MONEY_SCHEMAS):
+        if _money_ref(target) not in MONEY_SCHEMAS:
             problems.append(f"{pointer}: money-like property does not $ref a Money schema")
     return problems
 
@@ -155,17 +178,17 @@ def check_signed_money(doc: Doc) -> list[str]:
     for pointer, name, schema in _iter_properties(doc, doc, "#"):
         if not isinstance(schema, dict) or "/examples/" in pointer:
             continue
-        signed_ref = schema.get("$ref") == "#/components/schemas/SignedMoney"
+        signed_ref = _money_ref(schema) == "#/components/schemas/SignedMoney"
         if signed_ref != bool(schema.get("x-signed")):
             problems.append(f"{pointer}: SignedMoney and x-signed: true must go together")
     return problems
 
 
 def check_idempotency(doc: Doc) -> list[str]:
-    """Every mutating operation declares the Idempotency-Key header parameter."""
+    """Every mutating operation (but the read-only POSTs) declares the Idempotency-Key header parameter."""
     problems: list[str] = []
     for path, method, op, item in iter_operations(doc):
-        if method not in MUTATING:
+        if method not in MUTATING or op.get("operationId") in NON_IDEMPOTENT_WRITES:
             continue
         params = operation_parameters(doc, op, item)
         if not any(p["in"] == "header" and p["name"].lower() == "idempotency-key" for p in params):
@@ -196,24 +219,26 @@ def check_pagination(doc: Doc) -> list[str]:
 
 
 def check_error_responses(doc: Doc) -> list[str]:
-    """401, 403 and 500 everywhere; 400 with a body or any parameter; 404 with a path parameter;
-    413/415 with a body; 409 on mutating operations."""
+    """401, 403 and 429 everywhere; 400 with a body or any parameter; 404 with a path parameter; 413/415 with a
+    body; 409, 503 and 504 on writes (mutating operations but the read-only POSTs); 500 nowhere."""
     problems: list[str] = []
     for path, method, op, item in iter_operations(doc):
         label = _label(path, method, op)
         responses = {str(k) for k in (op.get("responses") or {})}
         params = operation_parameters(doc, op, item)
-        needed = {"401", "403", "500"}
+        needed = set(ALWAYS_DECLARED)
         if op.get("requestBody") or params:
             needed.add("400")
         if any(p["in"] == "path" for p in params):
             needed.add("404")
         if op.get("requestBody"):
             needed |= {"413", "415"}
-        if method in MUTATING:
-            needed.add("409")
+        if method in MUTATING and op.get("operationId") not in NON_IDEMPOTENT_WRITES:
+            needed |= set(WRITE_DECLARED)
         for status in sorted(needed - responses):
             problems.append(f"{label}: missing documented {status} response")
+        for status in sorted(responses & set(NEVER_DECLARED)):
+            problems.append(f"{label}: declares a {status} response (never part of an operation's contract)")
     return problems
 
 
@@ -387,14 +412,15 @@ def check_enums(doc: Doc) -> list[str]:
 
 
 def check_request_ids(doc: Doc) -> list[str]:
-    """Every response declares the required x-request-id header."""
+    """Every response declares the required X-Request-Id header (header names are case-insensitive)."""
     problems: list[str] = []
     for path, method, op, _ in iter_operations(doc):
         for status, resp in (op.get("responses") or {}).items():
             resp = resolve(doc, resp)
-            header = resolve(doc, (resp.get("headers") or {}).get("x-request-id"))
+            headers = {str(k).lower(): v for k, v in (resp.get("headers") or {}).items()}
+            header = resolve(doc, headers.get("x-request-id"))
             if not (isinstance(header, dict) and header.get("required") is True):
-                problems.append(f"{_label(path, method, op)} {status}: no required x-request-id header")
+                problems.append(f"{_label(path, method, op)} {status}: no required X-Request-Id header")
     return problems
 
 
