@@ -11,15 +11,19 @@ from .ids import new_id
 from .store import KeyRecord, Tx
 
 KEY_PREFIX = "flint_test_"
+# Every scope the spec's operations name (read and write of each resource).
 ALL_SCOPES = frozenset(
     {
         "commerce.orders.read",
         "commerce.orders.write",
-        "payments.payment_intents.read",
         "commerce.refunds.read",
         "commerce.refunds.write",
+        "payments.payment_intents.read",
+        "payments.payment_intents.write",
         "money_movement.balances.read",
+        "money_movement.balances.write",
         "money_movement.balance_transactions.read",
+        "money_movement.balance_transactions.write",
         "money_movement.payouts.read",
         "money_movement.payouts.write",
         "money_movement.payout_settings.read",

@@ -15,46 +15,89 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+import flint_api
+from flint_api import server as flint_server
 from flint_api.server import ApiError, Principal, Service, create_app
 
 from . import accounts, faults
-from .errors import TYPES
+from .errors import error_type
 from .idempotency import SQLiteIdempotencyStore
 from .service import SandboxService
 from .store import KeyRecord, SQLiteStorage, Storage, Tx
 
 
+API_VERSION = flint_api.__version__  # the spec's info.version: the only Flint-Version this server serves
+VERSION_HEADER = "Flint-Version"
+MODE_HEADER = "Flint-Mode"
+MAX_IDEMPOTENCY_KEY = 255
+# operations that take an Idempotency-Key (the stub reads and validates the header only for these)
+_IDEMPOTENT_OPS = frozenset(op.operation_id for op in getattr(flint_server, "_OPS", ()) if op.idempotent)
+
+
+class AuthFailure(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 def _key_from(headers: Mapping[str, str]) -> str | None:
+    """The API key sent, None when none was; both headers at once is AMBIGUOUS_AUTH."""
     auth = headers.get("authorization")
+    x_key = headers.get("x-api-key")
+    if auth is not None and x_key is not None:
+        raise AuthFailure("AMBIGUOUS_AUTH", "Send the API key in Authorization or in X-API-Key, not both")
     if auth:
         scheme, _, value = auth.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             return value.strip()
         return auth.strip()  # a malformed credential is an unknown key, not a missing one
-    key = headers.get("x-api-key")
-    return key.strip() if key and key.strip() else None
+    return x_key.strip() if x_key and x_key.strip() else None
 
 
-def _required_scopes(security: Any) -> frozenset[str]:
-    """The operation's scopes, however the stub hands them over (an object with `.scopes`, or OpenAPI's list
-    of {scheme: [scopes]} alternatives, which here all carry the same scopes)."""
+def _requirements(security: Any) -> list[frozenset[str]]:
+    """The operation's alternative scope sets (a key passes with every scope of any one of them), however the
+    stub hands them over: OperationSecurity.requirements ((scheme, scopes), ...) per alternative, an object with
+    `.scopes`, or OpenAPI's list of {scheme: [scopes]} alternatives."""
+    reqs = getattr(security, "requirements", None)
+    if reqs:
+        return [frozenset(s for _, scopes in req for s in scopes) for req in reqs]
     scopes = getattr(security, "scopes", None)
     if scopes is not None:
-        return frozenset(scopes)
+        return [frozenset(scopes)]
     if isinstance(security, Mapping):
-        return frozenset(s for v in security.values() for s in v)
+        return [frozenset(s for v in security.values() for s in v)]
     if isinstance(security, (list, tuple)) and security:
-        first = security[0]
-        if isinstance(first, Mapping):
-            return frozenset(s for v in first.values() for s in v)
-        return frozenset(str(s) for s in security)
-    return frozenset()
+        if isinstance(security[0], Mapping):
+            return [frozenset(s for v in alt.values() for s in v) for alt in security]
+        return [frozenset(str(s) for s in security)]
+    return [frozenset()]
+
+
+def _missing_scope(security: Any, granted: frozenset[str]) -> str | None:
+    """None when some requirement is fully granted, else the first scope missing from the closest one."""
+    best: list[str] | None = None
+    for req in _requirements(security):
+        missing = sorted(req - granted)
+        if not missing:
+            return None
+        if best is None or len(missing) < len(best):
+            best = missing
+    return best[0] if best else None
+
+
+def check_version(headers: Mapping[str, str]) -> None:
+    v = headers.get(VERSION_HEADER.lower())
+    if v is not None and v != API_VERSION:
+        raise ApiError(400, "INVALID_API_VERSION", f"Flint-Version {v!r} is not served here; use {API_VERSION}",
+                       VERSION_HEADER, error_type(400))
 
 
 class Authenticator:
     """The `authenticate` hook: API key -> Principal(tenant=merchant id, scopes). Keys are never revoked in
     the sandbox, so found keys are cached per process; unknown keys always go to the database, so a key
-    created by `flint-sandbox keys create` works at once."""
+    created by `flint-sandbox keys create` works at once. It also checks the request headers every operation
+    shares (Flint-Version, the Idempotency-Key length), since it is the hook that sees them first."""
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
@@ -68,37 +111,53 @@ class Authenticator:
                 self._cache[key] = rec
         return rec
 
-    async def __call__(self, headers: Mapping[str, str], security: Any) -> Principal:
-        key = _key_from(headers)
+    async def record_for(self, headers: Mapping[str, str]) -> KeyRecord:
+        try:
+            key = _key_from(headers)
+        except AuthFailure as e:
+            raise ApiError(401, e.code, e.message, None, error_type(401)) from None
         if key is None:
-            raise ApiError(401, "API_KEY_REQUIRED", "Send your API key as Authorization: Bearer <key>", None,
-                           "authentication_error")
+            raise ApiError(401, "AUTH_REQUIRED", "Send your API key as Authorization: Bearer <key> or X-API-Key",
+                           None, error_type(401))
         rec = await self.lookup(key)
         if rec is None:
-            raise ApiError(401, "API_KEY_NOT_FOUND", "No API key matches the credential", None, "authentication_error")
-        missing = _required_scopes(security) - rec.scopes
-        if missing:
-            raise ApiError(403, "INSUFFICIENT_SCOPE", f"The key lacks the scope {sorted(missing)[0]}", None,
-                           "authorization_error")
+            raise ApiError(401, "INVALID_API_KEY", "No API key matches the credential", None, error_type(401))
+        return rec
+
+    async def __call__(self, headers: Mapping[str, str], security: Any) -> Principal:
+        rec = await self.record_for(headers)
+        missing = _missing_scope(security, rec.scopes)
+        if missing is not None:
+            raise ApiError(403, "INSUFFICIENT_SCOPE", f"The key lacks the scope {missing}", None, error_type(403))
+        check_version(headers)
+        key = headers.get("idempotency-key")
+        if (key is not None and len(key) > MAX_IDEMPOTENCY_KEY
+                and getattr(security, "operation_id", None) in _IDEMPOTENT_OPS):
+            raise ApiError(400, "IDEMPOTENCY_KEY_TOO_LONG",
+                           f"Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters", "Idempotency-Key",
+                           error_type(400))
         return Principal(tenant=rec.merchant_id, scopes=rec.scopes, key_id=rec.key_id)
 
 
 def _error(status: int, code: str, message: str, param: str | None = None) -> JSONResponse:
     request_id = os.urandom(16).hex()
-    body = {"error": {"type": TYPES.get(status, "api_error"), "code": code, "message": message, "param": param,
-                      "request_id": request_id}}
-    return JSONResponse(body, status_code=status, headers={"x-request-id": request_id})
+    error: dict[str, Any] = {"type": error_type(status), "code": code, "message": message,
+                             "doc_url": f"https://docs.withflintpay.com/errors/{code}",
+                             "error_source": "flint" if status >= 500 else "integration", "request_id": request_id}
+    if param is not None:
+        error["param"] = param
+    return JSONResponse({"error": error}, status_code=status, headers={"x-request-id": request_id})
 
 
 def clock_route(storage: Storage, auth: Authenticator) -> Route:
     """POST /_sandbox/clock/advance {"days": N}: sandbox-only, outside /v1 and outside the spec."""
 
     async def advance(request: Request) -> JSONResponse:
-        key = _key_from(request.headers)
-        if key is None:
-            return _error(401, "API_KEY_REQUIRED", "Send your API key")
-        if await auth.lookup(key) is None:
-            return _error(401, "API_KEY_NOT_FOUND", "No API key matches the credential")
+        try:
+            await auth.record_for(request.headers)
+            check_version(request.headers)
+        except ApiError as e:
+            return _error(e.status, e.code, e.message, e.param)
         try:
             body = json.loads(await request.body() or b"{}")
         except ValueError:
@@ -169,6 +228,28 @@ class FloatAmounts:
         await self.app(scope, receive, capture)
 
 
+class VersionHeaders:
+    """Every response says which API version served it and that this is test mode."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if k.lower() not in (b"flint-version", b"flint-mode")]
+                headers += [(VERSION_HEADER.encode(), API_VERSION.encode()), (MODE_HEADER.encode(), b"test")]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 # --------------------------------------------------------------------------------------------- app
 
 
@@ -187,6 +268,7 @@ def build_app(db_path: str, faults_on: frozenset[str] = frozenset()) -> Starlett
         app.add_middleware(ClampPageSize)
     if faults.on("float_amounts"):
         app.add_middleware(FloatAmounts)
+    app.add_middleware(VersionHeaders)
     return app
 
 

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from flint_api.server import Conflict, IdempotencyOutcome, Proceed, Replay
+import sqlite3
+
+from flint_api.server import ApiError, Conflict, IdempotencyOutcome, Proceed, Replay
+
+from .errors import error_type
 
 from .idempotency_core import IdempotencyKeys
 from .store import Storage
+
+
+_CONFLICT_MESSAGES = {
+    "IDEMPOTENCY_KEY_REUSED": "This Idempotency-Key was used with a different request",
+    "IDEMPOTENCY_KEY_IN_PROGRESS": "A request with this Idempotency-Key is still in progress; retry later",
+}
 
 
 class SQLiteIdempotencyStore:
@@ -13,11 +23,17 @@ class SQLiteIdempotencyStore:
         self.keys = IdempotencyKeys(storage)
 
     async def begin(self, tenant: str, key: str, route: str, fingerprint: str) -> IdempotencyOutcome:
-        b = await self.keys.begin(tenant, key, route, fingerprint)
+        try:
+            b = await self.keys.begin(tenant, key, route, fingerprint)
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e).lower() and "busy" not in str(e).lower():
+                raise
+            raise ApiError(503, "SERVICE_UNAVAILABLE", "The sandbox database is busy; retry with the same key",
+                           None, error_type(503), {"Retry-After": "1"}) from None
         if b.outcome == "replay":
             return Replay(b.status, b.body)
         if b.outcome == "conflict":
-            return Conflict(b.code)
+            return Conflict(b.code, _CONFLICT_MESSAGES.get(b.code, "idempotency key conflict"))
         return Proceed()
 
     async def complete(self, tenant: str, key: str, status: int, body: bytes) -> None:

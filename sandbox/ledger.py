@@ -51,6 +51,7 @@ def post(
     related_type, related_id = related
     txn: Doc = {
         "balance_transaction_id": new_id("txn"),
+        "merchant_id": merchant_id,
         "type": type,
         "currency": currency,
         "amount_money": money(amount, currency),
@@ -58,11 +59,11 @@ def post(
         "net_money": money(amount - fee, currency),
         "description": DESCRIPTIONS.get(type, type),
         "order_id": order_id,
-        "related_object_type": related_type,
-        "related_object_id": related_id,
+        "related_resource": {"type": related_type, f"{related_type}_id": related_id},  # official tagged shape
         "payout_id": related_id if related_type == "payout" else None,
         "available_at": format_time(avail),
-        "created_at": format_time(now),
+        "occurred_at": format_time(now),
+        "created_at": format_time(now),  # the storage's ordering column; not part of the API document
     }
     tx.insert(
         "balance_transactions",
@@ -84,9 +85,35 @@ def post(
 
 
 def render_txn(doc: Doc, now: datetime) -> Doc:
-    out = dict(doc)
+    out = {k: v for k, v in doc.items() if k != "created_at"}
+    out.setdefault("occurred_at", doc["created_at"])
+    if "related_resource" not in out and "related_object_type" in out:  # rows written before the rename
+        rtype = out.pop("related_object_type")
+        out["related_resource"] = {"type": rtype, f"{rtype}_id": out.pop("related_object_id", "")}
     out["status"] = "available" if out["available_at"] <= format_time(now) else "pending"
     return out
+
+
+ORDER_SUMMARY_FIELDS = ("order_id", "status", "payment_status", "refund_status", "pricing_amounts",
+                        "settlement_amounts", "external_reference_id", "created_at", "updated_at")
+PAYMENT_INTENT_SUMMARY_FIELDS = ("payment_intent_id", "status", "capture_method", "amount_money", "customer_id",
+                                 "order_id", "refund_status", "created_at", "updated_at")
+
+
+def order_summary(tx: Tx, merchant_id: str, order_id: str | None) -> Doc | None:
+    """The OrderSummary embedded by expand=order (None when there is no order behind the field)."""
+    order = tx.get("orders", merchant_id, order_id) if order_id else None
+    if order is None:
+        return None
+    return {k: order[k] for k in ORDER_SUMMARY_FIELDS if order.get(k) is not None}
+
+
+def payment_intent_summary(tx: Tx, merchant_id: str, pi_id: str | None) -> Doc | None:
+    """The ExpandedPaymentIntentSummary embedded by expand=payment_intent."""
+    pi = tx.get("payment_intents", merchant_id, pi_id) if pi_id else None
+    if pi is None:
+        return None
+    return {k: pi[k] for k in PAYMENT_INTENT_SUMMARY_FIELDS if pi.get(k) is not None}
 
 
 def delay_days(tx: Tx, merchant_id: str) -> int:
@@ -121,17 +148,25 @@ def balances(tx: Tx, merchant_id: str, currency: str | None) -> list[Doc]:
         (r[0], r[1])
         for r in tx.group_sums("balance_transactions", merchant_id, "currency", ["net"], [*filters, Filter("available_at", ">", now)])
     )
-    # An unsupported currency filter gives an empty list; USD is always shown.
+    # An unsupported currency filter gives an empty list; USD is always shown. One row per currency; every
+    # sandbox balance transaction draws on the card balance source.
     currencies = sorted(set(avail) | set(pending) | ({"USD"} if currency in (None, "USD") else set()))
     out = []
     for cur in currencies:
+        available, pend = money(int(avail.get(cur, 0)), cur), money(int(pending.get(cur, 0)), cur)
         out.append(
             {
-                "balance_id": f"bal_{merchant_id.split('_', 1)[-1]}",
+                "balance_id": f"bal_{merchant_id.split('_', 1)[-1]}_{cur.lower()}",
+                "merchant_id": merchant_id,
                 "currency": cur,
-                "balance_source_type": "card",
-                "available_money": money(int(avail.get(cur, 0)), cur),
-                "pending_money": money(int(pending.get(cur, 0)), cur),
+                "available_money": available,
+                "pending_money": pend,
+                "held_money": money(0, cur),
+                "reserve_money": money(0, cur),
+                "unavailable_money": money(0, cur),
+                "available_by_source_type": {"card": dict(available)},
+                "pending_by_source_type": {"card": dict(pend)},
+                "held_by_type": {},
                 "payouts_enabled": True,
             }
         )
@@ -171,9 +206,9 @@ def get_txn(tx: Tx, merchant_id: str, txn_id: str, expand: list[str] | None = No
     if doc is None:
         raise not_found("balance transaction", txn_id)
     out = render_txn(doc, tx.now())
-    # An expansion with nothing behind it (a payout row has no order) is left out: `order` is not nullable.
-    if expand and "order" in expand and doc.get("order_id"):
-        order = tx.get("orders", merchant_id, doc["order_id"])
-        if order is not None:
-            out["order"] = {k: v for k, v in order.items() if k != "_sandbox"}
+    # An expansion with nothing behind it (a payout row has no order) is left out rather than null.
+    if expand and "order" in expand:
+        summary = order_summary(tx, merchant_id, doc.get("order_id"))
+        if summary is not None:
+            out["order"] = summary
     return out

@@ -62,7 +62,7 @@ def page(
     page_size, page_token = query.get("page_size"), query.get("page_token")
     size = DEFAULT_PAGE_SIZE if page_size is None else page_size
     if not 1 <= size <= MAX_PAGE_SIZE:
-        raise invalid("INVALID_PARAMETER", "page_size must be between 1 and 100", "page_size")
+        raise invalid("INVALID_PAGE_SIZE", "page_size must be between 1 and 100", "page_size")
     after = decode_token(table, query, page_token) if page_token else None
     # One extra row tells whether another page exists, so next_page_token is present exactly when it does.
     rows = tx.list_docs(table, merchant_id, filters, after, size + 1, oldest_first)
@@ -90,7 +90,7 @@ def normalize_times(params: Mapping[str, Any]) -> dict[str, Any]:
             try:
                 v = datetime.fromisoformat(v.replace("Z", "+00:00").replace("z", "+00:00"))
             except ValueError:
-                raise invalid("INVALID_PARAMETER", f"{name} must be an RFC 3339 timestamp", name) from None
+                raise invalid("INVALID_QUERY_PARAMETER", f"{name} must be an RFC 3339 timestamp", name) from None
         if isinstance(v, datetime):
             if v.tzinfo is None:
                 v = v.replace(tzinfo=timezone.utc)

@@ -9,7 +9,22 @@ from .errors import invalid
 from .pricing import INT64_MAX
 
 SUPPORTED_CURRENCIES = ("USD",)
-# ISO 4217 codes the sandbox knows exist but does not support (valid code -> UNSUPPORTED_CURRENCY).
+# Every ISO 4217 code (the spec's former CurrencyCode enum): a code outside it is INVALID_CURRENCY, a code in it
+# that is not supported is UNSUPPORTED_CURRENCY.
+ISO_4217 = frozenset((
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD", "BIF",
+    "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHE", "CHF", "CHW", "CLF",
+    "CLP", "CNY", "COP", "COU", "CRC", "CUC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB",
+    "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR",
+    "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD",
+    "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR",
+    "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK",
+    "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP",
+    "SLE", "SLL", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD",
+    "TWD", "TZS", "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED", "VES", "VND", "VUV", "WST", "XAF",
+    "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XCD", "XCG", "XDR", "XOF", "XPD", "XPF", "XPT", "XSU", "XTS", "XUA",
+    "XXX", "YER", "ZAR", "ZMW", "ZWG", "ZWL",
+))
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 
 
@@ -22,7 +37,7 @@ def amount_of(m: Mapping[str, Any] | None) -> int:
 
 
 def check_currency(currency: object, param: str) -> str:
-    if not isinstance(currency, str) or not _CURRENCY_RE.match(currency):
+    if not isinstance(currency, str) or not _CURRENCY_RE.match(currency) or currency not in ISO_4217:
         raise invalid("INVALID_CURRENCY", f"Currency {currency!r} is not an ISO 4217 code", param)
     if currency not in SUPPORTED_CURRENCIES:
         raise invalid(
@@ -33,12 +48,37 @@ def check_currency(currency: object, param: str) -> str:
     return currency
 
 
+def check_request_currencies(body: Mapping[str, Any]) -> None:
+    """Check every currency a request body carries, before any business rule (so before CURRENCY_MISMATCH):
+    each `currency` string (Money objects and plain currency fields) and each key of a `*_by_currency` map.
+    Not ISO 4217 (XYZ) -> 400 INVALID_CURRENCY; ISO but not supported (EUR) -> 400 UNSUPPORTED_CURRENCY; `param`
+    is the field path (`line_items[0].unit_price_money.currency`)."""
+    _walk_currencies(body, "")
+
+
+def _walk_currencies(value: object, path: str) -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            sub = f"{path}.{key}" if path else str(key)
+            if key == "currency" and isinstance(item, str):
+                check_currency(item, sub)
+            elif isinstance(key, str) and key.endswith("_by_currency") and isinstance(item, Mapping):
+                for code, inner in item.items():
+                    check_currency(code, f"{sub}.{code}")
+                    _walk_currencies(inner, f"{sub}.{code}")
+            else:
+                _walk_currencies(item, sub)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _walk_currencies(item, f"{path}[{i}]")
+
+
 def read_money(
     obj: object,
     param: str,
     *,
     positive: bool = False,
-    negative_code: str = "NEGATIVE_AMOUNT",
+    negative_code: str = "INVALID_AMOUNT",
     currency: str | None = None,
 ) -> int:
     """Validate a Money object from a request; the schema has normally done this already, so this is the

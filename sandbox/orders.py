@@ -13,13 +13,14 @@ from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from . import faults, pricing
-from .errors import DomainError, conflict, invalid, not_found
-from .ids import new_id
+from .errors import DomainError, conflict, invalid, not_found, reject_reserved_metadata
+from .ids import new_id, ulid
 from .listing import normalize_times, page, params_filters
-from .money import amount_of, check_currency, money, read_money
+from .money import amount_of, check_currency, check_request_currencies, money, read_money
 from .store import Doc, Filter, Tx, format_time
 
 MAX_QUANTITY = 1_000_000
+MAX_LINE_ITEMS = 100
 ORDER_COLUMNS = ("status", "payment_status", "refund_status", "total", "currency", "customer_id")
 _TEXT_FIELDS = ("buyer_note", "internal_note", "customer_id", "external_reference_id")
 
@@ -34,9 +35,11 @@ def load(tx: Tx, merchant_id: str, order_id: str, param: str | None = None) -> D
     return doc
 
 
+_PRIVATE = ("_sandbox", "currency")  # currency is stored for the other modules; the Order has no currency field
+
+
 def render(doc: Doc) -> Doc:
-    out = {k: copy.deepcopy(v) for k, v in doc.items() if k != "_sandbox"}
-    return out
+    return {k: copy.deepcopy(v) for k, v in doc.items() if k not in _PRIVATE}
 
 
 def get_order(tx: Tx, merchant_id: str, order_id: str, expand: list[str] | None = None) -> Doc:
@@ -71,7 +74,7 @@ ORDER_LIST_FILTERS: dict[str, tuple[str, str]] = {
 def list_orders(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[list[Doc], str | None]:
     p = normalize_times(params)
     if (p.get("min_amount") is not None or p.get("max_amount") is not None) and p.get("currency") is None:
-        raise invalid("INVALID_PARAMETER", "min_amount and max_amount require currency", "currency")
+        raise invalid("INVALID_QUERY_PARAMETER", "min_amount and max_amount require currency", "currency")
     filters = params_filters(p, ORDER_LIST_FILTERS)
     return page(
         tx,
@@ -87,26 +90,41 @@ def list_orders(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[li
 # ---------------------------------------------------------------------------------------------------- pricing
 
 
-def _bps(percent: object, param: str) -> int:
-    try:
-        return pricing.percent_to_bps(percent, param)
-    except pricing.PricingError as e:
-        raise invalid(e.code, e.message, e.param) from None
-
-
 def _taxed(doc: Doc) -> bool:
-    return _postal_code((doc.get("tax") or {}).get("location")) is not None
+    return bool(doc.get("tax", {}).get("status") == "calculated")
 
 
-def _postal_code(location: object) -> str | None:
-    if not isinstance(location, Mapping):
+def _tax_state(enabled: bool, location: Doc | None) -> Doc:
+    """The OrderTax document: calculated (8.5%) with a postal code, requires_location without, not_required off."""
+    out: Doc = {"enabled": enabled, "mode": "automatic"}
+    if not enabled:
+        out.update(status="not_required", taxability_reason="tax_disabled")
+    elif location is not None:
+        out.update(status="calculated", taxability_reason="standard_rated")
+    else:
+        out.update(status="requires_location", taxability_reason="location_required")
+    if location is not None:
+        out["location"] = location
+    return out
+
+
+DEFAULT_TAX = _tax_state(True, None)
+
+
+def _line_indexes(doc: Doc, d: Doc) -> tuple[int, ...] | None:
+    ids = d.get("order_line_item_ids")
+    if not ids:
         return None
-    if isinstance(location.get("postal_code"), str):
-        return str(location["postal_code"])
-    address = location.get("address")
-    if isinstance(address, Mapping) and isinstance(address.get("postal_code"), str):
-        return str(address["postal_code"])
-    return None
+    wanted = set(ids)
+    return tuple(i for i, li in enumerate(doc["line_items"]) if li["order_line_item_id"] in wanted)
+
+
+def _tip_status(effective: int, settled: int, refunded: int) -> str:
+    if refunded > 0:
+        return "refunded" if refunded >= settled else "partially_refunded"
+    if effective > 0 and settled >= effective:
+        return "settled"
+    return "requested"
 
 
 def reprice(doc: Doc, now: datetime) -> Doc:
@@ -119,16 +137,12 @@ def reprice(doc: Doc, now: datetime) -> Doc:
     try:
         p = pricing.price_order(
             [pricing.LineInput(amount_of(li["unit_price_money"]), li["quantity"]) for li in lines],
-            [
-                pricing.DiscountInput(amount=amount_of(d["amount_money"]))
-                if d.get("percent") is None
-                else pricing.DiscountInput(bps=_bps(d["percent"], "discounts"))
-                for d in discounts
-            ],
+            [pricing.DiscountInput(amount=amount_of(d["amount_money"]), lines=_line_indexes(doc, d)) for d in discounts],
             [
                 pricing.ChargeInput(amount=amount_of(c["amount_money"]), basis=c["calculation_basis"])
                 if c.get("percent") is None
-                else pricing.ChargeInput(bps=_bps(c["percent"], "charge.percent"), basis=c["calculation_basis"])
+                else pricing.ChargeInput(millionths=_millionths(c["percent"], "charge.percent"),
+                                         basis=c["calculation_basis"])
                 for c in charges
             ],
             None
@@ -136,7 +150,7 @@ def reprice(doc: Doc, now: datetime) -> Doc:
             else (
                 pricing.TipInput(amount=amount_of(tip_req["amount_money"]))
                 if tip_req.get("percent") is None
-                else pricing.TipInput(bps=_bps(tip_req["percent"], "requested_tip.percent"))
+                else pricing.TipInput(millionths=_millionths(tip_req["percent"], "requested_tip.percent"))
             ),
             _taxed(doc),
         )
@@ -163,8 +177,6 @@ def reprice(doc: Doc, now: datetime) -> Doc:
         c["tax_money"] = money(0, cur)
         c["total_money"] = money(amount, cur)
         c.setdefault("refunded_money", money(0, cur))
-    if tip_req is not None:
-        tip_req["effective_amount_money"] = money(p.requested_tip, cur)
 
     total = p.total
     if faults.on("total_off_by_one"):
@@ -182,23 +194,39 @@ def reprice(doc: Doc, now: datetime) -> Doc:
     s = pricing.settle(
         p.total, p.requested_tip, amount_of(sa.get("paid_money")), amount_of(sa.get("refunded_money")), state["paid_once"]
     )
+    # planted fault: refunds counted as collected money, so a refund drives amount_due below zero
+    due = p.total - s.paid - s.refunded if faults.on("negative_amount_due") else s.amount_due
     doc["settlement_amounts"] = {
         "paid_money": money(s.paid, cur),
         "refunded_money": money(s.refunded, cur),
         "net_collected_money": money(s.net_collected, cur),
         "settled_tip_money": money(s.settled_tip, cur),
         "credit_money": money(s.credit, cur),
-        "amount_due_money": money(
-            # planted fault: refunds counted as collected money, so a refund drives amount_due below zero
-            p.total - s.paid - s.refunded if faults.on("negative_amount_due") else s.amount_due, cur
-        ),
+        "amount_due_money": money(due, cur),
+        "outstanding_money": money(due, cur),  # the official name of the same value (both are sent)
         "balance_money": money(s.balance, cur),
     }
+    if tip_req is not None:
+        # Refunds return the tip last: what is refunded beyond the non-tip part that was paid reaches the tip.
+        tip_refunded = min(s.settled_tip, max(0, s.refunded - (s.paid - s.settled_tip)))
+        tip: Doc = {"order_tip_id": state.get("tip_id") or ""}
+        for k in ("name", "description", "amount_money", "percent", "metadata"):
+            if k in tip_req:
+                tip[k] = copy.deepcopy(tip_req[k])
+        tip.update(
+            effective_amount_money=money(p.requested_tip, cur),
+            settled_amount_money=money(s.settled_tip, cur),
+            refunded_money=money(tip_refunded, cur),
+            status=_tip_status(p.requested_tip, s.settled_tip, tip_refunded),
+        )
+        for k in ("created_at", "updated_at"):
+            if state.get(f"tip_{k}"):
+                tip[k] = state[f"tip_{k}"]
+        doc["tips"] = [tip]
+    else:
+        doc["tips"] = []
     doc["payment_status"] = s.payment_status
     doc["refund_status"] = s.refund_status
-    taxed = _taxed(doc)
-    doc["tax"] = {"enabled": taxed, "rate_bps": pricing.TAX_BPS if taxed else 0, **(
-        {"location": doc["tax"]["location"]} if taxed else {})}
     doc["updated_at"] = format_time(now)
     return doc
 
@@ -214,7 +242,17 @@ def _reprice_for(doc: Doc, now: datetime, line_param: Callable[[int], str | None
         raise
 
 
+def balance_of(doc: Doc) -> int:
+    """The order's signed balance: total - paid."""
+    return amount_of(doc["pricing_amounts"]["total_money"]) - amount_of(doc["settlement_amounts"]["paid_money"])
+
+
 def save(tx: Tx, merchant_id: str, doc: Doc, *, new: bool = False) -> None:
+    """Store the order: every save of an existing order is a change (order_revision + 1); activities recorded on
+    the document since it was loaded are written in the same transaction."""
+    pending = doc["_sandbox"].pop("pending_activities", [])
+    if not new:
+        doc["order_revision"] = int(doc.get("order_revision", 1)) + 1
     cols = {
         "status": doc["status"],
         "payment_status": doc["payment_status"],
@@ -227,6 +265,95 @@ def save(tx: Tx, merchant_id: str, doc: Doc, *, new: bool = False) -> None:
         tx.insert("orders", merchant_id, doc["order_id"], doc, **cols)
     else:
         tx.update("orders", merchant_id, doc["order_id"], doc, **cols)
+    for a in pending:
+        _write_activity(tx, merchant_id, doc, a["activity_type"], a["balance_after"], a["created_at"], a["details"])
+
+
+# ---------------------------------------------------------------------------------------------------- activities
+
+ACTIVITY_ID_FIELDS = ("order_line_item_id", "order_discount_id", "order_charge_id", "order_tip_id",
+                      "payment_intent_id", "refund_id", "checkout_session_id", "fulfillment_id")
+_ACTIVITY_ALIASES = {"refund_created": "refund", "payment_succeeded": "payment", "payment_captured": "payment"}
+_DESCRIPTIONS = {
+    "created": "Order created", "line_item_added": "Line item added", "line_item_updated": "Line item updated",
+    "line_item_removed": "Line item removed", "discount_applied": "Discount applied",
+    "discount_removed": "Discount removed", "tax_updated": "Tax updated", "requested_tip_added": "Tip requested",
+    "requested_tip_updated": "Requested tip updated", "requested_tip_removed": "Requested tip removed",
+    "charge_added": "Charge added", "charge_updated": "Charge updated", "charge_removed": "Charge removed",
+    "order_updated": "Order updated", "closed": "Order closed", "payment": "Payment received",
+    "payment_failed": "Payment failed", "refund": "Refund created", "refund_failed": "Refund failed",
+}
+
+
+def _last_balance(tx: Tx, merchant_id: str, order_id: str) -> int:
+    rows = tx.list_docs("order_activities", merchant_id, [Filter("order_id", "=", order_id)], None, 1, False)
+    return amount_of(rows[0][1]["running_balance_money"]) if rows else 0
+
+
+def _write_activity(tx: Tx, merchant_id: str, order: Doc, kind: str, after: int, created_at: str,
+                    details: Mapping[str, Any]) -> Doc:
+    kind = _ACTIVITY_ALIASES.get(kind, kind)
+    cur = order["currency"]
+    rows = tx.list_docs("order_activities", merchant_id, [Filter("order_id", "=", order["order_id"])], None, 1, False)
+    before = amount_of(rows[0][1]["running_balance_money"]) if rows else 0
+    seq = (rows[0][1].get("_sandbox", {}).get("seq", 0) if rows else 0) + 1
+    # Sortable within one instant: the row id carries the order's activity sequence after the ULID time part.
+    u = ulid()
+    activity_id = f"oact_{u[:10]}{seq:06d}{u[16:]}"
+    description = details.get("description")
+    if not isinstance(description, str):
+        description = _DESCRIPTIONS.get(kind, kind.replace("_", " ").capitalize())
+        m = details.get("amount_money")
+        if isinstance(m, Mapping) and "amount" in m:
+            description += f" ({m['amount']} {m.get('currency', cur)})"
+    doc: Doc = {
+        "order_activity_id": activity_id,
+        "order_id": order["order_id"],
+        "activity_type": kind,
+        "description": description,
+        "balance_delta_money": money(after - before, cur),
+        "running_balance_money": money(after, cur),
+        "created_at": created_at,
+        **{k: details[k] for k in ACTIVITY_ID_FIELDS if isinstance(details.get(k), str)},
+        "_sandbox": {"seq": seq},
+    }
+    tx.insert("order_activities", merchant_id, activity_id, doc, order_id=order["order_id"], activity_type=kind)
+    return doc
+
+
+def record_activity(first: Any, *rest: Any, **details: Any) -> None:
+    """Record one event in an order's activity log (GET /v1/orders/{id}/activities). Two call forms:
+
+    - `record_activity(order, activity_type, now, **details)`: before `orders.save(tx, merchant_id, order)`; the
+      row is written by that save, in the same transaction (the balance is the order's as it is now).
+    - `record_activity(tx, merchant_id, order, activity_type, **details)`: written at once (after a save).
+
+    `details`: the related ids (`order_line_item_id`, `order_discount_id`, `order_charge_id`, `order_tip_id`,
+    `payment_intent_id`, `refund_id`, ...), optionally `description` or `amount_money` (for the description); other
+    keys are ignored. balance_delta_money / running_balance_money come from the order's balance (total - paid)
+    against the previous activity's running balance. Aliases: refund_created -> refund.
+    """
+    if isinstance(first, dict):
+        order, kind, now = first, rest[0], rest[1]
+        created = format_time(now) if isinstance(now, datetime) else str(now)
+        order["_sandbox"].setdefault("pending_activities", []).append(
+            {"activity_type": kind, "balance_after": balance_of(order), "created_at": created,
+             "details": {k: v for k, v in details.items() if isinstance(v, (str, int, dict))}}
+        )
+        return
+    tx, merchant_id, order, kind = first, rest[0], rest[1], rest[2]
+    _write_activity(tx, merchant_id, order, kind, balance_of(order), format_time(tx.now()), details)
+
+
+ACTIVITY_FILTERS: dict[str, tuple[str, str]] = {"order_id": ("order_id", "="), "type": ("activity_type", "in")}
+
+
+def list_activities(tx: Tx, merchant_id: str, order_id: str, params: Mapping[str, Any]) -> tuple[list[Doc], str | None]:
+    load(tx, merchant_id, order_id)
+    p = {**params, "order_id": order_id}
+    oldest_first = (p.get("sort_direction") or "asc") == "asc"
+    return page(tx, "order_activities", merchant_id, params_filters(p, ACTIVITY_FILTERS), p, render,
+                oldest_first=oldest_first)
 
 
 # ---------------------------------------------------------------------------------------------------- inputs
@@ -244,9 +371,10 @@ MAX_METADATA_KEYS = 50
 
 
 def _metadata(value: object, param: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Merge a metadata patch: null values delete keys."""
+    """Merge a metadata patch: null values delete keys; flint_ keys are reserved."""
     if not isinstance(value, Mapping):
         raise invalid("INVALID_JSON", "metadata must be an object of strings", param)
+    reject_reserved_metadata(dict(value), param)
     out = dict(base or {})
     for k, v in value.items():
         if v is None:
@@ -256,7 +384,7 @@ def _metadata(value: object, param: str, base: Mapping[str, str] | None = None) 
         else:
             raise invalid("INVALID_JSON", "metadata values must be strings", f"{param}.{k}")
     if len(out) > MAX_METADATA_KEYS:  # a patch can grow a stored map past Metadata's limit: refuse, don't store
-        raise invalid("INVALID_FIELD", f"metadata holds at most {MAX_METADATA_KEYS} keys", param)
+        raise invalid("METADATA_TOO_MANY_KEYS", f"metadata holds at most {MAX_METADATA_KEYS} keys", param)
     return out
 
 
@@ -270,9 +398,21 @@ def _quantity(value: object, param: str) -> int:
         return 1
     if isinstance(value, bool) or not isinstance(value, int):
         raise invalid("INVALID_JSON", "quantity must be a JSON integer", param)
-    if not 1 <= value <= MAX_QUANTITY:
-        raise invalid("INVALID_FIELD", f"quantity must be between 1 and {MAX_QUANTITY}", param)
+    if value < 1:
+        raise invalid("LINE_ITEM_INVALID_QUANTITY", "quantity must be at least 1", param)
+    if value > MAX_QUANTITY:
+        raise invalid("LINE_ITEM_QUANTITY_TOO_LARGE", f"quantity must be at most {MAX_QUANTITY}", param)
     return value
+
+
+def _millionths(percent: object, param: str, low: int = 0, high: int = 100 * 10_000) -> int:
+    try:
+        m = pricing.percent_to_millionths(percent, param)
+    except pricing.PricingError as e:
+        raise invalid(e.code, e.message, e.param) from None
+    if not low <= m <= high:
+        raise invalid("INVALID_REQUEST", f"percent must be between {low // 10_000} and {high // 10_000}", param)
+    return m
 
 
 def new_line_item(item: Mapping[str, Any], param: str, currency: str | None, now: datetime) -> Doc:
@@ -285,10 +425,11 @@ def new_line_item(item: Mapping[str, Any], param: str, currency: str | None, now
     )
     line: Doc = {
         "order_line_item_id": new_id("li"),
+        "version": 1,
         "name": _text(item["name"], f"{param}.name"),
         "quantity": _quantity(item.get("quantity"), f"{param}.quantity"),
-        "version": 1,
         "unit_price_money": money(price, item["unit_price_money"]["currency"]),
+        "source_type": "ad_hoc",
     }
     if item.get("description") is not None:
         line["description"] = _text(item["description"], f"{param}.description")
@@ -297,101 +438,127 @@ def new_line_item(item: Mapping[str, Any], param: str, currency: str | None, now
     return line
 
 
-def _discount_body(item: Mapping[str, Any]) -> Mapping[str, Any]:
-    manual = item.get("manual")
-    return manual if isinstance(manual, Mapping) else item
+def _promotion_not_found(param: str) -> DomainError:
+    return DomainError(404, "PROMOTION_NOT_FOUND", "No such promotion (the sandbox has no promotions)", param)
 
 
-def new_discount(item: Mapping[str, Any], param: str, currency: str, now: datetime) -> Doc:
-    body = _discount_body(item)
-    if body is not item:
-        param = f"{param}.manual"
-    has_amount, has_percent = body.get("amount_money") is not None, body.get("percent") is not None
-    if has_amount == has_percent:
-        raise invalid("INVALID_FIELD", "send exactly one of amount_money or percent", param)
+def new_discount(item: Mapping[str, Any], param: str | None, doc: Doc) -> Doc:
+    """One DiscountInput: `{manual: {...}}` (fixed amount) or `{promotion: {...}}` (always 404 here)."""
+    def at(field: str) -> str:
+        return f"{param}.{field}" if param else field
+
+    currency = doc["currency"]
+    if item.get("promotion") is not None:
+        raise _promotion_not_found(at("promotion"))
+    body = item.get("manual")
+    if not isinstance(body, Mapping):
+        raise invalid("INVALID_REQUEST", "send exactly one of manual or promotion", param)
+    mp = at("manual")
     if body.get("name") is None:
-        raise invalid("FIELD_REQUIRED", "name is required", f"{param}.name")
+        raise invalid("FIELD_REQUIRED", "name is required", f"{mp}.name")
+    if body.get("amount_money") is None:
+        raise invalid("FIELD_REQUIRED", "amount_money is required", f"{mp}.amount_money")
+    if body.get("order_charge_ids"):
+        raise invalid("INVALID_REQUEST", "The sandbox never discounts charges", f"{mp}.order_charge_ids")
+    amount = read_money(body["amount_money"], f"{mp}.amount_money", currency=currency)
+    line_ids = list(body.get("order_line_item_ids") or [])
+    if body.get("scope") == "line_items" and not line_ids:
+        raise invalid("INVALID_REQUEST", "scope line_items needs order_line_item_ids", f"{mp}.order_line_item_ids")
+    known = {li["order_line_item_id"] for li in doc["line_items"]}
+    for i, lid in enumerate(line_ids):
+        if lid not in known:
+            raise not_found("line item", str(lid), f"{mp}.order_line_item_ids[{i}]")
     d: Doc = {
-        "order_discount_id": new_id("dsc"),
-        "name": _text(body["name"], f"{param}.name"),
+        "order_discount_id": ulid(),
+        "order_id": doc["order_id"],
+        "customer_facing_name": _text(body["name"], f"{mp}.name"),
+        "amount_money": money(amount, currency),
+        "applied_money": money(0, currency),
         "status": "pending",
-        "created_at": format_time(now),
+        "source": "manual",
     }
-    if has_amount:
-        d["amount_money"] = money(read_money(body["amount_money"], f"{param}.amount_money", currency=currency), currency)
-    else:
-        bps = _bps(body["percent"], f"{param}.percent")
-        if not 0 < bps <= 10_000:
-            raise invalid("INVALID_FIELD", "percent must be between 0 and 100", f"{param}.percent")
-        d["percent"] = pricing.bps_to_percent(bps)
-        d["amount_money"] = money(0, currency)
-    d["applied_money"] = money(0, currency)
+    for k in ("discount_class", "scope"):
+        if body.get(k) is not None:
+            d[k] = body[k]
+    if line_ids:
+        d["order_line_item_ids"] = line_ids
     return d
 
 
+_CHARGE_TEXT = ("name", "type", "description")
+
+
 def new_charge(body: Mapping[str, Any], param: str, currency: str, now: datetime) -> Doc:
+    def at(field: str) -> str:
+        return f"{param}.{field}" if param else field
+
     has_amount, has_percent = body.get("amount_money") is not None, body.get("percent") is not None
     if has_amount == has_percent:
-        raise invalid("INVALID_FIELD", "send exactly one of amount_money or percent", param)
+        raise invalid("INVALID_REQUEST", "send exactly one of amount_money or percent", param or None)
     if body.get("name") is None:
-        raise invalid("FIELD_REQUIRED", "name is required", f"{param}.name")
+        raise invalid("FIELD_REQUIRED", "name is required", at("name"))
     basis = body.get("calculation_basis") or "subtotal_pre_discount"
     if basis not in ("subtotal_pre_discount", "subtotal_post_discount"):
-        raise invalid("INVALID_FIELD", "unknown calculation_basis", f"{param}.calculation_basis")
+        raise invalid("INVALID_REQUEST", "unknown calculation_basis", at("calculation_basis"))
     c: Doc = {
         "order_charge_id": new_id("chg"),
-        "name": _text(body["name"], f"{param}.name"),
+        "name": _text(body["name"], at("name")),
         "type": body.get("type") or "service_fee",
         "calculation_basis": basis,
         "created_at": format_time(now),
         "updated_at": format_time(now),
     }
     if body.get("description") is not None:
-        c["description"] = _text(body["description"], f"{param}.description")
+        c["description"] = _text(body["description"], at("description"))
     if body.get("metadata") is not None:
-        c["metadata"] = _metadata(body["metadata"], f"{param}.metadata")
+        c["metadata"] = _metadata(body["metadata"], at("metadata"))
     if has_amount:
-        c["amount_money"] = money(read_money(body["amount_money"], f"{param}.amount_money", currency=currency), currency)
+        c["amount_money"] = money(read_money(body["amount_money"], at("amount_money"), currency=currency), currency)
     else:
-        bps = _bps(body["percent"], f"{param}.percent")
-        if bps < 0:
-            raise invalid("NEGATIVE_AMOUNT", "percent can't be negative", f"{param}.percent")
-        c["percent"] = pricing.bps_to_percent(bps)
+        c["percent"] = pricing.millionths_to_percent(_millionths(body["percent"], at("percent")))
     return c
 
 
 def new_tip(body: Mapping[str, Any], param: str, currency: str) -> Doc:
     has_amount, has_percent = body.get("amount_money") is not None, body.get("percent") is not None
     if has_amount == has_percent:
-        raise invalid("INVALID_FIELD", "send exactly one of amount_money or percent", param)
+        raise invalid("INVALID_REQUEST", "send exactly one of amount_money or percent", param)
     tip: Doc = {}
-    if has_amount:
-        tip["amount_money"] = money(
-            read_money(body["amount_money"], f"{param}.amount_money", positive=True, currency=currency), currency
-        )
-    else:
-        bps = _bps(body["percent"], f"{param}.percent")
-        if not 100 <= bps <= 10_000:
-            raise invalid("INVALID_FIELD", "percent must be between 1 and 100", f"{param}.percent")
-        tip["percent"] = pricing.bps_to_percent(bps)
     if body.get("name") is not None:
         tip["name"] = _text(body["name"], f"{param}.name")
+    if body.get("description") is not None:
+        tip["description"] = _text(body["description"], f"{param}.description")
+    if has_amount:
+        amount = read_money(body["amount_money"], f"{param}.amount_money", currency=currency)
+        if amount < 1:
+            raise invalid("INVALID_TIP_AMOUNT", "a fixed tip is at least 1 minor unit", f"{param}.amount_money.amount")
+        tip["amount_money"] = money(amount, currency)
+    else:
+        tip["percent"] = pricing.millionths_to_percent(_millionths(body["percent"], f"{param}.percent", 10_000))
+    if body.get("metadata") is not None:
+        tip["metadata"] = _metadata(body["metadata"], f"{param}.metadata")
     return tip
 
 
 def _tax(body: object, param: str) -> Doc:
-    """The sandbox tax rule applies when the order gives a location with a postal code."""
+    """TaxInput -> OrderTax: the sandbox rule applies when a location with a postal code is given."""
     if not isinstance(body, Mapping):
         raise invalid("INVALID_JSON", "tax must be an object", param)
+    enabled = body.get("enabled") is not False
     location = body.get("location")
     if location is None:
-        return {"enabled": False, "rate_bps": 0}
-    postal = _postal_code(location)
-    if postal is None:
-        raise invalid("FIELD_REQUIRED", "location needs a postal_code", f"{param}.location.postal_code")
-    country = location.get("country") if isinstance(location, Mapping) else None
-    return {"enabled": True, "rate_bps": pricing.TAX_BPS,
-            "location": {"postal_code": postal, "country": country if isinstance(country, str) else "US"}}
+        return _tax_state(enabled, None)
+    if not isinstance(location, Mapping) or not isinstance(location.get("address"), Mapping):
+        raise invalid("FIELD_REQUIRED", "location needs an address", f"{param}.location.address")
+    address = location["address"]
+    if not isinstance(address.get("postal_code"), str):
+        raise invalid("FIELD_REQUIRED", "the address needs a postal_code", f"{param}.location.address.postal_code")
+    loc: Doc = {"address": {k: v for k, v in address.items() if isinstance(v, str)}}
+    loc["address"].setdefault("country", "US")
+    for k in ("address_type", "address_source"):
+        if isinstance(location.get(k), str):
+            loc[k] = location[k]
+    return _tax_state(enabled, loc)
 
 
 # ---------------------------------------------------------------------------------------------------- operations
@@ -402,7 +569,8 @@ def ensure_mutable(doc: Doc) -> None:
         raise conflict("ORDER_CLOSED", "The order is closed and can't be changed")
     sa = doc["settlement_amounts"]
     if amount_of(sa["paid_money"]) > 0 or doc["_sandbox"]["authorized"] > 0 or doc["_sandbox"]["paid_once"]:
-        raise conflict("ORDER_HAS_PAYMENTS", "The order has payments or authorizations and can't be re-priced")
+        raise conflict("ORDER_FINANCIAL_MUTATION_NOT_ALLOWED",
+                       "The order has payments or authorizations and can't be re-priced")
 
 
 def _currency_of(items: list[Mapping[str, Any]], existing: str | None, prefix: str) -> str:
@@ -421,8 +589,28 @@ def _currency_of(items: list[Mapping[str, Any]], existing: str | None, prefix: s
     return currency or "USD"
 
 
+def _set_tip(doc: Doc, body: object, now: datetime) -> str | None:
+    """Replace (or with None clear) the requested tip; returns the activity type."""
+    state = doc["_sandbox"]
+    had = doc.get("requested_tip") is not None
+    if body is None:
+        if not had:
+            return None
+        doc.pop("requested_tip", None)
+        return "requested_tip_removed"
+    if not isinstance(body, Mapping):
+        raise invalid("INVALID_JSON", "requested_tip must be an object", "requested_tip")
+    doc["requested_tip"] = new_tip(body, "requested_tip", doc["currency"])
+    if not had:
+        state["tip_id"] = new_id("tip")
+        state["tip_created_at"] = format_time(now)
+    state["tip_updated_at"] = format_time(now)
+    return "requested_tip_updated" if had else "requested_tip_added"
+
+
 def create_order(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
     now = tx.now()
+    check_request_currencies(body)
     items = list(body.get("line_items") or [])
     if not items:
         raise invalid("FIELD_REQUIRED", "line_items needs at least one item", "line_items")
@@ -430,17 +618,19 @@ def create_order(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
     order_id = new_id("ord")
     doc: Doc = {
         "order_id": order_id,
+        "order_revision": 1,
+        "merchant_id": merchant_id,
+        "origin": "api",
         "status": "open",
         "payment_status": "unpaid",
         "refund_status": "none",
-        "currency": currency,
+        "currency": currency,  # stored for the other modules; not part of the Order document (render drops it)
         "line_items": [new_line_item(it, f"line_items[{i}]", currency, now) for i, it in enumerate(items)],
-        "applied_discounts": [
-            new_discount(d, f"discounts[{i}]", currency, now) for i, d in enumerate(body.get("discounts") or [])
-        ],
+        "applied_discounts": [],
         "charges": [],
-        "tax": _tax(body["tax"], "tax") if body.get("tax") is not None else {"enabled": False, "rate_bps": 0},
+        "tax": _tax(body["tax"], "tax") if body.get("tax") is not None else dict(DEFAULT_TAX),
         "authorization_amounts": {"authorized_money": money(0, currency), "capturable_money": money(0, currency)},
+        "buyer_actions": [],
         "payment_intent_ids": [],
         "refund_ids": [],
         "metadata": _metadata(body.get("metadata") or {}, "metadata"),
@@ -448,12 +638,15 @@ def create_order(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
         "updated_at": format_time(now),
         "_sandbox": {"paid_once": False, "authorized": 0},
     }
+    for i, d in enumerate(body.get("discounts") or []):
+        doc["applied_discounts"].append(new_discount(d, f"discounts[{i}]", doc))
     for key in _TEXT_FIELDS:
         if body.get(key) is not None:
             doc[key] = _text(body[key], key)
     if body.get("requested_tip") is not None:
-        doc["requested_tip"] = new_tip(body["requested_tip"], "requested_tip", currency)
+        _set_tip(doc, body["requested_tip"], now)
     reprice(doc, now)
+    record_activity(doc, "created", now)
     save(tx, merchant_id, doc, new=True)
     return render(doc)
 
@@ -461,10 +654,17 @@ def create_order(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
 def update_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
     doc = load(tx, merchant_id, order_id)
     now = tx.now()
+    check_request_currencies(body)
+    rev = body.get("order_revision")
+    if rev is not None and rev != doc.get("order_revision", 1):
+        raise conflict("ORDER_REVISION_MISMATCH",
+                       f"order_revision {rev} is not the order's current revision {doc.get('order_revision', 1)}",
+                       "order_revision")
     if doc["status"] != "open":
         raise conflict("ORDER_CLOSED", "The order is closed and can't be changed")
     if "tax" in body or "requested_tip" in body:
         ensure_mutable(doc)
+    activities: list[str] = []
     for key in _TEXT_FIELDS:
         if key in body:
             if body[key] is None:
@@ -472,15 +672,22 @@ def update_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any
             else:
                 doc[key] = _text(body[key], key)
     if "metadata" in body:
-        doc["metadata"] = {} if body["metadata"] is None else _metadata(body["metadata"], "metadata", doc.get("metadata"))
+        doc["metadata"] = merge_metadata(doc.get("metadata"), body["metadata"])
+    if any(k in body for k in (*_TEXT_FIELDS, "metadata")):
+        activities.append("order_updated")
     if "tax" in body:
-        doc["tax"] = {"enabled": False, "rate_bps": 0} if body["tax"] is None else _tax(body["tax"], "tax")
+        doc["tax"] = dict(DEFAULT_TAX) if body["tax"] is None else _tax(body["tax"], "tax")
+        activities.append("tax_updated")
+    tip_ids: dict[str, str] = {}
     if "requested_tip" in body:
-        if body["requested_tip"] is None:
-            doc.pop("requested_tip", None)
-        else:
-            doc["requested_tip"] = new_tip(body["requested_tip"], "requested_tip", doc["currency"])
+        tip_id = doc["_sandbox"].get("tip_id")
+        kind = _set_tip(doc, body["requested_tip"], now)
+        if kind:
+            activities.append(kind)
+            tip_ids["order_tip_id"] = doc["_sandbox"].get("tip_id") or tip_id or ""
     reprice(doc, now)
+    for kind in activities:
+        record_activity(doc, kind, now, **(tip_ids if kind.startswith("requested_tip") else {}))
     save(tx, merchant_id, doc)
     return render(doc)
 
@@ -494,21 +701,28 @@ def _find(items: list[Doc], key: str, id: str, kind: str) -> int:
 
 def add_line_items(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
     doc = load(tx, merchant_id, order_id)
+    check_request_currencies(body)
     ensure_mutable(doc)
     items = list(body.get("line_items") or [])
     if not items:
         raise invalid("FIELD_REQUIRED", "line_items needs at least one item", "line_items")
+    if len(doc["line_items"]) + len(items) > MAX_LINE_ITEMS:
+        raise invalid("TOO_MANY_LINE_ITEMS", f"An order holds at most {MAX_LINE_ITEMS} line items", "line_items")
     _currency_of(items, doc["currency"], "line_items")
     now = tx.now()
     existing = len(doc["line_items"])
-    doc["line_items"].extend(new_line_item(it, f"line_items[{i}]", doc["currency"], now) for i, it in enumerate(items))
+    new_lines = [new_line_item(it, f"line_items[{i}]", doc["currency"], now) for i, it in enumerate(items)]
+    doc["line_items"].extend(new_lines)
     _reprice_for(doc, now, lambda i: f"line_items[{i - existing}].quantity" if i >= existing else None)
+    for li in new_lines:
+        record_activity(doc, "line_item_added", now, order_line_item_id=li["order_line_item_id"])
     save(tx, merchant_id, doc)
     return render(doc)
 
 
 def update_line_item(tx: Tx, merchant_id: str, order_id: str, line_id: str, body: Mapping[str, Any]) -> Doc:
     doc = load(tx, merchant_id, order_id)
+    check_request_currencies(body)
     i = _find(doc["line_items"], "order_line_item_id", line_id, "line item")
     ensure_mutable(doc)
     li = doc["line_items"][i]
@@ -527,65 +741,105 @@ def update_line_item(tx: Tx, merchant_id: str, order_id: str, line_id: str, body
         )
         li["unit_price_money"] = money(price, doc["currency"])
     if "metadata" in body:
-        li["metadata"] = {} if body["metadata"] is None else _metadata(body["metadata"], "metadata", li.get("metadata"))
-    li["version"] += 1
-    _reprice_for(doc, tx.now(), lambda j: "quantity" if j == i else None)
+        li["metadata"] = merge_metadata(li.get("metadata"), body["metadata"])
+    li["version"] = int(li.get("version", 1)) + 1
+    now = tx.now()
+    _reprice_for(doc, now, lambda j: "quantity" if j == i else None)
+    record_activity(doc, "line_item_updated", now, order_line_item_id=line_id)
     save(tx, merchant_id, doc)
     return render(doc)
 
 
-def _remove_part(tx: Tx, merchant_id: str, order_id: str, part: str, id_field: str, part_id: str, what: str) -> Doc:
+def _remove_part(tx: Tx, merchant_id: str, order_id: str, part: str, id_field: str, part_id: str, what: str,
+                 activity: str) -> Doc:
     """Remove one line item or charge and reprice (a missing one is 404 before the order's state is judged)."""
     doc = load(tx, merchant_id, order_id)
     i = _find(doc[part], id_field, part_id, what)
     ensure_mutable(doc)
     del doc[part][i]
-    reprice(doc, tx.now())
+    now = tx.now()
+    reprice(doc, now)
+    record_activity(doc, activity, now, **{id_field: part_id})
     save(tx, merchant_id, doc)
     return render(doc)
 
 
 def delete_line_item(tx: Tx, merchant_id: str, order_id: str, line_id: str) -> Doc:
-    return _remove_part(tx, merchant_id, order_id, "line_items", "order_line_item_id", line_id, "line item")
+    return _remove_part(tx, merchant_id, order_id, "line_items", "order_line_item_id", line_id, "line item",
+                        "line_item_removed")
 
 
 def add_charge(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
     doc = load(tx, merchant_id, order_id)
+    check_request_currencies(body)
     ensure_mutable(doc)
     charge = body.get("charge")
     param = "charge"
     if not isinstance(charge, Mapping):
         charge, param = body, ""
     now = tx.now()
-    doc["charges"].append(new_charge(charge, param, doc["currency"], now))
+    c = new_charge(charge, param, doc["currency"], now)
+    doc["charges"].append(c)
     reprice(doc, now)
+    record_activity(doc, "charge_added", now, order_charge_id=c["order_charge_id"])
+    save(tx, merchant_id, doc)
+    return render(doc)
+
+
+def update_charge(tx: Tx, merchant_id: str, order_id: str, charge_id: str, body: Mapping[str, Any]) -> Doc:
+    """Sparse charge update: amount_money makes it a fixed charge (percent cleared), percent a percent charge."""
+    doc = load(tx, merchant_id, order_id)
+    check_request_currencies(body)
+    i = _find(doc["charges"], "order_charge_id", charge_id, "charge")
+    ensure_mutable(doc)
+    c = doc["charges"][i]
+    if body.get("amount_money") is not None and body.get("percent") is not None:
+        raise invalid("INVALID_REQUEST", "send at most one of amount_money or percent", None)
+    if body.get("amount_money") is not None:
+        c["amount_money"] = money(read_money(body["amount_money"], "amount_money", currency=doc["currency"]),
+                                  doc["currency"])
+        c.pop("percent", None)
+    if body.get("percent") is not None:
+        c["percent"] = pricing.millionths_to_percent(_millionths(body["percent"], "percent"))
+        c.pop("amount_money", None)
+    if body.get("calculation_basis") is not None:
+        if body["calculation_basis"] not in ("subtotal_pre_discount", "subtotal_post_discount"):
+            raise invalid("INVALID_REQUEST", "unknown calculation_basis", "calculation_basis")
+        c["calculation_basis"] = body["calculation_basis"]
+    for k in _CHARGE_TEXT:
+        if body.get(k) is not None:
+            c[k] = _text(body[k], k)
+    if "metadata" in body:
+        c["metadata"] = merge_metadata(c.get("metadata"), body["metadata"])
+    now = tx.now()
+    c["updated_at"] = format_time(now)
+    reprice(doc, now)
+    record_activity(doc, "charge_updated", now, order_charge_id=charge_id)
     save(tx, merchant_id, doc)
     return render(doc)
 
 
 def delete_charge(tx: Tx, merchant_id: str, order_id: str, charge_id: str) -> Doc:
-    return _remove_part(tx, merchant_id, order_id, "charges", "order_charge_id", charge_id, "charge")
+    return _remove_part(tx, merchant_id, order_id, "charges", "order_charge_id", charge_id, "charge", "charge_removed")
 
 
-def apply_discounts(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
+def apply_discount(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
+    """applyOrderDiscount: one DiscountInput."""
     doc = load(tx, merchant_id, order_id)
+    check_request_currencies(body)
     ensure_mutable(doc)
-    items = body.get("discounts")
-    prefix = "discounts"
-    if items is None:
-        items, prefix = [body.get("discount") or body], "discount"
-    if not items:
-        raise invalid("FIELD_REQUIRED", "discounts needs at least one discount", "discounts")
-    for i, item in enumerate(items):
-        doc["applied_discounts"].append(new_discount(item, f"{prefix}[{i}]", doc["currency"], tx.now()))
-    reprice(doc, tx.now())
+    d = new_discount(body, None, doc)
+    doc["applied_discounts"].append(d)
+    now = tx.now()
+    reprice(doc, now)
+    record_activity(doc, "discount_applied", now, order_discount_id=d["order_discount_id"])
     save(tx, merchant_id, doc)
     return render(doc)
 
 
 def remove_discounts(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
     doc = load(tx, merchant_id, order_id)
-    ids = list(body.get("order_discount_ids") or [])
+    ids = [str(i) for i in (body.get("order_discount_ids") or [])]
     existing = {d["order_discount_id"]: d for d in doc["applied_discounts"]}
     for i, did in enumerate(ids):
         if did not in existing:
@@ -593,9 +847,34 @@ def remove_discounts(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str,
     ensure_mutable(doc)
     for did in ids:
         if existing[did]["status"] != "pending":
-            raise conflict("ORDER_HAS_PAYMENTS", "Redeemed or canceled discounts are settlement history")
-    doc["applied_discounts"] = [d for d in doc["applied_discounts"] if d["order_discount_id"] not in set(ids)]
+            raise conflict("ORDER_FINANCIAL_MUTATION_NOT_ALLOWED", "Redeemed or canceled discounts are settlement history")
+    gone = set(ids)
+    doc["applied_discounts"] = [d for d in doc["applied_discounts"] if d["order_discount_id"] not in gone]
+    now = tx.now()
+    reprice(doc, now)
+    for did in dict.fromkeys(ids):
+        record_activity(doc, "discount_removed", now, order_discount_id=did)
+    save(tx, merchant_id, doc)
+    return render(doc)
+
+
+def preview_discounts(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
+    """No promotions catalog: nothing to preview (a promotion in the body is 404 PROMOTION_NOT_FOUND)."""
+    load(tx, merchant_id, order_id)
+    discount = body.get("discount")
+    if isinstance(discount, Mapping) and discount.get("promotion") is not None:
+        raise _promotion_not_found("discount.promotion")
+    return {"applied": [], "available": [], "skipped": []}
+
+
+def reprice_discounts(tx: Tx, merchant_id: str, order_id: str) -> Doc:
+    """Recompute the order's discounts and amounts (same change rule); stored only when something changed."""
+    doc = load(tx, merchant_id, order_id)
+    ensure_mutable(doc)
+    before = copy.deepcopy(doc)
     reprice(doc, tx.now())
+    if {**doc, "updated_at": None} == {**before, "updated_at": None}:
+        return render(before)
     save(tx, merchant_id, doc)
     return render(doc)
 
@@ -605,11 +884,11 @@ def close_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]
     if doc["status"] != "open":
         raise conflict("ORDER_CLOSED", "The order is already closed")
     if doc["_sandbox"]["authorized"] > 0:
-        raise conflict("ORDER_HAS_PAYMENTS", "Capture or cancel the open authorization before closing")
+        raise conflict("ORDER_FINANCIAL_MUTATION_NOT_ALLOWED", "Capture or cancel the open authorization before closing")
     now = tx.now()
     doc["status"] = "closed"
-    if body.get("reason") is not None:
-        doc["closed_reason"] = _text(body["reason"], "reason")
+    if body.get("reason_message") is not None:
+        doc["closed_reason"] = _text(body["reason_message"], "reason_message")
     for d in doc["applied_discounts"]:
         if d["status"] == "pending":
             d["status"] = "canceled"
@@ -617,6 +896,7 @@ def close_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]
         reprice(doc, now)
     else:
         doc["updated_at"] = format_time(now)
+    record_activity(doc, "closed", now)
     save(tx, merchant_id, doc)
     return render(doc)
 

@@ -12,15 +12,15 @@ from datetime import datetime, timedelta
 from typing import Any, Mapping
 
 from . import ledger, orders
-from .errors import conflict, invalid, not_found
+from .errors import conflict, invalid, not_found, reject_reserved_metadata
 from .ids import new_id
 from .listing import normalize_times, page, params_filters
-from .money import amount_of, check_currency, money, read_money
+from .money import amount_of, check_currency, check_request_currencies, money, read_money
 from .store import Doc, Filter, Tx, format_time, parse_time
 
 IN_TRANSIT_AFTER = timedelta(days=1)
 PAID_AFTER = timedelta(days=2)
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")  # official: payouts run on business days
 MAX_DELAY_DAYS = 30
 
 
@@ -28,7 +28,7 @@ MAX_DELAY_DAYS = 30
 
 
 def render(doc: Doc, now: datetime) -> Doc:
-    out = dict(doc)
+    out = {k: v for k, v in doc.items() if k != "canceled_at"}  # canceled_at is not an official field
     if out["status"] == "pending":
         created = out["created_at"]
         if created <= format_time(now - PAID_AFTER):
@@ -41,10 +41,10 @@ def render(doc: Doc, now: datetime) -> Doc:
 def _entry(tx: Tx, merchant_id: str, payout_id: str, txn: Doc) -> None:
     entry = {
         "payout_entry_id": new_id("poe"),
-        "payout_id": payout_id,
+        "payout_id": payout_id,  # storage only (the list's filter column), like created_at
         "balance_transaction_id": txn["balance_transaction_id"],
         "amount_money": txn["net_money"],
-        "occurred_at": txn["created_at"],
+        "occurred_at": txn["occurred_at"],
         "type": txn["type"],
         "created_at": txn["created_at"],
     }
@@ -56,17 +56,18 @@ def _destination(tx: Tx, merchant_id: str, dest_id: str | None, currency: str) -
     if dest_id is None:
         settings = get_settings(tx, merchant_id)
         dest_id = (settings.get("default_payout_destinations") or {}).get(currency)
-        if dest_id is None:
-            raise conflict("DESTINATION_NOT_ACTIVE", f"No default payout destination for {currency}")
-        dest = tx.get("payout_destinations", merchant_id, dest_id)
+        dest = tx.get("payout_destinations", merchant_id, dest_id) if dest_id is not None else None
         if dest is None:
-            raise conflict("DESTINATION_NOT_ACTIVE", f"No default payout destination for {currency}")
+            raise conflict("DEFAULT_PAYOUT_DESTINATION_REQUIRED",
+                           f"Name a payout_destination_id: {currency} has no default payout destination",
+                           "payout_destination_id")
     else:
         dest = tx.get("payout_destinations", merchant_id, dest_id)
         if dest is None:
             raise not_found("payout destination", dest_id, "payout_destination_id")
     if dest["status"] != "active":
-        raise conflict("DESTINATION_NOT_ACTIVE", f"Payout destination {dest['payout_destination_id']} is {dest['status']}")
+        raise conflict("DESTINATION_NOT_ACTIVE", f"Payout destination {dest['payout_destination_id']} is {dest['status']}",
+                       "payout_destination_id")
     if dest["currency"] != currency:
         raise invalid("CURRENCY_MISMATCH", "The destination takes another currency", "amount_money.currency")
     return dest
@@ -76,7 +77,9 @@ def create_payout(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
     now = tx.now()
     if body.get("amount_money") is None:
         raise invalid("FIELD_REQUIRED", "amount_money is required", "amount_money")
-    amount = read_money(body["amount_money"], "amount_money", positive=True)
+    check_request_currencies(body)
+    reject_reserved_metadata(body.get("metadata"))
+    amount = read_money(body["amount_money"], "amount_money", positive=True, negative_code="INVALID_AMOUNT")
     cur = body["amount_money"]["currency"]
     dest = _destination(tx, merchant_id, body.get("payout_destination_id"), cur)
     available = ledger.available_balance(tx, merchant_id, cur)  # read under the write lock: no double spend
@@ -90,21 +93,25 @@ def create_payout(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
     method = body.get("method") or "standard"
     doc: Doc = {
         "payout_id": payout_id,
+        "merchant_id": merchant_id,
         "amount_money": money(amount, cur),
         "fee_money": money(0, cur),
         "net_money": money(amount, cur),
+        "held_money": money(0, cur),
+        "fee_amount_status": "final",
+        "initiated_by": "manual",
+        "reversal_status": "none",
         "currency": cur,
         "method": method,
         "status": "pending",
         "balance_source_type": body.get("balance_source_type") or "card",
         "payout_destination_id": dest["payout_destination_id"],
-        "canceled_at": None,
         "arrival_at": format_time(now + PAID_AFTER),
         "metadata": dict(body.get("metadata") or {}),
         "created_at": format_time(now),
         "updated_at": format_time(now),
     }
-    for key in ("description", "statement_descriptor"):
+    for key in ("description", "statement_descriptor", "external_reference_id"):
         if body.get(key) is not None:
             doc[key] = body[key]
     txn = ledger.post(tx, merchant_id, type="payout", amount=-amount, fee=0, currency=cur, related=("payout", payout_id))
@@ -126,12 +133,16 @@ def get_payout(tx: Tx, merchant_id: str, payout_id: str, expand: list[str] | Non
     for path in expand or []:
         if path == "payout_destination":
             dest = tx.get("payout_destinations", merchant_id, out["payout_destination_id"])
-            if dest is not None:  # not nullable: absent when there is nothing to embed
-                out["payout_destination"] = dest
+            if dest is not None:  # absent (never null) when there is nothing to embed
+                out["payout_destination"] = {k: dest[k] for k in DEST_SUMMARY_FIELDS if dest.get(k) is not None}
     return out
 
 
-def cancel_payout(tx: Tx, merchant_id: str, payout_id: str) -> Doc:
+DEST_SUMMARY_FIELDS = ("payout_destination_id", "type", "status", "currency", "default_for_currency", "bank_name",
+                       "last4", "country")
+
+
+def cancel_payout(tx: Tx, merchant_id: str, payout_id: str, body: Mapping[str, Any] | None = None) -> Doc:
     doc = _load(tx, merchant_id, payout_id)
     now = tx.now()
     status = render(doc, now)["status"]
@@ -142,7 +153,6 @@ def cancel_payout(tx: Tx, merchant_id: str, payout_id: str) -> Doc:
                       related=("payout", payout_id))
     _entry(tx, merchant_id, payout_id, txn)
     doc["status"] = "canceled"
-    doc["canceled_at"] = format_time(now)
     doc["updated_at"] = format_time(now)
     tx.update("payouts", merchant_id, payout_id, doc, status="canceled")
     return render(doc, now)
@@ -192,7 +202,11 @@ def list_payouts(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[l
 def list_entries(tx: Tx, merchant_id: str, payout_id: str, params: Mapping[str, Any]) -> tuple[list[Doc], str | None]:
     _load(tx, merchant_id, payout_id)
     return page(tx, "payout_entries", merchant_id, [Filter("payout_id", "=", payout_id)],
-                {**params, "payout_id": payout_id}, oldest_first=True)
+                {**params, "payout_id": payout_id}, render_entry, oldest_first=True)
+
+
+def render_entry(doc: Doc) -> Doc:
+    return {k: v for k, v in doc.items() if k not in ("payout_id", "created_at")}
 
 
 # ---------------------------------------------------------------------------------------------------- settings
@@ -204,9 +218,12 @@ def seed_merchant(tx: Tx, merchant_id: str) -> None:
     dest_id = new_id("pd")
     dest: Doc = {
         "payout_destination_id": dest_id,
+        "merchant_id": merchant_id,
         "currency": "USD",
         "type": "bank_account",
         "status": "active",
+        "status_updated_at": now,
+        "disabled_reason": None,
         "default_for_currency": True,
         "available_payout_methods": ["standard", "instant"],
         "bank_name": "Flint Test Bank",
@@ -220,6 +237,7 @@ def seed_merchant(tx: Tx, merchant_id: str) -> None:
     tx.insert("payout_destinations", merchant_id, dest_id, dest, status="active", currency="USD", type="bank_account")
     settings: Doc = {
         "payout_settings_id": new_id("pset"),
+        "merchant_id": merchant_id,
         "delay_days": 0,
         "delay_days_override": None,
         "interval": "manual",
@@ -243,17 +261,20 @@ def _settings_row(tx: Tx, merchant_id: str) -> Doc:
 
 def get_settings(tx: Tx, merchant_id: str) -> Doc:
     doc = _settings_row(tx, merchant_id)
+    doc.setdefault("merchant_id", merchant_id)
     override = doc.get("delay_days_override")
     doc["delay_days"] = override if override is not None else 0
     return doc
 
 
 def update_settings(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
+    check_request_currencies(body)
     doc = _settings_row(tx, merchant_id)
     if "delay_days_override" in body:
         v = body["delay_days_override"]
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_DELAY_DAYS):
-            raise invalid("INVALID_FIELD", f"delay_days_override must be 0..{MAX_DELAY_DAYS}", "delay_days_override")
+            raise invalid("INVALID_DELAY_DAYS_OVERRIDE", f"delay_days_override must be 0..{MAX_DELAY_DAYS}",
+                          "delay_days_override")
         doc["delay_days_override"] = v
     if body.get("interval") is not None:
         if body["interval"] not in ("manual", "daily", "weekly", "monthly"):
@@ -263,13 +284,15 @@ def update_settings(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
         days = list(body["weekly_payout_days"])
         for i, d in enumerate(days):
             if d not in WEEKDAYS:
-                raise invalid("INVALID_FIELD", "weekly_payout_days are weekday names", f"weekly_payout_days[{i}]")
+                raise invalid("INVALID_WEEKLY_PAYOUT_DAY", "weekly_payout_days are monday..friday",
+                              f"weekly_payout_days[{i}]")
         doc["weekly_payout_days"] = sorted(set(days), key=WEEKDAYS.index)
     if body.get("monthly_payout_days") is not None:
         days = list(body["monthly_payout_days"])
         for i, d in enumerate(days):
             if isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 31:
-                raise invalid("INVALID_FIELD", "monthly_payout_days are 1..31", f"monthly_payout_days[{i}]")
+                raise invalid("INVALID_MONTHLY_PAYOUT_DAY", "monthly_payout_days are 1..31",
+                              f"monthly_payout_days[{i}]")
         doc["monthly_payout_days"] = sorted(set(days))
     # A schedule without days gets a documented default rather than an error.
     if doc["interval"] == "weekly" and not doc.get("weekly_payout_days"):
@@ -289,7 +312,7 @@ def update_settings(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
             if dest is None:
                 raise not_found("payout destination", str(dest_id), param)
             if dest["status"] != "active":
-                raise conflict("DESTINATION_NOT_ACTIVE", f"Payout destination {dest_id} is {dest['status']}")
+                raise conflict("DESTINATION_NOT_ACTIVE", f"Payout destination {dest_id} is {dest['status']}", param)
             if dest["currency"] != cur:
                 raise invalid("CURRENCY_MISMATCH", "The destination takes another currency", param)
             defaults[cur] = dest_id
@@ -319,27 +342,36 @@ def _dest(tx: Tx, merchant_id: str, dest_id: str) -> Doc:
     return doc
 
 
+def render_destination(doc: Doc) -> Doc:
+    out = dict(doc)
+    out.setdefault("status_updated_at", out.get("disabled_at") or out["created_at"])
+    out.setdefault("disabled_reason", "disabled_by_merchant_request" if out["status"] == "deleted" else None)
+    return out
+
+
 def get_destination(tx: Tx, merchant_id: str, dest_id: str) -> Doc:
-    return _dest(tx, merchant_id, dest_id)
+    return render_destination(_dest(tx, merchant_id, dest_id))
 
 
 def update_destination(tx: Tx, merchant_id: str, dest_id: str, body: Mapping[str, Any]) -> Doc:
     doc = _dest(tx, merchant_id, dest_id)
     if doc["status"] == "deleted":
         raise conflict("DESTINATION_NOT_ACTIVE", "A deleted payout destination can't be changed")
-    if "metadata" in body:
+    if "metadata" in body:  # absent: unchanged; null: every key cleared
+        reject_reserved_metadata(body["metadata"])
         doc["metadata"] = orders.merge_metadata(doc.get("metadata"), body["metadata"])
     doc["updated_at"] = format_time(tx.now())
     tx.update("payout_destinations", merchant_id, dest_id, doc, status=doc["status"])
-    return doc
+    return render_destination(doc)
 
 
-def delete_destination(tx: Tx, merchant_id: str, dest_id: str) -> Doc:
+def delete_destination(tx: Tx, merchant_id: str, dest_id: str, body: Mapping[str, Any] | None = None) -> Doc:
     doc = _dest(tx, merchant_id, dest_id)
     if doc["status"] == "deleted":
-        return doc  # deleting twice is harmless
+        return render_destination(doc)  # deleting twice is harmless
     now = format_time(tx.now())
-    doc.update(status="deleted", default_for_currency=False, disabled_at=now, updated_at=now)
+    doc.update(status="deleted", default_for_currency=False, disabled_at=now, updated_at=now, status_updated_at=now,
+               disabled_reason="disabled_by_merchant_request")
     tx.update("payout_destinations", merchant_id, dest_id, doc, status="deleted")
     settings = _settings_row(tx, merchant_id)
     defaults = {c: d for c, d in (settings.get("default_payout_destinations") or {}).items() if d != dest_id}
@@ -347,7 +379,7 @@ def delete_destination(tx: Tx, merchant_id: str, dest_id: str) -> Doc:
         settings["default_payout_destinations"] = defaults
         settings["updated_at"] = now
         tx.update("payout_settings", merchant_id, settings["payout_settings_id"], settings)
-    return doc
+    return render_destination(doc)
 
 
 DEST_FILTERS: dict[str, tuple[str, str]] = {
@@ -381,4 +413,4 @@ def list_destinations(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tu
         settings = _settings_row(tx, merchant_id)
         ids = list((settings.get("default_payout_destinations") or {}).values())
         filters.append(Filter("id", "in" if params["default_for_currency"] else "not_in", ids))
-    return page(tx, "payout_destinations", merchant_id, filters, params)
+    return page(tx, "payout_destinations", merchant_id, filters, params, render_destination)

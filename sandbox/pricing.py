@@ -1,6 +1,7 @@
 """Flint's order arithmetic as pure functions on integers (minor units, basis points).
 
-No floats anywhere: percents are converted once, exactly, to integer basis points. Every rule here is the one
+No floats anywhere: percents (at most 4 decimals) are converted once, exactly, to integer millionths
+(15% -> 150_000); the fixed sandbox rates (tax, fee) are basis points. Every rule here is the one
 docs/DESIGN.md ("Flint rules") and the spec's descriptions write down.
 """
 
@@ -15,6 +16,7 @@ TAX_BPS = 850  # sandbox tax rule: 8.5% per line when the order gives a tax loca
 FEE_BPS = 290  # processing fee: 2.9% ...
 FEE_FIXED = 30  # ... + 30 minor units per captured payment
 BPS_PER_UNIT = 10_000
+MILLIONTHS_PER_UNIT = 1_000_000  # a percent with 4 decimals is an integer number of millionths
 
 
 class PricingError(Exception):
@@ -33,28 +35,36 @@ def check_int64(value: int, param: str | None = None) -> int:
     return value
 
 
-def percent_to_bps(percent: object, param: str | None = None) -> int:
-    """`12.5` -> 1250. Rejects anything that is not an exact multiple of 0.01 percent."""
+def percent_to_millionths(percent: object, param: str | None = None) -> int:
+    """`12.5` -> 125_000, `0.0001` -> 1. Exact (through the number's shortest decimal repr, never float
+    arithmetic); rejects anything that is not a multiple of 0.0001 percent."""
     if isinstance(percent, bool) or not isinstance(percent, (int, float, Decimal, str)):
-        raise PricingError("INVALID_FIELD", "percent must be a number", param)
+        raise PricingError("INVALID_REQUEST", "percent must be a number", param)
     try:
         value = Decimal(str(percent))
     except InvalidOperation:
-        raise PricingError("INVALID_FIELD", "percent must be a number", param) from None
+        raise PricingError("INVALID_REQUEST", "percent must be a number", param) from None
     if not value.is_finite():
-        raise PricingError("INVALID_FIELD", "percent must be a finite number", param)
-    bps = value * 100
-    if bps != bps.to_integral_value():
-        raise PricingError("INVALID_FIELD", "percent allows at most 2 decimals", param)
-    return int(bps)
+        raise PricingError("INVALID_REQUEST", "percent must be a finite number", param)
+    m = value * 10_000
+    if m != m.to_integral_value():
+        raise PricingError("INVALID_REQUEST", "percent allows at most 4 decimals", param)
+    return int(m)
 
 
-def bps_to_percent(bps: int) -> int | float:
-    """The percent to echo in JSON (an int when whole). Only for display and storage: the float's shortest
-    repr is exactly the 2-decimal value, so `percent_to_bps` recovers the same basis points."""
-    if bps % 100 == 0:
-        return bps // 100
-    return float(Decimal(bps) / 100)
+def millionths_to_percent(m: int) -> int | float:
+    """The percent to echo in JSON (an int when whole). The float's shortest repr is exactly the 4-decimal
+    value, so `percent_to_millionths` recovers the same millionths."""
+    if m % 10_000 == 0:
+        return m // 10_000
+    return float(Decimal(m) / 10_000)
+
+
+def percent_of_millionths(base: int, m: int) -> int:
+    """round_half_up(base * m / 1_000_000) for base >= 0 (m = percent in millionths); ties away from zero."""
+    if base < 0 or m < 0:
+        raise ValueError("percent_of_millionths takes non-negative operands")
+    return (base * m * 2 + MILLIONTHS_PER_UNIT) // (2 * MILLIONTHS_PER_UNIT)
 
 
 def percent_of(base: int, bps: int) -> int:
@@ -101,20 +111,21 @@ class LineInput:
 @dataclass(frozen=True)
 class DiscountInput:
     amount: int | None = None  # fixed amount_money
-    bps: int | None = None  # percent, in basis points
+    millionths: int | None = None  # percent, in millionths (not offered by the API any more; kept for the engine)
+    lines: tuple[int, ...] | None = None  # scope line_items: indexes of the lines it is limited to
 
 
 @dataclass(frozen=True)
 class ChargeInput:
     amount: int | None = None
-    bps: int | None = None
+    millionths: int | None = None
     basis: Literal["subtotal_pre_discount", "subtotal_post_discount"] = "subtotal_pre_discount"
 
 
 @dataclass(frozen=True)
 class TipInput:
     amount: int | None = None
-    bps: int | None = None
+    millionths: int | None = None
 
 
 @dataclass(frozen=True)
@@ -158,20 +169,27 @@ def price_order(
         subtotals.append(check_int64(line.unit_price * line.quantity, f"line_items[{i}].quantity"))
     subtotal = check_int64(sum(subtotals))
 
-    # Discounts in creation order, each capped at what is still discountable.
+    # Discounts in creation order, each capped at what is still discountable (in its scope), and prorated over
+    # the line subtotals of its scope on its own; a line's discount is its shares' sum.
     discount_rows: list[DiscountPricing] = []
     remaining = subtotal
+    line_discounts = [0] * len(subtotals)
     for d in discounts:
-        theoretical = d.amount if d.amount is not None else percent_of(subtotal, d.bps or 0)
-        applied = min(theoretical, remaining)
+        if d.lines is None:
+            weights = subtotals
+            cap = remaining
+        else:
+            scope = set(d.lines)
+            weights = [s if i in scope else 0 for i, s in enumerate(subtotals)]
+            cap = min(remaining, sum(max(subtotals[i] - line_discounts[i], 0) for i in scope))
+        base = sum(weights)
+        theoretical = d.amount if d.amount is not None else percent_of_millionths(base, d.millionths or 0)
+        applied = min(theoretical, cap)
         remaining -= applied
         discount_rows.append(DiscountPricing(theoretical, applied))
-    discount = subtotal - remaining
-    # Each applied discount is prorated over line subtotals on its own; a line's discount is its shares' sum.
-    line_discounts = [0] * len(subtotals)
-    for row in discount_rows:
-        for i, share in enumerate(prorate(row.applied, subtotals)):
+        for i, share in enumerate(prorate(applied, weights)):
             line_discounts[i] += share
+    discount = subtotal - remaining
 
     line_rows: list[LinePricing] = []
     for s, ld in zip(subtotals, line_discounts):
@@ -188,12 +206,12 @@ def price_order(
             charge_rows.append(c.amount)
         else:
             basis = subtotal if c.basis == "subtotal_pre_discount" else post_discount
-            charge_rows.append(percent_of(basis, c.bps or 0))
+            charge_rows.append(percent_of_millionths(basis, c.millionths or 0))
     charge_total = check_int64(sum(charge_rows))
 
     requested_tip = 0
     if tip is not None:
-        requested_tip = tip.amount if tip.amount is not None else percent_of(post_discount, tip.bps or 0)
+        requested_tip = tip.amount if tip.amount is not None else percent_of_millionths(post_discount, tip.millionths or 0)
 
     total = check_int64(post_discount + charge_total + tax_total + requested_tip)
     return OrderPricing(

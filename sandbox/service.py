@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import enum
 import logging
+import sqlite3
 from typing import Any, Callable, Mapping, TypeVar
 
+import flint_api
 from flint_api import ValidationError, models
 from flint_api.server import ApiError, RequestContext
 
 from . import faults, ledger, orders, payments, payouts, refunds
-from .errors import DomainError
+from .errors import DomainError, error_type
 from .store import Doc, Storage, Tx
 
 log = logging.getLogger("sandbox")
@@ -28,6 +30,13 @@ EXPAND_SCOPES = {
     "order": "commerce.orders.read",
     "payout_destination": "money_movement.payout_settings.read",
 }
+# The write scope of a resource also grants reading it (as the operations' security alternatives say).
+_WRITE_OF = {
+    "payments.payment_intents.read": "payments.payment_intents.write",
+    "commerce.orders.read": "commerce.orders.write",
+    "money_movement.payout_settings.read": "money_movement.payout_settings.write",
+}
+API_VERSION = flint_api.__version__
 
 
 def _plain(value: Any) -> Any:
@@ -65,18 +74,27 @@ def _api_error(e: DomainError) -> ApiError:
     return ApiError(e.status, e.code, e.message, e.param, e.type)
 
 
+def _busy(e: sqlite3.OperationalError) -> ApiError:
+    """The database stayed locked past the busy timeout: 503, safe to retry (5xx results are not stored)."""
+    msg = str(e).lower()
+    if "locked" in msg or "busy" in msg:
+        return ApiError(503, "SERVICE_UNAVAILABLE", "The sandbox database is busy; retry with the same Idempotency-Key",
+                        None, error_type(503), {"Retry-After": "1"})
+    raise e
+
+
 def _expand(ctx: RequestContext, expand: Any) -> list[str]:
     paths = [str(p) for p in (_plain(expand) or [])]
     for p in paths:
         need = EXPAND_SCOPES.get(p)
-        if need and need not in ctx.principal.scopes:
+        if need and need not in ctx.principal.scopes and _WRITE_OF.get(need) not in ctx.principal.scopes:
             raise ApiError(403, "INSUFFICIENT_SCOPE", f"expand={p} needs the {need} scope", "expand",
                            "authorization_error")
     return paths
 
 
 def _envelope(ctx: RequestContext, data: Any, next_page_token: str | None = None, listing: bool = False) -> Doc:
-    env: Doc = {"data": data, "request_id": ctx.request_id, "meta": {}}
+    env: Doc = {"data": data, "request_id": ctx.request_id, "meta": {"api_version": API_VERSION}}
     if listing and next_page_token is not None:
         env["next_page_token"] = next_page_token
     if faults.on("missing_request_id"):
@@ -93,12 +111,16 @@ class SandboxService:
             return await self.storage.read(fn)
         except DomainError as e:
             raise _api_error(e) from None
+        except sqlite3.OperationalError as e:
+            raise _busy(e) from None
 
     async def _write(self, fn: Callable[[Tx], T]) -> T:
         try:
             return await self.storage.write(fn)
         except DomainError as e:
             raise _api_error(e) from None
+        except sqlite3.OperationalError as e:
+            raise _busy(e) from None
 
     @staticmethod
     def _model(cls: Callable[..., M], envelope: Doc) -> M:
@@ -111,7 +133,7 @@ class SandboxService:
             if faults.any_on():
                 return envelope  # type: ignore[return-value]
             log.error("response breaks the contract at %s: %s", e.path, e)
-            raise ApiError(500, "INTERNAL_ERROR", "internal error", None, "api_error") from None
+            raise ApiError(500, "INTERNAL_ERROR", "internal error", None, error_type(500)) from None
 
     def _one(self, cls: Callable[..., M], ctx: RequestContext, doc: Any) -> M:
         return self._model(cls, _envelope(ctx, doc))
@@ -122,7 +144,9 @@ class SandboxService:
 
     # ------------------------------------------------------------------------------------------------ orders
 
-    async def create_order(self, ctx: RequestContext, body: object) -> models.OrderResponse:
+    async def create_order(
+        self, ctx: RequestContext, body: object, *, x_request_id: Any = None, flint_version: Any = None
+    ) -> models.OrderResponse:
         m, b = _merchant(ctx), _body(body)
         return self._one(models.OrderResponse, ctx, await self._write(lambda tx: orders.create_order(tx, m, b)))
 
@@ -140,6 +164,8 @@ class SandboxService:
         min_amount: Any = None,
         max_amount: Any = None,
         currency: Any = None,
+        x_request_id: Any = None,
+        flint_version: Any = None,
     ) -> models.OrderListResponse:
         m = _merchant(ctx)
         p = _params(page_size=page_size, page_token=page_token, status=status, payment_status=payment_status,
@@ -147,85 +173,179 @@ class SandboxService:
                     min_amount=min_amount, max_amount=max_amount, currency=currency)
         return self._many(models.OrderListResponse, ctx, await self._read(lambda tx: orders.list_orders(tx, m, p)))
 
-    async def get_order(self, ctx: RequestContext, order_id: str, *, expand: Any = None) -> models.OrderResponse:
+    async def get_order(
+        self, ctx: RequestContext, order_id: str, *, expand: Any = None, x_request_id: Any = None,
+        flint_version: Any = None
+    ) -> models.OrderResponse:
         m, ex = _merchant(ctx), _expand(ctx, expand)
         return self._one(models.OrderResponse, ctx, await self._read(lambda tx: orders.get_order(tx, m, order_id, ex)))
 
-    async def update_order(self, ctx: RequestContext, order_id: str, body: object) -> models.OrderResponse:
+    async def update_order(
+        self, ctx: RequestContext, order_id: str, body: object, *, x_request_id: Any = None, flint_version: Any = None
+    ) -> models.OrderResponse:
         m, b = _merchant(ctx), _body(body)
         return self._one(models.OrderResponse, ctx, await self._write(lambda tx: orders.update_order(tx, m, order_id, b)))
 
-    async def add_order_line_items(self, ctx: RequestContext, order_id: str, body: object) -> models.OrderResponse:
+    async def list_order_activities(
+        self,
+        ctx: RequestContext,
+        order_id: str,
+        *,
+        page_size: Any = None,
+        page_token: Any = None,
+        sort_direction: Any = None,
+        type_: Any = None,
+        x_request_id: Any = None,
+        flint_version: Any = None,
+    ) -> models.OrderActivityListResponse:
+        m = _merchant(ctx)
+        p = _params(page_size=page_size, page_token=page_token, sort_direction=sort_direction, type=type_)
+        result = await self._read(lambda tx: orders.list_activities(tx, m, order_id, p))
+        return self._many(models.OrderActivityListResponse, ctx, result)
+
+    async def add_order_line_items(
+        self, ctx: RequestContext, order_id: str, body: object, *, x_request_id: Any = None, flint_version: Any = None
+    ) -> models.OrderResponse:
         m, b = _merchant(ctx), _body(body)
         return self._one(
             models.OrderResponse, ctx, await self._write(lambda tx: orders.add_line_items(tx, m, order_id, b))
         )
 
     async def update_order_line_item(
-        self, ctx: RequestContext, order_id: str, order_line_item_id: str, body: object
+        self, ctx: RequestContext, order_id: str, order_line_item_id: str, body: object, *, x_request_id: Any = None,
+        flint_version: Any = None
     ) -> models.OrderResponse:
         m, b = _merchant(ctx), _body(body)
         doc = await self._write(lambda tx: orders.update_line_item(tx, m, order_id, order_line_item_id, b))
         return self._one(models.OrderResponse, ctx, doc)
 
     async def delete_order_line_item(
-        self, ctx: RequestContext, order_id: str, order_line_item_id: str
+        self, ctx: RequestContext, order_id: str, order_line_item_id: str, *, x_request_id: Any = None,
+        flint_version: Any = None
     ) -> models.OrderResponse:
         m = _merchant(ctx)
         doc = await self._write(lambda tx: orders.delete_line_item(tx, m, order_id, order_line_item_id))
         return self._one(models.OrderResponse, ctx, doc)
 
-    async def add_order_charge(self, ctx: RequestContext, order_id: str, body: object) -> models.OrderResponse:
+    async def add_order_charge(
+        self, ctx: RequestContext, order_id: str, body: object, *, x_request_id: Any = None, flint_version: Any = None
+    ) -> models.OrderResponse:
         m, b = _merchant(ctx), _body(body)
         return self._one(models.OrderResponse, ctx, await self._write(lambda tx: orders.add_charge(tx, m, order_id, b)))
 
+    async def update_order_charge(
+        self, ctx: RequestContext, order_id: str, order_charge_id: str, body: object, *, x_request_id: Any = None,
+        flint_version: Any = None
+    ) -> models.OrderResponse:
+        m, b = _merchant(ctx), _body(body)
+        doc = await self._write(lambda tx: orders.update_charge(tx, m, order_id, order_charge_id, b))
+        return self._one(models.OrderResponse, ctx, doc)
+
     async def delete_order_charge(
-        self, ctx: RequestContext, order_id: str, order_charge_id: str
+        self, ctx: RequestContext, order_id: str, order_charge_id: str, *, x_request_id: Any = None,
+        flint_version: Any = None
     ) -> models.OrderResponse:
         m = _merchant(ctx)
         doc = await self._write(lambda tx: orders.delete_charge(tx, m, order_id, order_charge_id))
         return self._one(models.OrderResponse, ctx, doc)
 
-    async def apply_order_discounts(self, ctx: RequestContext, order_id: str, body: object) -> models.OrderResponse:
+    async def apply_order_discount(
+        self, ctx: RequestContext, order_id: str, body: object, *, x_request_id: Any = None, flint_version: Any = None
+    ) -> models.OrderResponse:
         m, b = _merchant(ctx), _body(body)
-        doc = await self._write(lambda tx: orders.apply_discounts(tx, m, order_id, b))
+        doc = await self._write(lambda tx: orders.apply_discount(tx, m, order_id, b))
         return self._one(models.OrderResponse, ctx, doc)
 
-    async def remove_order_discounts(self, ctx: RequestContext, order_id: str, body: object) -> models.OrderResponse:
+    async def remove_order_discounts(
+        self, ctx: RequestContext, order_id: str, body: object, *, x_request_id: Any = None, flint_version: Any = None
+    ) -> models.OrderResponse:
         m, b = _merchant(ctx), _body(body)
         doc = await self._write(lambda tx: orders.remove_discounts(tx, m, order_id, b))
         return self._one(models.OrderResponse, ctx, doc)
 
-    async def close_order(self, ctx: RequestContext, order_id: str, body: object = None) -> models.OrderResponse:
+    async def preview_order_discounts(
+        self, ctx: RequestContext, order_id: str, body: object = None, *, x_request_id: Any = None,
+        flint_version: Any = None
+    ) -> models.DiscountPreviewResponse:
+        m, b = _merchant(ctx), _body(body)
+        doc = await self._read(lambda tx: orders.preview_discounts(tx, m, order_id, b))
+        return self._one(models.DiscountPreviewResponse, ctx, doc)
+
+    async def reprice_order_discounts(
+        self, ctx: RequestContext, order_id: str, *, x_request_id: Any = None, flint_version: Any = None
+    ) -> models.OrderResponse:
+        m = _merchant(ctx)
+        doc = await self._write(lambda tx: orders.reprice_discounts(tx, m, order_id))
+        return self._one(models.OrderResponse, ctx, doc)
+
+    async def close_order(
+        self, ctx: RequestContext, order_id: str, body: object = None, *, x_request_id: Any = None,
+        flint_version: Any = None
+    ) -> models.OrderResponse:
         m, b = _merchant(ctx), _body(body)
         return self._one(models.OrderResponse, ctx, await self._write(lambda tx: orders.close_order(tx, m, order_id, b)))
 
-    async def pay_order(self, ctx: RequestContext, order_id: str, body: object) -> models.PayOrderResponse:
+    async def pay_order(
+        self, ctx: RequestContext, order_id: str, body: object, *, x_request_id: Any = None, flint_version: Any = None
+    ) -> models.PayOrderResponse:
         m, b = _merchant(ctx), _body(body)
         return self._one(
             models.PayOrderResponse, ctx, await self._write(lambda tx: payments.pay_order(tx, m, order_id, b))
         )
 
+    async def list_order_payment_attempts(
+        self,
+        ctx: RequestContext,
+        order_id: str,
+        *,
+        page_size: Any = None,
+        page_token: Any = None,
+        x_request_id: Any = None,
+        flint_version: Any = None,
+    ) -> models.OrderPaymentAttemptListResponse:
+        m, p = _merchant(ctx), _params(page_size=page_size, page_token=page_token)
+        docs = await self._read(lambda tx: payments.list_attempts(tx, m, order_id, p))
+        return self._many(models.OrderPaymentAttemptListResponse, ctx, docs)
+
+    async def get_order_payment_attempt(
+        self, ctx: RequestContext, order_id: str, payment_attempt_id: str, *, x_request_id: Any = None,
+        flint_version: Any = None,
+    ) -> models.OrderPaymentAttemptResponse:
+        m = _merchant(ctx)
+        doc = await self._read(lambda tx: payments.get_attempt(tx, m, order_id, payment_attempt_id))
+        return self._one(models.OrderPaymentAttemptResponse, ctx, doc)
+
+    async def cancel_order_payment_attempt(
+        self, ctx: RequestContext, order_id: str, payment_attempt_id: str, body: object = None, *,
+        x_request_id: Any = None, flint_version: Any = None,
+    ) -> models.CancelOrderPaymentAttemptResponse:
+        m, b = _merchant(ctx), _body(body)
+        doc = await self._write(lambda tx: payments.cancel_attempt(tx, m, order_id, payment_attempt_id, b))
+        return self._one(models.CancelOrderPaymentAttemptResponse, ctx, doc)
+
     async def create_order_payment_intent(
-        self, ctx: RequestContext, order_id: str, body: object = None
-    ) -> models.PaymentIntentResponse:
+        self, ctx: RequestContext, order_id: str, body: object, *, x_request_id: Any = None,
+        flint_version: Any = None,
+    ) -> models.CreateOrderPaymentIntentResponse:
         m, b = _merchant(ctx), _body(body)
         doc = await self._write(lambda tx: payments.create_order_payment_intent(tx, m, order_id, b))
-        return self._one(models.PaymentIntentResponse, ctx, doc)
+        return self._one(models.CreateOrderPaymentIntentResponse, ctx, doc)
 
-    async def capture_order_payment_intent(
-        self, ctx: RequestContext, order_id: str, payment_intent_id: str, body: object = None
-    ) -> models.OrderPaymentIntentResponse:
+    async def capture_order_payment(
+        self, ctx: RequestContext, order_id: str, payment_intent_id: str, body: object = None, *,
+        x_request_id: Any = None, flint_version: Any = None,
+    ) -> models.OrderPaymentLifecycleResponse:
         m, b = _merchant(ctx), _body(body)
         doc = await self._write(lambda tx: payments.capture(tx, m, order_id, payment_intent_id, b))
-        return self._one(models.OrderPaymentIntentResponse, ctx, doc)
+        return self._one(models.OrderPaymentLifecycleResponse, ctx, doc)
 
-    async def cancel_order_payment_intent(
-        self, ctx: RequestContext, order_id: str, payment_intent_id: str, body: object = None
-    ) -> models.OrderPaymentIntentResponse:
+    async def cancel_order_payment(
+        self, ctx: RequestContext, order_id: str, payment_intent_id: str, body: object = None, *,
+        x_request_id: Any = None, flint_version: Any = None,
+    ) -> models.OrderPaymentLifecycleResponse:
         m, b = _merchant(ctx), _body(body)
         doc = await self._write(lambda tx: payments.cancel(tx, m, order_id, payment_intent_id, b))
-        return self._one(models.OrderPaymentIntentResponse, ctx, doc)
+        return self._one(models.OrderPaymentLifecycleResponse, ctx, doc)
 
     # ------------------------------------------------------------------------------------------------ payment intents
 
@@ -239,6 +359,8 @@ class SandboxService:
         status: Any = None,
         created_after: Any = None,
         created_before: Any = None,
+        x_request_id: Any = None,
+        flint_version: Any = None,
     ) -> models.PaymentIntentListResponse:
         m = _merchant(ctx)
         p = _params(page_size=page_size, page_token=page_token, order_id=order_id, status=status,
@@ -248,17 +370,60 @@ class SandboxService:
         )
 
     async def get_payment_intent(
-        self, ctx: RequestContext, payment_intent_id: str, *, expand: Any = None
+        self, ctx: RequestContext, payment_intent_id: str, *, expand: Any = None, x_request_id: Any = None,
+        flint_version: Any = None,
     ) -> models.PaymentIntentResponse:
         m, ex = _merchant(ctx), _expand(ctx, expand)
         doc = await self._read(lambda tx: payments.get_payment_intent(tx, m, payment_intent_id, ex))
         return self._one(models.PaymentIntentResponse, ctx, doc)
 
+    async def create_payment_intent(
+        self, ctx: RequestContext, body: object, *, x_request_id: Any = None, flint_version: Any = None
+    ) -> models.CreateOrderPaymentIntentResponse:
+        m, b = _merchant(ctx), _body(body)
+        doc = await self._write(lambda tx: payments.create_payment_intent(tx, m, b))
+        return self._one(models.CreateOrderPaymentIntentResponse, ctx, doc)
+
+    async def update_payment_intent(
+        self, ctx: RequestContext, payment_intent_id: str, body: object, *, x_request_id: Any = None,
+        flint_version: Any = None,
+    ) -> models.PaymentIntentResponse:
+        m, b = _merchant(ctx), _body(body)
+        doc = await self._write(lambda tx: payments.update_payment_intent(tx, m, payment_intent_id, b))
+        return self._one(models.PaymentIntentResponse, ctx, doc)
+
+    async def confirm_payment_intent(
+        self, ctx: RequestContext, payment_intent_id: str, body: object, *, x_request_id: Any = None,
+        flint_version: Any = None,
+    ) -> models.PaymentIntentResponse:
+        m, b = _merchant(ctx), _body(body)
+        doc = await self._write(lambda tx: payments.confirm_payment_intent(tx, m, payment_intent_id, b))
+        return self._one(models.PaymentIntentResponse, ctx, doc)
+
+    async def capture_payment_intent(
+        self, ctx: RequestContext, payment_intent_id: str, body: object = None, *, x_request_id: Any = None,
+        flint_version: Any = None,
+    ) -> models.PaymentIntentResponse:
+        m, b = _merchant(ctx), _body(body)
+        doc = await self._write(lambda tx: payments.capture_payment_intent(tx, m, payment_intent_id, b))
+        return self._one(models.PaymentIntentResponse, ctx, doc)
+
+    async def cancel_payment_intent(
+        self, ctx: RequestContext, payment_intent_id: str, body: object, *, x_request_id: Any = None,
+        flint_version: Any = None,
+    ) -> models.PaymentIntentResponse:
+        m, b = _merchant(ctx), _body(body)
+        doc = await self._write(lambda tx: payments.cancel_payment_intent(tx, m, payment_intent_id, b))
+        return self._one(models.PaymentIntentResponse, ctx, doc)
+
     # ------------------------------------------------------------------------------------------------ refunds
 
-    async def create_refund(self, ctx: RequestContext, body: object) -> models.RefundResponse:
+    async def create_refund(
+        self, ctx: RequestContext, body: object, *, x_request_id: Any = None, flint_version: Any = None
+    ) -> models.CreateRefundResponse:
         m, b, key = _merchant(ctx), _body(body), ctx.idempotency_key
-        return self._one(models.RefundResponse, ctx, await self._write(lambda tx: refunds.create_refund(tx, m, b, key)))
+        doc = await self._write(lambda tx: refunds.create_refund(tx, m, b, key))
+        return self._one(models.CreateRefundResponse, ctx, doc)
 
     async def list_refunds(
         self,
@@ -271,6 +436,8 @@ class SandboxService:
         status: Any = None,
         created_after: Any = None,
         created_before: Any = None,
+        x_request_id: Any = None,
+        flint_version: Any = None,
     ) -> models.RefundListResponse:
         m = _merchant(ctx)
         p = _params(page_size=page_size, page_token=page_token, order_id=order_id,
@@ -278,18 +445,26 @@ class SandboxService:
                     created_before=created_before)
         return self._many(models.RefundListResponse, ctx, await self._read(lambda tx: refunds.list_refunds(tx, m, p)))
 
-    async def get_refund(self, ctx: RequestContext, refund_id: str, *, expand: Any = None) -> models.RefundResponse:
+    async def get_refund(
+        self, ctx: RequestContext, refund_id: str, *, expand: Any = None, x_request_id: Any = None,
+        flint_version: Any = None,
+    ) -> models.RefundResponse:
         m, ex = _merchant(ctx), _expand(ctx, expand)
         return self._one(models.RefundResponse, ctx, await self._read(lambda tx: refunds.get_refund(tx, m, refund_id, ex)))
 
-    async def update_refund(self, ctx: RequestContext, refund_id: str, body: object) -> models.RefundResponse:
+    async def update_refund(
+        self, ctx: RequestContext, refund_id: str, body: object, *, x_request_id: Any = None,
+        flint_version: Any = None,
+    ) -> models.RefundResponse:
         m, b = _merchant(ctx), _body(body)
         doc = await self._write(lambda tx: refunds.update_refund(tx, m, refund_id, b))
         return self._one(models.RefundResponse, ctx, doc)
 
     # ------------------------------------------------------------------------------------------------ money movement
 
-    async def list_balances(self, ctx: RequestContext, *, currency: Any = None) -> models.BalanceListResponse:
+    async def list_balances(
+        self, ctx: RequestContext, *, currency: Any = None, x_request_id: Any = None, flint_version: Any = None
+    ) -> models.BalanceListResponse:
         m, cur = _merchant(ctx), _plain(currency)
         docs = await self._read(lambda tx: ledger.balances(tx, m, cur))
         return self._many(models.BalanceListResponse, ctx, (docs, None))
@@ -309,6 +484,8 @@ class SandboxService:
         created_before: Any = None,
         available_after: Any = None,
         available_before: Any = None,
+        x_request_id: Any = None,
+        flint_version: Any = None,
     ) -> models.BalanceTransactionListResponse:
         m = _merchant(ctx)
         p = _params(page_size=page_size, page_token=page_token, currency=currency, type=type_,
@@ -320,7 +497,8 @@ class SandboxService:
         )
 
     async def get_balance_transaction(
-        self, ctx: RequestContext, balance_transaction_id: str, *, expand: Any = None
+        self, ctx: RequestContext, balance_transaction_id: str, *, expand: Any = None, x_request_id: Any = None,
+        flint_version: Any = None,
     ) -> models.BalanceTransactionResponse:
         m, ex = _merchant(ctx), _expand(ctx, expand)
         doc = await self._read(lambda tx: ledger.get_txn(tx, m, balance_transaction_id, ex))
@@ -341,6 +519,8 @@ class SandboxService:
         created_before: Any = None,
         arrival_after: Any = None,
         arrival_before: Any = None,
+        x_request_id: Any = None,
+        flint_version: Any = None,
     ) -> models.PayoutListResponse:
         m = _merchant(ctx)
         p = _params(page_size=page_size, page_token=page_token, currency=currency, method=method,
@@ -349,31 +529,44 @@ class SandboxService:
                     arrival_after=arrival_after, arrival_before=arrival_before)
         return self._many(models.PayoutListResponse, ctx, await self._read(lambda tx: payouts.list_payouts(tx, m, p)))
 
-    async def create_payout(self, ctx: RequestContext, body: object) -> models.PayoutResponse:
+    async def create_payout(
+        self, ctx: RequestContext, body: object, *, x_request_id: Any = None, flint_version: Any = None
+    ) -> models.PayoutResponse:
         m, b = _merchant(ctx), _body(body)
         return self._one(models.PayoutResponse, ctx, await self._write(lambda tx: payouts.create_payout(tx, m, b)))
 
-    async def get_payout(self, ctx: RequestContext, payout_id: str, *, expand: Any = None) -> models.PayoutResponse:
+    async def get_payout(
+        self, ctx: RequestContext, payout_id: str, *, expand: Any = None, x_request_id: Any = None,
+        flint_version: Any = None,
+    ) -> models.PayoutResponse:
         m, ex = _merchant(ctx), _expand(ctx, expand)
         return self._one(models.PayoutResponse, ctx, await self._read(lambda tx: payouts.get_payout(tx, m, payout_id, ex)))
 
-    async def cancel_payout(self, ctx: RequestContext, payout_id: str) -> models.PayoutResponse:
+    async def cancel_payout(
+        self, ctx: RequestContext, payout_id: str, body: object = None, *, x_request_id: Any = None,
+        flint_version: Any = None,
+    ) -> models.PayoutResponse:
         m = _merchant(ctx)
         return self._one(models.PayoutResponse, ctx, await self._write(lambda tx: payouts.cancel_payout(tx, m, payout_id)))
 
     async def list_payout_entries(
-        self, ctx: RequestContext, payout_id: str, *, page_size: Any = None, page_token: Any = None
+        self, ctx: RequestContext, payout_id: str, *, page_size: Any = None, page_token: Any = None,
+        x_request_id: Any = None, flint_version: Any = None,
     ) -> models.PayoutEntryListResponse:
         m, p = _merchant(ctx), _params(page_size=page_size, page_token=page_token)
         return self._many(
             models.PayoutEntryListResponse, ctx, await self._read(lambda tx: payouts.list_entries(tx, m, payout_id, p))
         )
 
-    async def get_payout_settings(self, ctx: RequestContext) -> models.PayoutSettingsResponse:
+    async def get_payout_settings(
+        self, ctx: RequestContext, *, x_request_id: Any = None, flint_version: Any = None
+    ) -> models.PayoutSettingsResponse:
         m = _merchant(ctx)
         return self._one(models.PayoutSettingsResponse, ctx, await self._read(lambda tx: payouts.get_settings(tx, m)))
 
-    async def update_payout_settings(self, ctx: RequestContext, body: object) -> models.PayoutSettingsResponse:
+    async def update_payout_settings(
+        self, ctx: RequestContext, body: object, *, x_request_id: Any = None, flint_version: Any = None
+    ) -> models.PayoutSettingsResponse:
         m, b = _merchant(ctx), _body(body)
         doc = await self._write(lambda tx: payouts.update_settings(tx, m, b))
         return self._one(models.PayoutSettingsResponse, ctx, doc)
@@ -390,6 +583,8 @@ class SandboxService:
         available_payout_method: Any = None,
         default_for_currency: Any = None,
         include_deleted: Any = None,
+        x_request_id: Any = None,
+        flint_version: Any = None,
     ) -> models.PayoutDestinationListResponse:
         m = _merchant(ctx)
         p = _params(page_size=page_size, page_token=page_token, currency=currency, type=type_, status=status,
@@ -400,21 +595,23 @@ class SandboxService:
         )
 
     async def get_payout_destination(
-        self, ctx: RequestContext, payout_destination_id: str
+        self, ctx: RequestContext, payout_destination_id: str, *, x_request_id: Any = None, flint_version: Any = None
     ) -> models.PayoutDestinationResponse:
         m = _merchant(ctx)
         doc = await self._read(lambda tx: payouts.get_destination(tx, m, payout_destination_id))
         return self._one(models.PayoutDestinationResponse, ctx, doc)
 
     async def update_payout_destination(
-        self, ctx: RequestContext, payout_destination_id: str, body: object
+        self, ctx: RequestContext, payout_destination_id: str, body: object, *, x_request_id: Any = None,
+        flint_version: Any = None,
     ) -> models.PayoutDestinationResponse:
         m, b = _merchant(ctx), _body(body)
         doc = await self._write(lambda tx: payouts.update_destination(tx, m, payout_destination_id, b))
         return self._one(models.PayoutDestinationResponse, ctx, doc)
 
     async def delete_payout_destination(
-        self, ctx: RequestContext, payout_destination_id: str
+        self, ctx: RequestContext, payout_destination_id: str, body: object = None, *, x_request_id: Any = None,
+        flint_version: Any = None,
     ) -> models.PayoutDestinationResponse:
         m = _merchant(ctx)
         doc = await self._write(lambda tx: payouts.delete_destination(tx, m, payout_destination_id))

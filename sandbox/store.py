@@ -39,6 +39,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "orders": ("status", "payment_status", "refund_status", "total", "currency", "customer_id"),
     "payment_intents": ("order_id", "status", "currency"),
     "payment_attempts": ("order_id", "status"),
+    "order_payment_attempts": ("order_id", "status"),
     "refunds": ("order_id", "payment_intent_id", "status", "amount", "currency"),
     "balance_transactions": (
         "type",
@@ -56,6 +57,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "payout_entries": ("payout_id", "balance_transaction_id"),
     "payout_settings": (),
     "payout_destinations": ("status", "currency", "type"),
+    "order_activities": ("order_id", "activity_type"),  # orders.record_activity; CREATE IF NOT EXISTS adds it
 }
 _TYPES = {"total": "INTEGER", "amount": "INTEGER", "fee": "INTEGER", "net": "INTEGER"}
 

@@ -65,3 +65,10 @@ def test_faults_are_off_by_default_and_validated(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("FLINT_SANDBOX_FAULTS", "nope")
     with pytest.raises(SystemExit):
         faults.from_env()
+
+
+def test_all_scopes_are_every_scope_the_spec_names() -> None:
+    from flint_api.server import OPERATION_SECURITY
+
+    named = {s for sec in OPERATION_SECURITY.values() for req in sec.requirements for _, scopes in req for s in scopes}
+    assert accounts.ALL_SCOPES == named

@@ -48,9 +48,16 @@ def test_parallel_refunds_never_exceed_paid(pair: tuple[Sandbox, Sandbox]) -> No
     c = clients[0]
     o = c.post("/v1/orders", json={"line_items": [{"name": "x", "unit_price_money": money(5000)}]}).json()["data"]
     assert c.post(f"/v1/orders/{o['order_id']}/pay", json={"action": "pay", "payment_source": {"token": "tok_visa"}}).status_code == 200
+    pi_id = c.get(f"/v1/orders/{o['order_id']}").json()["data"]["payment_intent_ids"][0]
+    # the three ways of naming what to refund race for the same money
+    bodies = [
+        {"order_id": o["order_id"], "amount_money": money(700)},
+        {"payment_intent_id": pi_id, "amount_money": money(700)},
+        {"tender_allocations": [{"tender_type": "payment_intent", "payment_intent_id": pi_id,
+                                 "amount_money": money(700)}]},
+    ]
 
-    results = _parallel(20, lambda i: clients[i % 2].post(
-        "/v1/refunds", json={"order_id": o["order_id"], "amount_money": money(700)}))
+    results = _parallel(21, lambda i: clients[i % 2].post("/v1/refunds", json=bodies[i % 3]))
     ok = [r for r in results if r.status_code == 201]
     assert all(r.status_code in (201, 400) for r in results), [r.text for r in results if r.status_code not in (201, 400)]
     assert all(r.json()["error"]["code"] == "AMOUNT_EXCEEDS_REFUNDABLE" for r in results if r.status_code == 400)
@@ -59,6 +66,8 @@ def test_parallel_refunds_never_exceed_paid(pair: tuple[Sandbox, Sandbox]) -> No
     assert order["settlement_amounts"]["refunded_money"] == money(700 * len(ok))
     refunds = c.get("/v1/refunds", params={"order_id": o["order_id"], "page_size": 100}).json()["data"]
     assert sum(r["amount_money"]["amount"] for r in refunds) == 700 * len(ok) <= 5000
+    pi = c.get(f"/v1/payment-intents/{pi_id}").json()["data"]
+    assert pi["refunded_money"] == money(700 * len(ok))
     for cl in clients:
         cl.close()
 
@@ -76,6 +85,7 @@ def test_parallel_requests_with_one_idempotency_key(pair: tuple[Sandbox, Sandbox
         assert r.status_code in (201, 409), r.text
         if r.status_code == 409:
             assert r.json()["error"]["code"] == "IDEMPOTENCY_KEY_IN_PROGRESS"
+            assert r.json()["error"]["type"] == "conflict_error"
     listed = [o for o in clients[0].get("/v1/orders", params={"page_size": 100}).json()["data"]
               if o["line_items"][0]["name"] == name]
     assert len(listed) == 1
@@ -83,6 +93,33 @@ def test_parallel_requests_with_one_idempotency_key(pair: tuple[Sandbox, Sandbox
     assert retry.status_code == 201
     assert retry.json()["data"]["order_id"] in created
     assert retry.json()["meta"]["idempotency_replayed"] is True
+    for cl in clients:
+        cl.close()
+
+
+def test_parallel_pays_and_resumes_charge_once(pair: tuple[Sandbox, Sandbox]) -> None:
+    a, b = pair
+    clients = [a.client(), b.client()]
+    c = clients[0]
+    pay = {"action": "pay", "payment_source": {"token": "tok_visa"}}
+    o = c.post("/v1/orders", json={"line_items": [{"name": "x", "unit_price_money": money(3000)}]}).json()["data"]
+    results = _parallel(12, lambda i: clients[i % 2].post(f"/v1/orders/{o['order_id']}/pay", json=pay))
+    assert sum(r.status_code == 200 for r in results) == 1, [r.text for r in results]
+    assert all(r.json()["error"]["code"] == "ORDER_ALREADY_PAID" for r in results if r.status_code != 200)
+
+    # one 3-D Secure attempt resumed from both processes at once: one capture, the rest not resumable
+    o = c.post("/v1/orders", json={"line_items": [{"name": "y", "unit_price_money": money(2000)}]}).json()["data"]
+    r = c.post(f"/v1/orders/{o['order_id']}/pay", json={"action": "pay", "payment_source": {"token": "tok_threeds_required"}})
+    aid = r.json()["data"]["payment_attempt"]["payment_attempt_id"]
+    resume = {"action": "resume", "order_payment_attempt_id": aid}
+    results = _parallel(12, lambda i: clients[i % 2].post(f"/v1/orders/{o['order_id']}/pay", json=resume))
+    assert sum(r.status_code == 200 for r in results) == 1, [r.text for r in results]
+    assert all(r.json()["error"]["code"] == "PAYMENT_ATTEMPT_NOT_RESUMABLE" for r in results if r.status_code != 200)
+    order = clients[1].get(f"/v1/orders/{o['order_id']}").json()["data"]
+    assert order["settlement_amounts"]["paid_money"] == money(2000)
+    (pi_id,) = order["payment_intent_ids"]
+    txns = c.get("/v1/balance-transactions", params={"related_object_id": pi_id}).json()["data"]
+    assert [t["amount_money"]["amount"] for t in txns] == [2000]
     for cl in clients:
         cl.close()
 
@@ -137,7 +174,7 @@ def test_sigkill_under_write_load_keeps_every_acknowledged_write(tmp_path: Path)
                 if "next_page_token" not in page:
                     break
                 params["page_token"] = page["next_page_token"]
-            payments = {t["related_object_id"] for t in txns if t["type"] == "payment"}
+            payments = {t["related_resource"]["payment_intent_id"] for t in txns if t["type"] == "payment"}
             assert len(payments) >= len(paid)
             assert all(t["net_money"]["amount"] == t["amount_money"]["amount"] - t["fee_money"]["amount"] for t in txns)
             bal = c.get("/v1/balances").json()["data"][0]

@@ -25,8 +25,9 @@ def test_statement_descriptor_takes_any_schema_valid_text(sandbox: Sandbox) -> N
             r = c.patch("/v1/payout-settings", json={"statement_descriptor": sd})
             assert r.status_code == 200, r.text
             assert r.json()["data"]["statement_descriptor"] == sd
-        error(c.patch("/v1/payout-settings", json={"statement_descriptor": "x" * 23}), 400, "INVALID_FIELD")
-        error(c.patch("/v1/payout-settings", json={"statement_descriptor": ""}), 400, "INVALID_FIELD")
+        error(c.patch("/v1/payout-settings", json={"statement_descriptor": "x" * 23}), 400,
+              "INVALID_STATEMENT_DESCRIPTOR")
+        error(c.patch("/v1/payout-settings", json={"statement_descriptor": ""}), 400, "INVALID_STATEMENT_DESCRIPTOR")
         o = create_order(c, (5000, 1))
         assert pay(c, o["order_id"]).status_code == 200
         r = c.post("/v1/payouts", json={"amount_money": money(100), "statement_descriptor": "Zürich Café"})
@@ -38,7 +39,7 @@ def test_expand_with_nothing_behind_it_omits_the_field(sandbox: Sandbox) -> None
     with fresh_merchant(sandbox) as c:
         o = create_order(c, (5000, 1))
         paid = pay(c, o["order_id"]).json()["data"]
-        pi_id = paid["payment_attempt"]["payment_intent_id"]
+        pi_id = paid["payment_attempt"]["payment_intents"][0]["payment_intent_id"]
         po = c.post("/v1/payouts", json={"amount_money": money(1000)}).json()["data"]
         txns = c.get("/v1/balance-transactions", params={"page_size": 100}).json()["data"]
         by_type = {t["type"]: t for t in txns}
@@ -75,10 +76,13 @@ def test_payouts_after_the_only_destination_is_deleted_are_409(sandbox: Sandbox)
         d_id = po["payout_destination_id"]
         assert c.delete(f"/v1/payout-settings/destinations/{d_id}").status_code == 200
         assert c.delete(f"/v1/payout-settings/destinations/{d_id}").status_code == 200  # twice is harmless
-        error(c.post("/v1/payouts", json={"amount_money": money(100)}), 409, "DESTINATION_NOT_ACTIVE")
+        # no destination named and no default left: DEFAULT_PAYOUT_DESTINATION_REQUIRED; the deleted one named:
+        # DESTINATION_NOT_ACTIVE
+        error(c.post("/v1/payouts", json={"amount_money": money(100)}), 409, "DEFAULT_PAYOUT_DESTINATION_REQUIRED")
         error(c.post("/v1/payouts", json={"amount_money": money(100), "payout_destination_id": d_id}),
               409, "DESTINATION_NOT_ACTIVE")
-        error(c.post("/v1/payouts", json={"amount_money": money(100), "method": "instant"}), 409, "DESTINATION_NOT_ACTIVE")
+        error(c.post("/v1/payouts", json={"amount_money": money(100), "method": "instant"}), 409,
+              "DEFAULT_PAYOUT_DESTINATION_REQUIRED")
         error(c.patch("/v1/payout-settings", json={"default_payout_destinations": {"USD": d_id}}),
               409, "DESTINATION_NOT_ACTIVE")
         error(c.patch(f"/v1/payout-settings/destinations/{d_id}", json={"metadata": {"a": "b"}}),
@@ -141,7 +145,7 @@ def populated(sandbox: Sandbox) -> Iterator[tuple[httpx.Client, dict[str, str]]]
             o = create_order(c, (4000 + i, 1))
             r = pay(c, o["order_id"])
             assert r.status_code == 200, r.text
-            paid.append((o["order_id"], r.json()["data"]["payment_attempt"]["payment_intent_id"]))
+            paid.append((o["order_id"], r.json()["data"]["payment_attempt"]["payment_intents"][0]["payment_intent_id"]))
         create_order(c, (100, 1))
         create_order(c, (200, 1))  # two unpaid
         for order_id, _ in paid[:2]:
@@ -258,9 +262,12 @@ def test_payments_past_int64_are_refused_and_payouts_never_500(sandbox: Sandbox)
         # a manual capture is the other way money comes in
         third = create_order(c, (big, 1))
         assert c.post(f"/v1/orders/{third['order_id']}/payment-intents", json={"capture_method": "manual"}).status_code == 201
-        assert pay(c, third["order_id"]).status_code == 200
+        r = pay(c, third["order_id"])
+        assert r.status_code == 200, r.text
+        aid = r.json()["data"]["payment_attempt"]["payment_attempt_id"]
         pi_id = c.get(f"/v1/orders/{third['order_id']}").json()["data"]["payment_intent_ids"][-1]
-        error(c.post(f"/v1/orders/{third['order_id']}/payment-intents/{pi_id}/capture", json={}), 400, "AMOUNT_TOO_LARGE")
+        error(c.post(f"/v1/orders/{third['order_id']}/payment-intents/{pi_id}/capture",
+                     json={"order_payment_attempt_id": aid}), 400, "AMOUNT_TOO_LARGE")
         for path in ("/v1/balances", "/v1/balance-transactions", "/v1/payouts", "/v1/orders"):
             assert c.get(path).status_code == 200, path
         r = c.post("/v1/payouts", json={"amount_money": money(available)})
@@ -279,7 +286,7 @@ def test_metadata_patches_cannot_grow_past_50_keys(sandbox: Sandbox) -> None:
                      f"/v1/payout-settings/destinations/{d_id}"):
             assert c.patch(path, json={"metadata": fifty}).status_code == 200, path
             r = c.patch(path, json={"metadata": {"one_more": "x"}})
-            assert error(r, 400, "INVALID_FIELD")["param"] == "metadata", path
+            assert error(r, 400, "METADATA_TOO_MANY_KEYS")["param"] == "metadata", path
             assert len(c.get(path).json()["data"]["metadata"]) == 50, path
             r = c.patch(path, json={"metadata": {"k0": None, "one_more": "x"}})  # replace one: still 50
             assert r.status_code == 200 and len(r.json()["data"]["metadata"]) == 50, (path, r.text)

@@ -89,7 +89,8 @@ def oracle(lines, discounts, charges, tip, taxed):  # type: ignore[no-untyped-de
 
 # ----------------------------------------------------------------------------------------------- strategies
 
-percents = st.integers(min_value=1, max_value=10_000).map(lambda bps: Fraction(bps, 100))
+# Percents with up to 4 decimals (multipleOf 0.0001), 0.0001..100, as exact fractions.
+percents = st.integers(min_value=1, max_value=1_000_000).map(lambda m: Fraction(m, 10_000))
 lines_st = st.lists(
     st.tuples(st.integers(0, 10**7), st.integers(1, 1000)), min_size=1, max_size=6
 )
@@ -112,21 +113,21 @@ charge_st = st.lists(
 tip_st = st.none() | st.tuples(st.just("amount"), st.integers(1, 10**6)) | st.tuples(st.just("percent"), percents)
 
 
-def to_bps(p: Fraction) -> int:
-    bps = p * 100
-    assert bps.denominator == 1
-    return int(bps)
+def to_millionths(p: Fraction) -> int:
+    m = p * 10_000
+    assert m.denominator == 1
+    return int(m)
 
 
 def run_engine(lines, discounts, charges, tip, taxed):  # type: ignore[no-untyped-def]
     return pricing.price_order(
         [LineInput(p, q) for p, q in lines],
-        [DiscountInput(amount=v) if k == "amount" else DiscountInput(bps=to_bps(v)) for k, v in discounts],
+        [DiscountInput(amount=v) if k == "amount" else DiscountInput(millionths=to_millionths(v)) for k, v in discounts],
         [
-            ChargeInput(amount=v, basis=b) if k == "amount" else ChargeInput(bps=to_bps(v), basis=b)
+            ChargeInput(amount=v, basis=b) if k == "amount" else ChargeInput(millionths=to_millionths(v), basis=b)
             for k, v, b in charges
         ],
-        None if tip is None else (TipInput(amount=tip[1]) if tip[0] == "amount" else TipInput(bps=to_bps(tip[1]))),
+        None if tip is None else (TipInput(amount=tip[1]) if tip[0] == "amount" else TipInput(millionths=to_millionths(tip[1]))),
         taxed,
     )
 
@@ -266,14 +267,14 @@ def test_tote_bag_two_by_1250() -> None:
 
 
 def test_fifteen_percent_tip_on_4000() -> None:
-    p = pricing.price_order([LineInput(4000, 1)], tip=TipInput(bps=pricing.percent_to_bps(15)))
+    p = pricing.price_order([LineInput(4000, 1)], tip=TipInput(millionths=pricing.percent_to_millionths(15)))
     assert p.requested_tip == 600
     assert p.total == 4600
 
 
 def test_fifteen_percent_tip_is_on_the_post_discount_subtotal() -> None:
     p = pricing.price_order(
-        [LineInput(5000, 1)], [DiscountInput(amount=1000)], tip=TipInput(bps=pricing.percent_to_bps(15))
+        [LineInput(5000, 1)], [DiscountInput(amount=1000)], tip=TipInput(millionths=pricing.percent_to_millionths(15))
     )
     assert p.requested_tip == 600
 
@@ -291,18 +292,45 @@ def test_fee_on_5000_is_175_net_4825() -> None:
 
 
 def test_percent_conversion_is_exact() -> None:
-    assert pricing.percent_to_bps(15) == 1500
-    assert pricing.percent_to_bps(12.5) == 1250
-    assert pricing.percent_to_bps(0.15) == 15
-    assert pricing.percent_to_bps(Decimal("33.33")) == 3333
-    for bad in (12.345, 0.001, float("nan"), float("inf"), "x", True):
+    assert pricing.percent_to_millionths(15) == 150_000
+    assert pricing.percent_to_millionths(12.5) == 125_000
+    assert pricing.percent_to_millionths(0.15) == 1_500
+    assert pricing.percent_to_millionths(12.3456) == 123_456
+    assert pricing.percent_to_millionths(0.0001) == 1
+    assert pricing.percent_to_millionths(Decimal("33.3333")) == 333_333
+    for bad in (12.34567, 0.00001, float("nan"), float("inf"), "x", True):
         with pytest.raises(pricing.PricingError):
-            pricing.percent_to_bps(bad)
+            pricing.percent_to_millionths(bad)
 
 
-@given(st.integers(1, 10_000))
-def test_percent_echo_round_trips_exactly(bps: int) -> None:
-    assert pricing.percent_to_bps(pricing.bps_to_percent(bps)) == bps
+@given(st.integers(1, 1_000_000))
+def test_percent_echo_round_trips_exactly(m: int) -> None:
+    assert pricing.percent_to_millionths(pricing.millionths_to_percent(m)) == m
+
+
+@given(st.integers(0, 10**12), st.integers(0, 1_000_000))
+def test_percent_of_millionths_rounds_half_up(base: int, m: int) -> None:
+    exact = Fraction(base * m, 1_000_000)
+    assert pricing.percent_of_millionths(base, m) == math.floor(exact + Fraction(1, 2))
+
+
+def test_two_decimal_percents_give_the_same_results_as_basis_points() -> None:
+    for base in (0, 1, 5, 333, 2500, 4000, 12345, 10**9 + 7):
+        for bps in (1, 15, 50, 850, 1250, 1500, 3333, 10_000):
+            assert pricing.percent_of_millionths(base, bps * 100) == pricing.percent_of(base, bps)
+
+
+def test_line_scoped_discount_prorates_over_its_lines_only() -> None:
+    lines = [LineInput(1000, 1), LineInput(3000, 1), LineInput(2000, 1)]
+    p = pricing.price_order(lines, [DiscountInput(amount=999, lines=(0, 2))])
+    assert [lp.discount for lp in p.lines] == [333, 0, 666]
+    # capped at what its lines still have, after the discounts before it
+    p = pricing.price_order(lines, [DiscountInput(amount=900, lines=(0,)), DiscountInput(amount=500, lines=(0,))])
+    assert [(d.amount, d.applied) for d in p.discounts] == [(900, 900), (500, 100)]
+    assert [lp.discount for lp in p.lines] == [1000, 0, 0] and p.total == 5000
+    # a scope with no line left (its lines were removed) applies nothing
+    p = pricing.price_order(lines, [DiscountInput(amount=500, lines=())])
+    assert p.discount == 0 and p.total == 6000
 
 
 def test_int64_overflow_in_quantity_times_price_is_a_domain_error() -> None:
@@ -323,7 +351,7 @@ def test_two_discounts_can_push_a_line_one_cent_past_its_subtotal() -> None:
 
 def test_discount_capped_at_remaining_discountable() -> None:
     p = pricing.price_order(
-        [LineInput(1000, 1), LineInput(3000, 1)], [DiscountInput(amount=3000), DiscountInput(bps=5000)]
+        [LineInput(1000, 1), LineInput(3000, 1)], [DiscountInput(amount=3000), DiscountInput(millionths=500_000)]
     )
     assert [(d.amount, d.applied) for d in p.discounts] == [(3000, 3000), (2000, 1000)]
     assert p.discount == 4000
