@@ -221,7 +221,7 @@ STATEFUL_GROUPS: tuple[tuple[str, ...], ...] = (
 )
 # Scenarios per group as a multiple of EngineSettings.stateful_max_examples: the chains three links
 # deep (payments, refunds) need more than the one-step list links.
-GROUP_FACTORS: tuple[float, ...] = (0.9, 0.4, 0.4, 1.0, 0.5, 0.4, 0.3)
+GROUP_FACTORS: tuple[float, ...] = (0.9, 0.8, 0.4, 1.0, 0.8, 0.4, 0.3)
 # Groups run one at a time: two at a time measured no faster on 2 cores (schemathesis and the sandbox
 # are both CPU-bound) and made shared state (the balance payouts draw on) depend on timing.
 PARALLEL_STATEFUL = 1

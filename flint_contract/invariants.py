@@ -339,19 +339,25 @@ def check_error(spec: Spec | None, ex: Exchange) -> list[Finding]:
     return out
 
 
+# Codes that name a field the request left out: their param is a path that is absent from the body.
+REQUIRED_FIELD_CODES = frozenset({"FIELD_REQUIRED", "PAYMENT_ATTEMPT_ID_REQUIRED", "PAYMENT_SOURCE_REQUIRED"})
+
+
 def _param_problem(op: Operation, ex: Exchange, param: str, code: str) -> str | None:
     lowered = {name.lower() for name in op.parameter_names()}
     if param.lower() in lowered:
         return None
     body = ex.request_body
     if body is None:
+        if code in REQUIRED_FIELD_CODES and "." not in param and "[" not in param:
+            return None  # a required field of a body that was not sent
         return "the request has no JSON body and no parameter of that name"
     # Compare against every field path the body has, rendered in the seeds' form: object keys may
     # themselves contain '.', '[' or control characters, which no parser of `param` can undo.
     present = set(_field_paths(body, ""))
     if param in present:
         return None
-    if code == "FIELD_REQUIRED":
+    if code in REQUIRED_FIELD_CODES:
         parent, dot, _ = param.rpartition(".")
         if not dot or parent in present:
             return None  # a missing required field names the field that is absent
@@ -369,7 +375,7 @@ def _param_problem(op: Operation, ex: Exchange, param: str, code: str) -> str | 
             if not isinstance(node, dict):
                 return f"{_fmt_path(path[:i])} is not an object in the request body"
             if part not in node:
-                if last and code == "FIELD_REQUIRED":
+                if last and code in REQUIRED_FIELD_CODES:
                     return None  # a missing required field names the field that is absent
                 return f"{_fmt_path(path[: i + 1])} is not in the request body"
             node = node[part]

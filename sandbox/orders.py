@@ -52,8 +52,12 @@ def get_order(tx: Tx, merchant_id: str, order_id: str, expand: list[str] | None 
     out = render(doc)
     for path in expand or []:
         if path == "payment_intents":
+            from .payments import expanded_summary  # payments builds on orders; the summary shape is its own
+
             out["payment_intents"] = [
-                pi for pid in doc.get("payment_intent_ids", []) if (pi := tx.get("payment_intents", merchant_id, pid))
+                expanded_summary(pi)
+                for pid in doc.get("payment_intent_ids", [])
+                if (pi := tx.get("payment_intents", merchant_id, pid))
             ]
     return out
 
@@ -458,12 +462,21 @@ def new_discount(item: Mapping[str, Any], param: str | None, doc: Doc) -> Doc:
         raise invalid("FIELD_REQUIRED", "name is required", f"{mp}.name")
     if body.get("amount_money") is None:
         raise invalid("FIELD_REQUIRED", "amount_money is required", f"{mp}.amount_money")
+    # Charges are never discounted in the sandbox; the codes are the official ones for these shapes.
+    if body.get("discount_class") == "service_charge":
+        raise invalid("SERVICE_CHARGE_DISCOUNT_SCOPE_INVALID", "The sandbox never discounts charges",
+                      f"{mp}.discount_class")
     if body.get("order_charge_ids"):
-        raise invalid("INVALID_REQUEST", "The sandbox never discounts charges", f"{mp}.order_charge_ids")
+        raise invalid("ORDER_DISCOUNT_NO_CHARGE_IDS", "The sandbox never discounts charges", f"{mp}.order_charge_ids")
     amount = read_money(body["amount_money"], f"{mp}.amount_money", currency=currency)
     line_ids = list(body.get("order_line_item_ids") or [])
-    if body.get("scope") == "line_items" and not line_ids:
-        raise invalid("INVALID_REQUEST", "scope line_items needs order_line_item_ids", f"{mp}.order_line_item_ids")
+    if line_ids and doc.get("_creating"):
+        # the lines get their ids in this request, so nothing can name them yet
+        raise invalid("CREATE_ORDER_LINE_ITEM_DISCOUNT_UNSUPPORTED", "createOrder cannot limit a discount to lines",
+                      f"{mp}.order_line_item_ids")
+    if body.get("scope") == "line_item" and not line_ids:
+        raise invalid("LINE_ITEM_DISCOUNT_REQUIRES_IDS", "scope line_item needs order_line_item_ids",
+                      f"{mp}.order_line_item_ids" if "order_line_item_ids" in body else f"{mp}.scope")
     known = {li["order_line_item_id"] for li in doc["line_items"]}
     for i, lid in enumerate(line_ids):
         if lid not in known:
@@ -638,8 +651,10 @@ def create_order(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
         "updated_at": format_time(now),
         "_sandbox": {"paid_once": False, "authorized": 0},
     }
+    doc["_creating"] = True
     for i, d in enumerate(body.get("discounts") or []):
         doc["applied_discounts"].append(new_discount(d, f"discounts[{i}]", doc))
+    del doc["_creating"]
     for key in _TEXT_FIELDS:
         if body.get(key) is not None:
             doc[key] = _text(body[key], key)

@@ -60,7 +60,8 @@ def _tenders(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> list[tuple[Do
         if t.get("tender_type") == "gift_card_redemption":
             raise DomainError(404, "GIFT_CARD_NOT_FOUND",
                               f"No such gift card redemption: {t.get('gift_card_redemption_id')}",
-                              f"{param}.gift_card_redemption_id")
+                              f"{param}.gift_card_redemption_id" if "gift_card_redemption_id" in t
+                              else f"{param}.tender_type")
         pi_id = t.get("payment_intent_id")
         if pi_id is None:
             raise invalid("FIELD_REQUIRED", "A payment_intent tender needs payment_intent_id",

@@ -80,6 +80,10 @@ def test_pay_with_each_official_action(client: FlintClient) -> None:
     assert paid.order.payment_status == "paid"
     assert paid.payment_attempt is not None and paid.payment_attempt.status == "succeeded"
     assert paid.payment_attempt.payment_attempt_id.startswith("opat_")
+    # expand=payment_intents embeds the official summary (found by the contract kit: a full intent with
+    # payment_source null broke the response schema)
+    expanded = client.orders.get(order.order_id, expand=["payment_intents"]).data
+    assert expanded.payment_intents is not None and expanded.payment_intents[0].status == "succeeded"
 
     # 3-D Secure: requires_action, then resume with the attempt id
     order = tote_order(client)

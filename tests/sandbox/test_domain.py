@@ -247,7 +247,7 @@ def test_order_request_rules(db: tuple[SQLiteStorage, str, str]) -> None:
     assert s.read_sync(lambda tx: orders.preview_discounts(tx, m1, oid, {})) == {"applied": [], "available": [], "skipped": []}
     manual = {"name": "d", "amount_money": {"amount": 100, "currency": "USD"}}
     e = err(lambda: s.write_sync(lambda tx: orders.apply_discount(tx, m1, oid, {"manual": {
-        **manual, "scope": "line_items", "order_line_item_ids": [li, "li_nope"]}})))
+        **manual, "scope": "line_item", "order_line_item_ids": [li, "li_nope"]}})))
     assert (e.status, e.param) == (404, "manual.order_line_item_ids[1]")
     e = err(lambda: s.write_sync(lambda tx: orders.apply_discount(tx, m1, oid, {"manual": {**manual, "order_charge_ids": ["chg_1"]}})))
     assert (e.status, e.code) == (400, "INVALID_REQUEST")
@@ -255,7 +255,7 @@ def test_order_request_rules(db: tuple[SQLiteStorage, str, str]) -> None:
     two = s.write_sync(lambda tx: orders.add_line_items(tx, m1, oid, {"line_items": [line("USD")]}))
     other = two["line_items"][1]["order_line_item_id"]
     o = s.write_sync(lambda tx: orders.apply_discount(tx, m1, oid, {"manual": {
-        **manual, "scope": "line_items", "order_line_item_ids": [other]}}))
+        **manual, "scope": "line_item", "order_line_item_ids": [other]}}))
     assert [x["discount_money"]["amount"] for x in o["line_items"]] == [0, 1]
     assert o["applied_discounts"][0]["applied_money"]["amount"] == 1 and o["applied_discounts"][0]["amount_money"]["amount"] == 100
     assert s.write_sync(lambda tx: orders.reprice_discounts(tx, m1, oid)) == o  # nothing changed: same revision
