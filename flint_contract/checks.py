@@ -267,7 +267,8 @@ def prepare_case(case: Case[Any]) -> Case[Any]:
         # would otherwise be the spec's example id and only ever reach 404.
         # A root step (its path ids generated, not taken from a link) only ever reaches 404 and gives
         # the links after it nothing: point it at the seeded object instead, so it feeds them.
-        path_pins = pins.get("path") or {}
+        own = (_context().get("stateful_pins") or {}).get(operation_id(case)) or {}
+        path_pins = own.get("path") or pins.get("path") or {}
         params = case.path_parameters
         if path_pins and params is not None and any(params.get(n) not in _ISSUED_IDS for n in path_pins if n in params):
             for name, value in path_pins.items():
@@ -294,7 +295,7 @@ def _supported_currencies(value: Any) -> Any:
     becomes USD: the schema allows any three letters, the USD-only rule is the server's (and has its own
     relaxations), and a rejected create makes every link after it dead."""
     if isinstance(value, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for k, v in value.items():
             if k == "currency" and isinstance(v, str):
                 out[k] = "USD"
@@ -305,6 +306,24 @@ def _supported_currencies(value: Any) -> Any:
         return out
     if isinstance(value, list):
         return [_supported_currencies(v) for v in value]
+    return value
+
+
+def _plain_discounts(value: Any) -> Any:
+    """Discounts as plain order-wide manual ones: promotions (none in a sandbox), line scopes (ids a
+    generated body cannot know) and charge discounts are cross-field rules with their own relaxations,
+    and a rejected createOrder or applyOrderDiscount makes every link after it dead."""
+    if isinstance(value, dict):
+        out = {k: _plain_discounts(v) for k, v in value.items()}
+        if "promotion" in out and "manual" not in out and set(out) <= {"promotion"}:
+            return {"manual": {"name": "Promotion", "amount_money": {"amount": 100, "currency": "USD"}}}
+        manual = out.get("manual")
+        if isinstance(manual, dict):
+            out["manual"] = {k: v for k, v in manual.items()
+                             if k not in ("scope", "order_line_item_ids", "order_charge_ids", "discount_class")}
+        return out
+    if isinstance(value, list):
+        return [_plain_discounts(v) for v in value]
     return value
 
 
@@ -350,6 +369,8 @@ _ORDER_BUILDING = frozenset(
 )
 STATEFUL_MAX_AMOUNT = 10**8
 STATEFUL_PAY_TOKEN = "tok_visa"
+# The version the contract describes (its info.version): the one value of Flint-Version a server serves.
+SERVED_API_VERSION = "2026-09-07"
 # Fits any order paid at least one cent and leaves the seeded refund order refundable all run.
 STATEFUL_REFUND_AMOUNT = 1
 # Ids the server issued in this process (from response bodies); a generated id is never one of them.
@@ -391,7 +412,8 @@ def _steer_stateful(case: Case[Any]) -> None:
       spec's GetFirst* links read data/0 of the page (the default page size keeps pages small).
     - a merchant's captured payments stay within int64 (DESIGN.md): one schema-valid 9e18 order paid
       early would make every later pay 400 AMOUNT_TOO_LARGE, so order-pricing amounts stay modest.
-    - no Flint-Version header (a generated date is a version nobody serves), and currencies are USD (the schema allows any three letters; the rest is a server rule).
+    - Flint-Version is the contract's own version (a generated date names none a server serves), and
+      currencies are USD (the schema allows any three letters; the rest is a server rule).
     - an order payment intent is a manual-capture one (its links lead to capture and cancel).
     - pay uses the succeeding test token (declined pays capture nothing, so the refund links after
       them are dead); a refund is of one cent (any paid order can take it, a fixed 100 may exceed
@@ -401,10 +423,11 @@ def _steer_stateful(case: Case[Any]) -> None:
         case.body = _supported_currencies(_whole_floats_to_ints(case.body))
     if case.headers:
         # a generated date is schema-valid but names no version the server serves (INVALID_API_VERSION)
-        case.headers = {k: v for k, v in case.headers.items() if k.lower() != "flint-version"}
+        for name in [k for k in case.headers if k.lower() == "flint-version"]:
+            case.headers[name] = SERVED_API_VERSION
     op_id = operation_id(case)
     if op_id in _ORDER_BUILDING and isinstance(case.body, (dict, list)):
-        case.body = _modest_amounts(case.body)
+        case.body = _plain_discounts(_modest_amounts(case.body))
     elif op_id == "payOrder" and isinstance(case.body, dict):
         # Of the four actions only pay moves money (confirm/setup/resume need state a link cannot give).
         case.body = {"action": "pay", "payment_source": {"token": STATEFUL_PAY_TOKEN}}

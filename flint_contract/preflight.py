@@ -30,6 +30,9 @@ class Seed:
     pins: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     stateful_refund_order: str | None = None
+    # Root steps of the stateful phase get objects of their own: the unit phases learn pinned ids from
+    # responses and pay or close those orders, after which every order-building root step is a 409.
+    stateful_pins: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def pin(self, op_id: str, *, path: dict[str, Any] | None = None, body: dict[str, Any] | None = None) -> None:
         entry = self.pins.setdefault(op_id, {})
@@ -82,6 +85,9 @@ def seed(client: ProbeClient) -> Seed:
     s.pin("payOrder", path={"order_id": order()[0]})
     s.pin("createOrderPaymentIntent", path={"order_id": order()[0]})
 
+    # (addOrderCharge's is the one seen paid: its charges feed the update/delete-charge links)
+    s.stateful_pins["addOrderCharge"] = {"path": {"order_id": order()[0]}}
+
     # A charge to delete and a discount to remove, created with the spec's own example bodies.
     oid, _ = order()
     charge = client.post(path_of(client.spec, "addOrderCharge", order_id=oid), _charge_body(f), op="addOrderCharge")
@@ -104,8 +110,10 @@ def seed(client: ProbeClient) -> Seed:
     for op_id in ("captureOrderPayment", "cancelOrderPayment"):
         oid, _ = order()
         pi = get_id(f.manual_intent(oid), "payment_intent_id")
-        f.pay(oid)
-        s.pin(op_id, path={"order_id": oid, "payment_intent_id": pi})
+        attempt = f.pay(oid)
+        # the authorization belongs to the attempt, which the request must name (PAYMENT_ATTEMPT_ID_REQUIRED)
+        s.pin(op_id, path={"order_id": oid, "payment_intent_id": pi},
+              body={"order_payment_attempt_id": get_id(attempt, "payment_attempt_id")})
 
     # Payment attempts: a finished one to read and list, and one waiting for a buyer action (3-D Secure)
     # to cancel.

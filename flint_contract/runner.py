@@ -128,7 +128,8 @@ def execute(opts: RunOptions) -> RunResult:
             exclude_checks=opts.exclude_checks,
         )
         workdir = opts.workdir or Path(tempfile.mkdtemp(prefix="flint-contract-"))
-        eng = engine.run(spec, settings, {"pins": seeded.pins, "stateful_refund_order": seeded.stateful_refund_order}, workdir, stream=opts.stream)
+        eng = engine.run(spec, settings, {"pins": seeded.pins, "stateful_pins": seeded.stateful_pins,
+                                         "stateful_refund_order": seeded.stateful_refund_order}, workdir, stream=opts.stream)
         result.engine = eng
         timings["schemathesis"] = time.monotonic() - t
         if eng.exit_code not in (0, 1):
