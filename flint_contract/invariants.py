@@ -340,7 +340,9 @@ def check_error(spec: Spec | None, ex: Exchange) -> list[Finding]:
 
 
 # Codes that name a field the request left out: their param is a path that is absent from the body.
-REQUIRED_FIELD_CODES = frozenset({"FIELD_REQUIRED", "PAYMENT_ATTEMPT_ID_REQUIRED", "PAYMENT_SOURCE_REQUIRED"})
+REQUIRED_FIELD_CODES = frozenset(
+    {"FIELD_REQUIRED", "PAYMENT_ATTEMPT_ID_REQUIRED", "PAYMENT_SOURCE_REQUIRED", "DEFAULT_PAYOUT_DESTINATION_REQUIRED"}
+)
 
 
 def _param_problem(op: Operation, ex: Exchange, param: str, code: str) -> str | None:

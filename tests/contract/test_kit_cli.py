@@ -87,7 +87,7 @@ def test_report_every_operation_2xx_and_every_link(stateful_run: tuple[int, str,
         engine.read_ndjson(report, result, spec)
     assert set(spec.operations) - result.operations_2xx == set(), out
     assert engine.spec_links(spec) - result.links_covered == set(), out
-    assert len(engine.spec_links(spec)) == 38
+    assert len(engine.spec_links(spec)) == 47
 
 
 def test_stateful_run_conforms(stateful_run: tuple[int, str, Path]) -> None:

@@ -70,12 +70,21 @@ def _require_target() -> None:
 @schema.parametrize()
 @settings(max_examples=8, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
 def test_operation(case: Any) -> None:
+    if not SKIP_REASON:
+        flint_checks.configure(SPEC, {"pins": _pins})
     case.call_and_validate(excluded_checks=EXCLUDED)
 
 
 class FlintStateMachine(schema.as_state_machine()):  # type: ignore[misc]
     """The state machine with the same check set as test_operation: its default validate_response
     runs every built-in check, including the positive_data_acceptance Flint replaces (relaxations.py)."""
+
+    def __init__(self) -> None:
+        # Root steps go to random ids (404s) rather than the seeded objects: hypothesis replays a scenario's
+        # prefix and needs each step to answer alike, which shared seeded objects do not once an earlier
+        # scenario paid or closed them (FlakyStrategyDefinition). Links still act on the objects they create.
+        flint_checks.configure(SPEC, {"pins": {}})
+        super().__init__()
 
     def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
         case.validate_response(

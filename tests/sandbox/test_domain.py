@@ -250,7 +250,7 @@ def test_order_request_rules(db: tuple[SQLiteStorage, str, str]) -> None:
         **manual, "scope": "line_item", "order_line_item_ids": [li, "li_nope"]}})))
     assert (e.status, e.param) == (404, "manual.order_line_item_ids[1]")
     e = err(lambda: s.write_sync(lambda tx: orders.apply_discount(tx, m1, oid, {"manual": {**manual, "order_charge_ids": ["chg_1"]}})))
-    assert (e.status, e.code) == (400, "INVALID_REQUEST")
+    assert (e.status, e.code, e.param) == (400, "ORDER_DISCOUNT_NO_CHARGE_IDS", "manual.order_charge_ids")
     # scope line_items: the discount lands on the listed line only, capped at its subtotal
     two = s.write_sync(lambda tx: orders.add_line_items(tx, m1, oid, {"line_items": [line("USD")]}))
     other = two["line_items"][1]["order_line_item_id"]
