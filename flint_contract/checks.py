@@ -369,8 +369,6 @@ _ORDER_BUILDING = frozenset(
 )
 STATEFUL_MAX_AMOUNT = 10**8
 STATEFUL_PAY_TOKEN = "tok_visa"
-# The version the contract describes (its info.version): the one value of Flint-Version a server serves.
-SERVED_API_VERSION = "2026-09-07"
 # Fits any order paid at least one cent and leaves the seeded refund order refundable all run.
 STATEFUL_REFUND_AMOUNT = 1
 # Ids the server issued in this process (from response bodies); a generated id is never one of them.
@@ -424,7 +422,7 @@ def _steer_stateful(case: Case[Any]) -> None:
     if case.headers:
         # a generated date is schema-valid but names no version the server serves (INVALID_API_VERSION)
         for name in [k for k in case.headers if k.lower() == "flint-version"]:
-            case.headers[name] = SERVED_API_VERSION
+            case.headers[name] = str(_spec().document["info"]["version"])  # the version the contract describes
     op_id = operation_id(case)
     if op_id in _ORDER_BUILDING and isinstance(case.body, (dict, list)):
         case.body = _plain_discounts(_modest_amounts(case.body))

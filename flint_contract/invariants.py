@@ -231,28 +231,12 @@ def check_envelope(spec: Spec | None, ex: Exchange) -> list[Finding]:
 
 # --------------------------------------------------------------------------------------- errors
 ERROR_REQUIRED = ("type", "code", "message", "doc_url", "error_source")
-_ERROR_TYPES = {
-    400: "validation_error",
-    401: "authentication_error",
-    402: "payment_error",
-    403: "authorization_error",
-    404: "not_found_error",
-    405: "invalid_request_error",
-    410: "invalid_request_error",
-    413: "invalid_request_error",
-    415: "invalid_request_error",
-    409: "conflict_error",
-    422: "validation_error",
-    429: "rate_limit_error",
-    502: "external_service_error",
-    503: "unavailable_error",
-    504: "timeout_error",
-}
-
-
-def error_type_for(status: int) -> str:
-    """The error `type` the contract fixes for an HTTP status (any other status: internal_error)."""
-    return _ERROR_TYPES.get(status, "internal_error")
+def error_type_for(spec: Spec | None, status: int) -> str | None:
+    """The error `type` the contract fixes for an HTTP status (its x-error-envelope table: "<status>", then
+    "<digit>xx", then "default"); None when the contract fixes none."""
+    table = ((spec.document.get("x-error-envelope") or {}).get("types_by_status") or {}) if spec else {}
+    found = table.get(str(status)) or table.get(f"{status // 100}xx") or table.get("default")
+    return str(found) if found else None
 
 
 def check_error(spec: Spec | None, ex: Exchange) -> list[Finding]:
@@ -293,8 +277,8 @@ def check_error(spec: Spec | None, ex: Exchange) -> list[Finding]:
                 "list of objects with a code",
             )
         )
-    want_type = error_type_for(ex.status)
-    if isinstance(err.get("type"), str) and err["type"] != want_type:
+    want_type = error_type_for(spec, ex.status)
+    if want_type is not None and isinstance(err.get("type"), str) and err["type"] != want_type:
         out.append(
             Finding(
                 "error_envelope",

@@ -2,28 +2,7 @@
 
 from __future__ import annotations
 
-# The official mapping: an error's `type` is fixed by its HTTP status (idempotency conflicts are conflict_error).
-TYPES = {
-    400: "validation_error",
-    401: "authentication_error",
-    402: "payment_error",
-    403: "authorization_error",
-    404: "not_found_error",
-    405: "invalid_request_error",
-    409: "conflict_error",
-    410: "invalid_request_error",
-    413: "invalid_request_error",
-    415: "invalid_request_error",
-    422: "validation_error",
-    429: "rate_limit_error",
-    502: "external_service_error",
-    503: "unavailable_error",
-    504: "timeout_error",
-}
-
-
-def error_type(status: int) -> str:
-    return TYPES.get(status, "internal_error")
+from flint_api.server import error_type as error_type  # the spec's x-error-envelope table: an error's type follows its status
 
 
 class DomainError(Exception):

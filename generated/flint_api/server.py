@@ -899,8 +899,8 @@ def _by_status(table: _t.Mapping[str, str], status: int) -> str | None:
     return table.get(str(status)) or table.get(f"{status // 100}xx") or table.get("default")
 
 
-def _error_type(status: int) -> str:
-    """The envelope's `type` for `status` when the error names none."""
+def error_type(status: int) -> str:
+    """The envelope's `type` for `status` when the error names none (a service calls this rather than keep a table)."""
     return _by_status(ERROR_TYPES, status) or ("api_error" if status >= 500 else "invalid_request_error")
 
 
@@ -914,7 +914,7 @@ def _envelope(
     headers: _t.Mapping[str, str] | None = None,
     details: list[dict[str, _t.Any]] | None = None,
 ) -> Response:
-    error: dict[str, _t.Any] = {"type": type or _error_type(status), "code": code, "message": message}
+    error: dict[str, _t.Any] = {"type": type or error_type(status), "code": code, "message": message}
     if DOC_URL is not None:
         error["doc_url"] = DOC_URL.replace("{code}", urllib.parse.quote(code, safe=""))
     source = _by_status(ERROR_SOURCES, status)
