@@ -9,19 +9,17 @@ import builtins
 import keyword
 import re
 from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from generator import reserved
 
 # words of an identifier: digits stick to the word before them (`V1`, `md5`), acronyms stay whole (`HTTP`)
 _WORD = re.compile(r"[A-Z]+[0-9]*(?=[A-Z][a-z]|[^A-Za-z0-9]|$)|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+[a-z]*")
 PY_BUILTINS = frozenset(dir(builtins))
 # builtin classes: a field named like one would shadow it inside the class body's annotations (`type`, `list`)
 PY_BUILTIN_TYPES = frozenset(n for n in dir(builtins) if isinstance(getattr(builtins, n), type)) | {"None"}
-# names the generated modules use themselves; a spec-derived name equal to one of these gets a trailing "_"
-RESERVED_FIELDS = frozenset({"from_dict", "to_dict", "additional_properties", "self", "cls", "__slots__", "__init__",
-                             "__eq__", "__repr__",
-                             # module-level names of models.py that class bodies can see
-                             "_rt", "_dt", "_t", "_enum", "_U", "_C", "_codec", "_Model", "_Parser", "_T",
-                             # the class machinery of _codec.Model
-                             "_defaults_", "_model_", "_fields_", "_unknown_"})
+# a field name equal to one of these gets a trailing "_": class bodies see models.py's module names
+RESERVED_FIELDS = reserved.MODEL_ATTRS | reserved.MODELS_MODULE
 
 
 def words(text: str) -> list[str]:
@@ -135,14 +133,194 @@ class Namer:
         self.report.append(NameEntry(pointer, name, rule))
         return name
 
-    def component(self, key: str, pointer: str, qualified: bool) -> str | None:
-        if qualified:  # two keys with the same PascalCase: keep the segment separators visible
-            name = "_".join(pascal(seg) for seg in re.split(r"[^A-Za-z0-9_]+", key) if seg) or pascal(key)
-            return self.claim(name, pointer, "component key, PascalCase per segment (plain PascalCase collided)")
-        return self.claim(pascal(key), pointer, "component key in PascalCase")
+    def numbered(self, base: str, pointer: str, rule: str) -> str:
+        """The last resort, counted in the report: `base2`, `base3`, ... (the first free one in walk order)."""
+        n = 2
+        while f"{base}{n}" in self.taken:
+            n += 1
+        name = f"{base}{n}"
+        self.taken[name] = pointer
+        self.report.append(NameEntry(pointer, name, rule + "; numbered (last resort)"))
+        return name
 
-    def inline(self, base: str, pointer: str, rule: str) -> str | None:
+    def components(self, keys: list[str], pointer_of: Callable[[str], str]) -> dict[str, str]:
+        """Class names of the component schemas, claimed before any inline name so they always win: PascalCase of
+        the key; keys whose PascalCase meets another's keep their separators (`foo.bar` -> `Foo_Bar`); then
+        numbered. Returns pointer -> name."""
+        by_pascal: dict[str, list[str]] = {}
+        for k in keys:
+            by_pascal.setdefault(pascal(k), []).append(k)
+        out: dict[str, str] = {}
+        for k in sorted(keys):
+            ptr = pointer_of(k)
+            qualified = "_".join(pascal(seg) for seg in re.split(r"[^A-Za-z0-9_]+", k) if seg) or pascal(k)
+            if len(by_pascal[pascal(k)]) > 1 and pascal(k) != k:
+                got = self.claim(qualified, ptr, "component key, PascalCase per segment (plain PascalCase collided)")
+            else:
+                got = self.claim(pascal(k), ptr, "component key in PascalCase") or self.claim(
+                    qualified, ptr, "component key, PascalCase per segment (plain PascalCase collided)")
+            out[ptr] = got or self.numbered(qualified, ptr, f"component key {k!r}")
+        return out
+
+    def inline(self, base: str, pointer: str, rule: str) -> str:
+        """An inline class: its context name (parent class + property, or union + member word), else +Inline,
+        else numbered."""
         got = self.claim(base, pointer, rule)
         if got is None:
             got = self.claim(base + "Inline", pointer, rule + "; +Inline (collided with " + self.taken[base] + ")")
-        return got
+        return got or self.numbered(base + "Inline", pointer, rule)
+
+
+# ---------------------------------------------------------------- words from content
+_TYPE_WORDS = {"string": "String", "integer": "Integer", "number": "Number", "boolean": "Boolean",
+               "array": "List", "object": "Object"}
+
+
+def value_word(values: list[Any]) -> str:
+    """`[inf]` -> Inf, `[""]` -> Empty, `[day, week]` -> DayWeek; long or digit-bearing value lists -> Enum."""
+    out = []
+    for v in values:
+        if not isinstance(v, str):
+            return ""
+        w = pascal(v) if v else "Empty"
+        if any(c.isdigit() for c in w) or w.endswith("_"):
+            return "Enum"
+        out.append(w)
+    return "".join(out) if 0 < len(out) <= 3 else "Enum"
+
+
+def variant_word(v: Any) -> str:
+    """Name suffix for a union member, from its content, never its position (docs/DESIGN.md, naming rule):
+    its title (up to 3 words: Stripe's titles are long internal schema names); else its `$ref`'s key; else its const/enum values; else the property an object pins with a
+    const/one-value enum (`TypeCard`), or the first required property only it has (`WithIban`); else its type
+    (`Integer`, `String`, `List`, `Object`); else `Value`. Siblings that still collide take the +Inline rule."""
+    if not isinstance(v, dict):
+        return "Value"
+    if isinstance(v.get("title"), str) and pascal(v["title"]).strip("_") and len(words(v["title"])) <= 3:
+        return pascal(v["title"])
+    if isinstance(v.get("$ref"), str):
+        return pascal(v["$ref"].rsplit("/", 1)[-1])
+    if "const" in v:
+        w = value_word([v["const"]])
+        if w:
+            return w
+    if isinstance(v.get("enum"), list):
+        w = value_word([x for x in v["enum"] if x is not None])
+        if w:
+            return w
+    props = v.get("properties")
+    if isinstance(props, dict):
+        for k, p in props.items():
+            vals = [p["const"]] if isinstance(p, dict) and "const" in p else (
+                p.get("enum") if isinstance(p, dict) and isinstance(p.get("enum"), list) else None)
+            if vals is not None and len(vals) == 1 and value_word(vals) not in ("", "Enum"):
+                return pascal(str(k)).rstrip("_") + value_word(vals)
+        req = [r for r in v.get("required") or [] if isinstance(r, str)]
+        if req:
+            return "With" + pascal(req[0]).rstrip("_")
+    t = v.get("type")
+    if isinstance(t, list):
+        t = next((x for x in t if x != "null"), None)
+    if t == "array" and isinstance(v.get("items"), dict):
+        inner = variant_word(v["items"])
+        return (inner if inner != "Value" else "") + "List"
+    return _TYPE_WORDS.get(str(t), "Object" if isinstance(props, dict) else "Value")
+
+_MEMBER_CHAR = {"+": "PLUS", "-": "MINUS", ".": "DOT", "/": "SLASH", "*": "STAR", "@": "AT", ":": "COLON",
+                " ": "SPACE", "_": "UNDERSCORE"}
+
+
+def enum_member_names(values: list[str]) -> list[str]:
+    """UPPER_SNAKE of each value; when two collide, spell their punctuation (`GMT+0` -> `GMT_PLUS_0`)."""
+
+    def plain(v: str) -> str:
+        n = "_".join(w.upper() for w in words(v)) or "EMPTY"
+        return ("V_" + n) if n[0].isdigit() else n
+
+    def spelled(v: str) -> str:
+        parts: list[str] = []
+        for ch in v:
+            if ch.isascii() and ch.isalnum():
+                parts.append(ch.upper())
+            else:
+                parts.append("_" + _MEMBER_CHAR.get(ch, f"U{ord(ch):04X}") + "_")
+        n = re.sub(r"_+", "_", "".join(parts)).strip("_") or "EMPTY"
+        return ("V_" + n) if n[0].isdigit() else n
+
+    names = [plain(v) for v in values]
+    counts: dict[str, int] = {}
+    for n in names:
+        counts[n] = counts.get(n, 0) + 1
+    names = [spelled(v) if counts[n] > 1 else n for v, n in zip(values, names)]
+    # values that still meet (`a-b` and `A-B`) are numbered in order: the last resort
+    seen: set[str] = set()
+    out = []
+    for n in names:
+        if n in seen:
+            k = 2
+            while f"{n}_{k}" in seen or f"{n}_{k}" in names:
+                k += 1
+            n = f"{n}_{k}"
+        seen.add(n)
+        out.append(n)
+    return out
+
+
+# ---------------------------------------------------------------- operation-level names
+def param_names(names: list[str]) -> list[str]:
+    """Python argument names for an operation's parameters, in order: snake_case when the JSON name is not an
+    identifier, kept otherwise; a name the templates bind in the same scope (reserved.py) or an earlier parameter
+    took gets a trailing "_"."""
+    used = set(reserved.OPERATION_PARAM_AVOID)
+    out = []
+    for name in names:
+        cand = safe_identifier(snake(name) if not name.isidentifier() else name, used)
+        while cand in used:
+            cand += "_"
+        used.add(cand)
+        out.append(cand)
+    return out
+
+
+def group_name(tags: Any, path: str) -> tuple[str, str]:
+    """(client attribute, source text) of an operation's resource group: its first tag, else the first path
+    segment that is not a version or a parameter (/v1/customers/{id} -> customers)."""
+    if isinstance(tags, list) and tags and isinstance(tags[0], str):
+        source = tags[0]
+    else:
+        segs = [g for g in path.strip("/").split("/") if g and not g.startswith("{")
+                and not re.fullmatch(r"v\d+|api", g)]
+        source = segs[0] if segs else "default"
+    group = snake(source)
+    if group in reserved.CLIENT_ATTRS or keyword.iskeyword(group):
+        group += "_"
+    return group, source
+
+
+def client_method_names(wanted: list[str], operation_ids: list[str]) -> list[str]:
+    """Method names of one resource group: each operation's wish (x-method-name, else operationId minus the tag);
+    a wish two operations share, or that a resource class binds, falls back to snake(operationId)."""
+    out = []
+    for wish, op_id in zip(wanted, operation_ids):
+        name = wish
+        if not name or wanted.count(name) > 1 or name in reserved.RESOURCE_ATTRS or name == "with_options" \
+                or name in reserved.SHADOWING_METHOD_NAMES:
+            name = snake(op_id)
+        name = safe_identifier(name, {"self"} | reserved.RESOURCE_ATTRS) if name != "list" else "list"
+        if name in reserved.SHADOWING_METHOD_NAMES:
+            name += "_"
+        out.append(name)
+    return out
+
+
+def helper_names(wanted: list[str]) -> list[str]:
+    """Names of the parse helpers models.py defines for parameters, bodies and responses, derived from their first
+    use (`_h_Op_<service>_<param>`); unique without numbering, by suffixing "_"."""
+    used: set[str] = set()
+    out = []
+    for n in wanted:
+        while n in used:
+            n += "_"
+        used.add(n)
+        out.append(n)
+    return out

@@ -1,4 +1,4 @@
-"""load -> validate -> IR -> render -> black, all in memory; the CLI decides what to do with the result."""
+"""load -> validate -> IR -> plan -> render | tables -> black, all in memory; the CLI decides what to do with the result."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from generator.format import FormatError, format_sources
 from generator.ir import Api, build_api
 from generator.load import load_spec
 from generator.naming import NameEntry
+from generator.plan import make_plan
 from generator.render import Renderer, spec_json_text, template_fingerprint
 from generator.validate import combine, repair, schema_problems
 
@@ -154,7 +155,7 @@ def _build(res: Result, doc: dict[str, Any], spec: Path, sha: str, package: str 
     if not pkg.isidentifier():
         res.errors = [SpecError("", f"package name {pkg!r} is not a Python identifier")]
         return
-    renderer = Renderer(api, spec_name=spec.name, spec_sha=sha, package=pkg, spec_json=spec_json_text(doc))
+    renderer = Renderer(make_plan(api), spec_name=spec.name, spec_sha=sha, package=pkg, spec_json=spec_json_text(doc))
     try:
         sources = renderer.files()
     except Exception as exc:  # a template bug must not leave a traceback or a half-written tree
@@ -165,5 +166,6 @@ def _build(res: Result, doc: dict[str, Any], spec: Path, sha: str, package: str 
     except FormatError as exc:
         res.errors = [SpecError("", f"black could not format {exc.path}: {exc.message}")]
         return
+    formatted.update(renderer.runtime_files())
     res.files = {path: text.encode("utf-8") for path, text in sorted(formatted.items())}
     res.meta = {"package": pkg}

@@ -22,17 +22,15 @@ Parsers are named by attribute paths from `_m` (models) or `_rt` (runtime), neve
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from generator.ir import TypeRef
-
-if TYPE_CHECKING:
-    from generator.render import Renderer
+from generator.plan import Plan
 
 _MODEL_CODE_KEYWORDS = ("type", "required", "additionalProperties", "oneOf", "anyOf")
 
 
-def _type(r: Renderer, t: TypeRef) -> dict[str, Any]:
+def _type(r: Plan, t: TypeRef) -> dict[str, Any]:
     out: dict[str, Any] = {"k": t.kind}
     if t.nullable:
         out["n"] = 1
@@ -54,7 +52,7 @@ def _type(r: Renderer, t: TypeRef) -> dict[str, Any]:
     return out
 
 
-def codecs_json(r: Renderer) -> str:
+def codecs_json(r: Plan) -> str:
     api = r.api
     models = {}
     for m in api.models:
@@ -101,9 +99,9 @@ def codecs_json(r: Renderer) -> str:
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-def operations_json(r: Renderer) -> str:
+def operations_json(r: Plan) -> str:
     rows = []
-    for op in r.route_order(r.api.operations):
+    for op in r.routes:
         params = []
         for p in op.params:
             conv, multi = r.param_conv(p.type)

@@ -164,10 +164,3 @@ def combine(found: list[SpecError], repaired: list[SpecError], *, lenient: bool)
         return [], sorted(set(repaired + found))
     return found, []
 
-
-def validate(doc: dict[str, Any], *, lenient: bool) -> tuple[list[SpecError], list[SpecError]]:
-    """Return (errors, warnings). In lenient mode `doc` is repaired in place and errors are only the fatal ones."""
-    fatal, repaired = repair(doc, lenient=lenient)
-    if fatal is not None:
-        return fatal, []
-    return combine(schema_problems(doc), repaired, lenient=lenient)

@@ -23,6 +23,7 @@ import re
 import sys
 import threading
 import typing as _t
+from enum import Enum as _enum_type
 
 from . import _runtime as _rt
 
@@ -138,6 +139,7 @@ class Codecs:
         self._enum_maps: dict[str, str] = {}
         self._compiled = 0
         self._lock = threading.Lock()
+        self.sources: dict[str, str] = {}  # linecache name of each compiled function -> its source, for dump()
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -168,13 +170,24 @@ class Codecs:
 
     def _exec(self, src: list[str], fn: str, what: str) -> _t.Any:
         self._compiled += 1
-        filename = f"<{self.module.get('__name__', 'models')} {what}>"
+        module = self.module.get("__name__", "models")
         text = "\n".join(src) + "\n"
-        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+        # one linecache entry per distinct source: two compiled functions never share a file name, so tracebacks
+        # and inspect.getsource show each its own text (a name already holding other text gets -1, -2, ...)
+        base = f"<{module} {what}>"
+        lines = text.splitlines(True)
+        filename, n = base, 0
+        while (held := linecache.cache.get(filename)) is not None and (len(held) < 3 or held[2] != lines):
+            n += 1
+            filename = f"{base[:-1]}-{n}>"
+        linecache.cache[filename] = (len(text), None, lines, filename)
         local: dict[str, _t.Any] = {}
         exec(compile(text, filename, "exec"), self.ns, local)
         out = local[fn]
         out.__qualname__ = what  # "Order.__init__": what error messages and reprs name
+        out.__module__ = module
+        out.__doc__ = f"{what}, compiled from _codecs.json by {__name__}."
+        self.sources[filename] = text
         return out
 
     def compile_named(self, name: str) -> _t.Any:
@@ -664,3 +677,54 @@ class Model(metaclass=ModelMeta):
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
+
+
+def dump(models: _t.Any, names: _t.Sequence[str] = ()) -> str:
+    """The compiled source of each named class of `models` (every model and union when none are named): what
+    `from_dict`, `to_dict` and `__init__` run, for review. `python -m <package>._codec [Class ...]` prints it."""
+    codecs: Codecs = models._C
+    table = codecs.data
+    wanted = list(names) or sorted(table["models"]) + sorted(table["unions"])
+    for name in wanted:
+        if name in table["models"]:
+            cls = getattr(models, name)
+            codecs.compile_from_dict(name)
+            codecs.compile_to_dict(name)
+            codecs.compile_init(name, cls.__slots__, cls._defaults_)
+        elif name in table["unions"]:
+            getattr(codecs.p, "u_" + name)
+        else:
+            raise KeyError(f"{name} is neither a model nor a union of {models.__name__}")
+    # consts hold classes and compiled patterns: shown by name so the text is the same on every run
+    consts = "".join(
+        f"# {k} = {_show(v)}\n"
+        for k, v in sorted(codecs.ns.items(), key=lambda kv: _const_order(kv[0]))
+        if k.startswith("_k")
+    )
+    body = "\n".join(f"# --- {what}\n{text}" for what, text in sorted(codecs.sources.items()))
+    return f"# constants\n{consts}\n{body}"
+
+
+def _const_order(name: str) -> tuple[int, str]:
+    return (int(name[2:]), name) if name[2:].isdigit() else (1 << 30, name)
+
+
+def _show(value: _t.Any) -> str:
+    if isinstance(value, type):
+        return f"<class {value.__name__}>"
+    if isinstance(value, frozenset):
+        return "frozenset({" + ", ".join(sorted(repr(v) for v in value)) + "})"
+    if isinstance(value, re.Pattern):
+        return f"re.compile({value.pattern!r})"
+    code = getattr(value, "__code__", None)
+    if code is not None:
+        return f"<compiled {code.co_filename}>"
+    if isinstance(value, dict) and any(isinstance(v, _enum_type) for v in value.values()):
+        return "{" + ", ".join(f"{k!r}: {type(v).__name__}.{v.name}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+if __name__ == "__main__":
+    import importlib
+
+    print(dump(importlib.import_module(f"{__package__}.models"), sys.argv[1:]), end="")

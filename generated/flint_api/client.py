@@ -36,18 +36,14 @@ import httpx
 
 from . import _runtime as _rt
 from . import models as _m
+from ._config import AUTH_HEADER, AUTH_PREFIX, DEFAULT_BASE_URL, IDEMPOTENCY_HEADER, REQUEST_ID_HEADER
 from .errors import APIConnectionError, APITimeoutError, error_for_response
 
-DEFAULT_BASE_URL = "https://api.withflintpay.com"
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
 MAX_RETRY_AFTER = 60.0
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-REQUEST_ID_HEADER = "X-Request-Id"
-AUTH_HEADER = "Authorization"
-AUTH_PREFIX = "Bearer "
 T = _t.TypeVar("T")
 
 if _t.TYPE_CHECKING:

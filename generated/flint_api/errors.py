@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import typing as _t
 
+from . import _config
+
 if _t.TYPE_CHECKING:
     import httpx
 
@@ -59,7 +61,7 @@ class APIStatusError(APIError):
         self.details: list[dict[str, _t.Any]] | None = (
             [d for d in details if isinstance(d, dict)] if isinstance(details, list) else None
         )
-        self.request_id = text("request_id") or response.headers.get("X-Request-Id")
+        self.request_id = text("request_id") or response.headers.get(_config.REQUEST_ID_HEADER)
         msg = text("message") or response.reason_phrase or "HTTP error"
         super().__init__(f"{response.status_code} {self.code or ''}: {msg}".replace("  ", " "))
         self.message = msg

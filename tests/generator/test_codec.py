@@ -232,7 +232,7 @@ def test_a_package_vendored_inside_a_zip_file_reads_its_tables(rich: Package, tm
         f"m = importlib.import_module({rich.name + '.models'!r})\n"
         f"s = importlib.import_module({rich.name + '.server'!r})\n"
         "assert m.__file__.startswith(sys.path[0])\n"
-        "print(m.Money.from_dict({'amount': 5, 'currency': 'USD'}).to_dict()['amount'], len(s._OPS) > 0)\n"
+        "print(m.Money.from_dict({'amount': 5, 'currency': 'USD'}).to_dict()['amount'], len(s._server._OPS) > 0)\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.split() == ["5", "True"], out.stderr[-2000:]

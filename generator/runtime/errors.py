@@ -1,4 +1,3 @@
-{{ header }}
 """Exceptions raised by the client: one class per HTTP status family, each carrying the parsed error envelope
 (`type`, `code`, `message`, `param`, `request_id`, and `doc_url`, `error_source`, `details` when the server sends
 them) and the raw `httpx.Response`."""
@@ -7,6 +6,8 @@ from __future__ import annotations
 
 import json
 import typing as _t
+
+from . import _config
 
 if _t.TYPE_CHECKING:
     import httpx
@@ -57,8 +58,9 @@ class APIStatusError(APIError):
         self.error_source = text("error_source")
         details = err.get("details")
         self.details: list[dict[str, _t.Any]] | None = (
-            [d for d in details if isinstance(d, dict)] if isinstance(details, list) else None)
-        self.request_id = text("request_id") or response.headers.get({{ api.ext.request_id_header | py }})
+            [d for d in details if isinstance(d, dict)] if isinstance(details, list) else None
+        )
+        self.request_id = text("request_id") or response.headers.get(_config.REQUEST_ID_HEADER)
         msg = text("message") or response.reason_phrase or "HTTP error"
         super().__init__(f"{response.status_code} {self.code or ''}: {msg}".replace("  ", " "))
         self.message = msg
@@ -119,7 +121,17 @@ def error_for_response(response: httpx.Response) -> APIStatusError:
 
 
 __all__ = [
-    "APIError", "APIConnectionError", "APITimeoutError", "APIStatusError", "BadRequestError",
-    "AuthenticationError", "PermissionDeniedError", "NotFoundError", "ConflictError", "UnprocessableEntityError",
-    "RateLimitError", "InternalServerError", "error_for_response",
+    "APIError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "APIStatusError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "InternalServerError",
+    "error_for_response",
 ]

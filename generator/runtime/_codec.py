@@ -1,5 +1,4 @@
-{{ header }}
-{% raw %}"""Parsers, serializers and constructors of the generated models, compiled from `_codecs.json` at first use.
+"""Parsers, serializers and constructors of the generated models, compiled from `_codecs.json` at first use.
 
 models.py declares each class with typed fields and nothing else. What a field accepts (its JSON name, type,
 constraints and error codes) is data in `_codecs.json`; the first `X.from_dict`, `x.to_dict()` or `X(...)`
@@ -23,22 +22,38 @@ import re
 import sys
 import threading
 import typing as _t
+from enum import Enum as _enum_type
 
 from . import _runtime as _rt
 
 _SIMPLE = ("str", "int", "float", "bool", "any", "datetime", "date", "none")
 _EXPECTED = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "none": "null"}
-_JSON_TEST = {"str": "t is str", "enum": "t is str", "datetime": "t is str", "date": "t is str", "int": "t is int",
-              "float": "t is float or t is int", "bool": "t is bool", "list": "t is list", "model": "t is dict",
-              "map": "t is dict", "none": "x is None"}
+_JSON_TEST = {
+    "str": "t is str",
+    "enum": "t is str",
+    "datetime": "t is str",
+    "date": "t is str",
+    "int": "t is int",
+    "float": "t is float or t is int",
+    "bool": "t is bool",
+    "list": "t is list",
+    "model": "t is dict",
+    "map": "t is dict",
+    "none": "x is None",
+}
 _MESSAGES = {
-    "minimum": ("<", "must be >= {}"), "maximum": (">", "must be <= {}"),
-    "exclusiveMinimum": ("<=", "must be > {}"), "exclusiveMaximum": (">=", "must be < {}"),
+    "minimum": ("<", "must be >= {}"),
+    "maximum": (">", "must be <= {}"),
+    "exclusiveMinimum": ("<=", "must be > {}"),
+    "exclusiveMaximum": (">=", "must be < {}"),
 }
 _SIZES = {
-    "minLength": ("<", "must have at least {} characters"), "maxLength": (">", "must have at most {} characters"),
-    "minItems": ("<", "must have at least {} items"), "maxItems": (">", "must have at most {} items"),
-    "minProperties": ("<", "must have at least {} entries"), "maxProperties": (">", "must have at most {} entries"),
+    "minLength": ("<", "must have at least {} characters"),
+    "maxLength": (">", "must have at most {} characters"),
+    "minItems": ("<", "must have at least {} items"),
+    "maxItems": (">", "must have at most {} items"),
+    "minProperties": ("<", "must have at least {} entries"),
+    "maxProperties": (">", "must have at most {} entries"),
 }
 
 Desc = dict[str, _t.Any]
@@ -111,13 +126,19 @@ class Codecs:
     def __init__(self, namespace: dict[str, _t.Any]) -> None:
         self.module = namespace  # models.py's globals: the classes and enums by name
         self.p = Parsers(self)
-        self.ns: dict[str, _t.Any] = {"_rt": _rt, "_U": _rt.UNSET, "_new": object.__new__, "P": self.p,
-                                      "_VE": _rt.ValidationError}
+        self.ns: dict[str, _t.Any] = {
+            "_rt": _rt,
+            "_U": _rt.UNSET,
+            "_new": object.__new__,
+            "P": self.p,
+            "_VE": _rt.ValidationError,
+        }
         self._consts: dict[tuple[str, str], str] = {}
         self._data: Desc | None = None
         self._enum_maps: dict[str, str] = {}
         self._compiled = 0
         self._lock = threading.Lock()
+        self.sources: dict[str, str] = {}  # linecache name of each compiled function -> its source, for dump()
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -148,13 +169,24 @@ class Codecs:
 
     def _exec(self, src: list[str], fn: str, what: str) -> _t.Any:
         self._compiled += 1
-        filename = f"<{self.module.get('__name__', 'models')} {what}>"
+        module = self.module.get("__name__", "models")
         text = "\n".join(src) + "\n"
-        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+        # one linecache entry per distinct source: two compiled functions never share a file name, so tracebacks
+        # and inspect.getsource show each its own text (a name already holding other text gets -1, -2, ...)
+        base = f"<{module} {what}>"
+        lines = text.splitlines(True)
+        filename, n = base, 0
+        while (held := linecache.cache.get(filename)) is not None and (len(held) < 3 or held[2] != lines):
+            n += 1
+            filename = f"{base[:-1]}-{n}>"
+        linecache.cache[filename] = (len(text), None, lines, filename)
         local: dict[str, _t.Any] = {}
         exec(compile(text, filename, "exec"), self.ns, local)
         out = local[fn]
         out.__qualname__ = what  # "Order.__init__": what error messages and reprs name
+        out.__module__ = module
+        out.__doc__ = f"{what}, compiled from _codecs.json by {__name__}."
+        self.sources[filename] = text
         return out
 
     def compile_named(self, name: str) -> _t.Any:
@@ -317,7 +349,9 @@ class Codecs:
         elif k in ("list", "map"):
             fast = self._fast_container(t)
             empty = "[]" if k == "list" else "{}"
-            s.add(ind, f"if type({x}) is {'list' if k == 'list' else 'dict'} and not {x}:")  # empty ones (Stripe's metadata) skip the call
+            s.add(
+                ind, f"if type({x}) is {'list' if k == 'list' else 'dict'} and not {x}:"
+            )  # empty ones (Stripe's metadata) skip the call
             s.add(ind + 1, f"{x} = {empty}")
             s.add(ind, "else:")
             if fast:
@@ -433,7 +467,10 @@ class Codecs:
             s.add(1, f"if {test}:")
             s.add(2, f"raise _rt.presence_error(data, path, {_lit(kw)}, {g}, {_lit(codes.get(kw))})")
         if "x" in m:
-            s.add(1, f"extra = {{k: {self.item_fn(m['x'])}(v, _rt.join(path, k)) for k, v in data.items() if k not in {known}}}")
+            s.add(
+                1,
+                f"extra = {{k: {self.item_fn(m['x'])}(v, _rt.join(path, k)) for k, v in data.items() if k not in {known}}}",
+            )
         s.add(1, f"o = _new({self.const(target) if target is not None else self.model_class(name)})")
         for i, (_, pname, _, _) in enumerate(fields):
             s.add(1, f"o.{pname} = f{i}")
@@ -538,7 +575,10 @@ class Codecs:
                     self.parse(s, 2, t, "y", "path")
                     s.add(2, "return y")
         code = _lit(codes.get("oneOf", codes.get("anyOf", u.get("code"))))
-        s.add(1, f"raise _rt.bad_value(path, 'oneOf', {code}, {_lit('expected ' + u['desc'])} + ', got ' + _rt.json_type(x))")
+        s.add(
+            1,
+            f"raise _rt.bad_value(path, 'oneOf', {code}, {_lit('expected ' + u['desc'])} + ', got ' + _rt.json_type(x))",
+        )
         return self._exec(s.lines, "parse", f"union {name}")
 
     def _helper(self, name: str) -> _t.Any:
@@ -636,4 +676,54 @@ class Model(metaclass=ModelMeta):
 
     __eq__ = _rt.model_eq
     __repr__ = _rt.model_repr
-{% endraw %}
+
+
+def dump(models: _t.Any, names: _t.Sequence[str] = ()) -> str:
+    """The compiled source of each named class of `models` (every model and union when none are named): what
+    `from_dict`, `to_dict` and `__init__` run, for review. `python -m <package>._codec [Class ...]` prints it."""
+    codecs: Codecs = models._C
+    table = codecs.data
+    wanted = list(names) or sorted(table["models"]) + sorted(table["unions"])
+    for name in wanted:
+        if name in table["models"]:
+            cls = getattr(models, name)
+            codecs.compile_from_dict(name)
+            codecs.compile_to_dict(name)
+            codecs.compile_init(name, cls.__slots__, cls._defaults_)
+        elif name in table["unions"]:
+            getattr(codecs.p, "u_" + name)
+        else:
+            raise KeyError(f"{name} is neither a model nor a union of {models.__name__}")
+    # consts hold classes and compiled patterns: shown by name so the text is the same on every run
+    consts = "".join(
+        f"# {k} = {_show(v)}\n"
+        for k, v in sorted(codecs.ns.items(), key=lambda kv: _const_order(kv[0]))
+        if k.startswith("_k")
+    )
+    body = "\n".join(f"# --- {what}\n{text}" for what, text in sorted(codecs.sources.items()))
+    return f"# constants\n{consts}\n{body}"
+
+
+def _const_order(name: str) -> tuple[int, str]:
+    return (int(name[2:]), name) if name[2:].isdigit() else (1 << 30, name)
+
+
+def _show(value: _t.Any) -> str:
+    if isinstance(value, type):
+        return f"<class {value.__name__}>"
+    if isinstance(value, frozenset):
+        return "frozenset({" + ", ".join(sorted(repr(v) for v in value)) + "})"
+    if isinstance(value, re.Pattern):
+        return f"re.compile({value.pattern!r})"
+    code = getattr(value, "__code__", None)
+    if code is not None:
+        return f"<compiled {code.co_filename}>"
+    if isinstance(value, dict) and any(isinstance(v, _enum_type) for v in value.values()):
+        return "{" + ", ".join(f"{k!r}: {type(v).__name__}.{v.name}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+if __name__ == "__main__":
+    import importlib
+
+    print(dump(importlib.import_module(f"{__package__}.models"), sys.argv[1:]), end="")

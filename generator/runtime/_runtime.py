@@ -1,4 +1,3 @@
-{{ header }}
 """Runtime shared by the generated models: the UNSET sentinel, ValidationError and small parse helpers.
 
 Standard library only. Helpers take the full JSON path of the value so an error can say where it happened
@@ -40,8 +39,9 @@ class ValidationError(ValueError):
     keyword: the JSON-Schema keyword that failed; code: the spec's `x-error-codes`/`x-error-code` for it, or None.
     """
 
-    def __init__(self, path: str, kind: str, keyword: str, code: str | None, message: str,
-                 code_is_keyword: bool = False) -> None:
+    def __init__(
+        self, path: str, kind: str, keyword: str, code: str | None, message: str, code_is_keyword: bool = False
+    ) -> None:
         super().__init__(f"{path or '<root>'}: {message}")
         self.path = path
         self.kind = kind
@@ -138,8 +138,15 @@ def undeclared_fields(obj: Any) -> dict[str, Any]:
     return dict(getattr(obj, "_unknown_", None) or {})
 
 
-_JSON_NAMES = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array", dict: "object",
-               type(None): "null"}
+_JSON_NAMES = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    list: "array",
+    dict: "object",
+    type(None): "null",
+}
 
 
 def json_type(value: Any) -> str:
@@ -168,8 +175,9 @@ def not_member(value: Any, path: str, allowed: Iterable[Any], code: str | None, 
     return bad_value(path, "enum", code, f"{value!r} is not one of {', '.join(shown[:8])}{more}", kw)
 
 
-def bad_variant(data: Mapping[str, Any], path: str, prop: str, known: Iterable[str],
-                code: str | None) -> ValidationError:
+def bad_variant(
+    data: Mapping[str, Any], path: str, prop: str, known: Iterable[str], code: str | None
+) -> ValidationError:
     """A request's discriminator names no known variant (responses keep such objects as UnknownVariant)."""
     where = join(path, prop)
     tag = data.get(prop, _U)
@@ -182,8 +190,7 @@ def bad_variant(data: Mapping[str, Any], path: str, prop: str, known: Iterable[s
 
 def unknown_fields(data: Mapping[str, Any], known: frozenset[str], path: str, code: str | None) -> ValidationError:
     extra = sorted(k for k in data if k not in known)
-    return ValidationError(join(path, extra[0]), "unknown_field", "additionalProperties", code,
-                           "unknown field")
+    return ValidationError(join(path, extra[0]), "unknown_field", "additionalProperties", code, "unknown field")
 
 
 def has_duplicates(items: list[Any]) -> bool:
@@ -193,12 +200,16 @@ def has_duplicates(items: list[Any]) -> bool:
         return any(items[i] == items[j] for i in range(len(items)) for j in range(i))
 
 
-def bad_key(mapping: Mapping[str, Any], pattern: _re.Pattern[str] | None, min_length: int | None,
-            max_length: int | None) -> str | None:
+def bad_key(
+    mapping: Mapping[str, Any], pattern: _re.Pattern[str] | None, min_length: int | None, max_length: int | None
+) -> str | None:
     """The first key of `mapping` that fails `propertyNames`, or None."""
     for k in mapping:
-        if (pattern is not None and pattern.search(k) is None) or (min_length is not None and len(k) < min_length) \
-                or (max_length is not None and len(k) > max_length):
+        if (
+            (pattern is not None and pattern.search(k) is None)
+            or (min_length is not None and len(k) < min_length)
+            or (max_length is not None and len(k) > max_length)
+        ):
             return k
     return None
 
@@ -208,14 +219,20 @@ def count_present(data: Mapping[str, Any], groups: list[list[str]]) -> int:
     return sum(1 for g in groups if all(k in data for k in g))
 
 
-def presence_error(data: Mapping[str, Any], path: str, keyword: str, groups: list[list[str]],
-                   code: str | None) -> ValidationError:
+def presence_error(
+    data: Mapping[str, Any], path: str, keyword: str, groups: list[list[str]], code: str | None
+) -> ValidationError:
     names = " / ".join("+".join(g) for g in groups)
     n = count_present(data, groups)
     if keyword == "oneOf" and n > 1:
         return ValidationError(path, "value", keyword, code, f"only one of {names} may be given")
-    return ValidationError(path, "value", keyword, code, f"{'exactly' if keyword == 'oneOf' else 'at least'} one of "
-                                                          f"{names} is required")
+    return ValidationError(
+        path,
+        "value",
+        keyword,
+        code,
+        f"{'exactly' if keyword == 'oneOf' else 'at least'} one of " f"{names} is required",
+    )
 
 
 def recode(fn: Callable[[Any, str], T], value: Any, path: str, codes: Mapping[str, str], code: str | None) -> T:
@@ -396,4 +413,3 @@ def dump(value: Any) -> Any:
     if to_dict is not None:
         return to_dict()
     return value
-

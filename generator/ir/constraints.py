@@ -1,0 +1,83 @@
+"""The JSON-Schema keywords the models enforce, read from one schema into Checks with their resolved codes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from generator.errors import join_pointer
+from generator.ir.findings import Findings
+from generator.ir.types import Check, Codes, resolve_code
+
+# follows a bare `$ref` chain: (schema, pointer) -> (target, its pointer)
+Deref = Callable[[Any, str], "tuple[Any, str]"]
+
+SUPPORTED_CHECKS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength",
+                    "maxLength", "pattern", "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
+                    "propertyNames", "enum")
+# JSON-Schema keywords the models do not enforce: reported as degraded where they appear
+UNENFORCED = ("not", "prefixItems", "patternProperties", "if", "dependentRequired", "dependentSchemas",
+              "contains", "unevaluatedProperties")
+
+
+def schema_codes(schema: dict[str, Any]) -> Codes:
+    by = schema.get("x-error-codes")
+    code = schema.get("x-error-code")
+    return Codes(
+        {str(k): str(v) for k, v in sorted(by.items())} if isinstance(by, dict) else {},
+        str(code) if isinstance(code, str) else None,
+    )
+
+
+def schema_checks(s: dict[str, Any], chain: list[Codes], pointer: str, findings: Findings,
+                  deref: Deref) -> list[Check]:
+    """The enforced keywords of one schema as Checks, each with the code its chain resolves to."""
+    out: list[Check] = []
+    for kw in SUPPORTED_CHECKS:
+        if kw not in s:
+            continue
+        v = s[kw]
+        if kw in ("exclusiveMinimum", "exclusiveMaximum") and isinstance(v, bool):
+            if v:  # 3.0 boolean form modifies minimum/maximum
+                base = "minimum" if kw == "exclusiveMinimum" else "maximum"
+                if base in s:
+                    out = [c for c in out if c.keyword != base]
+                    out.append(Check(kw, s[base], resolve_code(chain, base)))
+            continue
+        if kw == "pattern":
+            try:
+                re.compile(v)
+            except (re.error, TypeError):
+                findings.not_enforced(join_pointer(pointer, "pattern"),
+                                               "pattern is not a Python regex; not checked")
+                continue
+        if kw == "uniqueItems":
+            if v is True:
+                out.append(Check(kw, True, resolve_code(chain, kw), any(kw in c.by_keyword for c in chain)))
+            continue
+        if kw == "propertyNames":
+            names, _ = deref(v, pointer)
+            if not isinstance(names, dict):
+                continue
+            spec = {k: names[k] for k in ("pattern", "minLength", "maxLength") if k in names}
+            if "pattern" in spec:
+                try:
+                    re.compile(spec["pattern"])
+                except (re.error, TypeError):
+                    findings.not_enforced(join_pointer(pointer, kw), "pattern is not a Python regex")
+                    spec.pop("pattern")
+            if spec:
+                code = resolve_code(chain + [schema_codes(names)], kw)
+                out.append(Check(kw, spec, code, any(kw in c.by_keyword for c in chain)))
+            continue
+        if kw == "enum" and not isinstance(v, list):
+            continue
+        if kw == "enum":
+            v = [x for x in v if x is not None]
+        if isinstance(v, bool) and kw != "enum":
+            continue
+        if kw != "enum" and kw != "pattern" and not isinstance(v, (int, float)):
+            continue
+        out.append(Check(kw, v, resolve_code(chain, kw), any(kw in c.by_keyword for c in chain)))
+    return out
+

@@ -1,0 +1,193 @@
+"""The plan: what the templates and the tables need beyond the IR, decided once and frozen.
+
+Parse helpers for parameters, bodies and responses (their names come from naming.py), which callable parses each
+type, the route order, the public union parsers, and the Python annotations of types. render.py and tables.py
+both read one Plan; neither decides anything of its own, and nothing here writes into the IR.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping
+
+from generator.ir import Api, EnumDef, Field, Operation, TypeRef, UnionDef
+from generator.naming import helper_names, snake
+from generator.literals import py
+
+# scalar kinds the runtime parses with a plain `_rt.p_<kind>` when they carry no checks or codes
+SIMPLE_KINDS = ("str", "int", "float", "bool", "any", "datetime", "date")
+
+
+@dataclass(frozen=True)
+class Helper:
+    name: str
+    type: TypeRef
+
+
+@dataclass(frozen=True)
+class Plan:
+    api: Api
+    helpers: tuple[Helper, ...]
+    helper_of: Mapping[int, str]  # id() of a TypeRef of the IR -> its helper (the IR outlives the plan)
+    enums: Mapping[str, EnumDef]
+    routes: tuple[Operation, ...]  # routing order: literal path segments before parameters
+    union_parsers: tuple[tuple[str, UnionDef], ...]
+
+    # ------------------------------------------------------------ parsing
+    def direct_fn(self, t: TypeRef) -> str | None:
+        """The callable that parses `t` without a helper of its own, if there is one."""
+        if t.nullable or t.recode is not None:
+            return None
+        if t.kind == "model":
+            return f"{t.name}.from_dict"
+        if t.kind == "union":
+            return f"_parse_{t.name}"
+        if t.kind in SIMPLE_KINDS and not t.checks and t.type_code is None:
+            return f"_rt.p_{t.kind}"
+        return None
+
+    def parse_fn(self, t: TypeRef | None) -> str | None:
+        """A callable (data, path) -> value for a response/body type, from client.py/server.py."""
+        if t is None:
+            return None
+        if t.kind == "model" and not t.nullable:
+            return f"_m.{t.name}.from_dict"
+        if t.kind == "union" and not t.nullable:
+            return f"_m._parse_{t.name}"
+        helper = self.helper_of.get(id(t))
+        if helper:
+            return f"_m.{helper}"
+        return self.direct_fn(t)
+
+    def param_conv(self, t: TypeRef) -> tuple[str, bool]:
+        """How the server turns a query/path/header string into JSON before validating it: (kind, repeated)."""
+        multi = t.kind == "list"
+        it = t.item if multi and t.item is not None else t
+        conv = {"int": "int", "float": "float", "bool": "bool"}.get(it.kind, "str")
+        if it.kind == "union":
+            conv = "auto"
+        return conv, multi
+
+    def anonymous(self, op: Operation) -> bool:
+        """The operation can be called without credentials (no security, or an empty alternative)."""
+        return op.security is None or not op.security or any(not r for r in op.security)
+
+    def enum_open(self, t: TypeRef) -> bool:
+        return self.api.enum_open.get(t.enum_ptr or "", False)
+
+    # ------------------------------------------------------------ annotations
+    def type_expr(self, t: TypeRef, prefix: str = "", abstract: bool = False) -> str:
+        """Annotation for a type; `prefix` qualifies generated names (`_m.`) outside models.py; `abstract` uses
+        Sequence/Mapping (client parameters accept any sequence)."""
+        k = t.kind
+        if k in ("str", "int", "float", "bool"):
+            return k
+        if k == "any":
+            return "_t.Any"
+        if k == "none":
+            return "None"
+        if k == "datetime":
+            return "_dt.datetime"
+        if k == "date":
+            return "_dt.date"
+        if k == "enum":
+            return f"{prefix}{t.name} | _rt.UnknownEnumValue" if self.enum_open(t) else f"{prefix}{t.name}"
+        if k in ("model", "union"):
+            return f"{prefix}{t.name}"
+        assert t.item is not None
+        inner = self.type_expr(t.item, prefix, abstract) + (
+            " | None" if t.item.nullable and t.item.kind not in ("none", "any") else "")
+        if abstract:
+            return f"_t.Sequence[{inner}]" if k == "list" else f"_t.Mapping[str, {inner}]"
+        return f"list[{inner}]" if k == "list" else f"dict[str, {inner}]"
+
+    def param_type(self, t: TypeRef, required: bool, abstract: bool = False) -> str:
+        out = self.type_expr(t, "_m.", abstract)
+        if t.nullable and t.kind not in ("none", "any"):
+            out += " | None"
+        if not required:
+            out += " | _rt.Unset"
+        return out
+
+    def return_type(self, t: TypeRef | None) -> str:
+        if t is None:
+            return "None"
+        if self.parse_fn(t) is None:
+            return "_t.Any"
+        return self.param_type(t, True)
+
+    def field_type(self, f: Field) -> str:
+        t = f.type
+        out = self.type_expr(t)
+        if t.nullable and t.kind not in ("none", "any"):
+            out += " | None"
+        if not f.required:
+            out += " | _rt.Unset"
+        return out
+
+    def union_type(self, u: UnionDef) -> str:
+        parts = [self.type_expr(v.type) for v in u.variants]
+        if u.discriminator:
+            parts.append("_rt.UnknownVariant")
+        return " | ".join(dict.fromkeys(parts))
+
+    def union_desc(self, u: UnionDef) -> str:
+        return "one of: " + ", ".join(dict.fromkeys(self.type_expr(v.type).split(" | ")[0] for v in u.variants))
+
+    def path_expr(self, op: Operation) -> str:
+        """The request path as concatenated literals and quoted parameters (never an f-string of spec text)."""
+        by_name = {p.name: p for p in op.params if p.location == "path"}
+        parts: list[str] = []
+        for i, chunk in enumerate(re.split(r"{([^}]+)}", op.path)):
+            if i % 2 == 0:
+                if chunk:
+                    parts.append(py(chunk))
+            elif chunk in by_name:
+                parts.append(f"_path({by_name[chunk].py_name})")
+            else:
+                parts.append(py("{" + chunk + "}"))
+        return " + ".join(parts) or '""'
+
+
+def make_plan(api: Api) -> Plan:
+    # parameters, bodies and responses whose type has no parser of its own (a list, a nullable model...) get a
+    # named one in models.py for client.py and server.py; models parse their fields with compiled code
+    probe = Plan(api, (), {}, {}, (), ())
+    wanted: list[tuple[str, TypeRef]] = []
+    seen: set[int] = set()
+    for op in api.operations:
+        base = "Op_" + op.service_name
+        slots = [(p.type, base + "_" + p.py_name) for p in op.params]
+        slots += [(t, base + suffix) for t, suffix in ((op.body, "_body"), (op.success, "_response"),
+                                                      (op.idempotency_type, "_idempotency_key")) if t is not None]
+        for t, name in slots:
+            if t.kind in ("model", "union") and not t.nullable and t.recode is None:
+                continue
+            if probe.direct_fn(t) is None and id(t) not in seen:
+                seen.add(id(t))
+                wanted.append(("_h_" + name, t))
+    names = helper_names([n for n, _ in wanted])
+    helpers = tuple(Helper(n, t) for n, (_, t) in zip(names, wanted))
+    return Plan(
+        api=api, helpers=helpers, helper_of={id(h.type): h.name for h in helpers},
+        enums={e.name: e for e in api.enums}, routes=tuple(sorted(api.operations, key=_route_key)),
+        union_parsers=_union_parsers(api),
+    )
+
+
+def _route_key(op: Operation) -> tuple[object, ...]:
+    """Literal path segments before parameters, so /orders/search wins over /orders/{order_id}."""
+    segs = op.path.strip("/").split("/")
+    return tuple((1 if re.fullmatch(r"{[^}]+}", s) else 0, s) for s in segs) + ((2, op.method),)
+
+
+def _union_parsers(api: Api) -> tuple[tuple[str, UnionDef], ...]:
+    """Public `parse_<snake>` for each union component (a union is a type alias, so it has no from_dict).
+    Two components whose snake names meet get none rather than a numbered name; their models still parse them."""
+    by_name: dict[str, list[UnionDef]] = {}
+    for u in api.unions:
+        if u.pointer.startswith("/components/schemas/") and u.pointer.count("/") == 3:
+            by_name.setdefault("parse_" + snake(u.name), []).append(u)
+    return tuple(sorted(((fn, us[0]) for fn, us in by_name.items() if len(us) == 1 and fn.isidentifier()),
+                        key=lambda x: x[0]))
