@@ -16,11 +16,11 @@ $(STAMP): pyproject.toml
 
 ## generate: spec/ -> generated/flint_api (models, sync/async client, server stubs)
 generate: $(STAMP)
-	$(BIN)/python -m generator generate $(SPEC) --out $(OUT)
+	$(BIN)/python -m generator generate $(SPEC) --out $(OUT) --strict
 
 ## check: fail with a unified diff when generated/ is stale
 check: $(STAMP)
-	$(BIN)/python -m generator check $(SPEC) --out $(OUT)
+	$(BIN)/python -m generator check $(SPEC) --out $(OUT) --strict
 
 ## typecheck: mypy --strict on our code and on the generated package
 typecheck: $(STAMP)

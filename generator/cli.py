@@ -1,4 +1,4 @@
-"""`python -m generator generate|check SPEC --out DIR [--lenient] [--report PATH] [--package NAME]`.
+"""`python -m generator generate|check SPEC --out DIR [--strict] [--report PATH] [--package NAME]`.
 
 Exit codes: 0 success (check: up to date), 1 spec problems / stale output / failure. Messages name JSON pointers;
 never a traceback.
@@ -24,7 +24,10 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("spec", type=Path)
         s.add_argument("--out", type=Path, required=True, help="output folder (holds <package>/ and MANIFEST.json)")
         s.add_argument("--package", help="package name (default: x-package-name, else api_client)")
-        s.add_argument("--lenient", action="store_true", help="report recoverable spec defects as warnings")
+        s.add_argument("--strict", dest="lenient", action="store_false",
+                       help="refuse any spec defect (default: repair what can be repaired, with a warning each), "
+                            "and run openapi-spec-validator")
+        s.add_argument("--lenient", dest="lenient", action="store_true", help="the default (kept for old scripts)")
         s.add_argument("--report", type=Path, help="write a JSON report (problems, degradations, naming)")
         s.add_argument("--force", action="store_true", help="regenerate even when the manifest says nothing changed")
     return p

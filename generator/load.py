@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,19 @@ def read_document(path: Path) -> tuple[Any, bytes]:
 
 
 def resolve_pointer(doc: Any, pointer: str) -> Any:
-    """Follow a JSON pointer (`/a/b~1c`); KeyError when it leads nowhere."""
+    """Follow a JSON pointer (`/a/b~1c`); KeyError when it leads nowhere. A `$ref` fragment is a URI fragment, so a
+    pointer that leads nowhere as written is tried once more percent-decoded (`%7Bid%7D` -> `{id}`, RFC 6901 §6);
+    validate.repair rewrites such references to the decoded spelling before the IR reads them."""
+    try:
+        return follow_exact(doc, pointer)
+    except KeyError:
+        if "%" not in pointer:
+            raise
+        return follow_exact(doc, urllib.parse.unquote(pointer))
+
+
+def follow_exact(doc: Any, pointer: str) -> Any:
+    """Follow a JSON pointer exactly as written (no percent-decoding); KeyError when it leads nowhere."""
     node = doc
     if pointer in ("", "/"):
         return doc

@@ -9,7 +9,7 @@ import builtins
 import keyword
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from generator import reserved
 
@@ -189,7 +189,7 @@ def value_word(values: list[Any]) -> str:
     return "".join(out) if 0 < len(out) <= 3 else "Enum"
 
 
-def variant_word(v: Any) -> str:
+def variant_word(v: Any, siblings: Sequence[Any] = ()) -> str:
     """Name suffix for a union member, from its content, never its position (docs/DESIGN.md, naming rule):
     its title (up to 3 words: Stripe's titles are long internal schema names); else its `$ref`'s key; else its const/enum values; else the property an object pins with a
     const/one-value enum (`TypeCard`), or the first required property only it has (`WithIban`); else its type
@@ -217,6 +217,14 @@ def variant_word(v: Any) -> str:
                 return pascal(str(k)).rstrip("_") + value_word(vals)
         req = [r for r in v.get("required") or [] if isinstance(r, str)]
         if req:
+            # when a sibling requires the same first property the words would meet: a required property, else
+            # any property, that no sibling declares tells this member apart
+            if any(isinstance(o, dict) and req[0] in (o.get("required") or []) for o in siblings):
+                declared = {k for o in siblings if isinstance(o, dict) and isinstance(o.get("properties"), dict)
+                            for k in o["properties"]}
+                own = [k for k in [*req, *props] if isinstance(k, str) and k not in declared]
+                if own:
+                    return "With" + pascal(own[0]).rstrip("_")
             return "With" + pascal(req[0]).rstrip("_")
     t = v.get("type")
     if isinstance(t, list):
@@ -267,6 +275,38 @@ def enum_member_names(values: list[str]) -> list[str]:
 
 
 # ---------------------------------------------------------------- operation-level names
+def clash_key(op_id: str) -> str:
+    """Two operationIds clash when their method names do (`getJobs`, `get_jobs`)."""
+    return safe_identifier(snake(op_id), reserved.SERVICE_METHOD_ARGS)
+
+
+def operation_names(ops: list[tuple[str | None, str, str]]) -> list[tuple[str, str, str | None]]:
+    """(operationId, Service method name, why it was renamed or None) for each (declared id, method, path), in
+    order. Declared ids that clash with nothing keep their name; an operation without one, or whose id clashes
+    with an earlier one, is named from its method and path (`get /jobs/` -> `get_jobs`), then numbered."""
+    taken: set[str] = set()
+    out: list[tuple[str, str, str | None]] = []
+    claimed_declared: set[str] = set()
+    for declared, method, path in ops:
+        if declared is not None and clash_key(declared) not in claimed_declared:
+            claimed_declared.add(clash_key(declared))
+            taken.add(clash_key(declared))
+            out.append((declared, clash_key(declared), None))
+            continue
+        out.append(("", "", None if declared is None else "is not unique"))
+    for i, (declared, method, path) in enumerate(ops):
+        if out[i][0]:
+            continue
+        base = snake(method + " " + path)
+        name, n = base, 1
+        while clash_key(name) in taken:
+            n += 1
+            name = f"{base}_{n}"
+        taken.add(clash_key(name))
+        out[i] = (name, clash_key(name), out[i][2])
+    return out
+
+
 def param_names(names: list[str]) -> list[str]:
     """Python argument names for an operation's parameters, in order: snake_case when the JSON name is not an
     identifier, kept otherwise; a name the templates bind in the same scope (reserved.py) or an earlier parameter

@@ -11,12 +11,13 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
-from generator.ir import Api, EnumDef, Field, Operation, TypeRef, UnionDef
+from generator.ir import Api, EnumDef, Field, ModelDef, Operation, TypeRef, UnionDef
+from generator.ir.operations import media_shape
 from generator.naming import helper_names, snake
 from generator.literals import py
 
 # scalar kinds the runtime parses with a plain `_rt.p_<kind>` when they carry no checks or codes
-SIMPLE_KINDS = ("str", "int", "float", "bool", "any", "datetime", "date")
+SIMPLE_KINDS = ("str", "int", "float", "bool", "any", "datetime", "date", "file")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Plan:
     helpers: tuple[Helper, ...]
     helper_of: Mapping[int, str]  # id() of a TypeRef of the IR -> its helper (the IR outlives the plan)
     enums: Mapping[str, EnumDef]
+    models: Mapping[str, ModelDef]
     routes: tuple[Operation, ...]  # routing order: literal path segments before parameters
     union_parsers: tuple[tuple[str, UnionDef], ...]
 
@@ -69,6 +71,35 @@ class Plan:
             conv = "auto"
         return conv, multi
 
+    def body_shape(self, op: Operation) -> str:
+        """How the request body travels: "json", "form" (multipart or urlencoded fields), "text" or "raw"."""
+        return media_shape(op.body_media)
+
+    def response_shape(self, op: Operation) -> str:
+        """"none" (no success body), "json", "text" (str) or "raw" (bytes)."""
+        if op.success is None:
+            return "none"
+        return media_shape(op.success_media)
+
+    def form_fields(self, op: Operation) -> list[tuple[str, str, bool]]:
+        """For a form body: each field's (name, conversion, repeated), so the server can turn the text of a form
+        field into the JSON value the model validates (`"3"` -> 3 for an integer field)."""
+        if op.body is None or self.body_shape(op) != "form" or op.body.kind != "model":
+            return []
+        model = self.models.get(op.body.name or "")
+        if model is None:
+            return []
+        out = []
+        for f in model.fields:
+            conv, multi = self.param_conv(f.type)
+            it = f.type.item if multi and f.type.item is not None else f.type
+            if it.kind == "file":
+                conv = "file"
+            elif it.kind in ("model", "union", "map", "any", "list"):
+                conv = "json"  # the client sends such a part as JSON text
+            out.append((f.json_name, conv, multi))
+        return out
+
     def anonymous(self, op: Operation) -> bool:
         """The operation can be called without credentials (no security, or an empty alternative)."""
         return op.security is None or not op.security or any(not r for r in op.security)
@@ -87,6 +118,8 @@ class Plan:
             return "_t.Any"
         if k == "none":
             return "None"
+        if k == "file":
+            return "_rt.FileContent"
         if k == "datetime":
             return "_dt.datetime"
         if k == "date":
@@ -109,6 +142,15 @@ class Plan:
         if not required:
             out += " | _rt.Unset"
         return out
+
+    def result_type(self, op: Operation) -> str:
+        """What an operation method returns: the parsed JSON body, or bytes / str for other media."""
+        shape = self.response_shape(op)
+        if shape == "raw":
+            return "bytes"
+        if shape == "text":
+            return "str"
+        return self.return_type(op.success)
 
     def return_type(self, t: TypeRef | None) -> str:
         if t is None:
@@ -153,7 +195,7 @@ class Plan:
 def make_plan(api: Api) -> Plan:
     # parameters, bodies and responses whose type has no parser of its own (a list, a nullable model...) get a
     # named one in models.py for client.py and server.py; models parse their fields with compiled code
-    probe = Plan(api, (), {}, {}, (), ())
+    probe = Plan(api, (), {}, {}, {}, (), ())
     wanted: list[tuple[str, TypeRef]] = []
     seen: set[int] = set()
     for op in api.operations:
@@ -171,7 +213,7 @@ def make_plan(api: Api) -> Plan:
     helpers = tuple(Helper(n, t) for n, (_, t) in zip(names, wanted))
     return Plan(
         api=api, helpers=helpers, helper_of={id(h.type): h.name for h in helpers},
-        enums={e.name: e for e in api.enums}, routes=tuple(sorted(api.operations, key=_route_key)),
+        enums={e.name: e for e in api.enums}, models={m.name: m for m in api.models}, routes=tuple(sorted(api.operations, key=_route_key)),
         union_parsers=_union_parsers(api),
     )
 

@@ -46,7 +46,8 @@ class Renderer:
         self.env.globals.update(
             chunk=CHUNK, type_expr=plan.type_expr, field_type=plan.field_type, union_type=plan.union_type,
             param_type=plan.param_type, parse_fn=plan.parse_fn, return_type=plan.return_type,
-            path_expr=plan.path_expr, union_parsers=plan.union_parsers, pascal=pascal,
+            path_expr=plan.path_expr, union_parsers=plan.union_parsers, pascal=pascal, result_type=plan.result_type,
+            response_shape=plan.response_shape,
         )
 
     def render(self, template: str, **ctx: Any) -> str:

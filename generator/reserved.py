@@ -21,7 +21,7 @@ CLIENT_MODULE = frozenset({
     "_rt", "_m", "APIConnectionError", "APITimeoutError", "error_for_response", "DEFAULT_BASE_URL", "DEFAULT_TIMEOUT",
     "DEFAULT_MAX_RETRIES", "INITIAL_RETRY_DELAY", "MAX_RETRY_DELAY", "MAX_RETRY_AFTER", "IDEMPOTENCY_HEADER",
     "REQUEST_ID_HEADER", "AUTH_HEADER", "AUTH_PREFIX", "T", "Unpack", "RequestOptions", "_Base", "_decode", "_delay",
-    "_form", "_may_resend", "_pairs", "_path", "_retry_after", "_should_retry", "_text",
+    "_form", "_encode_body", "_group", "_may_resend", "_pairs", "_path", "_retry_after", "_should_retry", "_text",
 })
 
 # attributes and methods of the client classes: a resource group with one of these names gets a trailing "_"

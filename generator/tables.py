@@ -111,6 +111,8 @@ def operations_json(r: Plan) -> str:
             "params": params,
             "body": (r.parse_fn(op.body) or "_rt.p_any") if op.body else None,
             "body_required": op.body_required, "media": op.body_media, "idempotent": op.idempotent,
+            "shape": r.body_shape(op), "form": [list(f) for f in r.form_fields(op)],
+            "response": r.response_shape(op), "response_media": op.success_media,
             "idempotency_key": r.parse_fn(op.idempotency_type) or "_rt.p_str",
             "scopes": sorted(op.scopes),
             "security": [[[name, list(scopes)] for name, scopes in sorted(req.items())] for req in op.security or []],

@@ -7,15 +7,26 @@ and every problem is returned as a warning instead.
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.parse
 from typing import Any
 
 from generator.errors import SpecError, join_pointer
-from generator.load import is_data, resolve_pointer
+from generator.load import follow_exact, is_data, resolve_pointer
 
 
 _DUPLICATE_OP = re.compile(r"Operation ID '(.*)' for '(.*)' in '(.*)' is not unique")
+_BAD_KEY = re.compile(r"""^["'](.*)["'] does not match """)
 _UNRESOLVED_PARAM = re.compile(r"Path parameter '(.*)' for '(.*)' operation in '(.*)' was not resolved")
+
+
+def _resolves(doc: dict[str, Any], ref: str) -> bool:
+    try:
+        follow_exact(doc, ref[1:])
+    except KeyError:
+        return False
+    return True
 
 
 def _dangling_refs(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -26,6 +37,12 @@ def _dangling_refs(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         ptr, node = stack.pop()
         if isinstance(node, dict):
             ref = node.get("$ref")
+            if isinstance(ref, str) and "%" in ref and ref.startswith("#"):
+                # a $ref is a URI: `#/paths/~1keys~1%7Bid%7D` means `{id}`; the IR keys components by the decoded
+                # pointer, so every reference is written in that one spelling (valid either way: no warning)
+                decoded = "#" + urllib.parse.unquote(ref[1:])
+                if decoded != ref and not _resolves(doc, ref) and _resolves(doc, decoded):
+                    node["$ref"] = ref = decoded
             if isinstance(ref, str):
                 ok = cache.get(ref)
                 if ok is None:
@@ -67,6 +84,50 @@ def _null_scopes(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
     return found
 
 
+_JSON_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "number": (int, float),
+                                            "boolean": (bool,), "array": (list,), "object": (dict,)}
+
+
+def _fits(value: Any, schema: dict[str, Any]) -> bool:
+    """The part of a schema a `default` is checked against here: its own `type` and `enum` (nothing nested)."""
+    types = schema.get("type")
+    names = [types] if isinstance(types, str) else [t for t in types if isinstance(t, str)] if isinstance(
+        types, list) else []
+    if schema.get("nullable") is True:
+        names.append("null")
+    if names and not any(
+            value is None if t == "null" else isinstance(value, _JSON_TYPES.get(t, (object,)))
+            and not (t in ("integer", "number") and isinstance(value, bool))
+            and not (t == "integer" and isinstance(value, float) and not value.is_integer()) for t in names):
+        return False
+    enum = schema.get("enum")
+    return not (isinstance(enum, list) and enum and value not in enum)
+
+
+def _schema_value_defects(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], str]]:
+    """Schemas whose `default` contradicts their own type/enum, and `enum` lists with repeated values: openapi-spec-
+    validator reports both without a location. (pointer, message, schema, keyword)."""
+    found: list[tuple[str, str, dict[str, Any], str]] = []
+    stack: list[tuple[str, Any]] = [("", doc)]
+    while stack:
+        ptr, node = stack.pop()
+        if isinstance(node, dict):
+            if "default" in node and ("type" in node or "enum" in node) and not _fits(node["default"], node):
+                found.append((join_pointer(ptr, "default"),
+                              f"default {node['default']!r} does not match the schema's type/enum", node, "default"))
+            enum = node.get("enum")
+            if isinstance(enum, list) and len({json.dumps(v, sort_keys=True) for v in enum}) < len(enum):
+                found.append((join_pointer(ptr, "enum"), "enum lists a value twice", node, "enum"))
+            for k, v in node.items():
+                if isinstance(v, (dict, list)) and not is_data(k, v) and not (k == "enum" and isinstance(v, list)):
+                    stack.append((join_pointer(ptr, k), v))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                if isinstance(v, (dict, list)):
+                    stack.append((join_pointer(ptr, i), v))
+    return sorted(found, key=lambda t: t[0])
+
+
 def repair(doc: dict[str, Any], *, lenient: bool) -> tuple[list[SpecError] | None, list[SpecError]]:
     """Our own checks (fast): (fatal errors or None, defects repaired in place). The document the IR reads is the
     repaired one, so this runs before the IR; `schema_problems` can then run next to it."""
@@ -90,6 +151,19 @@ def repair(doc: dict[str, Any], *, lenient: bool) -> tuple[list[SpecError] | Non
         if lenient:
             req[name] = []
             repaired.append(SpecError(ptr, msg + "; treated as []"))
+        else:
+            problems.append(SpecError(ptr, msg))
+    for ptr, msg, node, keyword in _schema_value_defects(doc):
+        if lenient:
+            if keyword == "default":
+                node.pop("default")
+                repaired.append(SpecError(ptr, msg + "; dropped"))
+            else:
+                seen: dict[str, Any] = {}
+                for v in node["enum"]:
+                    seen.setdefault(json.dumps(v, sort_keys=True), v)
+                node["enum"] = list(seen.values())
+                repaired.append(SpecError(ptr, msg + "; kept once"))
         else:
             problems.append(SpecError(ptr, msg))
     if problems and not lenient:
@@ -145,6 +219,13 @@ def schema_problems(doc: dict[str, Any]) -> list[SpecError]:
             pointer = join_pointer("", *path)
             if path and path[0] not in _TOP_LEVEL:
                 pointer = _locate(doc, list(path), getattr(err, "instance", None)) or pointer
+            key = _BAD_KEY.match(message)
+            if key and path:  # a key of the object at `path` is refused (`propertyNames`): point at that key
+                try:
+                    if key.group(1) in resolve_pointer(doc, pointer):
+                        pointer = join_pointer(pointer, key.group(1))
+                except (KeyError, TypeError):
+                    pass
             dup = _DUPLICATE_OP.match(message)
             if dup and not pointer:  # the validator gives no location for this one
                 pointer = join_pointer("/paths", dup.group(3), dup.group(2), "operationId")

@@ -27,7 +27,7 @@ from enum import Enum as _enum_type
 
 from . import _runtime as _rt
 
-_SIMPLE = ("str", "int", "float", "bool", "any", "datetime", "date", "none")
+_SIMPLE = ("str", "int", "float", "bool", "any", "datetime", "date", "none", "file")
 _EXPECTED = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "none": "null"}
 _JSON_TEST = {
     "str": "t is str",
@@ -323,6 +323,8 @@ class Codecs:
             s.add(ind, f"if {self._type_test(t, x)}:")
             s.add(ind + 1, f"raise _rt.type_error({x}, {loc}, {_lit(_EXPECTED[k])}, {tc})")
             self._checks(s, ind, t, x, loc)
+        elif k == "file":
+            self._nested(s, ind, x, f"_rt.parse_file({x}, {{path}}, {tc})", loc, wrap)
         elif k in ("datetime", "date"):
             first = t.get("c", [[None, None, None, 0]])[0][2]
             self._nested(s, ind, x, f"_rt.parse_{k}({x}, {{path}}, {tc}, {_lit(first)})", loc, wrap)

@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -163,6 +164,10 @@ class _Op:
     service_name: str
     positional: tuple[str, ...]  # path parameters, passed in order before the body
     keywords: tuple[str, ...]  # query / header / cookie parameters, passed by name
+    shape: str = "json"  # how the body travels: json, form (multipart / urlencoded), text, raw
+    form: tuple[tuple[str, str, bool], ...] = ()  # form fields: (name, conversion, repeated)
+    response: str = "json"  # none, json, text (str) or raw (bytes)
+    response_media: str = "application/json"
 
     async def call(self, svc: _t.Any, ctx: RequestContext, a: dict[str, _t.Any], body: _t.Any) -> _t.Any:
         args = [a[n] for n in self.positional]
@@ -226,6 +231,10 @@ def _load_operations() -> tuple[_Op, ...]:
             e["service"],
             tuple(e["positional"]),
             tuple(e["keywords"]),
+            e.get("shape", "json"),
+            tuple((n, c, m) for n, c, m in e.get("form", [])),
+            e.get("response", "json"),
+            e.get("response_media", "application/json"),
         )
         for e in table
     )
@@ -470,8 +479,65 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _serialize(result: _t.Any) -> bytes:
+def _serialize(result: _t.Any, shape: str = "json") -> bytes:
+    if shape == "raw" and isinstance(result, (bytes, bytearray)):
+        return bytes(result)
+    if shape == "text" and isinstance(result, str):
+        return result.encode("utf-8")
     return _dumps(_rt.dump(result))
+
+
+async def _non_json_body(op: _Op, raw: bytes, headers: _t.Mapping[str, str]) -> _t.Any:
+    """A form body as the JSON object its model validates (each field's text converted by the field's type, file
+    parts as (filename, bytes, content type)); a text body as str; anything else as its bytes."""
+    if op.shape == "text":
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _BadBody("malformed_body", "body is not UTF-8 text", None) from None
+    if op.shape != "form":
+        return raw
+    pairs: list[tuple[str, _t.Any]] = []
+    if op.media == "application/x-www-form-urlencoded":
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _BadBody("malformed_body", "form body is not UTF-8", None) from None
+        pairs = list(urllib.parse.parse_qsl(text, keep_blank_values=True))
+    else:
+        from starlette.datastructures import UploadFile
+        from starlette.formparsers import MultiPartException, MultiPartParser
+
+        async def stream() -> _t.AsyncGenerator[bytes, None]:
+            yield raw
+
+        try:
+            form = await MultiPartParser(Headers(headers), stream()).parse()
+        except MultiPartException as exc:
+            raise _BadBody("malformed_body", f"multipart body: {exc.message}", None) from None
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                content = await value.read()
+                pairs.append((name, (value.filename or name, content, value.content_type or "")))
+            else:
+                pairs.append((name, value))
+    convs = {n: (c, m) for n, c, m in op.form}
+    out: dict[str, _t.Any] = {}
+    for name, value in pairs:
+        conv, multi = convs.get(name, ("auto", False))
+        if isinstance(value, str):
+            if conv == "json":
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    pass  # left as text: the model's type check names the field
+            elif conv != "file":
+                value = _convert(value, conv)
+        if multi:
+            out.setdefault(name, []).append(value)
+        else:
+            out[name] = value
+    return out
 
 
 def _endpoint(
@@ -512,11 +578,15 @@ def _endpoint(
                     media = headers.get("content-type", "").split(";")[0].strip().lower()
                     if media != op.media:
                         raise ApiError(415, CODES["unsupported_media_type"], f"Content-Type must be {op.media}")
-                    data = parse_json_body(raw)
+                    if op.shape == "json":
+                        data = parse_json_body(raw)
+                        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+                            "utf-8"
+                        )
+                    else:
+                        data = await _non_json_body(op, raw, headers)
+                        canonical = raw
                     body = op.body(data, "")
-                    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-                        "utf-8"
-                    )
                 elif op.body_required:
                     raise _BadBody("malformed_body", "request body is required", None)
             if key is not None and store is not None:
@@ -538,13 +608,15 @@ def _endpoint(
                 begun = (principal.tenant, key)
             ctx = RequestContext(request_id, principal, op.operation_id, key, headers)
             result = await op.call(service, ctx, args, body)
-            payload = b"" if result is None else _serialize(result)
+            payload = b"" if result is None else _serialize(result, op.response)
             if begun is not None and store is not None:
                 await store.complete(begun[0], begun[1], op.status, payload)
             return Response(
                 payload,
                 status_code=op.status,
-                media_type="application/json" if payload else None,
+                media_type=(
+                    (op.response_media if op.response in ("raw", "text") else "application/json") if payload else None
+                ),
                 headers={REQUEST_ID_HEADER: request_id, **echo},
             )
         except ApiError as e:

@@ -59,6 +59,42 @@ class RequestOptions(_t.TypedDict, total=False):
     extra_headers: _t.Mapping[str, str] | None
 
 
+def _encode_body(body: _t.Any, media: str) -> tuple[bytes, str]:
+    """(content, Content-Type) of a request body: JSON, a form (multipart: file fields become parts with a
+    filename), text, or raw bytes. Built once per call, so every retry resends the same bytes."""
+    if media == "application/x-www-form-urlencoded":
+        return _urlencode(_form(body, "", [])).encode(), media
+    if media == "multipart/form-data":
+        fields: list[tuple[str, str]] = []
+        files: list[tuple[str, _t.Any]] = []
+        for k, v in body.items() if isinstance(body, dict) else ():
+            for item in v if isinstance(v, list) else [v]:
+                if _rt.is_file(item):
+                    files.append((k, item if isinstance(item, tuple) else (k, item)))
+                else:
+                    fields.append((k, item if isinstance(item, str) else json.dumps(item, separators=(",", ":"))))
+        request = httpx.Request("POST", "http://multipart.invalid", data=_group(fields), files=files)
+        return request.read(), request.headers["Content-Type"]
+    if isinstance(body, (bytes, bytearray)):
+        return bytes(body), media
+    if callable(getattr(body, "read", None)):
+        return body.read(), media
+    if isinstance(body, str) and not (media == "application/json" or media.endswith("+json")):
+        return body.encode(), media
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode(), media
+
+
+def _group(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
+    out: dict[str, str | list[str]] = {}
+    for k, v in pairs:
+        if k in out:
+            prev = out[k]
+            out[k] = [*prev, v] if isinstance(prev, list) else [prev, v]
+        else:
+            out[k] = v
+    return out
+
+
 def _path(value: _t.Any) -> str:
     return _quote(str(_rt.dump(value)), safe="")
 
@@ -191,11 +227,7 @@ class _Base:
         h.update(headers)
         content: bytes | None = None
         if body is not _rt.UNSET:
-            if media == "application/x-www-form-urlencoded":
-                content = _urlencode(_form(body, "", [])).encode()
-            else:
-                content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-            h["Content-Type"] = media
+            content, h["Content-Type"] = _encode_body(body, media)
         if idempotent:
             # generated once per call, before the first attempt: every retry carries the same key
             h[IDEMPOTENCY_HEADER] = idempotency_key or str(uuid.uuid4())

@@ -8,44 +8,72 @@ from typing import Any
 from generator.errors import join_pointer
 from generator.ir.schemas import SchemaWalker, _text
 from generator.ir.types import Extensions, Operation, Param, TypeRef
-from generator.naming import group_name, method_name, param_names, pascal, safe_identifier, snake
+from generator.naming import clash_key, group_name, method_name, operation_names, param_names, pascal
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+FORM_MEDIA = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def media_shape(media: str) -> str:
+    """How a body of this media type travels: "json", "form" (multipart or urlencoded fields), "text" or "raw"."""
+    m = media.split(";")[0].strip().lower()
+    if m == "application/json" or m.endswith("+json"):
+        return "json"
+    if m in FORM_MEDIA:
+        return "form"
+    if m.startswith("text/"):
+        return "text"
+    return "raw"
+
+
+def pick_request_media(media: list[str]) -> str | None:
+    """JSON first, then multipart, then urlencoded form, then the first other type in sorted order."""
+    for m in media:
+        if media_shape(m) == "json":
+            return m
+    for m in FORM_MEDIA:
+        if m in media:
+            return m
+    return sorted(media)[0] if media else None
+
+
+def pick_response_media(media: list[str]) -> str | None:
+    """JSON first; else the first other type in sorted order (bytes, or str for text/*)."""
+    for m in media:
+        if media_shape(m) == "json":
+            return m
+    return sorted(media)[0] if media else None
 
 
 def build_operations(w: SchemaWalker, ext: Extensions) -> list[Operation]:
-    """Every operation of `paths`, in document order; a duplicate operationId (or one giving the same method
-    name) is a spec error, skipped in lenient mode."""
-    ops: list[Operation] = []
-    seen_ids: dict[str, str] = {}
-    seen_service: dict[str, str] = {}
-    root_security = w.doc.get("security")
+    """Every operation of `paths`, in document order, none dropped. A missing operationId is made from the method
+    and path (warning); a duplicate one, or one giving the same method name as another, is a spec error (the
+    default mode renames it by the same rule and warns)."""
+    found: list[tuple[str, str, dict[str, Any], dict[str, Any], str, str | None]] = []
     for path, item in (w.doc.get("paths") or {}).items():
         if not isinstance(item, dict):
             continue
-        ipointer = join_pointer("/paths", path)
         for method in HTTP_METHODS:
             op = item.get(method)
-            if not isinstance(op, dict):
-                continue
-            ptr = join_pointer(ipointer, method)
-            op_id = op.get("operationId")
-            if not isinstance(op_id, str) or not op_id:
-                op_id = snake(method + " " + path)
-                w.findings.warn(ptr, f"no operationId; using {op_id!r}")
-            if op_id in seen_ids:
-                w.findings.fail(join_pointer(ptr, "operationId"), f"duplicate operationId {op_id!r} "
-                                                             f"(also at {seen_ids[op_id]})")
-                continue
-            seen_ids[op_id] = ptr
-            service = safe_identifier(snake(op_id), {"ctx", "self"})
-            if service in seen_service:
-                w.findings.fail(join_pointer(ptr, "operationId"), f"operationId {op_id!r} gives the same method name "
-                                                             f"as {seen_service[service]}")
-                continue
-            seen_service[service] = op_id
-            ops.append(_operation(w, ext, path, method, op, item, ptr, op_id, service, root_security))
+            if isinstance(op, dict):
+                declared = op.get("operationId")
+                found.append((path, method, op, item, join_pointer("/paths", path, method),
+                              declared if isinstance(declared, str) and declared else None))
+    names = operation_names([(declared, method, path) for path, method, _, _, _, declared in found])
+    root_security = w.doc.get("security")
+    ops: list[Operation] = []
+    first_at: dict[str, str] = {}
+    for (path, method, op, item, ptr, declared), (op_id, service, clash) in zip(found, names):
+        if declared is None:
+            w.findings.warn(ptr, f"no operationId; using {op_id!r}")
+        elif clash is not None:
+            w.findings.fail(join_pointer(ptr, "operationId"),
+                            f"operationId {declared!r} {clash} (also at {first_at.get(clash_key(declared), '?')}); "
+                            f"renamed {op_id!r}")
+        first_at.setdefault(clash_key(declared or op_id), ptr)
+        ops.append(_operation(w, ext, path, method, op, item, ptr, op_id, service, root_security))
     return ops
+
 
 def _operation(w: SchemaWalker, ext: Extensions, path: str, method: str, op: dict[str, Any], item: dict[str, Any],
                ptr: str, op_id: str, service: str, root_security: Any) -> Operation:
@@ -94,20 +122,12 @@ def _operation(w: SchemaWalker, ext: Extensions, path: str, method: str, op: dic
     rb, rbp = w.deref(op.get("requestBody"), join_pointer(ptr, "requestBody"))
     if isinstance(rb, dict):
         content = rb.get("content") or {}
-        pick = None
-        for m in content:
-            if m == "application/json" or m.endswith("+json"):
-                pick = m
-                break
-        if pick is None and "application/x-www-form-urlencoded" in content:
-            pick = "application/x-www-form-urlencoded"
-        if pick is None and content:
-            pick = sorted(content)[0]
-            w.findings.not_enforced(join_pointer(rbp, "content"),
-                                           f"request media {pick} sent as JSON-like data")
+        pick = pick_request_media(list(content) if isinstance(content, dict) else [])
         if pick is not None:
             media = pick
             sch = (content[pick] or {}).get("schema", True)
+            if media_shape(pick) == "raw" and (sch is True or sch == {}):
+                sch = {"type": "string", "format": "binary"}  # an untyped upload is its bytes
             body = w.schema_type(sch, join_pointer(rbp, "content", pick, "schema"), base + "Body", [])
             body_required = bool(rb.get("required"))
 
@@ -116,16 +136,20 @@ def _operation(w: SchemaWalker, ext: Extensions, path: str, method: str, op: dic
     success_codes = sorted(int(c) for c in responses if str(c).isdigit() and 200 <= int(c) < 300)
     status = success_codes[0] if success_codes else (200 if method != "delete" else 204)
     success: TypeRef | None = None
+    success_media = "application/json"
     if success_codes:
         rsp, rptr = w.deref(responses.get(str(status), responses.get(status)),
                                join_pointer(ptr, "responses", status))
         content = (rsp or {}).get("content") or {} if isinstance(rsp, dict) else {}
-        for m in content:
-            if m == "application/json" or m.endswith("+json"):
-                sch = (content[m] or {}).get("schema", True)
-                rname = base + "Response" + (str(status) if len(success_codes) > 1 else "")
-                success = w.schema_type(sch, join_pointer(rptr, "content", m, "schema"), rname, [])
-                break
+        picked = pick_response_media(list(content) if isinstance(content, dict) else [])
+        if picked is not None:
+            success_media = picked
+            sch = (content[picked] or {}).get("schema", True)
+            rname = base + "Response" + (str(status) if len(success_codes) > 1 else "")
+            if media_shape(picked) == "json":
+                success = w.schema_type(sch, join_pointer(rptr, "content", picked, "schema"), rname, [])
+            else:  # bytes or text, whatever the schema says (a binary response has no JSON to validate)
+                success = TypeRef("file" if media_shape(picked) == "raw" else "str")
     w.request_side = True
 
     security = op.get("security", root_security)
@@ -157,6 +181,7 @@ def _operation(w: SchemaWalker, ext: Extensions, path: str, method: str, op: dic
         client_name=cname if isinstance(cname, str) and cname.isidentifier() else method_name(op_id, group_source),
         summary=_text(op.get("summary")), description=_text(op.get("description")), params=plist, body=body,
         body_required=body_required, body_media=media, success_status=status, success=success, security=sec,
+        success_media=success_media,
         scopes=scopes, idempotent=idempotent, paginated=paginated, page_item=page_item,
         page_items_attr=page_attrs[0], page_next_attr=page_attrs[1], idempotency_type=idem_type,
     )

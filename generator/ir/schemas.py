@@ -214,12 +214,17 @@ class SchemaWalker:
             if types is not None:
                 return self.findings.degrade(pointer, f"unknown type {types!r}")
             return TypeRef("any", nullable=nullable)
-        if kind == "str" and s.get("format") == "date-time":
+        if kind == "str" and (s.get("format") == "binary" or (
+                isinstance(s.get("contentMediaType"), str) and "contentEncoding" not in s and "enum" not in s)):
+            kind = "file"  # an upload (multipart part or raw body): bytes, a file object, or (name, content[, type])
+        elif kind == "str" and s.get("format") == "date-time":
             kind = "datetime"
         elif kind == "str" and s.get("format") == "date":
             kind = "date"
         if kind == "str" and isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum):
             return self.enum(s, enum, pointer, ctx_name, chain, nullable, own_name, reuse)
+        if kind == "file":  # string keywords (pattern, lengths) do not apply to bytes
+            return TypeRef("file", nullable=nullable, type_code=resolve_code(chain, "type"))
         checks = schema_checks(s, chain, pointer, self.findings, self.deref)
         if "const" in s:
             checks.insert(0, Check("enum", [s["const"]], resolve_code(chain, "const") or resolve_code(chain, "enum")))
@@ -400,7 +405,7 @@ class SchemaWalker:
             mapping = {str(k): str(v) for k, v in disc["mapping"].items()}
         for i, v in enumerate(variants):
             vptr = join_pointer(pointer, key, i)
-            vname = name + variant_word(v)
+            vname = name + variant_word(v, [o for j, o in enumerate(variants) if j != i])
             self.variant_names.add(vname)
             t = self.schema_type(v, vptr, vname, [])
             u.variants.append(Variant(t, []))

@@ -16,7 +16,7 @@ from generator.naming import NameEntry
 from generator.errors import SpecError
 
 # TypeRef.kind: the scalars, then the named and container kinds
-SCALAR_KINDS = ("str", "int", "float", "bool", "datetime", "date", "any", "none")
+SCALAR_KINDS = ("str", "int", "float", "bool", "datetime", "date", "any", "none", "file")
 KINDS = SCALAR_KINDS + ("enum", "model", "union", "list", "map")
 
 
@@ -168,6 +168,7 @@ class Operation:
     page_items_attr: str = ""
     page_next_attr: str = ""
     idempotency_type: TypeRef | None = None  # schema of the declared idempotency header (checked by the stub)
+    success_media: str = "application/json"  # not JSON: the success body is bytes (or str for text/*)
 
 
 @dataclass

@@ -10,9 +10,12 @@ import datetime as _dt
 import enum as _enum
 import re as _re
 from decimal import Decimal as _Decimal
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import IO, Any, Callable, Iterable, Mapping, TypeVar, Union, cast
 
 T = TypeVar("T")
+# what a `format: binary` field or body takes: bytes, a binary file object, or (filename, content[, content type]);
+# str only where a JSON document carried it (JSON has no bytes)
+FileContent = Union[bytes, IO[bytes], "tuple[str, bytes | IO[bytes]]", "tuple[str, bytes | IO[bytes], str]", str]
 
 
 class Unset(_enum.Enum):
@@ -372,6 +375,30 @@ def p_bool(value: Any, path: str) -> bool:
     if type(value) is not bool:
         raise type_error(value, path, "boolean", None)
     return value
+
+
+def is_file(value: Any) -> bool:
+    """An upload: bytes, a binary file object, or (filename, bytes or file[, content type])."""
+    if isinstance(value, (bytes, bytearray)) or callable(getattr(value, "read", None)):
+        return True
+    return (
+        isinstance(value, tuple)
+        and len(value) in (2, 3)
+        and isinstance(value[0], str)
+        and (isinstance(value[1], (bytes, bytearray)) or callable(getattr(value[1], "read", None)))
+        and (len(value) == 2 or isinstance(value[2], str))
+    )
+
+
+def parse_file(value: Any, path: str, tcode: str | None) -> FileContent:
+    # a JSON document cannot carry bytes: a string found there is kept as the text it is
+    if type(value) is str or is_file(value):
+        return cast(FileContent, value)
+    raise type_error(value, path, "binary", tcode)
+
+
+def p_file(value: Any, path: str) -> FileContent:
+    return parse_file(value, path, None)
 
 
 def p_any(value: Any, path: str) -> Any:

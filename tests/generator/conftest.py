@@ -51,7 +51,7 @@ class Package:
         return self.module("_runtime")
 
 
-def build(tmp: Path, spec: Path | dict[str, Any], *, lenient: bool = False, name: str | None = None) -> Package:
+def build(tmp: Path, spec: Path | dict[str, Any], *, lenient: bool = True, name: str | None = None) -> Package:
     """Generate `spec` (a path or an inline dict) into `tmp/out` as a uniquely named package and import it."""
     if isinstance(spec, dict):
         path = tmp / "spec.yaml"

@@ -108,7 +108,7 @@ def test_failed_run_leaves_tree_identical(small: tuple[Path, Path], breakage: st
     else:
         write_spec(spec, bad)
     capsys.readouterr()
-    assert main(["generate", str(spec), "--out", str(out)]) == 1
+    assert main(["generate", str(spec), "--out", str(out), "--strict"]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and f"error: {pointer}" in err and "left unchanged" in err
     assert snapshot(out) == before
@@ -119,7 +119,7 @@ def test_all_problems_reported_together(tmp_path: Path, capsys: pytest.CaptureFi
     bad["components"]["schemas"]["Thing"]["properties"]["a"] = {"$ref": "#/components/schemas/Gone1"}
     bad["components"]["schemas"]["Thing"]["properties"]["b"] = {"$ref": "#/components/schemas/Gone2"}
     spec = write_spec(tmp_path / "s.yaml", bad)
-    assert main(["generate", str(spec), "--out", str(tmp_path / "o")]) == 1
+    assert main(["generate", str(spec), "--out", str(tmp_path / "o"), "--strict"]) == 1
     err = capsys.readouterr().err
     assert "/properties/a" in err and "/properties/b" in err
     assert not (tmp_path / "o").exists()

@@ -28,13 +28,13 @@ def test_validator_findings_win_over_what_the_ir_made_of_an_invalid_spec(tmp_pat
 def test_validation_in_place_gives_the_same_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = write(tmp_path, mini_spec({"Thing": {"type": "object", "required": "id",
                                                "properties": {"id": {"type": "strin"}}}}))
-    forked = pipeline.generate(spec)
+    forked = pipeline.generate(spec, lenient=False)
     assert forked.errors
     monkeypatch.setattr(pipeline.sys, "platform", "darwin")  # no fork: the validator runs in this process
     calls: list[int] = []
     real = pipeline.schema_problems
     monkeypatch.setattr(pipeline, "schema_problems", lambda doc: calls.append(1) or real(doc))
-    in_place = pipeline.generate(spec)
+    in_place = pipeline.generate(spec, lenient=False)
     assert calls == [1]
     assert in_place.errors == forked.errors
 

@@ -38,8 +38,8 @@ def run_generator(
 ) -> subprocess.CompletedProcess[str]:
     """The generator's CLI exactly as a user runs it (a subprocess, so a crash is a traceback on stderr)."""
     cmd = [sys.executable, "-m", "generator", "generate", str(spec), "--out", str(out)]
-    if lenient:
-        cmd.append("--lenient")
+    if not lenient:
+        cmd.append("--strict")
     if report is not None:
         cmd += ["--report", str(report)]
     run_env = dict(os.environ if env is None else env)
