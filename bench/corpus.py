@@ -343,7 +343,7 @@ def process_spec(entry: dict[str, Any], work: Path, args: argparse.Namespace) ->
     env["FLINT_GENERATOR_CACHE"] = ""  # cold: every run formats from scratch, and no cache grows in ~/.cache
     env.pop("PYTHONHASHSEED", None)
     gen = run_measured([str(PYTHON), "-m", "generator", "generate", str(spec), "--out", str(out),
-                        "--report", str(report)], log=d / "generate.log", timeout=args.timeout, cwd=ROOT, env=env)
+                        "--report", str(report), *(["--lenient"] if args.lenient else [])], log=d / "generate.log", timeout=args.timeout, cwd=ROOT, env=env)
     rec["generate"] = gen
     text = _text(d / "generate.log")
     status, reason = _classify(gen, text)
@@ -556,6 +556,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=1200, help="seconds per generation (default 1200)")
     ap.add_argument("--inspect-timeout", type=float, default=600, help="seconds per import / ast step")
     ap.add_argument("--mypy-timeout", type=float, default=900, help="seconds per mypy run (default 900)")
+    ap.add_argument("--lenient", action="store_true",
+                    help="generate with --lenient (diagnosis only: the corpus targets are for the default mode)")
     ap.add_argument("--keep", action="store_true", help="keep every generated package under bench/out/corpus-work")
     ap.add_argument("--out", type=Path, default=OUT / "corpus.json")
     ap.add_argument("--inspect-ast", type=Path, help=argparse.SUPPRESS)
@@ -580,6 +582,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def save(final: bool) -> None:
         data = {"package": f"{PACKAGE}@{VERSION}", "integrity": INTEGRITY, "seed": seed, "argv": sys.argv[1:],
+                "mode": "lenient" if args.lenient else "default",
                 "complete": final, "elapsed_s": round(time.perf_counter() - started, 1),
                 "totals": totals(recs), "specs": sorted(recs, key=lambda r: r["name"])}
         tmp = args.out.with_suffix(".tmp")
