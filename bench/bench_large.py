@@ -82,7 +82,7 @@ def main() -> int:
                 for label, cmd, env in tools_for(spec, key, Path(tmp)):
                     if label == "ours --lenient" and not refused:
                         continue
-                    run = measure(cmd(), logs / f"{key}-{label.split()[0]}-{i}.log", env=env)
+                    run = measure(cmd(), logs / f"{key}-{label.split()[0]}{'-lenient' if 'lenient' in label else ''}-{i}.log", env=env)
                     r = res.setdefault(label, {"wall": [], "cpu": [], "peak": [], "tree": [], "fail": []})
                     if run.rc != 0:
                         r["fail"].append(run.log)
