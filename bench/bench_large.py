@@ -1,0 +1,125 @@
+"""Our generator vs openapi-python-client and datamodel-code-generator on large directory specs (issue 12, item 5).
+
+    .venv/bin/python bench/bench_large.py                      # the default five + ../shared/specs/stripe*.json
+    .venv/bin/python bench/bench_large.py --repeats 3 --spec kubernetes.io.json --spec microsoft.com/graph.json
+
+Runs are interleaved (spec by spec, repeat by repeat: ours, opc, dmcg) so a change in machine load hits every
+tool alike. Each run is a fresh subprocess under common.measure: wall, CPU of the tree, largest process RSS and the
+sampled PSS sum of the tree. Ours runs in the default mode and, when the default mode refuses the spec, also with
+--lenient (both shown). Prints medians and peer/ours ratios (>1: we are faster / smaller); writes
+bench/out/large.json. Never asserts. Needs `bench/corpus.py` to have fetched the corpus once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpus  # noqa: E402
+import peers  # noqa: E402
+from common import OUT, SPECS, env_with_path, fmt_num, fresh_dir, measure, median, save_json, table  # noqa: E402
+
+DEFAULT_SPECS = ["digitalocean.com.json", "atlassian.com/jira.json", "stripe.com.json", "kubernetes.io.json",
+                 "github.com/api.github.com.json"]
+WORK = OUT / "large-work"
+
+
+def tools_for(spec: Path, key: str, tmp: Path) -> list[tuple[str, Any, dict[str, str] | None]]:
+    cfg = peers.opc_config(tmp)
+    cold = env_with_path()
+    cold["FLINT_GENERATOR_CACHE"] = ""
+
+    def ours(lenient: bool) -> Any:
+        def cmd() -> list[str]:
+            out = fresh_dir(WORK / f"ours-{key}")
+            c = [sys.executable, "-m", "generator", "generate", str(spec), "--out", str(out), "--force"]
+            return c + (["--lenient"] if lenient else [])
+        return cmd
+
+    def opc() -> list[str]:
+        root = fresh_dir(WORK / f"opc-{key}")
+        return [str(peers.venv_bin("openapi-python-client")), "generate", "--path", str(spec), "--config", str(cfg),
+                "--output-path", str(root / "pkg"), "--meta", "none", "--overwrite"]
+
+    def dmcg() -> list[str]:
+        root = fresh_dir(WORK / f"dmcg-{key}")
+        return [str(peers.venv_bin("datamodel-codegen")), "--input", str(spec), "--input-file-type", "openapi",
+                "--output", str(root / "models.py"), "--output-model-type", "pydantic_v2.BaseModel",
+                "--formatters", "black", "isort"]
+
+    return [("ours", ours(False), cold), ("ours --lenient", ours(True), cold),
+            ("openapi-python-client", opc, env_with_path(peers.VENV / "bin")), ("dmcg (black+isort)", dmcg, None)]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--spec", action="append", help="directory name or ../shared/specs file name (repeatable)")
+    ap.add_argument("--repeats", type=int, default=3)
+    a = ap.parse_args()
+    peers.ensure_peers(quiet=True)
+    api = corpus.fetch_corpus()
+    names = a.spec or DEFAULT_SPECS + sorted(p.name for p in SPECS.glob("stripe*.json") if "fixtures" not in p.name)
+    specs: list[tuple[str, Path]] = []
+    for n in names:
+        p = api / n if (api / n).exists() else SPECS / n
+        if not p.exists():
+            print(f"  SKIP {n}: not in the corpus nor in {SPECS}")
+            continue
+        specs.append((n, p))
+    results: dict[str, Any] = {}
+    logs = WORK / "logs"
+    with tempfile.TemporaryDirectory(prefix="flint-large-") as tmp:
+        for name, spec in specs:
+            key = corpus.re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+            res: dict[str, dict[str, Any]] = {}
+            refused = False
+            for i in range(a.repeats):
+                for label, cmd, env in tools_for(spec, key, Path(tmp)):
+                    if label == "ours --lenient" and not refused:
+                        continue
+                    run = measure(cmd(), logs / f"{key}-{label.split()[0]}{'-lenient' if 'lenient' in label else ''}-{i}.log", env=env)
+                    r = res.setdefault(label, {"wall": [], "cpu": [], "peak": [], "tree": [], "fail": []})
+                    if run.rc != 0:
+                        r["fail"].append(run.log)
+                        if label == "ours":
+                            refused = True
+                    else:
+                        r["wall"].append(run.wall)
+                        r["cpu"].append(run.cpu)
+                        r["peak"].append(run.peak_mb)
+                        r["tree"].append(run.tree_peak_mb)
+                    print(f"  {name} run {i + 1}: {label}: {run.wall:.1f} s wall, {run.cpu:.1f} s CPU, "
+                          f"{run.peak_mb:.0f} MB max, {run.tree_peak_mb:.0f} MB tree"
+                          f"{'' if run.rc == 0 else f' (exit {run.rc}; log {run.log})'}", flush=True)
+            results[name] = {"size": spec.stat().st_size, "tools": {
+                k: {**v, "wall_median": median(v["wall"]) if v["wall"] else None,
+                    "cpu_median": median(v["cpu"]) if v["cpu"] else None,
+                    "peak_median": median(v["peak"]) if v["peak"] else None,
+                    "tree_median": median(v["tree"]) if v["tree"] else None} for k, v in res.items()}}
+            save_json(OUT / "large.json", results)
+    rows = []
+    for name, r in results.items():
+        t = r["tools"]
+        ours = t.get("ours", {}) if t.get("ours", {}).get("wall_median") else t.get("ours --lenient", {})
+        which = "ours" if t.get("ours", {}).get("wall_median") else "ours --lenient"
+        for label, v in t.items():
+            if v.get("wall_median") is None:
+                rows.append([f"{name} [{r['size'] / 1e6:.1f} MB]", label, "FAILED", "", "", "", "", ""])
+                continue
+            ratio = lambda k: "" if label.startswith("ours") or not ours.get(k) else f"{v[k] / ours[k]:.2f}x"  # noqa
+            rows.append([f"{name} [{r['size'] / 1e6:.1f} MB]", label, fmt_num(v["wall_median"]),
+                         fmt_num(v["cpu_median"]), fmt_num(v["peak_median"]), fmt_num(v["tree_median"]),
+                         ratio("wall_median"), ratio("cpu_median")])
+        rows.append(["", f"(ratios vs {which})", "", "", "", "", "", ""])
+    print()
+    print(table(["spec", "tool", "wall s", "CPU s", "MB max", "MB tree", "wall peer/ours", "CPU peer/ours"], rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
