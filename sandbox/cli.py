@@ -14,7 +14,7 @@ import sys
 from typing import Sequence
 
 from . import accounts
-from .store import SQLiteStorage
+from .store import MAX_CLOCK_OFFSET_SECONDS, SQLiteStorage
 
 DB_ENV = "FLINT_SANDBOX_DB"
 
@@ -92,7 +92,13 @@ def _keys_create(args: argparse.Namespace) -> int:
 
 def _clock_advance(args: argparse.Namespace) -> int:
     storage = SQLiteStorage(args.db)
-    storage.write_sync(lambda tx: tx.advance_clock(int(args.days * 86400)))
+    if not 0 <= args.days <= 3650:
+        print("flint-sandbox: --days must be between 0 and 3650", file=sys.stderr)
+        return 2
+    if not storage.write_sync(lambda tx: tx.advance_clock(int(args.days * 86400))):
+        print(f"flint-sandbox: the sandbox clock cannot run more than {MAX_CLOCK_OFFSET_SECONDS // 86400} days"
+              " ahead", file=sys.stderr)
+        return 2
     now = storage.read_sync(lambda tx: tx.now())
     print(f"Sandbox clock now {now.isoformat()}")
     return 0
