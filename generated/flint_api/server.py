@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
@@ -1246,6 +1246,9 @@ def _endpoint(
             response = _validation_error(e, request_id, echo)
         except _BadBody as e:
             response = _envelope(400, CODES[e.kind], e.message, e.path, request_id, headers=echo)
+        except ClientDisconnect:  # the client went away mid-body: nothing to answer, nothing to log loudly
+            log.info("client disconnected before its request body arrived (request %s)", request_id)
+            response = _envelope(400, CODES["malformed_body"], "client disconnected", None, request_id, headers=echo)
         except Exception:  # the contract: never a traceback on the wire
             log.exception("unhandled error in %s (request %s)", op.operation_id, request_id)
             response = _envelope(500, CODES["internal"], "internal error", None, request_id, headers=echo)
