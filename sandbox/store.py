@@ -88,6 +88,7 @@ def _schema() -> str:
         CREATE TABLE IF NOT EXISTS merchant_clocks (
             merchant_id TEXT PRIMARY KEY, offset_seconds INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS sandbox_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+        INSERT OR IGNORE INTO sandbox_secrets (name, value) VALUES ('page_token', randomblob(32));
         """
     ]
     for table, cols in TABLES.items():
@@ -157,7 +158,7 @@ class Tx(Protocol):
     def bind_merchant(self, merchant_id: str) -> None: ...
     def clock_offset(self, merchant_id: str | None = None) -> int: ...
     def advance_clock(self, seconds: int, merchant_id: str | None = None) -> bool: ...
-    def secret(self, name: str, size: int = 32) -> bytes: ...
+    def secret(self, name: str) -> bytes: ...
     def ensure_merchant(self, name: str, merchant_id: str) -> tuple[str, bool]: ...
     def add_key(self, key_hash: str, key_id: str, merchant_id: str, scopes: Iterable[str]) -> bool: ...
     def find_key(self, key_hash: str) -> KeyRecord | None: ...
@@ -238,14 +239,12 @@ class SQLiteTx:
         self._now = None
         return True
 
-    def secret(self, name: str, size: int = 32) -> bytes:
-        """A random secret of this database, made on first use (page-token signing key)."""
+    def secret(self, name: str) -> bytes:
+        """A random secret of this database, made with its schema (the page-token signing key)."""
         row = self.c.execute("SELECT value FROM sandbox_secrets WHERE name = ?", (name,)).fetchone()
-        if row is not None:
-            return bytes(row[0])
-        self.c.execute("INSERT OR IGNORE INTO sandbox_secrets (name, value) VALUES (?, ?)", (name, os.urandom(size)))
-        (value,) = self.c.execute("SELECT value FROM sandbox_secrets WHERE name = ?", (name,)).fetchone()
-        return bytes(value)
+        if row is None:
+            raise KeyError(f"no sandbox secret {name!r}")
+        return bytes(row[0])
 
     # -- merchants and keys
     def ensure_merchant(self, name: str, merchant_id: str) -> tuple[str, bool]:
