@@ -19,7 +19,7 @@ import flint_api
 from flint_api import server as flint_server
 from flint_api.server import ApiError, Principal, Service, create_app
 
-from . import accounts, crashpoints, faults
+from . import accounts, crashpoints, faults, httpguard
 from .errors import error_type
 from .idempotency import SQLiteIdempotencyStore
 from .service import SandboxService
@@ -300,4 +300,5 @@ def build_app(db_path: str, faults_on: frozenset[str] = frozenset(), crash_point
 
 def app_from_env() -> Starlette:
     """uvicorn factory for `flint-sandbox serve` (also with --workers N): the db path comes from the env."""
+    httpguard.install_log_limits()
     return build_app(os.environ["FLINT_SANDBOX_DB"], faults.from_env(), crashpoints.from_env())
