@@ -210,3 +210,42 @@ def test_kill_9_from_outside_under_concurrent_keyed_writes(tmp_path: Path) -> No
     finally:
         sb.stop()
     print(f"\nkill -9 test: {kills} kills, {len(jobs)} keyed creates, each stored once")
+
+
+def test_idempotency_keys_expire_after_24h_and_are_purged(tmp_path: Path) -> None:
+    """A key's stored result is kept 24 h: within it a retry is a replay; after it the key is new again, and the
+    server deletes expired rows (at its first keyed request, then at most once a minute)."""
+    pytest.importorskip("flint_api.server", reason="generated/flint_api is not generated yet")
+    db = tmp_path / "ttl.db"
+    sb = Sandbox(db, [f"m1:{KEY1}"])
+    body = {"line_items": [{"name": "ttl", "unit_price_money": money(100)}]}
+    try:
+        with sb.client() as c:
+            first = c.post("/v1/orders", json=body, headers={"Idempotency-Key": "ttl-fresh"})
+            assert c.post("/v1/orders", json=body, headers={"Idempotency-Key": "ttl-old"}).status_code == 201
+            for i in range(50):
+                c.post("/v1/orders", json=body, headers={"Idempotency-Key": f"ttl-junk-{i}"})
+    finally:
+        sb.stop()
+    con = sqlite3.connect(db)
+    day = 24 * 3600
+    con.execute("UPDATE idempotency_keys SET created_at = created_at - ? WHERE key LIKE 'ttl-junk-%'", (day + 60,))
+    con.execute("UPDATE idempotency_keys SET created_at = created_at - ? WHERE key = 'ttl-old'", (day + 60,))
+    con.execute("UPDATE idempotency_keys SET created_at = created_at - ? WHERE key = 'ttl-fresh'", (day - 600,))
+    con.commit()
+    con.close()
+    sb = Sandbox(db, [f"m1:{KEY1}"])
+    try:
+        with sb.client() as c:
+            again = c.post("/v1/orders", json=body, headers={"Idempotency-Key": "ttl-fresh"})  # 23h50m old
+            assert again.headers.get("idempotency-replayed") == "true"
+            assert again.json()["data"]["order_id"] == first.json()["data"]["order_id"]
+            new = c.post("/v1/orders", json=body, headers={"Idempotency-Key": "ttl-old"})  # 24h01m old: new again
+            assert new.status_code == 201 and new.headers.get("idempotency-replayed") is None
+    finally:
+        sb.stop()
+    con = sqlite3.connect(db)
+    left = {k for (k,) in con.execute("SELECT key FROM idempotency_keys")}
+    con.close()
+    assert not any(k.startswith("ttl-junk-") for k in left)  # purged, not only replaced on reuse
+    assert {"ttl-fresh", "ttl-old"} <= left
