@@ -10,7 +10,7 @@ from typing import Any, Mapping
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -173,10 +173,13 @@ def clock_route(storage: Storage, auth: Authenticator) -> Route:
         except ApiError as e:
             return _error(e.status, e.code, e.message, e.param)
         raw = b""
-        async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > CLOCK_MAX_BODY_BYTES:
-                return _error(413, "PAYLOAD_TOO_LARGE", f"request body larger than {CLOCK_MAX_BODY_BYTES} bytes")
+        try:
+            async for chunk in request.stream():
+                raw += chunk
+                if len(raw) > CLOCK_MAX_BODY_BYTES:
+                    return _error(413, "PAYLOAD_TOO_LARGE", f"request body larger than {CLOCK_MAX_BODY_BYTES} bytes")
+        except ClientDisconnect:  # gone mid-body: nothing to answer, nothing moved
+            return _error(400, "INVALID_JSON", "client disconnected")
         try:
             body = flint_server.parse_json_body(raw) if raw else {}
         except Exception:  # the stub's strict parser: not JSON, duplicate keys, surrogates, NaN, nesting

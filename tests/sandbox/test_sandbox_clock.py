@@ -143,3 +143,10 @@ def test_a_clock_pushed_to_year_9999_recovers_after_restart(tmp_path: Path) -> N
     r = subprocess.run([sys.executable, "-m", "sandbox.cli", "clock", "advance", "--db", str(db), "--days", "1"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "cannot run more than" in r.stderr
+
+
+def test_an_oversized_clock_body_is_413(sb: Sandbox) -> None:
+    with sb.client(KEY1) as c:
+        r = c.post("/_sandbox/clock/advance", content=b'{"days": 1, "pad": "' + b"x" * 10000 + b'"}',
+                   headers={"Content-Type": "application/json"})
+        assert r.status_code == 413 and r.json()["error"]["code"] == "PAYLOAD_TOO_LARGE", r.text
