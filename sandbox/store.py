@@ -31,7 +31,9 @@ import anyio.to_thread
 T = TypeVar("T")
 Doc = dict[str, Any]
 
-BUSY_TIMEOUT_MS = 30_000
+# How long a transaction waits for the database's write lock (another process's writer) before it fails, and
+# the request answers 503 SERVICE_UNAVAILABLE with nothing written; FLINT_SANDBOX_BUSY_TIMEOUT_MS overrides it.
+BUSY_TIMEOUT_MS = int(os.environ.get("FLINT_SANDBOX_BUSY_TIMEOUT_MS", "30000"))
 
 # The sandbox clock runs ahead of the real one by the sandbox-wide offset (`flint-sandbox clock advance`, the
 # operator's tool) plus the calling merchant's own offset (`POST /_sandbox/clock/advance`). Their sum is capped

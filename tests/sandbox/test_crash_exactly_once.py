@@ -249,3 +249,37 @@ def test_idempotency_keys_expire_after_24h_and_are_purged(tmp_path: Path) -> Non
     con.close()
     assert not any(k.startswith("ttl-junk-") for k in left)  # purged, not only replaced on reuse
     assert {"ttl-fresh", "ttl-old"} <= left
+
+
+def test_lock_timeout_stores_nothing_and_the_retry_runs_once(tmp_path: Path) -> None:
+    """Another process holds the database's write lock past the busy timeout: the keyed write is a 503 with nothing
+    written and nothing stored under its key; the retry after the lock is gone runs once, the next one replays."""
+    pytest.importorskip("flint_api.server", reason="generated/flint_api is not generated yet")
+    db = tmp_path / "busy.db"
+    sb = Sandbox(db, [f"m1:{KEY1}"], env={"FLINT_SANDBOX_BUSY_TIMEOUT_MS": "300"})
+    body = {"line_items": [{"name": "busy", "unit_price_money": money(700)}]}
+    key = {"Idempotency-Key": f"busy-{uuid.uuid4()}"}
+    try:
+        with sb.client() as c:
+            # a keyed write first: the process's first keyed request also purges expired keys (a write), so the
+            # timeout below is the business transaction's own
+            assert c.post("/v1/orders", json={"line_items": [{"name": "warm", "unit_price_money": money(1)}]},
+                          headers={"Idempotency-Key": f"warm-{uuid.uuid4()}"}).status_code == 201
+            holder = sqlite3.connect(db, isolation_level=None)
+            holder.execute("BEGIN IMMEDIATE")
+            try:
+                r = c.post("/v1/orders", json=body, headers=key)
+                assert r.status_code == 503 and r.json()["error"]["code"] == "SERVICE_UNAVAILABLE", r.text
+                assert r.headers["retry-after"] == "1"
+            finally:
+                holder.execute("ROLLBACK")
+                holder.close()
+            first = c.post("/v1/orders", json=body, headers=key)
+            assert first.status_code == 201 and "idempotency-replayed" not in first.headers
+            again = c.post("/v1/orders", json=body, headers=key)
+            assert again.headers["idempotency-replayed"] == "true"
+            assert again.json()["data"]["order_id"] == first.json()["data"]["order_id"]
+            names = [o["line_items"][0]["name"] for o in _all(c, "/v1/orders")]
+            assert names.count("busy") == 1
+    finally:
+        sb.stop()
