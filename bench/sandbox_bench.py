@@ -1,8 +1,9 @@
-"""Sandbox throughput: requests/second and latency p50/p95/p99 for create-order and get-order, next to a bare
-Starlette endpoint measured in the same run (uvicorn, one worker, loopback). Prints medians of 3 runs and
-ratios. A script that prints numbers; nothing asserts on them.
+"""Sandbox throughput under contention: requests/second and latency p50/p99/max for writes (create order) and
+reads (get order) at 1, 16 and 64 keep-alive connections, next to a bare Starlette endpoint measured in the same
+run (uvicorn, one worker, loopback). Prints medians of 3 runs and ratios. A script that prints numbers; nothing
+asserts on them.
 
-    .venv/bin/python bench/sandbox_bench.py [--requests 600] [--clients 4] [--runs 3]
+    .venv/bin/python bench/sandbox_bench.py [--requests 640] [--connections 1,16,64] [--runs 3]
 """
 
 from __future__ import annotations
@@ -92,13 +93,17 @@ def stop(proc: subprocess.Popen[str]) -> None:
 
 
 def measure(url: str, n: int, clients: int, call: Callable[[httpx.Client, int], httpx.Response]) -> dict[str, float]:
+    """n requests over `clients` keep-alive connections (one thread each); latency of every request."""
     latencies: list[float] = []
     lock = threading.Lock()
-    per = n // clients
+    per = max(1, n // clients)
+    start = threading.Barrier(clients + 1)
 
     def worker(w: int) -> None:
         mine: list[float] = []
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {KEY}"}) as c:
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {KEY}"}, timeout=60) as c:
+            call(c, w * per)  # connect (and warm) before the clock starts
+            start.wait()
             for i in range(per):
                 t0 = time.perf_counter()
                 r = call(c, w * per + i)
@@ -109,9 +114,10 @@ def measure(url: str, n: int, clients: int, call: Callable[[httpx.Client, int], 
             latencies.extend(mine)
 
     threads = [threading.Thread(target=worker, args=(w,)) for w in range(clients)]
-    t0 = time.perf_counter()
     for t in threads:
         t.start()
+    start.wait()
+    t0 = time.perf_counter()
     for t in threads:
         t.join()
     wall = time.perf_counter() - t0
@@ -120,17 +126,18 @@ def measure(url: str, n: int, clients: int, call: Callable[[httpx.Client, int], 
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
 
-    return {"rps": len(latencies) / wall, "p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99)}
+    return {"rps": len(latencies) / wall, "p50": pct(0.50), "p99": pct(0.99), "max": latencies[-1] * 1000}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--requests", type=int, default=600)
-    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--requests", type=int, default=640, help="requests per measurement")
+    ap.add_argument("--connections", default="1,16,64", help="comma-separated concurrent connection counts")
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
+    levels = [int(x) for x in args.connections.split(",")]
 
-    results: dict[str, list[dict[str, float]]] = {}
+    results: dict[tuple[str, int], list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         sandbox, surl = start_sandbox(Path(tmp) / "bench.db")
         bare, burl = start_bare()
@@ -138,29 +145,33 @@ def main() -> None:
             with httpx.Client(base_url=surl, headers={"Authorization": f"Bearer {KEY}"}) as c:
                 order_ids = [c.post("/v1/orders", json=ORDER).json()["data"]["order_id"] for _ in range(50)]
             cases: dict[str, tuple[str, Callable[[httpx.Client, int], httpx.Response]]] = {
-                "sandbox create-order": (surl, lambda c, i: c.post("/v1/orders", json=ORDER)),
-                "sandbox get-order": (surl, lambda c, i: c.get(f"/v1/orders/{order_ids[i % len(order_ids)]}")),
+                "sandbox write (create order)": (surl, lambda c, i: c.post("/v1/orders", json=ORDER)),
+                "sandbox read (get order)": (surl, lambda c, i: c.get(f"/v1/orders/{order_ids[i % len(order_ids)]}")),
                 "bare starlette POST": (burl, lambda c, i: c.post("/create", json=ORDER)),
                 "bare starlette GET": (burl, lambda c, i: c.get("/ping")),
             }
             for run in range(args.runs):
-                for name, (url, call) in cases.items():
-                    results.setdefault(name, []).append(measure(url, args.requests, args.clients, call))
+                for conns in levels:
+                    for name, (url, call) in cases.items():
+                        results.setdefault((name, conns), []).append(measure(url, args.requests, conns, call))
         finally:
             stop(sandbox)
             stop(bare)
 
-    med: dict[str, dict[str, Any]] = {
-        name: {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50", "p95", "p99")}
-        for name, runs in results.items()
+    med: dict[tuple[str, int], dict[str, Any]] = {
+        key: {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50", "p99", "max")}
+        for key, runs in results.items()
     }
-    print(f"sandbox throughput: {args.requests} requests x {args.runs} runs, {args.clients} client threads, "
-          f"uvicorn 1 worker, loopback (medians)")
-    print(f"{'case':<24}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}")
-    for name, m in med.items():
-        print(f"{name:<24}{m['rps']:>10.0f}{m['p50']:>10.2f}{m['p95']:>10.2f}{m['p99']:>10.2f}")
-    print(f"create-order vs bare POST: {med['sandbox create-order']['rps'] / med['bare starlette POST']['rps']:.2f}x throughput")
-    print(f"get-order vs bare GET:     {med['sandbox get-order']['rps'] / med['bare starlette GET']['rps']:.2f}x throughput")
+    print(f"sandbox throughput: {args.requests} requests per cell x {args.runs} runs, uvicorn 1 worker, loopback,"
+          f" keep-alive connections (medians of the runs)")
+    print(f"{'case':<30}{'conns':>6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'p99/p50':>9}")
+    for (name, conns), m in med.items():
+        print(f"{name:<30}{conns:>6}{m['rps']:>9.0f}{m['p50']:>9.2f}{m['p99']:>9.2f}{m['max']:>9.1f}"
+              f"{m['p99'] / m['p50']:>9.1f}")
+    for conns in levels:
+        w, b = med[("sandbox write (create order)", conns)], med[("bare starlette POST", conns)]
+        r, g = med[("sandbox read (get order)", conns)], med[("bare starlette GET", conns)]
+        print(f"{conns:>3} conns: writes {w['rps'] / b['rps']:.2f}x bare POST, reads {r['rps'] / g['rps']:.2f}x bare GET")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from typing import Any, Mapping
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,11 +19,11 @@ import flint_api
 from flint_api import server as flint_server
 from flint_api.server import ApiError, Principal, Service, create_app
 
-from . import accounts, faults
+from . import accounts, crashpoints, faults, httpguard
 from .errors import error_type
 from .idempotency import SQLiteIdempotencyStore
 from .service import SandboxService
-from .store import KeyRecord, SQLiteStorage, Storage, Tx
+from .store import MAX_CLOCK_OFFSET_SECONDS, KeyRecord, SQLiteStorage, Storage, Tx
 
 
 API_VERSION = flint_api.__version__  # the spec's info.version: the only Flint-Version this server serves
@@ -31,7 +31,7 @@ VERSION_HEADER = "Flint-Version"
 MODE_HEADER = "Flint-Mode"
 MAX_IDEMPOTENCY_KEY = 255
 # operations that take an Idempotency-Key (the stub reads and validates the header only for these)
-_IDEMPOTENT_OPS = frozenset(op.operation_id for op in getattr(flint_server, "_OPS", ()) if op.idempotent)
+_IDEMPOTENT_OPS = flint_server.IDEMPOTENT_OPERATIONS
 
 
 class AuthFailure(Exception):
@@ -149,28 +149,56 @@ def _error(status: int, code: str, message: str, param: str | None = None) -> JS
     return JSONResponse({"error": error}, status_code=status, headers={"x-request-id": request_id})
 
 
+CLOCK_MAX_DAYS_PER_CALL = 3650
+CLOCK_MAX_BODY_BYTES = 4096
+# Moving the clock settles refunds, moves payouts and makes funds available: only a key that could make every
+# one of those writes itself (every write scope, as `--key` and `keys create` without `--scope` give) may move
+# it, and it moves the caller's own merchant's clock only (like Stripe's test clocks).
+CLOCK_SCOPES = frozenset(s for s in accounts.ALL_SCOPES if s.endswith(".write"))
+
+
 def clock_route(storage: Storage, auth: Authenticator) -> Route:
-    """POST /_sandbox/clock/advance {"days": N}: sandbox-only, outside /v1 and outside the spec."""
+    """POST /_sandbox/clock/advance {"days": N}: sandbox-only, outside /v1 and outside the spec. Moves the calling
+    merchant's clock forward by N days (0 <= N <= 3650, fractions allowed); the clock never runs more than
+    store.MAX_CLOCK_OFFSET_SECONDS (100 years) ahead: past that, 400 CLOCK_LIMIT_EXCEEDED and nothing moves."""
 
     async def advance(request: Request) -> JSONResponse:
         try:
-            await auth.record_for(request.headers)
+            rec = await auth.record_for(request.headers)
+            missing = sorted(CLOCK_SCOPES - rec.scopes)
+            if missing:
+                raise ApiError(403, "INSUFFICIENT_SCOPE", f"Moving the sandbox clock needs every write scope; the key"
+                               f" lacks {missing[0]}", None, error_type(403))
             check_version(request.headers)
         except ApiError as e:
             return _error(e.status, e.code, e.message, e.param)
+        raw = b""
         try:
-            body = json.loads(await request.body() or b"{}")
-        except ValueError:
-            return _error(400, "INVALID_JSON", "Body is not JSON")
+            async for chunk in request.stream():
+                raw += chunk
+                if len(raw) > CLOCK_MAX_BODY_BYTES:
+                    return _error(413, "PAYLOAD_TOO_LARGE", f"request body larger than {CLOCK_MAX_BODY_BYTES} bytes")
+        except ClientDisconnect:  # gone mid-body: nothing to answer, nothing moved
+            return _error(400, "INVALID_JSON", "client disconnected")
+        try:
+            body = flint_server.parse_json_body(raw) if raw else {}
+        except Exception:  # the stub's strict parser: not JSON, duplicate keys, surrogates, NaN, nesting
+            return _error(400, "INVALID_JSON", "Body is not valid JSON")
         days = body.get("days") if isinstance(body, dict) else None
-        if isinstance(days, bool) or not isinstance(days, (int, float)) or not 0 <= days <= 3650:
-            return _error(400, "INVALID_FIELD", "days must be a number between 0 and 3650", "days")
+        if isinstance(days, bool) or not isinstance(days, (int, float)) or not 0 <= days <= CLOCK_MAX_DAYS_PER_CALL:
+            return _error(400, "INVALID_FIELD", f"days must be a number between 0 and {CLOCK_MAX_DAYS_PER_CALL}",
+                          "days")
         seconds = int(days * 86400)
-        def advance_clock(tx: Tx) -> datetime:
-            tx.advance_clock(seconds)
-            return tx.now()
+        merchant = rec.merchant_id
+
+        def advance_clock(tx: Tx) -> datetime | None:
+            tx.bind_merchant(merchant)
+            return tx.now() if tx.advance_clock(seconds, merchant) else None
 
         now = await storage.write(advance_clock)
+        if now is None:
+            return _error(400, "CLOCK_LIMIT_EXCEEDED", "The sandbox clock cannot run more than"
+                          f" {MAX_CLOCK_OFFSET_SECONDS // 86400} days ahead", "days")
         return JSONResponse({"data": {"now": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}})
 
     return Route("/_sandbox/clock/advance", advance, methods=["POST"])
@@ -253,8 +281,9 @@ class VersionHeaders:
 # --------------------------------------------------------------------------------------------- app
 
 
-def build_app(db_path: str, faults_on: frozenset[str] = frozenset()) -> Starlette:
+def build_app(db_path: str, faults_on: frozenset[str] = frozenset(), crash_points: bool = False) -> Starlette:
     faults.enable(faults_on)
+    crashpoints.enable(crash_points)
     storage = SQLiteStorage(db_path)
     auth = Authenticator(storage)
     service: Service = SandboxService(storage)  # mypy checks the implementation against the generated protocol
@@ -274,4 +303,5 @@ def build_app(db_path: str, faults_on: frozenset[str] = frozenset()) -> Starlett
 
 def app_from_env() -> Starlette:
     """uvicorn factory for `flint-sandbox serve` (also with --workers N): the db path comes from the env."""
-    return build_app(os.environ["FLINT_SANDBOX_DB"], faults.from_env())
+    httpguard.install_log_limits()
+    return build_app(os.environ["FLINT_SANDBOX_DB"], faults.from_env(), crashpoints.from_env())

@@ -1,6 +1,7 @@
 """`flint-sandbox`: serve the sandbox, create keys, advance the sandbox clock.
 
     flint-sandbox serve --host H --port P --db PATH [--key MERCHANT:KEY ...] [--workers N]
+        [--request-timeout S] [--keep-alive-timeout S] [--max-connections N]
     flint-sandbox keys create --db PATH --merchant NAME [--scope SCOPE ...]
     flint-sandbox clock advance --db PATH --days N
 """
@@ -13,8 +14,8 @@ import socket
 import sys
 from typing import Sequence
 
-from . import accounts
-from .store import SQLiteStorage
+from . import accounts, httpguard
+from .store import MAX_CLOCK_OFFSET_SECONDS, SQLiteStorage
 
 DB_ENV = "FLINT_SANDBOX_DB"
 
@@ -64,6 +65,12 @@ def _serve(args: argparse.Namespace) -> int:
     # Workers build the app from the environment, so several processes share one database file. The bound
     # socket is handed over as a socket object (with `fd=` uvicorn would re-wrap it as AF_UNIX).
     os.environ[DB_ENV] = os.path.abspath(args.db)
+    # flags win over the environment; either reaches every worker through the environment
+    if args.request_timeout is not None:
+        os.environ[httpguard.REQUEST_TIMEOUT_ENV] = str(args.request_timeout)
+    if args.max_connections is not None:
+        os.environ[httpguard.MAX_CONNECTIONS_ENV] = str(args.max_connections)
+    _raise_fd_limit(int(httpguard.setting(httpguard.MAX_CONNECTIONS_ENV, httpguard.DEFAULT_MAX_CONNECTIONS)) + 256)
     config = uvicorn.Config(
         "sandbox.app:app_from_env",
         factory=True,
@@ -71,6 +78,12 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=False,
         lifespan="off",
+        # hostile clients (sandbox/httpguard.py): a deadline for every request to arrive complete, a cap on
+        # connections that sheds idle ones first, a bounded request head, and uvicorn's keep-alive timeout
+        http=httpguard.GuardedH11Protocol,
+        timeout_keep_alive=args.keep_alive_timeout,
+        h11_max_incomplete_event_size=httpguard.MAX_HEAD_BYTES,
+        backlog=2048,
     )
     if args.workers > 1:
         from uvicorn.supervisors import Multiprocess
@@ -79,6 +92,21 @@ def _serve(args: argparse.Namespace) -> int:
     else:
         uvicorn.Server(config).run(sockets=[sock])
     return 0
+
+
+def _raise_fd_limit(want: int) -> None:
+    """Room for the connection cap: raise the soft open-files limit toward `want` (never above the hard one)."""
+    try:
+        import resource
+    except ImportError:  # not POSIX
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = want if hard == resource.RLIM_INFINITY else min(want, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            pass
 
 
 def _keys_create(args: argparse.Namespace) -> int:
@@ -92,7 +120,13 @@ def _keys_create(args: argparse.Namespace) -> int:
 
 def _clock_advance(args: argparse.Namespace) -> int:
     storage = SQLiteStorage(args.db)
-    storage.write_sync(lambda tx: tx.advance_clock(int(args.days * 86400)))
+    if not 0 <= args.days <= 3650:
+        print("flint-sandbox: --days must be between 0 and 3650", file=sys.stderr)
+        return 2
+    if not storage.write_sync(lambda tx: tx.advance_clock(int(args.days * 86400))):
+        print(f"flint-sandbox: the sandbox clock cannot run more than {MAX_CLOCK_OFFSET_SECONDS // 86400} days"
+              " ahead", file=sys.stderr)
+        return 2
     now = storage.read_sync(lambda tx: tx.now())
     print(f"Sandbox clock now {now.isoformat()}")
     return 0
@@ -110,6 +144,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="register a test key with every scope (repeatable; harmless to repeat)")
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", default="warning")
+    serve.add_argument("--request-timeout", type=float, default=None,
+                       help="seconds a request (head and body) may take to arrive, then the connection is closed"
+                            f" (default {httpguard.DEFAULT_REQUEST_TIMEOUT:.0f}, or ${httpguard.REQUEST_TIMEOUT_ENV})")
+    serve.add_argument("--keep-alive-timeout", type=int, default=5,
+                       help="seconds an idle keep-alive connection stays open")
+    serve.add_argument("--max-connections", type=int, default=None,
+                       help="open connections per process; past it the oldest idle one is closed"
+                            f" (default {httpguard.DEFAULT_MAX_CONNECTIONS}, or ${httpguard.MAX_CONNECTIONS_ENV})")
     serve.set_defaults(fn=_serve)
 
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command", required=True)

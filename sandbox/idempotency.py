@@ -7,15 +7,9 @@ import sqlite3
 from flint_api.server import ApiError, Conflict, IdempotencyOutcome, Proceed, Replay
 
 from .errors import error_type
-
 from .idempotency_core import IdempotencyKeys
+from .service import CONFLICT_MESSAGES
 from .store import Storage
-
-
-_CONFLICT_MESSAGES = {
-    "IDEMPOTENCY_KEY_REUSED": "This Idempotency-Key was used with a different request",
-    "IDEMPOTENCY_KEY_IN_PROGRESS": "A request with this Idempotency-Key is still in progress; retry later",
-}
 
 
 class SQLiteIdempotencyStore:
@@ -33,7 +27,7 @@ class SQLiteIdempotencyStore:
         if b.outcome == "replay":
             return Replay(b.status, b.body)
         if b.outcome == "conflict":
-            return Conflict(b.code, _CONFLICT_MESSAGES.get(b.code, "idempotency key conflict"))
+            return Conflict(b.code, CONFLICT_MESSAGES.get(b.code, "idempotency key conflict"))
         return Proceed()
 
     async def complete(self, tenant: str, key: str, status: int, body: bytes) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import json
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Sequence
@@ -13,6 +14,7 @@ from .errors import invalid
 from .store import Cursor, Doc, Filter, Tx, format_time
 
 DEFAULT_PAGE_SIZE = 20
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_PAGE_SIZE = 100
 
 
@@ -28,20 +30,56 @@ def _query_hash(table: str, query: Mapping[str, Any]) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:12]
 
 
-def encode_token(table: str, query: Mapping[str, Any], cursor: Cursor) -> str:
-    raw = json.dumps([_query_hash(table, query), cursor.created_at, cursor.id], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+# Page tokens are signed: HMAC-SHA256 (truncated to 128 bits) with this database's own random secret (made when
+# the database is created, table sandbox_secrets), over the merchant, the list, the path it hangs off and the
+# cursor. A token another merchant got, an edited or made-up token, or one from before signing is 400
+# INVALID_PAGE_TOKEN, never a query with a forged cursor; tokens survive restarts (the secret is in the file).
+SECRET_NAME = "page_token"
+_SIG_BYTES = 16
 
 
-def decode_token(table: str, query: Mapping[str, Any], token: str) -> Cursor:
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _scope(merchant_id: str, table: str, filters: Sequence[Filter]) -> bytes:
+    """What a token is bound to besides the query: the merchant, the list, and the parent object of a nested list
+    (the order of /orders/{id}/payment-attempts, the payout of /payouts/{id}/entries)."""
+    parents = sorted(str(f.value) for f in filters if f.op == "=" and f.column in ("order_id", "payout_id"))
+    return json.dumps([merchant_id, table, parents], separators=(",", ":")).encode()
+
+
+def _sign(secret: bytes, scope: bytes, payload: bytes) -> bytes:
+    return hmac.new(secret, scope + b"\n" + payload, hashlib.sha256).digest()[:_SIG_BYTES]
+
+
+def encode_token(table: str, query: Mapping[str, Any], cursor: Cursor, *, secret: bytes = b"",
+                 scope: bytes = b"") -> str:
+    raw = json.dumps([_query_hash(table, query), cursor.created_at, cursor.id], separators=(",", ":")).encode()
+    return f"{_b64(raw)}.{_b64(_sign(secret, scope, raw))}"
+
+
+def decode_token(table: str, query: Mapping[str, Any], token: str, *, secret: bytes = b"",
+                 scope: bytes = b"") -> Cursor:
     """A token from another list or another query is rejected: "keep the query identical" across pages."""
+    bad = invalid("INVALID_PAGE_TOKEN", "page_token is not a token this list returned", "page_token")
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        body, _, sig = token.partition(".")
+        raw, given = _unb64(body), _unb64(sig)
+    except (ValueError, binascii.Error):
+        raise bad from None
+    if not hmac.compare_digest(given, _sign(secret, scope, raw)):
+        raise bad
+    try:
         qhash, created_at, id = json.loads(raw)
         if not (isinstance(qhash, str) and isinstance(created_at, str) and isinstance(id, str)):
             raise ValueError
-    except (ValueError, binascii.Error, UnicodeDecodeError, TypeError):
-        raise invalid("INVALID_PAGE_TOKEN", "page_token is not a token this list returned", "page_token") from None
+    except (ValueError, UnicodeDecodeError, TypeError):
+        raise bad from None
     if qhash != _query_hash(table, query):
         raise invalid("INVALID_PAGE_TOKEN", "page_token belongs to a different list or query", "page_token")
     return Cursor(created_at, id)
@@ -63,12 +101,13 @@ def page(
     size = DEFAULT_PAGE_SIZE if page_size is None else page_size
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise invalid("INVALID_PAGE_SIZE", "page_size must be between 1 and 100", "page_size")
-    after = decode_token(table, query, page_token) if page_token else None
+    secret, scope = tx.secret(SECRET_NAME), _scope(merchant_id, table, filters)
+    after = decode_token(table, query, page_token, secret=secret, scope=scope) if page_token else None
     # One extra row tells whether another page exists, so next_page_token is present exactly when it does.
     rows = tx.list_docs(table, merchant_id, filters, after, size + 1, oldest_first)
     more = len(rows) > size
     rows = rows[:size]
-    token = encode_token(table, query, rows[-1][0]) if more else None
+    token = encode_token(table, query, rows[-1][0], secret=secret, scope=scope) if more else None
     docs = [render(doc) for _, doc in rows]
     if drop_first_on_later_pages and after is not None:
         docs = docs[1:]  # planted fault `page_boundary_loss`
@@ -105,6 +144,8 @@ def params_filters(params: dict[str, Any], mapping: dict[str, tuple[str, str]]) 
         value = params.get(name)
         if value is None:
             continue
+        if isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
+            raise invalid("INVALID_QUERY_PARAMETER", f"{name} must fit a signed 64-bit integer", name)
         if op == "in" and not isinstance(value, (list, tuple)):
             value = [value]
         out.append(Filter(column, op, list(value) if op == "in" else value))

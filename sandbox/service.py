@@ -14,9 +14,10 @@ from typing import Any, Callable, Mapping, TypeVar
 
 import flint_api
 from flint_api import ValidationError, models
+from flint_api import server as flint_server
 from flint_api.server import ApiError, RequestContext
 
-from . import faults, ledger, orders, payments, payouts, refunds
+from . import crashpoints, faults, idempotency_core, ledger, orders, payments, payouts, refunds
 from .errors import DomainError, error_type
 from .store import Doc, Storage, Tx
 
@@ -37,6 +38,12 @@ _WRITE_OF = {
     "money_movement.payout_settings.read": "money_movement.payout_settings.write",
 }
 API_VERSION = flint_api.__version__
+# each operation's documented success status (what the stub answers with, and what is stored under the key)
+_SUCCESS_STATUS = dict(flint_server.SUCCESS_STATUS)
+CONFLICT_MESSAGES = {
+    "IDEMPOTENCY_KEY_REUSED": "This Idempotency-Key was used with a different request",
+    "IDEMPOTENCY_KEY_IN_PROGRESS": "A request with this Idempotency-Key is still in progress; retry later",
+}
 
 
 def _plain(value: Any) -> Any:
@@ -106,21 +113,52 @@ class SandboxService:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
 
-    async def _read(self, fn: Callable[[Tx], T]) -> T:
+    async def _read(self, ctx: RequestContext, fn: Callable[[Tx], T]) -> T:
+        m = _merchant(ctx)
+
+        def run(tx: Tx) -> T:
+            tx.bind_merchant(m)  # the caller's sandbox clock
+            return fn(tx)
+
         try:
-            return await self.storage.read(fn)
+            return await self.storage.read(run)
         except DomainError as e:
             raise _api_error(e) from None
         except sqlite3.OperationalError as e:
             raise _busy(e) from None
 
-    async def _write(self, fn: Callable[[Tx], T]) -> T:
+    async def _write_one(self, cls: Callable[..., M], ctx: RequestContext, fn: Callable[[Tx], Any]) -> M:
+        """One mutation in one transaction, together with its idempotency record: the business rules, the
+        response model, and (for a keyed request) the serialized response stored under the key, all committed
+        at once (see idempotency_core). The stub sends exactly the stored bytes (same serializer)."""
+        m = _merchant(ctx)
+        pending = idempotency_core.pending_for(m, ctx.idempotency_key)
+        status = _SUCCESS_STATUS.get(ctx.operation_id, 200)
+
+        def run(tx: Tx) -> M:
+            tx.bind_merchant(m)
+            if pending is not None:
+                code = idempotency_core.claim_in_tx(tx, pending)
+                if code is not None:
+                    pending.stored = True  # another request's result is stored under the key: keep it
+                    raise ApiError(409, code, CONFLICT_MESSAGES[code], "Idempotency-Key", error_type(409))
+            model = self._one(cls, ctx, fn(tx))
+            if pending is not None:
+                idempotency_core.store_in_tx(tx, pending, status, flint_server.serialize(model))
+            crashpoints.hit("before_commit", ctx.headers)
+            return model
+
+        crashpoints.hit("before_write", ctx.headers)
         try:
-            return await self.storage.write(fn)
+            model = await self.storage.write(run)
         except DomainError as e:
             raise _api_error(e) from None
         except sqlite3.OperationalError as e:
             raise _busy(e) from None
+        if pending is not None:
+            pending.stored = True
+        crashpoints.hit("after_commit", ctx.headers)
+        return model
 
     @staticmethod
     def _model(cls: Callable[..., M], envelope: Doc) -> M:
@@ -148,7 +186,7 @@ class SandboxService:
         self, ctx: RequestContext, body: object, *, x_request_id: Any = None, flint_version: Any = None
     ) -> models.OrderResponse:
         m, b = _merchant(ctx), _body(body)
-        return self._one(models.OrderResponse, ctx, await self._write(lambda tx: orders.create_order(tx, m, b)))
+        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.create_order(tx, m, b))
 
     async def list_orders(
         self,
@@ -171,20 +209,20 @@ class SandboxService:
         p = _params(page_size=page_size, page_token=page_token, status=status, payment_status=payment_status,
                     refund_status=refund_status, created_after=created_after, created_before=created_before,
                     min_amount=min_amount, max_amount=max_amount, currency=currency)
-        return self._many(models.OrderListResponse, ctx, await self._read(lambda tx: orders.list_orders(tx, m, p)))
+        return self._many(models.OrderListResponse, ctx, await self._read(ctx, lambda tx: orders.list_orders(tx, m, p)))
 
     async def get_order(
         self, ctx: RequestContext, order_id: str, *, expand: Any = None, x_request_id: Any = None,
         flint_version: Any = None
     ) -> models.OrderResponse:
         m, ex = _merchant(ctx), _expand(ctx, expand)
-        return self._one(models.OrderResponse, ctx, await self._read(lambda tx: orders.get_order(tx, m, order_id, ex)))
+        return self._one(models.OrderResponse, ctx, await self._read(ctx, lambda tx: orders.get_order(tx, m, order_id, ex)))
 
     async def update_order(
         self, ctx: RequestContext, order_id: str, body: object, *, x_request_id: Any = None, flint_version: Any = None
     ) -> models.OrderResponse:
         m, b = _merchant(ctx), _body(body)
-        return self._one(models.OrderResponse, ctx, await self._write(lambda tx: orders.update_order(tx, m, order_id, b)))
+        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.update_order(tx, m, order_id, b))
 
     async def list_order_activities(
         self,
@@ -200,98 +238,87 @@ class SandboxService:
     ) -> models.OrderActivityListResponse:
         m = _merchant(ctx)
         p = _params(page_size=page_size, page_token=page_token, sort_direction=sort_direction, type=type_)
-        result = await self._read(lambda tx: orders.list_activities(tx, m, order_id, p))
+        result = await self._read(ctx, lambda tx: orders.list_activities(tx, m, order_id, p))
         return self._many(models.OrderActivityListResponse, ctx, result)
 
     async def add_order_line_items(
         self, ctx: RequestContext, order_id: str, body: object, *, x_request_id: Any = None, flint_version: Any = None
     ) -> models.OrderResponse:
         m, b = _merchant(ctx), _body(body)
-        return self._one(
-            models.OrderResponse, ctx, await self._write(lambda tx: orders.add_line_items(tx, m, order_id, b))
-        )
+        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.add_line_items(tx, m, order_id, b))
 
     async def update_order_line_item(
         self, ctx: RequestContext, order_id: str, order_line_item_id: str, body: object, *, x_request_id: Any = None,
         flint_version: Any = None
     ) -> models.OrderResponse:
         m, b = _merchant(ctx), _body(body)
-        doc = await self._write(lambda tx: orders.update_line_item(tx, m, order_id, order_line_item_id, b))
-        return self._one(models.OrderResponse, ctx, doc)
+        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.update_line_item(tx, m, order_id, order_line_item_id, b))
 
     async def delete_order_line_item(
         self, ctx: RequestContext, order_id: str, order_line_item_id: str, *, x_request_id: Any = None,
         flint_version: Any = None
     ) -> models.OrderResponse:
         m = _merchant(ctx)
-        doc = await self._write(lambda tx: orders.delete_line_item(tx, m, order_id, order_line_item_id))
-        return self._one(models.OrderResponse, ctx, doc)
+        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.delete_line_item(tx, m, order_id, order_line_item_id))
 
     async def add_order_charge(
         self, ctx: RequestContext, order_id: str, body: object, *, x_request_id: Any = None, flint_version: Any = None
     ) -> models.OrderResponse:
         m, b = _merchant(ctx), _body(body)
-        return self._one(models.OrderResponse, ctx, await self._write(lambda tx: orders.add_charge(tx, m, order_id, b)))
+        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.add_charge(tx, m, order_id, b))
 
     async def update_order_charge(
         self, ctx: RequestContext, order_id: str, order_charge_id: str, body: object, *, x_request_id: Any = None,
         flint_version: Any = None
     ) -> models.OrderResponse:
         m, b = _merchant(ctx), _body(body)
-        doc = await self._write(lambda tx: orders.update_charge(tx, m, order_id, order_charge_id, b))
-        return self._one(models.OrderResponse, ctx, doc)
+        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.update_charge(tx, m, order_id, order_charge_id, b))
 
     async def delete_order_charge(
         self, ctx: RequestContext, order_id: str, order_charge_id: str, *, x_request_id: Any = None,
         flint_version: Any = None
     ) -> models.OrderResponse:
         m = _merchant(ctx)
-        doc = await self._write(lambda tx: orders.delete_charge(tx, m, order_id, order_charge_id))
-        return self._one(models.OrderResponse, ctx, doc)
+        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.delete_charge(tx, m, order_id, order_charge_id))
 
     async def apply_order_discount(
         self, ctx: RequestContext, order_id: str, body: object, *, x_request_id: Any = None, flint_version: Any = None
     ) -> models.OrderResponse:
         m, b = _merchant(ctx), _body(body)
-        doc = await self._write(lambda tx: orders.apply_discount(tx, m, order_id, b))
-        return self._one(models.OrderResponse, ctx, doc)
+        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.apply_discount(tx, m, order_id, b))
 
     async def remove_order_discounts(
         self, ctx: RequestContext, order_id: str, body: object, *, x_request_id: Any = None, flint_version: Any = None
     ) -> models.OrderResponse:
         m, b = _merchant(ctx), _body(body)
-        doc = await self._write(lambda tx: orders.remove_discounts(tx, m, order_id, b))
-        return self._one(models.OrderResponse, ctx, doc)
+        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.remove_discounts(tx, m, order_id, b))
 
     async def preview_order_discounts(
         self, ctx: RequestContext, order_id: str, body: object = None, *, x_request_id: Any = None,
         flint_version: Any = None
     ) -> models.DiscountPreviewResponse:
         m, b = _merchant(ctx), _body(body)
-        doc = await self._read(lambda tx: orders.preview_discounts(tx, m, order_id, b))
+        doc = await self._read(ctx, lambda tx: orders.preview_discounts(tx, m, order_id, b))
         return self._one(models.DiscountPreviewResponse, ctx, doc)
 
     async def reprice_order_discounts(
         self, ctx: RequestContext, order_id: str, *, x_request_id: Any = None, flint_version: Any = None
     ) -> models.OrderResponse:
         m = _merchant(ctx)
-        doc = await self._write(lambda tx: orders.reprice_discounts(tx, m, order_id))
-        return self._one(models.OrderResponse, ctx, doc)
+        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.reprice_discounts(tx, m, order_id))
 
     async def close_order(
         self, ctx: RequestContext, order_id: str, body: object = None, *, x_request_id: Any = None,
         flint_version: Any = None
     ) -> models.OrderResponse:
         m, b = _merchant(ctx), _body(body)
-        return self._one(models.OrderResponse, ctx, await self._write(lambda tx: orders.close_order(tx, m, order_id, b)))
+        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.close_order(tx, m, order_id, b))
 
     async def pay_order(
         self, ctx: RequestContext, order_id: str, body: object, *, x_request_id: Any = None, flint_version: Any = None
     ) -> models.PayOrderResponse:
         m, b = _merchant(ctx), _body(body)
-        return self._one(
-            models.PayOrderResponse, ctx, await self._write(lambda tx: payments.pay_order(tx, m, order_id, b))
-        )
+        return await self._write_one(models.PayOrderResponse, ctx, lambda tx: payments.pay_order(tx, m, order_id, b))
 
     async def list_order_payment_attempts(
         self,
@@ -304,7 +331,7 @@ class SandboxService:
         flint_version: Any = None,
     ) -> models.OrderPaymentAttemptListResponse:
         m, p = _merchant(ctx), _params(page_size=page_size, page_token=page_token)
-        docs = await self._read(lambda tx: payments.list_attempts(tx, m, order_id, p))
+        docs = await self._read(ctx, lambda tx: payments.list_attempts(tx, m, order_id, p))
         return self._many(models.OrderPaymentAttemptListResponse, ctx, docs)
 
     async def get_order_payment_attempt(
@@ -312,7 +339,7 @@ class SandboxService:
         flint_version: Any = None,
     ) -> models.OrderPaymentAttemptResponse:
         m = _merchant(ctx)
-        doc = await self._read(lambda tx: payments.get_attempt(tx, m, order_id, payment_attempt_id))
+        doc = await self._read(ctx, lambda tx: payments.get_attempt(tx, m, order_id, payment_attempt_id))
         return self._one(models.OrderPaymentAttemptResponse, ctx, doc)
 
     async def cancel_order_payment_attempt(
@@ -320,32 +347,28 @@ class SandboxService:
         x_request_id: Any = None, flint_version: Any = None,
     ) -> models.CancelOrderPaymentAttemptResponse:
         m, b = _merchant(ctx), _body(body)
-        doc = await self._write(lambda tx: payments.cancel_attempt(tx, m, order_id, payment_attempt_id, b))
-        return self._one(models.CancelOrderPaymentAttemptResponse, ctx, doc)
+        return await self._write_one(models.CancelOrderPaymentAttemptResponse, ctx, lambda tx: payments.cancel_attempt(tx, m, order_id, payment_attempt_id, b))
 
     async def create_order_payment_intent(
         self, ctx: RequestContext, order_id: str, body: object, *, x_request_id: Any = None,
         flint_version: Any = None,
     ) -> models.CreateOrderPaymentIntentResponse:
         m, b = _merchant(ctx), _body(body)
-        doc = await self._write(lambda tx: payments.create_order_payment_intent(tx, m, order_id, b))
-        return self._one(models.CreateOrderPaymentIntentResponse, ctx, doc)
+        return await self._write_one(models.CreateOrderPaymentIntentResponse, ctx, lambda tx: payments.create_order_payment_intent(tx, m, order_id, b))
 
     async def capture_order_payment(
         self, ctx: RequestContext, order_id: str, payment_intent_id: str, body: object = None, *,
         x_request_id: Any = None, flint_version: Any = None,
     ) -> models.OrderPaymentLifecycleResponse:
         m, b = _merchant(ctx), _body(body)
-        doc = await self._write(lambda tx: payments.capture(tx, m, order_id, payment_intent_id, b))
-        return self._one(models.OrderPaymentLifecycleResponse, ctx, doc)
+        return await self._write_one(models.OrderPaymentLifecycleResponse, ctx, lambda tx: payments.capture(tx, m, order_id, payment_intent_id, b))
 
     async def cancel_order_payment(
         self, ctx: RequestContext, order_id: str, payment_intent_id: str, body: object = None, *,
         x_request_id: Any = None, flint_version: Any = None,
     ) -> models.OrderPaymentLifecycleResponse:
         m, b = _merchant(ctx), _body(body)
-        doc = await self._write(lambda tx: payments.cancel(tx, m, order_id, payment_intent_id, b))
-        return self._one(models.OrderPaymentLifecycleResponse, ctx, doc)
+        return await self._write_one(models.OrderPaymentLifecycleResponse, ctx, lambda tx: payments.cancel(tx, m, order_id, payment_intent_id, b))
 
     # ------------------------------------------------------------------------------------------------ payment intents
 
@@ -366,7 +389,7 @@ class SandboxService:
         p = _params(page_size=page_size, page_token=page_token, order_id=order_id, status=status,
                     created_after=created_after, created_before=created_before)
         return self._many(
-            models.PaymentIntentListResponse, ctx, await self._read(lambda tx: payments.list_payment_intents(tx, m, p))
+            models.PaymentIntentListResponse, ctx, await self._read(ctx, lambda tx: payments.list_payment_intents(tx, m, p))
         )
 
     async def get_payment_intent(
@@ -374,47 +397,42 @@ class SandboxService:
         flint_version: Any = None,
     ) -> models.PaymentIntentResponse:
         m, ex = _merchant(ctx), _expand(ctx, expand)
-        doc = await self._read(lambda tx: payments.get_payment_intent(tx, m, payment_intent_id, ex))
+        doc = await self._read(ctx, lambda tx: payments.get_payment_intent(tx, m, payment_intent_id, ex))
         return self._one(models.PaymentIntentResponse, ctx, doc)
 
     async def create_payment_intent(
         self, ctx: RequestContext, body: object, *, x_request_id: Any = None, flint_version: Any = None
     ) -> models.CreateOrderPaymentIntentResponse:
         m, b = _merchant(ctx), _body(body)
-        doc = await self._write(lambda tx: payments.create_payment_intent(tx, m, b))
-        return self._one(models.CreateOrderPaymentIntentResponse, ctx, doc)
+        return await self._write_one(models.CreateOrderPaymentIntentResponse, ctx, lambda tx: payments.create_payment_intent(tx, m, b))
 
     async def update_payment_intent(
         self, ctx: RequestContext, payment_intent_id: str, body: object, *, x_request_id: Any = None,
         flint_version: Any = None,
     ) -> models.PaymentIntentResponse:
         m, b = _merchant(ctx), _body(body)
-        doc = await self._write(lambda tx: payments.update_payment_intent(tx, m, payment_intent_id, b))
-        return self._one(models.PaymentIntentResponse, ctx, doc)
+        return await self._write_one(models.PaymentIntentResponse, ctx, lambda tx: payments.update_payment_intent(tx, m, payment_intent_id, b))
 
     async def confirm_payment_intent(
         self, ctx: RequestContext, payment_intent_id: str, body: object, *, x_request_id: Any = None,
         flint_version: Any = None,
     ) -> models.PaymentIntentResponse:
         m, b = _merchant(ctx), _body(body)
-        doc = await self._write(lambda tx: payments.confirm_payment_intent(tx, m, payment_intent_id, b))
-        return self._one(models.PaymentIntentResponse, ctx, doc)
+        return await self._write_one(models.PaymentIntentResponse, ctx, lambda tx: payments.confirm_payment_intent(tx, m, payment_intent_id, b))
 
     async def capture_payment_intent(
         self, ctx: RequestContext, payment_intent_id: str, body: object = None, *, x_request_id: Any = None,
         flint_version: Any = None,
     ) -> models.PaymentIntentResponse:
         m, b = _merchant(ctx), _body(body)
-        doc = await self._write(lambda tx: payments.capture_payment_intent(tx, m, payment_intent_id, b))
-        return self._one(models.PaymentIntentResponse, ctx, doc)
+        return await self._write_one(models.PaymentIntentResponse, ctx, lambda tx: payments.capture_payment_intent(tx, m, payment_intent_id, b))
 
     async def cancel_payment_intent(
         self, ctx: RequestContext, payment_intent_id: str, body: object, *, x_request_id: Any = None,
         flint_version: Any = None,
     ) -> models.PaymentIntentResponse:
         m, b = _merchant(ctx), _body(body)
-        doc = await self._write(lambda tx: payments.cancel_payment_intent(tx, m, payment_intent_id, b))
-        return self._one(models.PaymentIntentResponse, ctx, doc)
+        return await self._write_one(models.PaymentIntentResponse, ctx, lambda tx: payments.cancel_payment_intent(tx, m, payment_intent_id, b))
 
     # ------------------------------------------------------------------------------------------------ refunds
 
@@ -422,8 +440,7 @@ class SandboxService:
         self, ctx: RequestContext, body: object, *, x_request_id: Any = None, flint_version: Any = None
     ) -> models.CreateRefundResponse:
         m, b, key = _merchant(ctx), _body(body), ctx.idempotency_key
-        doc = await self._write(lambda tx: refunds.create_refund(tx, m, b, key))
-        return self._one(models.CreateRefundResponse, ctx, doc)
+        return await self._write_one(models.CreateRefundResponse, ctx, lambda tx: refunds.create_refund(tx, m, b, key))
 
     async def list_refunds(
         self,
@@ -443,22 +460,21 @@ class SandboxService:
         p = _params(page_size=page_size, page_token=page_token, order_id=order_id,
                     payment_intent_id=payment_intent_id, status=status, created_after=created_after,
                     created_before=created_before)
-        return self._many(models.RefundListResponse, ctx, await self._read(lambda tx: refunds.list_refunds(tx, m, p)))
+        return self._many(models.RefundListResponse, ctx, await self._read(ctx, lambda tx: refunds.list_refunds(tx, m, p)))
 
     async def get_refund(
         self, ctx: RequestContext, refund_id: str, *, expand: Any = None, x_request_id: Any = None,
         flint_version: Any = None,
     ) -> models.RefundResponse:
         m, ex = _merchant(ctx), _expand(ctx, expand)
-        return self._one(models.RefundResponse, ctx, await self._read(lambda tx: refunds.get_refund(tx, m, refund_id, ex)))
+        return self._one(models.RefundResponse, ctx, await self._read(ctx, lambda tx: refunds.get_refund(tx, m, refund_id, ex)))
 
     async def update_refund(
         self, ctx: RequestContext, refund_id: str, body: object, *, x_request_id: Any = None,
         flint_version: Any = None,
     ) -> models.RefundResponse:
         m, b = _merchant(ctx), _body(body)
-        doc = await self._write(lambda tx: refunds.update_refund(tx, m, refund_id, b))
-        return self._one(models.RefundResponse, ctx, doc)
+        return await self._write_one(models.RefundResponse, ctx, lambda tx: refunds.update_refund(tx, m, refund_id, b))
 
     # ------------------------------------------------------------------------------------------------ money movement
 
@@ -466,7 +482,7 @@ class SandboxService:
         self, ctx: RequestContext, *, currency: Any = None, x_request_id: Any = None, flint_version: Any = None
     ) -> models.BalanceListResponse:
         m, cur = _merchant(ctx), _plain(currency)
-        docs = await self._read(lambda tx: ledger.balances(tx, m, cur))
+        docs = await self._read(ctx, lambda tx: ledger.balances(tx, m, cur))
         return self._many(models.BalanceListResponse, ctx, (docs, None))
 
     async def list_balance_transactions(
@@ -493,7 +509,7 @@ class SandboxService:
                     created_after=created_after, created_before=created_before, available_after=available_after,
                     available_before=available_before)
         return self._many(
-            models.BalanceTransactionListResponse, ctx, await self._read(lambda tx: ledger.list_txns(tx, m, p))
+            models.BalanceTransactionListResponse, ctx, await self._read(ctx, lambda tx: ledger.list_txns(tx, m, p))
         )
 
     async def get_balance_transaction(
@@ -501,7 +517,7 @@ class SandboxService:
         flint_version: Any = None,
     ) -> models.BalanceTransactionResponse:
         m, ex = _merchant(ctx), _expand(ctx, expand)
-        doc = await self._read(lambda tx: ledger.get_txn(tx, m, balance_transaction_id, ex))
+        doc = await self._read(ctx, lambda tx: ledger.get_txn(tx, m, balance_transaction_id, ex))
         return self._one(models.BalanceTransactionResponse, ctx, doc)
 
     async def list_payouts(
@@ -527,27 +543,27 @@ class SandboxService:
                     balance_source_type=balance_source_type, payout_destination_id=payout_destination_id,
                     status=status, created_after=created_after, created_before=created_before,
                     arrival_after=arrival_after, arrival_before=arrival_before)
-        return self._many(models.PayoutListResponse, ctx, await self._read(lambda tx: payouts.list_payouts(tx, m, p)))
+        return self._many(models.PayoutListResponse, ctx, await self._read(ctx, lambda tx: payouts.list_payouts(tx, m, p)))
 
     async def create_payout(
         self, ctx: RequestContext, body: object, *, x_request_id: Any = None, flint_version: Any = None
     ) -> models.PayoutResponse:
         m, b = _merchant(ctx), _body(body)
-        return self._one(models.PayoutResponse, ctx, await self._write(lambda tx: payouts.create_payout(tx, m, b)))
+        return await self._write_one(models.PayoutResponse, ctx, lambda tx: payouts.create_payout(tx, m, b))
 
     async def get_payout(
         self, ctx: RequestContext, payout_id: str, *, expand: Any = None, x_request_id: Any = None,
         flint_version: Any = None,
     ) -> models.PayoutResponse:
         m, ex = _merchant(ctx), _expand(ctx, expand)
-        return self._one(models.PayoutResponse, ctx, await self._read(lambda tx: payouts.get_payout(tx, m, payout_id, ex)))
+        return self._one(models.PayoutResponse, ctx, await self._read(ctx, lambda tx: payouts.get_payout(tx, m, payout_id, ex)))
 
     async def cancel_payout(
         self, ctx: RequestContext, payout_id: str, body: object = None, *, x_request_id: Any = None,
         flint_version: Any = None,
     ) -> models.PayoutResponse:
         m = _merchant(ctx)
-        return self._one(models.PayoutResponse, ctx, await self._write(lambda tx: payouts.cancel_payout(tx, m, payout_id)))
+        return await self._write_one(models.PayoutResponse, ctx, lambda tx: payouts.cancel_payout(tx, m, payout_id))
 
     async def list_payout_entries(
         self, ctx: RequestContext, payout_id: str, *, page_size: Any = None, page_token: Any = None,
@@ -555,21 +571,20 @@ class SandboxService:
     ) -> models.PayoutEntryListResponse:
         m, p = _merchant(ctx), _params(page_size=page_size, page_token=page_token)
         return self._many(
-            models.PayoutEntryListResponse, ctx, await self._read(lambda tx: payouts.list_entries(tx, m, payout_id, p))
+            models.PayoutEntryListResponse, ctx, await self._read(ctx, lambda tx: payouts.list_entries(tx, m, payout_id, p))
         )
 
     async def get_payout_settings(
         self, ctx: RequestContext, *, x_request_id: Any = None, flint_version: Any = None
     ) -> models.PayoutSettingsResponse:
         m = _merchant(ctx)
-        return self._one(models.PayoutSettingsResponse, ctx, await self._read(lambda tx: payouts.get_settings(tx, m)))
+        return self._one(models.PayoutSettingsResponse, ctx, await self._read(ctx, lambda tx: payouts.get_settings(tx, m)))
 
     async def update_payout_settings(
         self, ctx: RequestContext, body: object, *, x_request_id: Any = None, flint_version: Any = None
     ) -> models.PayoutSettingsResponse:
         m, b = _merchant(ctx), _body(body)
-        doc = await self._write(lambda tx: payouts.update_settings(tx, m, b))
-        return self._one(models.PayoutSettingsResponse, ctx, doc)
+        return await self._write_one(models.PayoutSettingsResponse, ctx, lambda tx: payouts.update_settings(tx, m, b))
 
     async def list_payout_destinations(
         self,
@@ -591,14 +606,14 @@ class SandboxService:
                     available_payout_method=available_payout_method, default_for_currency=default_for_currency,
                     include_deleted=include_deleted)
         return self._many(
-            models.PayoutDestinationListResponse, ctx, await self._read(lambda tx: payouts.list_destinations(tx, m, p))
+            models.PayoutDestinationListResponse, ctx, await self._read(ctx, lambda tx: payouts.list_destinations(tx, m, p))
         )
 
     async def get_payout_destination(
         self, ctx: RequestContext, payout_destination_id: str, *, x_request_id: Any = None, flint_version: Any = None
     ) -> models.PayoutDestinationResponse:
         m = _merchant(ctx)
-        doc = await self._read(lambda tx: payouts.get_destination(tx, m, payout_destination_id))
+        doc = await self._read(ctx, lambda tx: payouts.get_destination(tx, m, payout_destination_id))
         return self._one(models.PayoutDestinationResponse, ctx, doc)
 
     async def update_payout_destination(
@@ -606,14 +621,12 @@ class SandboxService:
         flint_version: Any = None,
     ) -> models.PayoutDestinationResponse:
         m, b = _merchant(ctx), _body(body)
-        doc = await self._write(lambda tx: payouts.update_destination(tx, m, payout_destination_id, b))
-        return self._one(models.PayoutDestinationResponse, ctx, doc)
+        return await self._write_one(models.PayoutDestinationResponse, ctx, lambda tx: payouts.update_destination(tx, m, payout_destination_id, b))
 
     async def delete_payout_destination(
         self, ctx: RequestContext, payout_destination_id: str, body: object = None, *, x_request_id: Any = None,
         flint_version: Any = None,
     ) -> models.PayoutDestinationResponse:
         m = _merchant(ctx)
-        doc = await self._write(lambda tx: payouts.delete_destination(tx, m, payout_destination_id))
-        return self._one(models.PayoutDestinationResponse, ctx, doc)
+        return await self._write_one(models.PayoutDestinationResponse, ctx, lambda tx: payouts.delete_destination(tx, m, payout_destination_id))
 

@@ -31,7 +31,16 @@ import anyio.to_thread
 T = TypeVar("T")
 Doc = dict[str, Any]
 
-BUSY_TIMEOUT_MS = 30_000
+# How long a transaction waits for the database's write lock (another process's writer) before it fails, and
+# the request answers 503 SERVICE_UNAVAILABLE with nothing written; FLINT_SANDBOX_BUSY_TIMEOUT_MS overrides it.
+BUSY_TIMEOUT_MS = int(os.environ.get("FLINT_SANDBOX_BUSY_TIMEOUT_MS", "30000"))
+
+# The sandbox clock runs ahead of the real one by the sandbox-wide offset (`flint-sandbox clock advance`, the
+# operator's tool) plus the calling merchant's own offset (`POST /_sandbox/clock/advance`). Their sum is capped
+# at 100 years, so every date the rules derive from "now" (availability, arrival, refund settlement: days to
+# weeks later) stays far from datetime's year 9999; an offset beyond it (a database written before the cap) is
+# read as the cap, so such a database works again after a restart.
+MAX_CLOCK_OFFSET_SECONDS = 100 * 365 * 86400
 
 # Indexed columns per document table (besides id, merchant_id, created_at, doc). Only these names may be used
 # in filters, which also keeps SQL built from them safe.
@@ -74,9 +83,14 @@ def _schema() -> str:
             tenant TEXT NOT NULL, key TEXT NOT NULL, route TEXT NOT NULL, fingerprint TEXT NOT NULL,
             state TEXT NOT NULL CHECK (state IN ('in_progress', 'done')), status INTEGER, body BLOB,
             created_at REAL NOT NULL, PRIMARY KEY (tenant, key));
+        CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at);
         CREATE TABLE IF NOT EXISTS sandbox_clock (
             id INTEGER PRIMARY KEY CHECK (id = 1), offset_seconds INTEGER NOT NULL);
         INSERT OR IGNORE INTO sandbox_clock (id, offset_seconds) VALUES (1, 0);
+        CREATE TABLE IF NOT EXISTS merchant_clocks (
+            merchant_id TEXT PRIMARY KEY, offset_seconds INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS sandbox_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+        INSERT OR IGNORE INTO sandbox_secrets (name, value) VALUES ('page_token', randomblob(32));
         """
     ]
     for table, cols in TABLES.items():
@@ -143,7 +157,10 @@ class Tx(Protocol):
     """What the business rules may do inside one transaction."""
 
     def now(self) -> datetime: ...
-    def advance_clock(self, seconds: int) -> None: ...
+    def bind_merchant(self, merchant_id: str) -> None: ...
+    def clock_offset(self, merchant_id: str | None = None) -> int: ...
+    def advance_clock(self, seconds: int, merchant_id: str | None = None) -> bool: ...
+    def secret(self, name: str) -> bytes: ...
     def ensure_merchant(self, name: str, merchant_id: str) -> tuple[str, bool]: ...
     def add_key(self, key_hash: str, key_id: str, merchant_id: str, scopes: Iterable[str]) -> bool: ...
     def find_key(self, key_hash: str) -> KeyRecord | None: ...
@@ -165,9 +182,12 @@ class Tx(Protocol):
         self, table: str, merchant_id: str, group: str, columns: Sequence[str], filters: Sequence[Filter] = ()
     ) -> list[tuple[Any, ...]]: ...
     def idem_get(self, tenant: str, key: str) -> IdemRecord | None: ...
-    def idem_put(self, tenant: str, key: str, route: str, fingerprint: str, now: float) -> None: ...
-    def idem_done(self, tenant: str, key: str, status: int, body: bytes) -> None: ...
+    def idem_store(
+        self, tenant: str, key: str, route: str, fingerprint: str, status: int, body: bytes, now: float,
+        replace_before: float,
+    ) -> bool: ...
     def idem_delete(self, tenant: str, key: str) -> None: ...
+    def idem_purge(self, before: float, limit: int) -> int: ...
 
 
 class Storage(Protocol):
@@ -181,17 +201,52 @@ class SQLiteTx:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.c = conn
         self._now: datetime | None = None
+        self._merchant: str | None = None
 
     # -- clock
+    def bind_merchant(self, merchant_id: str) -> None:
+        """The merchant whose clock `now()` reads (the service binds the caller before running the rules)."""
+        if merchant_id != self._merchant:
+            self._merchant = merchant_id
+            self._now = None
+
+    def clock_offset(self, merchant_id: str | None = None) -> int:
+        """Seconds the clock runs ahead: sandbox-wide, plus the merchant's own when given; capped."""
+        (offset,) = self.c.execute("SELECT offset_seconds FROM sandbox_clock WHERE id = 1").fetchone()
+        if merchant_id is not None:
+            row = self.c.execute(
+                "SELECT offset_seconds FROM merchant_clocks WHERE merchant_id = ?", (merchant_id,)
+            ).fetchone()
+            offset += row[0] if row else 0
+        return int(min(max(offset, 0), MAX_CLOCK_OFFSET_SECONDS))
+
     def now(self) -> datetime:
         if self._now is None:  # one instant per transaction
-            (offset,) = self.c.execute("SELECT offset_seconds FROM sandbox_clock WHERE id = 1").fetchone()
-            self._now = datetime.now(timezone.utc) + timedelta(seconds=offset)
+            self._now = datetime.now(timezone.utc) + timedelta(seconds=self.clock_offset(self._merchant))
         return self._now
 
-    def advance_clock(self, seconds: int) -> None:
-        self.c.execute("UPDATE sandbox_clock SET offset_seconds = offset_seconds + ? WHERE id = 1", (seconds,))
+    def advance_clock(self, seconds: int, merchant_id: str | None = None) -> bool:
+        """Move the sandbox-wide clock (merchant None) or one merchant's clock forward. False, and nothing
+        changed, when the result would pass MAX_CLOCK_OFFSET_SECONDS."""
+        if seconds < 0 or self.clock_offset(merchant_id) + seconds > MAX_CLOCK_OFFSET_SECONDS:
+            return False
+        if merchant_id is None:
+            self.c.execute("UPDATE sandbox_clock SET offset_seconds = offset_seconds + ? WHERE id = 1", (seconds,))
+        else:
+            self.c.execute(
+                "INSERT INTO merchant_clocks (merchant_id, offset_seconds) VALUES (?, ?) ON CONFLICT (merchant_id)"
+                " DO UPDATE SET offset_seconds = offset_seconds + excluded.offset_seconds",
+                (merchant_id, seconds),
+            )
         self._now = None
+        return True
+
+    def secret(self, name: str) -> bytes:
+        """A random secret of this database, made with its schema (the page-token signing key)."""
+        row = self.c.execute("SELECT value FROM sandbox_secrets WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise KeyError(f"no sandbox secret {name!r}")
+        return bytes(row[0])
 
     # -- merchants and keys
     def ensure_merchant(self, name: str, merchant_id: str) -> tuple[str, bool]:
@@ -352,21 +407,59 @@ class SQLiteTx:
         ).fetchone()
         return None if row is None else IdemRecord(row[0], row[1], row[2], row[3], row[4], row[5])
 
-    def idem_put(self, tenant: str, key: str, route: str, fingerprint: str, now: float) -> None:
-        self.c.execute(
-            "INSERT OR REPLACE INTO idempotency_keys (tenant, key, route, fingerprint, state, created_at)"
-            " VALUES (?, ?, ?, ?, 'in_progress', ?)",
-            (tenant, key, route, fingerprint, now),
+    def idem_store(
+        self, tenant: str, key: str, route: str, fingerprint: str, status: int, body: bytes, now: float,
+        replace_before: float,
+    ) -> bool:
+        """Store a finished result under the key. A row already there is kept unless it is an expired one
+        (created before `replace_before`) or a leftover `in_progress` row of an older sandbox version.
+        True when this result was stored."""
+        cur = self.c.execute(
+            "INSERT INTO idempotency_keys (tenant, key, route, fingerprint, state, status, body, created_at)"
+            " VALUES (?, ?, ?, ?, 'done', ?, ?, ?) ON CONFLICT (tenant, key) DO UPDATE SET"
+            " route = excluded.route, fingerprint = excluded.fingerprint, state = 'done', status = excluded.status,"
+            " body = excluded.body, created_at = excluded.created_at"
+            " WHERE idempotency_keys.state = 'in_progress' OR idempotency_keys.created_at < ?",
+            (tenant, key, route, fingerprint, status, body, now, replace_before),
         )
-
-    def idem_done(self, tenant: str, key: str, status: int, body: bytes) -> None:
-        self.c.execute(
-            "UPDATE idempotency_keys SET state = 'done', status = ?, body = ? WHERE tenant = ? AND key = ?",
-            (status, body, tenant, key),
-        )
+        return cur.rowcount == 1
 
     def idem_delete(self, tenant: str, key: str) -> None:
         self.c.execute("DELETE FROM idempotency_keys WHERE tenant = ? AND key = ?", (tenant, key))
+
+    def idem_purge(self, before: float, limit: int) -> int:
+        cur = self.c.execute(
+            "DELETE FROM idempotency_keys WHERE rowid IN"
+            " (SELECT rowid FROM idempotency_keys WHERE created_at < ? LIMIT ?)",
+            (before, limit),
+        )
+        return cur.rowcount
+
+
+class _FifoLock:
+    """A lock handed to waiting threads in the order they asked for it (threading.Lock promises no order)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiters: list[threading.Lock] = []
+        self._held = False
+
+    def __enter__(self) -> None:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            gate = threading.Lock()
+            gate.acquire()
+            self._waiters.append(gate)
+        gate.acquire()  # released by the previous holder, which hands the lock over without freeing it
+
+    def __exit__(self, *exc: object) -> None:
+        with self._mutex:
+            if self._waiters:
+                self._waiters.pop(0).release()
+            else:
+                self._held = False
 
 
 class SQLiteStorage:
@@ -376,6 +469,10 @@ class SQLiteStorage:
         self.path = os.path.abspath(path)
         os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
         self._local = threading.local()
+        # Writers of this process queue here, in arrival order, instead of polling SQLite's busy handler (which
+        # sleeps 1, 2, 5, ... 100 ms between tries and lets late arrivals overtake: the write tail). Safety does
+        # not depend on it: BEGIN IMMEDIATE still takes the database's write lock, across processes too.
+        self._writers = _FifoLock()
         conn = self._conn()
         # Switching to WAL needs a moment of exclusive access; retry while another process starts up too.
         for attempt in range(100):
@@ -421,7 +518,8 @@ class SQLiteStorage:
         return self._run(fn, "BEGIN")  # a deferred transaction: one consistent snapshot for all its reads
 
     def write_sync(self, fn: Callable[[Tx], T]) -> T:
-        return self._run(fn, "BEGIN IMMEDIATE")
+        with self._writers:
+            return self._run(fn, "BEGIN IMMEDIATE")
 
     async def read(self, fn: Callable[[Tx], T]) -> T:
         return await anyio.to_thread.run_sync(self.read_sync, fn)

@@ -241,13 +241,13 @@ class Codecs:
                 s.add(ind, f"if _rt.has_duplicates({x}):")
                 s.add(ind + 1, f"raise _rt.bad_value({loc}, 'uniqueItems', {c}, 'items must be unique'{tail})")
             elif kw == "propertyNames":
-                pat = self.const(re.compile(value["pattern"])) if "pattern" in value else "None"
+                pat = self.const(_rt.ecma_pattern(value["pattern"])) if "pattern" in value else "None"
                 lo, hi = _lit(value.get("minLength")), _lit(value.get("maxLength"))
                 s.add(ind, f"k_ = _rt.bad_key({x}, {pat}, {lo}, {hi})")
                 s.add(ind, "if k_ is not None:")
                 s.add(ind + 1, f"raise _rt.bad_value(_rt.join({loc}, k_), 'propertyNames', {c}, 'invalid key'{tail})")
             elif kw == "pattern":
-                s.add(ind, f"if {self.const(re.compile(value))}.search({x}) is None:")
+                s.add(ind, f"if {self.const(_rt.ecma_pattern(value))}.search({x}) is None:")
                 s.add(ind + 1, f"raise _rt.bad_value({loc}, 'pattern', {c}, {_lit('must match ' + value)}{tail})")
             elif kw == "enum":
                 allowed = self.const(frozenset(v for v in value if not isinstance(v, (list, dict))))

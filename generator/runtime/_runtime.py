@@ -203,6 +203,37 @@ def has_duplicates(items: list[Any]) -> bool:
         return any(items[i] == items[j] for i in range(len(items)) for j in range(i))
 
 
+def ecma_pattern(source: str) -> _re.Pattern[str]:
+    """A JSON-Schema (ECMA-262) pattern as a Python regex. ECMA's `$` (no multiline flag) matches only at the end
+    of the input; Python's also before a final newline, so `^[A-Z]{3}$` would accept "USD\\n". Every `$` outside
+    a character class and not escaped becomes `\\Z`."""
+    out: list[str] = []
+    i, n, in_class = 0, len(source), False
+    while i < n:
+        ch = source[i]
+        if ch == "\\" and i + 1 < n:
+            out.append(source[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            if source.startswith("^]", i + 1) or source.startswith("]", i + 1):  # a leading "]" is a literal
+                lead = 3 if source.startswith("^]", i + 1) else 2
+                out.append(source[i : i + lead])
+                i += lead
+                continue
+        elif ch == "$":
+            out.append("\\Z")
+            i += 1
+            continue
+        out.append(ch)
+        i += 1
+    return _re.compile("".join(out))
+
+
 def bad_key(
     mapping: Mapping[str, Any], pattern: _re.Pattern[str] | None, min_length: int | None, max_length: int | None
 ) -> str | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
@@ -241,6 +241,9 @@ def _load_operations() -> tuple[_Op, ...]:
 
 _OPS = _load_operations()
 OPERATION_SECURITY: dict[str, OperationSecurity] = {op.operation_id: op.security for op in _OPS}
+# by operationId: the documented success status, and whether the operation takes an idempotency key
+SUCCESS_STATUS: dict[str, int] = {op.operation_id: op.status for op in _OPS}
+IDEMPOTENT_OPERATIONS: frozenset[str] = frozenset(op.operation_id for op in _OPS if op.idempotent)
 
 
 # ---------------------------------------------------------------------------------------------------- engine
@@ -337,20 +340,54 @@ def _scan_str(s: str, path: str) -> None:
     try:
         s.encode("utf-8")
     except UnicodeEncodeError:
-        raise _BadBody("malformed_body", "lone surrogate in string", path or None) from None
+        # the path itself may hold the surrogate (an object key): written as a \udXXX escape, so it can be sent
+        safe = path.encode("utf-8", "backslashreplace").decode("utf-8")
+        raise _BadBody("malformed_body", "lone surrogate in string", safe or None) from None
     if "\x00" in s:
         raise _BadBody("value", "NUL characters are not allowed", path or None)
 
 
+def _path_to(node: _t.Any, target: _t.Any, path: str) -> str | None:
+    """The path (in _scan's form) of the object `target` inside `node`, found by identity."""
+    if node is target:
+        return path
+    items = node.items() if type(node) is dict else enumerate(node) if type(node) is list else ()
+    for k, v in items:
+        if type(v) is dict or type(v) is list:
+            found = _path_to(v, target, (f"{path}.{k}" if path else str(k)) if type(node) is dict else f"{path}[{k}]")
+            if found is not None:
+                return found
+    return None
+
+
 def parse_json_body(raw: bytes) -> _t.Any:
-    """Strict JSON: UTF-8, no NaN/Infinity, bounded depth, no NUL or lone surrogates. Raises _BadBody."""
+    """Strict JSON: UTF-8, no NaN/Infinity, bounded depth, no NUL or lone surrogates, no key twice in one object
+    (I-JSON, RFC 7493: json.loads would keep the last one silently). Raises _BadBody."""
+    dup: list[tuple[dict[str, _t.Any], str]] = []
+
+    def pairs(items: list[tuple[str, _t.Any]]) -> dict[str, _t.Any]:
+        obj = dict(items)
+        if len(obj) != len(items) and not dup:
+            seen: set[str] = set()
+            for k, _ in items:
+                if k in seen:
+                    dup.append((obj, k))
+                    break
+                seen.add(k)
+        return obj
+
     try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant, object_pairs_hook=pairs)
     except RecursionError:
         raise _BadBody("malformed_body", "JSON nested too deeply", None) from None
     except ValueError as exc:
         raise _BadBody("malformed_body", f"body is not valid JSON: {exc}", None) from None
     _scan(data, "", 1)
+    if dup:
+        obj, key = dup[0]
+        where = _path_to(data, obj, "") or ""
+        kind = "duplicate_key" if "duplicate_key" in CODES else "malformed_body"
+        raise _BadBody(kind, f"duplicate key {key!r} in one JSON object", f"{where}.{key}" if where else key)
     return data
 
 
@@ -476,6 +513,11 @@ async def _read_body(request: Request) -> bytes:
             raise ApiError(413, CODES["body_too_large"], f"request body larger than {MAX_BODY_BYTES} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def serialize(result: _t.Any) -> bytes:
+    """The JSON bytes the stub sends for a service method's result (what an idempotency store keeps)."""
+    return _serialize(result)
 
 
 def _serialize(result: _t.Any, shape: str = "json") -> bytes:
@@ -626,6 +668,9 @@ def _endpoint(
             response = _validation_error(e, request_id, echo)
         except _BadBody as e:
             response = _envelope(400, CODES[e.kind], e.message, e.path, request_id, headers=echo)
+        except ClientDisconnect:  # the client went away mid-body: nothing to answer, nothing to log loudly
+            log.info("client disconnected before its request body arrived (request %s)", request_id)
+            response = _envelope(400, CODES["malformed_body"], "client disconnected", None, request_id, headers=echo)
         except Exception:  # the contract: never a traceback on the wire
             log.exception("unhandled error in %s (request %s)", op.operation_id, request_id)
             response = _envelope(500, CODES["internal"], "internal error", None, request_id, headers=echo)

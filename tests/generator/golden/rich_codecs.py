@@ -11,7 +11,7 @@
 # _k9 = <class Circle>
 # _k10 = frozenset({'class', 'color', 'from', 'labels', 'launch_at', 'name', 'note', 'parts', 'tags'})
 # _k11 = {'red': Color.RED, 'green': Color.GREEN, 'blue-ish': Color.BLUE_ISH, 'class': Color.CLASS}
-# _k12 = re.compile('^[a-z]+$')
+# _k12 = re.compile('^[a-z]+\\Z')
 # _k13 = <class CreateWidgetRequest>
 # _k14 = frozenset({'good', 'pet_type'})
 # _k15 = <class Dog>
@@ -31,7 +31,7 @@
 # _k29 = {'low': NullableEnumHolderLevel.LOW, 'high': NullableEnumHolderLevel.HIGH}
 # _k30 = <class NullableEnumHolder>
 # _k31 = frozenset({'percent', 'price_money', 'quantity', 'sku'})
-# _k32 = re.compile('^[A-Z]{3}-\\d+$')
+# _k32 = re.compile('^[A-Z]{3}-\\d+\\Z')
 # _k33 = <class Part>
 # _k34 = <class PartPriceMoney>
 # _k35 = frozenset({'kind', 'side'})
