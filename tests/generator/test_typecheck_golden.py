@@ -25,7 +25,7 @@ def test_committed_output_is_current(capsys: pytest.CaptureFixture[str]) -> None
     spec = REPO / "spec" / "flint.yaml"
     if not spec.exists():
         pytest.skip("spec/flint.yaml not present")
-    code = main(["check", str(spec), "--out", str(REPO / "generated"), "--force"])
+    code = main(["check", str(spec), "--out", str(REPO / "generated"), "--force", "--strict"])  # as `make check`
     assert code == 0, capsys.readouterr().out[:5000]
 
 
