@@ -8,22 +8,81 @@ expected); an empty list means the response honours the rule.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from .spec import Operation, Spec, param_path
 
-ISO_4217 = frozenset(
-    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP BYN
-    BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP
-    GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW
-    KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD
-    NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE
-    SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED
-    VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XDR XOF XPD XPF XPT XSU XTS XUA XXX YER YUM ZAR ZMW ZWL""".split()
-)
-SUPPORTED_CURRENCIES = frozenset({"USD"})
+@dataclass(frozen=True)
+class CurrencyRule:
+    """What the contract says about a money object's currency: the pattern its schema gives, and the
+    currencies a server answers with (the schema's enum; the contract has none today, so the
+    currencies its own examples use: USD)."""
+
+    pattern: re.Pattern[str]
+    supported: frozenset[str]
+
+    def allows(self, value: object) -> bool:
+        return isinstance(value, str) and bool(self.pattern.fullmatch(value)) and value in self.supported
+
+    def describe(self) -> str:
+        return f"currency matches {self.pattern.pattern} and is {' or '.join(sorted(self.supported))}"
+
+
+def currency_rule(spec: Spec | None) -> CurrencyRule:
+    if spec is None:
+        return _NO_SPEC_CURRENCIES
+    return spec.derived("currency_rule", _currency_rule)
+
+
+_NO_SPEC_CURRENCIES = CurrencyRule(re.compile(r"[A-Z]{3}"), frozenset({"USD"}))
+
+
+def supported_currencies(spec: Spec | None) -> frozenset[str]:
+    return currency_rule(spec).supported
+
+
+def _currency_rule(spec: Spec) -> CurrencyRule:
+    patterns: list[str] = []
+    enums: set[str] = set()
+    for schema in ((spec.document.get("components") or {}).get("schemas") or {}).values():
+        for node, base, _ in spec.schema_branches(schema, None):
+            props = node.get("properties") or {}
+            if "amount" not in props or "currency" not in props:
+                continue
+            for cur, _, _ in spec.schema_branches(props["currency"], base):
+                if isinstance(cur.get("pattern"), str):
+                    patterns.append(cur["pattern"])
+                enums.update(v for v in cur.get("enum") or [] if isinstance(v, str))
+    supported = frozenset(enums) or frozenset(_example_currencies(spec))
+    if not supported:
+        raise ValueError("the spec names no currency: no enum on a money currency and no money in its examples")
+    pattern = patterns[0] if patterns else "^[A-Z]{3}$"
+    return CurrencyRule(re.compile(pattern.lstrip("^").rstrip("$")), supported)
+
+
+def _example_currencies(spec: Spec) -> set[str]:
+    """Currencies of the money objects in the spec's response examples."""
+    found: set[str] = set()
+
+    def walk(node: Any, in_example: bool) -> None:
+        if isinstance(node, dict):
+            if in_example and _is_money(node) and isinstance(node.get("currency"), str):
+                found.add(node["currency"])
+            for key, value in node.items():
+                walk(value, in_example or key in ("example", "examples"))
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, in_example)
+
+    for op in spec.operations.values():
+        for response in (op.raw.get("responses") or {}).values():
+            resp, _, _ = spec.deref(response, op.base)
+            walk(resp, False)
+    walk((spec.document.get("components") or {}).get("examples"), True)
+    return found
 
 
 @dataclass(frozen=True)
@@ -116,6 +175,7 @@ def check_money(spec: Spec | None, ex: Exchange) -> list[Finding]:
     if spec is not None and ex.operation is not None:
         schema, base = spec.response_schema(ex.operation, ex.status)
     out: list[Finding] = []
+    currencies = currency_rule(spec)
     for path, money, signed in iter_money(spec, body, schema, base, []):
         where = _fmt_path(path)
         amount, currency = money.get("amount"), money.get("currency")
@@ -136,23 +196,23 @@ def check_money(spec: Spec | None, ex: Exchange) -> list[Finding]:
                     "amounts are non-negative except in fields the spec marks x-signed: true",
                 )
             )
-        if not isinstance(currency, str) or currency not in ISO_4217 or currency not in SUPPORTED_CURRENCIES:
+        if not currencies.allows(currency):
             out.append(
                 Finding(
                     "money_currency_usd",
                     f"{where}.currency is {json.dumps(currency)}",
-                    "currency is an uppercase ISO 4217 code, and USD (the only supported currency)",
+                    currencies.describe() + " (the contract's money schema and the currencies it serves)",
                 )
             )
     for path, value in _iter_key(body.get("data"), "currency", ["data"]):
         if _is_money_parent(body, path):
             continue
-        if value is not None and (not isinstance(value, str) or value not in SUPPORTED_CURRENCIES):
+        if value is not None and not currencies.allows(value):
             out.append(
                 Finding(
                     "money_currency_usd",
                     f"{_fmt_path(path)} is {json.dumps(value)}",
-                    "currency is an uppercase ISO 4217 code, and USD",
+                    currencies.describe(),
                 )
             )
     return out

@@ -24,6 +24,13 @@ class Collector:
     violations: list[Violation] = field(default_factory=list)
     ran: set[str] = field(default_factory=set)  # check names that were exercised
     excluded: frozenset[str] = frozenset()  # --exclude-checks: findings of these are dropped
+    # check -> operationId -> how many times the check exercised it (a checker that never ran shows as 0)
+    exercised: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def exercise(self, check: str, operation: str) -> None:
+        self.ran.add(check)
+        per_op = self.exercised.setdefault(check, {})
+        per_op[operation] = per_op.get(operation, 0) + 1
 
     def add(self, v: Violation) -> None:
         if v.check in self.excluded:

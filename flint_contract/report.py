@@ -24,6 +24,9 @@ def print_result(result: RunResult, out: TextIO) -> None:
         if eng.relaxations_used:
             used = ", ".join(f"{k} x{n}" for k, n in sorted(eng.relaxations_used.items()))
             out.write(f"relaxations used: {used}\n")
+    for check, per_op in sorted(result.exercised.items()):
+        ops = ", ".join(f"{op} x{n}" for op, n in sorted(per_op.items()))
+        out.write(f"exercised {check}: {sum(per_op.values())} requests over {len(per_op)} operations ({ops})\n")
     for note in result.notes:
         if "Traceback" not in note:
             out.write(f"note: {note}\n")
