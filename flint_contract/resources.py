@@ -264,7 +264,7 @@ def snapshot(client: ProbeClient, spec: Spec, reads: list[tuple[str, dict[str, s
     for op_id, params in reads:
         reply = call(client, spec, op_id, params)
         key = op_id + json.dumps(params, sort_keys=True)
-        out[key] = (reply.status, reply.data if 200 <= reply.status < 300 else reply.error_code)
+        out[key] = {"status": reply.status, "data": reply.data if 200 <= reply.status < 300 else reply.error_code}
     return out
 
 
