@@ -11,6 +11,8 @@ per route; each checker counts how often it exercised each operation (printed wi
 - leaked_create: a create refused with 4xx leaves nothing behind: the reads before and after agree.
 - invalid_dynamic_id: ids never issued, of another resource type, malformed or very long are answered
   with a 4xx error envelope: never 2xx, never 5xx.
+- namespace_isolation (with --peer-api-key): the peer merchant sending this merchant's ids to any operation
+  gets 404, and nothing changes.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ USE_AFTER_DELETE = "use_after_delete"
 RESOURCE_HIERARCHY = "resource_hierarchy"
 LEAKED_CREATE = "leaked_create"
 INVALID_DYNAMIC_ID = "invalid_dynamic_id"
+NAMESPACE_ISOLATION = "namespace_isolation"
 TRIES = 3  # chains tried per operation before it counts as not exercised
 
 
@@ -281,7 +284,47 @@ def invalid_dynamic_id(ctx: ProbeContext) -> None:
                                 reply)
 
 
+# --------------------------------------------------------------------------------------------- namespace
+def namespace_isolation(ctx: ProbeContext) -> None:
+    """Every operation that takes an id, sent by the peer merchant with this merchant's ids: 404, and (for
+    writes) nothing changes. Extends tenant_isolation's hand-picked operations to all of them."""
+    if ctx.peer is None:
+        return
+    ctx.ran(NAMESPACE_ISOLATION)
+    spec, client, peer = ctx.spec, ctx.client, ctx.peer
+    made: dict[str, Instance | None] = {}  # one set of objects per chain (the peer's requests must change nothing)
+    for op in _ops(ctx):
+        if not path_params(op):
+            continue
+        ctx.collector.exercised.setdefault(NAMESPACE_ISOLATION, {}).setdefault(op.operation_id, 0)
+        inst = None
+        for chain in chains(spec, op.operation_id)[:TRIES]:
+            if root_rank(spec, chain.root) > 1 and op.method != "GET":
+                continue  # the peer may read what the kit found, but writes go only to the kit's own objects
+            key = chain.describe()
+            if key not in made:
+                made[key], _ = realize(client, spec, chain)
+            inst = made[key]
+            if inst is not None:
+                break
+        if inst is None:
+            continue
+        reads = readers(spec, inst.values) if op.method != "GET" else []
+        before = snapshot(client, spec, reads)
+        reply = call(peer, spec, op.operation_id, inst.params, inst.body, inst.query)
+        ctx.collector.exercise(NAMESPACE_ISOLATION, op.operation_id)
+        ids = ", ".join(f"{p} {inst.params[p]}" for p in path_params(op))
+        if reply.status != 404:
+            peer.fail(NAMESPACE_ISOLATION, f"the peer merchant sent {op.operation_id} with {ids} -> {reply.brief()}",
+                      "another merchant's ids are 404 on every operation", reply)
+        changed = diff(before, snapshot(client, spec, reads))
+        if changed:
+            peer.fail(NAMESPACE_ISOLATION, f"the peer's {op.operation_id} ({reply.status}) changed: " + " | ".join(changed[:3]),
+                      "another merchant's request changes nothing", reply)
+
+
 PROBES = {
+    NAMESPACE_ISOLATION: namespace_isolation,
     USE_AFTER_DELETE: use_after_delete,
     RESOURCE_HIERARCHY: resource_hierarchy,
     LEAKED_CREATE: leaked_create,
