@@ -172,7 +172,10 @@ class ProbeClient:
     def post(self, path: str, body: Any = None, *, op: str, **kw: Any) -> Reply:
         return self.request("POST", path, op=op, json_body=body, **kw)
 
-    def fail(self, check: str, message: str, expected: str, reply: Reply | None = None, op: str | None = None) -> None:
+    def fail(self, check: str, message: str, expected: str, reply: Reply | None = None, op: str | None = None,
+             steps: "list[Reply] | tuple[Reply, ...]" = ()) -> None:
+        """Report a violation; `steps` are the requests before `reply` that reproducing it needs (in order)."""
+        curls = [step.curl for step in steps] + ([reply.curl] if reply else [])
         self.collector.add(
-            Violation(check, message, expected, reply.curl if reply else None, op or (reply.operation_id if reply else None))
+            Violation(check, message, expected, "\n".join(curls) or None, op or (reply.operation_id if reply else None))
         )

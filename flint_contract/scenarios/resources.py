@@ -97,7 +97,12 @@ def use_after_delete(ctx: ProbeContext) -> None:
         shown = list(find_objects(deleted.json(), rid, rvalue))
         gone = not shown  # the delete's own answer no longer shows the resource
         status = shown[0].get("status") if shown and isinstance(shown[0].get("status"), str) else None
-        what = f"{op.operation_id} {rvalue} (answered {deleted.status}" + (f", status {status})" if status else ", gone)")
+        what = f"{op.operation_id} {rvalue} (answered {deleted.status}" + (
+            f", status {status})" if status else ", gone)" if gone else ", still shown)")
+        if op.method == "DELETE" and shown and status is None:
+            client.fail(USE_AFTER_DELETE, f"{what}: the delete's own answer still shows it, with no state saying it is deleted",
+                        "a DELETE's answer no longer shows the resource, or shows its deleted state", deleted,
+                        steps=inst.replies)
         for other in _ops(ctx):
             if other is op or is_delete(other) or rid not in path_params(other):
                 continue
@@ -107,25 +112,27 @@ def use_after_delete(ctx: ProbeContext) -> None:
             body = None if other.method == "GET" else example_body(spec, other.operation_id)
             reply = call(client, spec, other.operation_id, params, body)
             ctx.collector.exercise(USE_AFTER_DELETE, other.operation_id)
+            steps = [*inst.replies, deleted]
             if other.method != "GET":
                 if _ok(reply):
                     client.fail(USE_AFTER_DELETE, f"after {what}, {other.operation_id} on it -> {reply.brief()}",
-                                "no write succeeds on a deleted or canceled resource (404, or 409 for its state)", reply)
+                                "no write succeeds on a deleted or canceled resource (404, or 409 for its state)", reply,
+                                steps=steps)
                 continue
             if reply.status == 404:
                 continue
             if not _ok(reply):
                 client.fail(USE_AFTER_DELETE, f"after {what}, {other.operation_id} -> {reply.brief()}",
-                            "a read of a deleted resource is 404, or shows the state the delete answered", reply)
+                            "a read of a deleted resource is 404, or shows the state the delete answered", reply, steps=steps)
                 continue
             seen = list(find_objects(reply.json(), rid, rvalue))
             if gone:
                 client.fail(USE_AFTER_DELETE, f"after {what}, {other.operation_id} still serves it -> {reply.status}",
-                            "a deleted resource is 404", reply)
+                            "a deleted resource is 404", reply, steps=steps)
             elif status is not None and any(o.get("status") != status for o in seen):
                 client.fail(USE_AFTER_DELETE,
                             f"after {what}, {other.operation_id} shows status {[o.get('status') for o in seen]}",
-                            f"reads show the state the delete answered (status {status})", reply)
+                            f"reads show the state the delete answered (status {status})", reply, steps=steps)
         if gone:
             # The parent no longer shows it: reads of the representation the delete answered with (getOrder
             # for deleteOrderLineItem, both OrderResponse). Other reads may keep history (an activity log).
@@ -136,7 +143,7 @@ def use_after_delete(ctx: ProbeContext) -> None:
                 ctx.collector.exercise(USE_AFTER_DELETE, read_id)
                 if _ok(reply) and any(True for _ in find_objects(reply.json(), rid, rvalue)):
                     client.fail(USE_AFTER_DELETE, f"after {what}, {read_id} still shows it",
-                                "a deleted resource is gone from its parent", reply)
+                                "a deleted resource is gone from its parent", reply, steps=[*inst.replies, deleted])
 
 
 # ---------------------------------------------------------------------------------- resource hierarchy
@@ -163,12 +170,13 @@ def resource_hierarchy(ctx: ProbeContext) -> None:
             client.fail(RESOURCE_HIERARCHY,
                         f"{op.operation_id} with {parent} {first.params[parent]} and {children} of {parent} "
                         f"{second.params[parent]} -> {reply.brief()}",
-                        "a child reached through another parent is 404", reply)
+                        "a child reached through another parent is 404", reply, steps=[*first.replies, *second.replies])
         changed = diff(before, snapshot(client, spec, reads))
         if changed:
             client.fail(RESOURCE_HIERARCHY,
                         f"{op.operation_id} through the wrong parent ({reply.status}) changed: " + " | ".join(changed[:3]),
-                        "a request through the wrong parent changes neither parent nor child", reply)
+                        "a request through the wrong parent changes neither parent nor child", reply,
+                        steps=[*first.replies, *second.replies])
 
 
 # --------------------------------------------------------------------------------------- leaked create
@@ -234,7 +242,8 @@ def leaked_create(ctx: ProbeContext) -> None:
             if changed:
                 client.fail(LEAKED_CREATE,
                             f"{op.operation_id} ({name}) answered {reply.brief()} but left: " + " | ".join(changed[:3]),
-                            "a create refused with 4xx leaves nothing behind (reads before and after are equal)", reply)
+                            "a create refused with 4xx leaves nothing behind (reads before and after are equal)", reply,
+                            steps=inst.replies)
 
 
 # ---------------------------------------------------------------------------------- invalid dynamic ids
