@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import uuid
+import weakref
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -19,8 +21,9 @@ import schemathesis
 from schemathesis import Case, CheckContext, GenerationMode, Response
 
 from . import relaxations
-from .invariants import RESPONSE_CHECK_NAMES, Exchange, Finding, check_response
+from .invariants import RULES, Exchange, Finding, Rule, supported_currencies
 from .spec import Spec, load_spec
+from .violations import curl_command
 
 CONTEXT_ENV = "FLINT_CONTRACT_CONTEXT"
 
@@ -103,46 +106,80 @@ def exchange_from(case: Case[Any], response: Response) -> Exchange:
     )
 
 
-# One evaluation of all response rules per response, shared by the named checks below.
-_cache: dict[str, Any] = {"key": None, "findings": []}
+# The Exchange of each response, built once for all the rule checks that see it. Keyed weakly by the request
+# object the response carries (it lives exactly as long as the response), so no id() can be reused.
+_exchanges: "weakref.WeakKeyDictionary[Any, Exchange]" = weakref.WeakKeyDictionary()
+FINDINGS_ENV = "FLINT_CONTRACT_FINDINGS"
+_findings_lock = threading.Lock()
+CASE_CHECKS: dict[str, Callable[..., None]] = {}  # Flint checks that need schemathesis' case, by name
 
 
-def _findings(case: Case[Any], response: Response) -> list[Finding]:
-    key = (id(response), id(case))
-    if _cache["key"] != key:
-        _cache["key"] = key
-        _cache["findings"] = [] if _request_shape_probe(case) else check_response(_spec(), exchange_from(case, response))
-    found: list[Finding] = _cache["findings"]
+def _exchange(case: Case[Any], response: Response) -> Exchange:
+    key = response.request
+    try:
+        found = _exchanges.get(key)
+    except TypeError:  # a request object that cannot be weakly referenced: no sharing
+        return exchange_from(case, response)
+    if found is None:
+        found = _exchanges[key] = exchange_from(case, response)
     return found
 
 
-def _raise(found: list[Finding]) -> None:
-    if found:
-        first = found[0]
-        more = f"\n(+{len(found) - 1} more)" if len(found) > 1 else ""
-        raise AssertionError(f"{first.message}\nExpected: {first.expected}{more}")
+def record(findings: list[Finding], operation: str | None, curl: str | None) -> None:
+    """Write findings as JSON lines to $FLINT_CONTRACT_FINDINGS (set by the engine per pass): the report reads
+    these, never the text of the AssertionError schemathesis needs to count the failure."""
+    path = os.environ.get(FINDINGS_ENV)
+    if not path or not findings:
+        return
+    lines = "".join(json.dumps(f.as_record(operation=operation, curl=curl)) + "\n" for f in findings)
+    with _findings_lock, open(path, "a", encoding="utf-8") as fh:
+        fh.write(lines)
 
 
-def _make_check(name: str) -> Callable[[CheckContext, Response, Case[Any]], None]:
+def fail(findings: list[Finding], case: Case[Any] | None = None, response: Response | None = None) -> None:
+    """Report findings: recorded as data, then raised so schemathesis marks the check failed."""
+    if not findings:
+        return
+    curl = _curl(response) if response is not None else None
+    record(findings, operation_id(case) if case is not None else None, curl)
+    first = findings[0]
+    more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
+    raise AssertionError(f"{first.message}{more}\nexpected: {first.expected}")
+
+
+def _curl(response: Response) -> str | None:
+    request = response.request
+    try:
+        body = request.body
+        raw = body.encode("utf-8") if isinstance(body, str) else body if isinstance(body, bytes) else None
+        headers = {str(k): v if isinstance(v, str) else v.decode() for k, v in request.headers.items()}
+        return curl_command(str(request.method or "GET"), str(request.url), headers, raw)
+    except Exception:  # a request shape we cannot render: the finding stands without a reproducer
+        return None
+
+
+def _rule_check(one: Rule) -> Callable[[CheckContext, Response, Case[Any]], None]:
     def check(ctx: CheckContext, response: Response, case: Case[Any]) -> None:
-        _raise([f for f in _findings(case, response) if f.check == name])
+        if not _request_shape_probe(case):
+            fail(one(_spec(), _exchange(case, response)), case, response)
 
-    check.__name__ = name
-    check.__qualname__ = name
-    check.__doc__ = f"Flint rule `{name}` (flint_contract.invariants)."
+    check.__name__ = check.__qualname__ = one.name
+    check.__doc__ = f"Flint rule `{one.name}`: {one.doc}"
     return check
 
 
-money_amount_is_integer = schemathesis.check(_make_check("money_amount_is_integer"))
-money_currency_usd = schemathesis.check(_make_check("money_currency_usd"))
-money_non_negative = schemathesis.check(_make_check("money_non_negative"))
-envelope_shape = schemathesis.check(_make_check("envelope_shape"))
-envelope_request_id = schemathesis.check(_make_check("envelope_request_id"))
-error_envelope = schemathesis.check(_make_check("error_envelope"))
-error_code_documented = schemathesis.check(_make_check("error_code_documented"))
-error_param_names_field = schemathesis.check(_make_check("error_param_names_field"))
-order_arithmetic = schemathesis.check(_make_check("order_arithmetic"))
-balance_transaction_net = schemathesis.check(_make_check("balance_transaction_net"))
+# Each registered rule (flint_contract.invariants.RULES) is the schemathesis check of the same name.
+RULE_CHECKS = {name: schemathesis.check(_rule_check(one)) for name, one in RULES.items()}
+
+
+def flint_check(fn: Callable[[CheckContext, Response, Case[Any]], None]) -> Callable[[CheckContext, Response, Case[Any]], None]:
+    """Register a Flint check that needs schemathesis' case (not a per-response rule)."""
+    CASE_CHECKS[fn.__name__] = fn
+    registered: Callable[[CheckContext, Response, Case[Any]], None] = schemathesis.check(fn)
+    return registered
+
+
+LIST_TOKEN = "list_next_page_token"
 
 
 def _with_query(url: str, **changes: Any) -> str:
@@ -152,7 +189,7 @@ def _with_query(url: str, **changes: Any) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-@schemathesis.check
+@flint_check
 def list_next_page_token(ctx: CheckContext, response: Response, case: Case[Any]) -> None:
     """A list carries next_page_token exactly when more items exist: a token must lead to a non-empty
     page, and a full page without a token must not hide more items."""
@@ -183,16 +220,11 @@ def list_next_page_token(ctx: CheckContext, response: Response, case: Case[Any])
     if token:
         nxt = httpx.get(_with_query(url, **{cursor: token}), headers=headers, timeout=10)
         if nxt.status_code != 200:
-            raise AssertionError(
-                f"next_page_token {token!r} -> {nxt.status_code} {nxt.text[:200]}\n"
-                f"Expected: the token returned by the server fetches the next page (200)"
-            )
-        more = nxt.json().get("data")
-        if not more:
-            raise AssertionError(
-                f"next_page_token present but the next page is empty\n"
-                f"Expected: next_page_token exactly when more items exist"
-            )
+            fail([Finding(LIST_TOKEN, f"next_page_token {token!r} -> {nxt.status_code} {nxt.text[:200]}",
+                          "the token returned by the server fetches the next page (200)")], case, response)
+        elif not nxt.json().get("data"):
+            fail([Finding(LIST_TOKEN, "next_page_token present but the next page is empty",
+                          "next_page_token exactly when more items exist")], case, response)
         return
     query = dict(parse_qsl(urlsplit(url).query))
     try:
@@ -202,13 +234,11 @@ def list_next_page_token(ctx: CheckContext, response: Response, case: Case[Any])
     if len(items) == size and size < 100:
         bigger = httpx.get(_with_query(url, **{size_param: size + 1}), headers=headers, timeout=10)
         if bigger.status_code == 200 and len(bigger.json().get("data") or []) > size:
-            raise AssertionError(
-                f"full page of {size} without next_page_token, but page_size={size + 1} returns more\n"
-                f"Expected: next_page_token exactly when more items exist"
-            )
+            fail([Finding(LIST_TOKEN, f"full page of {size} without next_page_token, but page_size={size + 1} returns more",
+                          "next_page_token exactly when more items exist")], case, response)
 
 
-@schemathesis.check
+@flint_check
 def flint_positive_data_acceptance(ctx: CheckContext, response: Response, case: Case[Any]) -> None:
     """schemathesis' positive_data_acceptance with Flint's narrow relaxations: a schema-valid request
     gets 2xx (or 401/403/404/409/429); any other status must match one (operationId, status, code)
@@ -230,10 +260,8 @@ def flint_positive_data_acceptance(ctx: CheckContext, response: Response, case: 
     if relaxations.allowed(op_id, status, code, param) is not None:
         _record_relaxation(op_id, status, code)
         return
-    raise AssertionError(
-        f"schema-valid request rejected: {status} {code}\n"
-        f"Expected: 2xx, 401, 403, 404, 409 or 429 (no relaxation lists {op_id} {status} {code})"
-    )
+    fail([Finding("flint_positive_data_acceptance", f"schema-valid request rejected: {status} {code}",
+                  f"2xx, 401, 403, 404, 409 or 429 (no relaxation lists {op_id} {status} {code})")], case, response)
 
 
 def _record_relaxation(op_id: str, status: int, code: str | None) -> None:
@@ -290,17 +318,22 @@ def prepare_case(case: Case[Any]) -> Case[Any]:
     return case
 
 
+def _served_currency() -> str:
+    """A currency the contract serves (read from the spec: USD)."""
+    return sorted(supported_currencies(_spec()))[0]
+
+
 def _supported_currencies(value: Any) -> Any:
     """Every currency (a `currency` string, the keys of a `*_by_currency` / `default_payout_destinations` map)
-    becomes USD: the schema allows any three letters, the USD-only rule is the server's (and has its own
+    becomes one the contract serves (USD): the schema allows any three letters, the USD-only rule is the server's (and has its own
     relaxations), and a rejected create makes every link after it dead."""
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for k, v in value.items():
             if k == "currency" and isinstance(v, str):
-                out[k] = "USD"
+                out[k] = _served_currency()
             elif (k.endswith("_by_currency") or k == "default_payout_destinations") and isinstance(v, dict) and v:
-                out[k] = {"USD": _supported_currencies(next(iter(v.values())))}
+                out[k] = {_served_currency(): _supported_currencies(next(iter(v.values())))}
             else:
                 out[k] = _supported_currencies(v)
         return out
@@ -316,7 +349,7 @@ def _plain_discounts(value: Any) -> Any:
     if isinstance(value, dict):
         out = {k: _plain_discounts(v) for k, v in value.items()}
         if "promotion" in out and "manual" not in out and set(out) <= {"promotion"}:
-            return {"manual": {"name": "Promotion", "amount_money": {"amount": 100, "currency": "USD"}}}
+            return {"manual": {"name": "Promotion", "amount_money": {"amount": 100, "currency": _served_currency()}}}
         manual = out.get("manual")
         if isinstance(manual, dict):
             out["manual"] = {k: v for k, v in manual.items()
@@ -448,7 +481,7 @@ def _steer_stateful(case: Case[Any]) -> None:
             if isinstance(pinned, str):
                 case.body["order_id"] = pinned
         if "amount_money" in case.body or case.body.get("order_id") == _context().get("stateful_refund_order"):
-            case.body["amount_money"] = {"amount": STATEFUL_REFUND_AMOUNT, "currency": "USD"}
+            case.body["amount_money"] = {"amount": STATEFUL_REFUND_AMOUNT, "currency": _served_currency()}
     if case.method.upper() == "GET" and case.query:
         pagination = _spec().document.get("x-pagination") or {}
         cursor = pagination.get("cursor_param", "page_token")
@@ -471,5 +504,5 @@ def before_add_examples(ctx: Any, examples: list[Case[Any]]) -> None:
         prepare_case(case)
 
 
-# The per-response rules (named once, in invariants) plus the two checks that need schemathesis' case.
-FLINT_CHECKS = (*RESPONSE_CHECK_NAMES, "list_next_page_token", "flint_positive_data_acceptance")
+# Every Flint check, each named once where it is registered: the per-response rules and the case checks.
+FLINT_CHECKS = (*RULE_CHECKS, *CASE_CHECKS)

@@ -309,15 +309,18 @@ def run_once(
     # The hooks module must import in the subprocess even when the kit runs from a source checkout.
     package_root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+    findings = workdir / f"{name}-findings.ndjson"
     env.update(
         SCHEMATHESIS_HOOKS="flint_contract.st_hooks",
         FLINT_CONTRACT_CONTEXT=str(ctx_file),
         FLINT_CONTRACT_RELAXATIONS_LOG=str(workdir / f"{name}-relaxations-used.txt"),
+        FLINT_CONTRACT_FINDINGS=str(findings),
         FLINT_API_KEY=settings.api_key,
         PYTHONIOENCODING="utf-8",
         NO_COLOR="1",
         COLUMNS="120",
     )
+    findings.unlink(missing_ok=True)
     cmd = command(spec, settings, config, ndjson, junit)
     started = time.monotonic()
     proc = subprocess.Popen(
@@ -334,10 +337,11 @@ def run_once(
     (workdir / f"{name}.log").write_text("".join(chunks), encoding="utf-8")
     result = EngineResult(exit_code=code, violations=[], output="".join(chunks), elapsed=time.monotonic() - started)
     result.pass_exits[name] = code
+    flint_checks = read_findings(findings, result)
     if ndjson.is_file():
         result.ndjson_path = ndjson
         result.ndjson_paths.append(ndjson)
-        read_ndjson(ndjson, result, spec, key_var="FLINT_API_KEY")
+        read_ndjson(ndjson, result, spec, key_var="FLINT_API_KEY", reported=flint_checks)
     used = workdir / f"{name}-relaxations-used.txt"
     if used.is_file():
         for line in used.read_text(encoding="utf-8").splitlines():
@@ -412,8 +416,40 @@ def _curl_from_interaction(interaction: Any, key_var: str) -> str | None:
     return curl_command(str(request.get("method") or "GET"), str(request["uri"]), headers, raw, key_var=key_var)
 
 
-def read_ndjson(path: Path, result: EngineResult, spec: Spec, key_var: str = "FLINT_API_KEY") -> None:
-    """Fill `result` from schemathesis' NDJSON events: failures, per-operation statuses, links."""
+def read_findings(path: Path, result: EngineResult) -> set[str]:
+    """The Flint checks' findings as the hooks recorded them (JSON lines: check, message, expected, operation,
+    curl), one violation per distinct (check, operation, message). Returns the checks that reported any: their
+    schemathesis failures are the same findings, so read_ndjson skips them."""
+    if not path.is_file():
+        return set()
+    seen: set[tuple[str, str, str]] = set()
+    checks: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # a line cut short by a killed pass
+        if not isinstance(record, dict) or not record.get("check"):
+            continue
+        check, operation, message = str(record["check"]), record.get("operation"), str(record.get("message", ""))
+        checks.add(check)
+        key = (check, str(operation), message)
+        if key in seen:
+            continue
+        seen.add(key)
+        result.violations.append(
+            Violation(check, message, str(record.get("expected", "")), curl=record.get("curl") or None,
+                      operation=str(operation) if operation else None)
+        )
+    return checks
+
+
+def read_ndjson(
+    path: Path, result: EngineResult, spec: Spec, key_var: str = "FLINT_API_KEY", reported: set[str] | None = None
+) -> None:
+    """Fill `result` from schemathesis' NDJSON events: failures of schemathesis' own checks (Flint checks in
+    `reported` came as data through read_findings), per-operation statuses, links."""
+    reported = reported or set()
     labels = _label_to_op(spec)
     seen_failures: set[tuple[str, str, str]] = set()
     for name, payload in iter_events(path):  # noqa: B007
@@ -454,10 +490,10 @@ def read_ndjson(path: Path, result: EngineResult, spec: Spec, key_var: str = "FL
                     message = str(failure.get("message") or "")
                     check_name = str(check.get("name") or failure.get("code") or "schemathesis")
                     key = (check_name, str(op_id), title + message[:200])
-                    if key in seen_failures:
+                    if key in seen_failures or check_name in reported:
                         continue
                     seen_failures.add(key)
-                    found, expected = _split_expected(title, message)
+                    found, expected = _builtin_failure(check_name, title, message)
                     curl = _curl_from_interaction(interactions.get(case_id), key_var)
                     result.violations.append(
                         Violation(
@@ -482,20 +518,18 @@ def read_ndjson(path: Path, result: EngineResult, spec: Spec, key_var: str = "FL
                 if not isinstance(failure, dict):
                     continue
                 title = str(failure.get("title") or "")
-                found, expected = _split_expected(title, str(failure.get("message") or ""))
                 check_name = title.split("`")[1] if title.count("`") >= 2 else str(failure.get("code") or "schemathesis")
+                if check_name in reported:
+                    continue
+                found, expected = _builtin_failure(check_name, title, str(failure.get("message") or ""))
                 result.violations.append(
                     Violation(check_name, found, expected, operation=str(failure["operation"]) if failure.get("operation") else None)
                 )
 
 
-def _split_expected(title: str, message: str) -> tuple[str, str]:
-    """schemathesis messages put the expectation on an `Expected:` line; split it out."""
-    found, expected = [], []
-    for line in message.splitlines():
-        if line.strip().lower().startswith("expected"):
-            expected.append(line.split(":", 1)[-1].strip())
-        elif line.strip():
-            found.append(line.strip())
-    text = (title + ": " if title else "") + " ".join(found)
-    return text.strip(": ") or title, " ".join(expected) or "the response conforms to the spec for this request"
+def _builtin_failure(check: str, title: str, message: str) -> tuple[str, str]:
+    """A schemathesis check's own failure: its title and message are what was found; what is expected is that
+    check's rule (schemathesis states it in the title, e.g. "Undocumented HTTP status code")."""
+    found = " ".join(line.strip() for line in message.splitlines() if line.strip())
+    text = f"{title}: {found}" if title and found else (title or found)
+    return text, f"the response conforms to the spec (schemathesis check {check})"

@@ -8,22 +8,84 @@ expected); an empty list means the response honours the rule.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 from .spec import Operation, Spec, param_path
 
-ISO_4217 = frozenset(
-    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP BYN
-    BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP
-    GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW
-    KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD
-    NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE
-    SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED
-    VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XDR XOF XPD XPF XPT XSU XTS XUA XXX YER YUM ZAR ZMW ZWL""".split()
-)
-SUPPORTED_CURRENCIES = frozenset({"USD"})
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class CurrencyRule:
+    """What the contract says about a money object's currency: the pattern its schema gives, and the
+    currencies a server answers with (the schema's enum; the contract has none today, so the
+    currencies its own examples use: USD)."""
+
+    pattern: re.Pattern[str]
+    supported: frozenset[str]
+
+    def allows(self, value: object) -> bool:
+        return isinstance(value, str) and bool(self.pattern.fullmatch(value)) and value in self.supported
+
+    def describe(self) -> str:
+        return f"currency matches {self.pattern.pattern} and is {' or '.join(sorted(self.supported))}"
+
+
+def currency_rule(spec: Spec | None) -> CurrencyRule:
+    if spec is None:
+        return _NO_SPEC_CURRENCIES
+    return spec.derived("currency_rule", _currency_rule)
+
+
+_NO_SPEC_CURRENCIES = CurrencyRule(re.compile(r"[A-Z]{3}"), frozenset({"USD"}))
+
+
+def supported_currencies(spec: Spec | None) -> frozenset[str]:
+    return currency_rule(spec).supported
+
+
+def _currency_rule(spec: Spec) -> CurrencyRule:
+    patterns: list[str] = []
+    enums: set[str] = set()
+    for schema in ((spec.document.get("components") or {}).get("schemas") or {}).values():
+        for node, base, _ in spec.schema_branches(schema, None):
+            props = node.get("properties") or {}
+            if "amount" not in props or "currency" not in props:
+                continue
+            for cur, _, _ in spec.schema_branches(props["currency"], base):
+                if isinstance(cur.get("pattern"), str):
+                    patterns.append(cur["pattern"])
+                enums.update(v for v in cur.get("enum") or [] if isinstance(v, str))
+    supported = frozenset(enums) or frozenset(_example_currencies(spec))
+    if not supported:
+        raise ValueError("the spec names no currency: no enum on a money currency and no money in its examples")
+    pattern = patterns[0] if patterns else "^[A-Z]{3}$"
+    return CurrencyRule(re.compile(pattern.lstrip("^").rstrip("$")), supported)
+
+
+def _example_currencies(spec: Spec) -> set[str]:
+    """Currencies of the money objects in the spec's response examples."""
+    found: set[str] = set()
+
+    def walk(node: Any, in_example: bool) -> None:
+        if isinstance(node, dict):
+            if in_example and _is_money(node) and isinstance(node.get("currency"), str):
+                found.add(node["currency"])
+            for key, value in node.items():
+                walk(value, in_example or key in ("example", "examples"))
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, in_example)
+
+    for op in spec.operations.values():
+        for response in (op.raw.get("responses") or {}).values():
+            resp, _, _ = spec.deref(response, op.base)
+            walk(resp, False)
+    walk((spec.document.get("components") or {}).get("examples"), True)
+    return found
 
 
 @dataclass(frozen=True)
@@ -31,6 +93,42 @@ class Finding:
     check: str
     message: str
     expected: str
+
+    def as_record(self, **extra: Any) -> dict[str, Any]:
+        """The finding as JSON-ready data (the schemathesis hooks write these for the engine to read)."""
+        return {"check": self.check, "message": self.message, "expected": self.expected, **extra}
+
+
+# A rule's body yields (what was found, what the contract expects); the registration gives it its one name.
+RuleBody = Callable[["Spec | None", "Exchange"], Iterable[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One per-response rule, registered once with @rule(name). The probes run it over every response they
+    get (check_response); flint_contract.checks registers each as the schemathesis check of the same name."""
+
+    name: str
+    body: RuleBody
+    doc: str
+
+    def __call__(self, spec: Spec | None, ex: "Exchange") -> list[Finding]:
+        return [Finding(self.name, message, expected) for message, expected in self.body(spec, ex)]
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str) -> Callable[[RuleBody], Rule]:
+    """Register a per-response rule under `name` (the check name in every report)."""
+
+    def register(body: RuleBody) -> Rule:
+        if name in RULES:
+            raise ValueError(f"rule {name!r} registered twice")
+        RULES[name] = Rule(name, body, (body.__doc__ or "").strip())
+        return RULES[name]
+
+    return register
 
 
 @dataclass
@@ -50,6 +148,14 @@ class Exchange:
     _parsed: Any = None
     _parse_error: str | None = None
     _did_parse: bool = False
+    # What several rules derive from this one response (its money fields, its error object), computed once.
+    _memo: dict[str, Any] = field(default_factory=dict)
+
+    def memo(self, name: str, compute: "Callable[[], _T]") -> "_T":
+        if name not in self._memo:
+            self._memo[name] = compute()
+        value: _T = self._memo[name]
+        return value
 
     def json(self) -> Any:
         if not self._did_parse:
@@ -108,54 +214,54 @@ def iter_money(
 
 
 # --------------------------------------------------------------------------------------- money
-def check_money(spec: Spec | None, ex: Exchange) -> list[Finding]:
-    body = ex.json()
-    if not isinstance(body, dict) or "data" not in body or not (200 <= ex.status < 300):
-        return []
-    schema, base = (None, None)
-    if spec is not None and ex.operation is not None:
-        schema, base = spec.response_schema(ex.operation, ex.status)
-    out: list[Finding] = []
-    for path, money, signed in iter_money(spec, body, schema, base, []):
-        where = _fmt_path(path)
-        amount, currency = money.get("amount"), money.get("currency")
+def _money(spec: Spec | None, ex: Exchange) -> list[tuple[list[str | int], dict[str, Any], bool]]:
+    """The money objects of a success body, each with whether the spec marks its field signed."""
+
+    def compute() -> list[tuple[list[str | int], dict[str, Any], bool]]:
+        body = ex.json()
+        if not isinstance(body, dict) or "data" not in body or not (200 <= ex.status < 300):
+            return []
+        schema, base = (None, None)
+        if spec is not None and ex.operation is not None:
+            schema, base = spec.response_schema(ex.operation, ex.status)
+        return list(iter_money(spec, body, schema, base, []))
+
+    return ex.memo("money", compute)
+
+
+@rule("money_amount_is_integer")
+def _amount_is_integer(spec: Spec | None, ex: Exchange) -> Iterator[tuple[str, str]]:
+    """every `amount` in a money object is a JSON integer literal"""
+    for path, money, _ in _money(spec, ex):
+        amount = money.get("amount")
         if type(amount) is not int:
-            literal = json.dumps(amount)
-            out.append(
-                Finding(
-                    "money_amount_is_integer",
-                    f"{where}.amount is {literal} ({type(amount).__name__})",
-                    "every amount is a JSON integer literal in minor units (2500, never 2500.0 or \"2500\")",
-                )
-            )
-        elif amount < 0 and not signed:
-            out.append(
-                Finding(
-                    "money_non_negative",
-                    f"{where}.amount is {amount}",
-                    "amounts are non-negative except in fields the spec marks x-signed: true",
-                )
-            )
-        if not isinstance(currency, str) or currency not in ISO_4217 or currency not in SUPPORTED_CURRENCIES:
-            out.append(
-                Finding(
-                    "money_currency_usd",
-                    f"{where}.currency is {json.dumps(currency)}",
-                    "currency is an uppercase ISO 4217 code, and USD (the only supported currency)",
-                )
-            )
+            yield (f"{_fmt_path(path)}.amount is {json.dumps(amount)} ({type(amount).__name__})",
+                   "every amount is a JSON integer literal in minor units (2500, never 2500.0 or \"2500\")")
+
+
+@rule("money_non_negative")
+def _non_negative(spec: Spec | None, ex: Exchange) -> Iterator[tuple[str, str]]:
+    """amounts are >= 0 except where the response schema marks the field `x-signed: true`"""
+    for path, money, signed in _money(spec, ex):
+        amount = money.get("amount")
+        if type(amount) is int and amount < 0 and not signed:
+            yield f"{_fmt_path(path)}.amount is {amount}", "amounts are non-negative except in fields the spec marks x-signed: true"
+
+
+@rule("money_currency_usd")
+def _currency(spec: Spec | None, ex: Exchange) -> Iterator[tuple[str, str]]:
+    """currencies match the money schema and are ones the contract serves (USD)"""
+    currencies = currency_rule(spec)
+    for path, money, _ in _money(spec, ex):
+        if not currencies.allows(money.get("currency")):
+            yield (f"{_fmt_path(path)}.currency is {json.dumps(money.get('currency'))}",
+                   currencies.describe() + " (the contract's money schema and the currencies it serves)")
+    body = ex.json()
+    if not (isinstance(body, dict) and "data" in body and 200 <= ex.status < 300):
+        return
     for path, value in _iter_key(body.get("data"), "currency", ["data"]):
-        if _is_money_parent(body, path):
-            continue
-        if value is not None and (not isinstance(value, str) or value not in SUPPORTED_CURRENCIES):
-            out.append(
-                Finding(
-                    "money_currency_usd",
-                    f"{_fmt_path(path)} is {json.dumps(value)}",
-                    "currency is an uppercase ISO 4217 code, and USD",
-                )
-            )
-    return out
+        if not _is_money_parent(body, path) and value is not None and not currencies.allows(value):
+            yield f"{_fmt_path(path)} is {json.dumps(value)}", currencies.describe()
 
 
 def _iter_key(value: Any, key: str, path: list[str | int]) -> Iterator[tuple[list[str | int], Any]]:
@@ -178,55 +284,46 @@ def _is_money_parent(body: Any, path: list[str | int]) -> bool:
 
 
 # ------------------------------------------------------------------------------------ envelopes
-def check_envelope(spec: Spec | None, ex: Exchange) -> list[Finding]:
+@rule("envelope_shape")
+def _envelope_shape(spec: Spec | None, ex: Exchange) -> Iterator[tuple[str, str]]:
+    """success bodies are objects carrying `data` and an object `meta` (request_id has its own rule)"""
+    if "json" not in (ex.header("content-type") or "") or not 200 <= ex.status < 300:
+        return
+    body = ex.json()
+    if not isinstance(body, dict):
+        yield f"body is {type(body).__name__}", "a JSON object envelope"
+        return
+    missing = [k for k in ("data", "meta") if k not in body]
+    if missing:
+        yield (f"success envelope lacks {', '.join(missing)} (keys: {sorted(body)})",
+               "success responses carry data, request_id and meta")
+    if "meta" in body and not isinstance(body.get("meta"), dict):
+        yield f"meta is {json.dumps(body.get('meta'))}", "meta is an object"
+
+
+@rule("envelope_request_id")
+def _envelope_request_id(spec: Spec | None, ex: Exchange) -> Iterator[tuple[str, str]]:
+    """every response carries X-Request-Id; the body's request_id (and error.request_id) equals it"""
     if "json" not in (ex.header("content-type") or ""):
-        return []
+        return
     body = ex.json()
     header_id = ex.header("x-request-id")
-    out: list[Finding] = []
     if not header_id:
-        out.append(
-            Finding(
-                "envelope_request_id",
-                f"{ex.status} response has no X-Request-Id header",
-                "every response carries an X-Request-Id header equal to the body's request_id",
-            )
-        )
-    if 200 <= ex.status < 300:
-        if not isinstance(body, dict):
-            return out + [Finding("envelope_shape", f"body is {type(body).__name__}", "a JSON object envelope")]
-        # request_id has its own check (present and equal to the header); the shape check owns the rest.
-        missing = [k for k in ("data", "meta") if k not in body]
-        if missing:
-            out.append(
-                Finding(
-                    "envelope_shape",
-                    f"success envelope lacks {', '.join(missing)} (keys: {sorted(body)})",
-                    "success responses carry data, request_id and meta",
-                )
-            )
+        yield (f"{ex.status} response has no X-Request-Id header",
+               "every response carries an X-Request-Id header equal to the body's request_id")
+    if 200 <= ex.status < 300 and isinstance(body, dict):
         rid = body.get("request_id")
         if "request_id" not in body:
-            out.append(
-                Finding(
-                    "envelope_request_id",
-                    f"success envelope has no request_id (keys: {sorted(body)}; X-Request-Id header {header_id!r})",
-                    "success responses carry request_id equal to the X-Request-Id header",
-                )
-            )
+            yield (f"success envelope has no request_id (keys: {sorted(body)}; X-Request-Id header {header_id!r})",
+                   "success responses carry request_id equal to the X-Request-Id header")
         elif not isinstance(rid, str) or not rid:
-            out.append(Finding("envelope_request_id", f"request_id is {json.dumps(rid)}", "a non-empty string"))
-        elif header_id and isinstance(rid, str) and rid != header_id:
-            out.append(
-                Finding(
-                    "envelope_request_id",
-                    f"body request_id {rid!r} != X-Request-Id header {header_id!r}",
-                    "request_id equals the X-Request-Id header",
-                )
-            )
-        if "meta" in body and not isinstance(body.get("meta"), dict):
-            out.append(Finding("envelope_shape", f"meta is {json.dumps(body.get('meta'))}", "meta is an object"))
-    return out
+            yield f"request_id is {json.dumps(rid)}", "a non-empty string"
+        elif header_id and rid != header_id:
+            yield f"body request_id {rid!r} != X-Request-Id header {header_id!r}", "request_id equals the X-Request-Id header"
+    err = _error_object(ex)
+    if header_id and err is not None and isinstance(err.get("request_id"), str) and err["request_id"] != header_id:
+        yield (f"error.request_id {err['request_id']!r} != X-Request-Id header {header_id!r}",
+               "error.request_id equals the X-Request-Id header")
 
 
 # --------------------------------------------------------------------------------------- errors
@@ -239,22 +336,26 @@ def error_type_for(spec: Spec | None, status: int) -> str | None:
     return str(found) if found else None
 
 
-def check_error(spec: Spec | None, ex: Exchange) -> list[Finding]:
+def _error_object(ex: Exchange) -> dict[str, Any] | None:
+    """The `error` object of an error response with an operation contract (not 405: routing), else None."""
     if ex.status < 400 or ex.status == 405:
-        # 405 comes from routing (method not in the spec at all), so there is no operation contract.
-        return []
+        return None
     body = ex.json()
-    out: list[Finding] = []
     err = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(err, dict):
-        return [
-            Finding(
-                "error_envelope",
-                f"{ex.status} body is {ex.text[:200]!r}",
-                'errors are {"error": {"type", "code", "message", "doc_url", "error_source", "param"?, '
-                '"request_id"?, "details"?}}',
-            )
-        ]
+    return err if isinstance(err, dict) else None
+
+
+@rule("error_envelope")
+def _error_envelope(spec: Spec | None, ex: Exchange) -> Iterator[tuple[str, str]]:
+    """errors carry type (fixed by the status), code, message, doc_url, error_source; param, request_id, details well formed"""
+    if ex.status < 400 or ex.status == 405:
+        return  # 405 comes from routing (method not in the spec at all), so there is no operation contract.
+    err = _error_object(ex)
+    if err is None:
+        yield (f"{ex.status} body is {ex.text[:200]!r}",
+               'errors are {"error": {"type", "code", "message", "doc_url", "error_source", "param"?, '
+               '"request_id"?, "details"?}}')
+        return
     missing = [k for k in ERROR_REQUIRED if k not in err]
     bad = [k for k in ERROR_REQUIRED if k in err and not (isinstance(err[k], str) and err[k])]
     # param is omitted when no field applies (never null); request_id is optional but a string.
@@ -268,59 +369,41 @@ def check_error(spec: Spec | None, ex: Exchange) -> list[Finding]:
     ):
         bad.append("details")
     if missing or bad:
-        out.append(
-            Finding(
-                "error_envelope",
-                f"error lacks {missing or '-'}; invalid {bad or '-'}: {json.dumps(err)[:300]}",
-                "error has type, code, message, doc_url, error_source (non-empty strings); param and request_id "
-                "are non-empty strings when present (param omitted, not null, when no field applies); details a "
-                "list of objects with a code",
-            )
-        )
+        yield (f"error lacks {missing or '-'}; invalid {bad or '-'}: {json.dumps(err)[:300]}",
+               "error has type, code, message, doc_url, error_source (non-empty strings); param and request_id "
+               "are non-empty strings when present (param omitted, not null, when no field applies); details a "
+               "list of objects with a code")
     want_type = error_type_for(spec, ex.status)
     if want_type is not None and isinstance(err.get("type"), str) and err["type"] != want_type:
-        out.append(
-            Finding(
-                "error_envelope",
-                f"{ex.status} error type is {err['type']!r}",
-                f"the error type is fixed by the status: {ex.status} -> {want_type}",
-            )
-        )
-    header_id = ex.header("x-request-id")
-    if header_id and isinstance(err.get("request_id"), str) and err["request_id"] != header_id:
-        out.append(
-            Finding(
-                "envelope_request_id",
-                f"error.request_id {err['request_id']!r} != X-Request-Id header {header_id!r}",
-                "error.request_id equals the X-Request-Id header",
-            )
-        )
+        yield f"{ex.status} error type is {err['type']!r}", f"the error type is fixed by the status: {ex.status} -> {want_type}"
+
+
+@rule("error_code_documented")
+def _error_code_documented(spec: Spec | None, ex: Exchange) -> Iterator[tuple[str, str]]:
+    """the code is in the response's x-error-codes-returned for that operation and status"""
+    err, op = _error_object(ex), ex.operation
+    code = err.get("code") if err is not None else None
+    if op is None or not isinstance(code, str):
+        return
+    documented = op.codes_for(ex.status)
+    # (an undocumented status is schemathesis' status_code_conformance finding)
+    if documented and code not in documented:
+        yield (f"{op.operation_id} answered {ex.status} {code}",
+               f"a code the spec documents for {op.operation_id} {ex.status}: {', '.join(sorted(documented))}")
+
+
+@rule("error_param_names_field")
+def _error_param_names_field(spec: Spec | None, ex: Exchange) -> Iterator[tuple[str, str]]:
+    """param names a field present in the request body or a parameter (a missing required field: the absent one)"""
+    err, op = _error_object(ex), ex.operation
+    param = err.get("param") if err is not None else None
+    if op is None or err is None or not isinstance(param, str) or not param:
+        return
     code = err.get("code")
-    op = ex.operation
-    if op is not None and isinstance(code, str):
-        documented = op.codes_for(ex.status)
-        if documented is None:
-            pass  # an undocumented status is schemathesis' status_code_conformance finding
-        elif documented and code not in documented:
-            out.append(
-                Finding(
-                    "error_code_documented",
-                    f"{op.operation_id} answered {ex.status} {code}",
-                    f"a code the spec documents for {op.operation_id} {ex.status}: {', '.join(sorted(documented))}",
-                )
-            )
-    param = err.get("param")
-    if op is not None and isinstance(param, str) and param:
-        problem = _param_problem(op, ex, param, code if isinstance(code, str) else "")
-        if problem:
-            out.append(
-                Finding(
-                    "error_param_names_field",
-                    f"{ex.status} {code} param {param!r}: {problem}",
-                    "param names the offending request field (a[0].b.c form) or parameter, or is absent",
-                )
-            )
-    return out
+    problem = _param_problem(op, ex, param, code if isinstance(code, str) else "")
+    if problem:
+        yield (f"{ex.status} {code} param {param!r}: {problem}",
+               "param names the offending request field (a[0].b.c form) or parameter, or is absent")
 
 
 # Codes that name a field the request left out: their param is a path that is absent from the body.
@@ -484,41 +567,29 @@ def order_arithmetic(order: dict[str, Any]) -> list[str]:
     return problems
 
 
-def check_order_arithmetic(spec: Spec | None, ex: Exchange) -> list[Finding]:
+@rule("order_arithmetic")
+def _order_arithmetic(spec: Spec | None, ex: Exchange) -> Iterator[tuple[str, str]]:
+    """order and line amounts follow Flint's arithmetic"""
     body = ex.json()
     if not (200 <= ex.status < 300) or not isinstance(body, dict):
-        return []
-    out = []
+        return
     for path, order in iter_orders(body.get("data"), ["data"]):
         for problem in order_arithmetic(order):
-            out.append(
-                Finding(
-                    "order_arithmetic",
-                    f"{_fmt_path(path)}: {problem}",
-                    "order amounts follow Flint's arithmetic (DESIGN.md 'Flint rules'; the spec's descriptions)",
-                )
-            )
-    return out
+            yield (f"{_fmt_path(path)}: {problem}",
+                   "order amounts follow Flint's arithmetic (DESIGN.md 'Flint rules'; the spec's descriptions)")
 
 
-def check_balance_transactions(spec: Spec | None, ex: Exchange) -> list[Finding]:
+@rule("balance_transaction_net")
+def _balance_transaction_net(spec: Spec | None, ex: Exchange) -> Iterator[tuple[str, str]]:
+    """every balance transaction has net = amount - fee"""
     body = ex.json()
     if not (200 <= ex.status < 300) or not isinstance(body, dict):
-        return []
-    out = []
+        return
     for path, txn in _iter_dicts_with(body.get("data"), "balance_transaction_id", ["data"]):
         amount, fee, net = _amt(txn, "amount_money"), _amt(txn, "fee_money"), _amt(txn, "net_money")
-        if None not in (amount, fee, net):
-            assert amount is not None and fee is not None
-            if net != amount - fee:
-                out.append(
-                    Finding(
-                        "balance_transaction_net",
-                        f"{_fmt_path(path)} {txn.get('balance_transaction_id')}: net {net} != amount {amount} - fee {fee}",
-                        "every balance transaction has net_money = amount_money - fee_money",
-                    )
-                )
-    return out
+        if amount is not None and fee is not None and net is not None and net != amount - fee:
+            yield (f"{_fmt_path(path)} {txn.get('balance_transaction_id')}: net {net} != amount {amount} - fee {fee}",
+                   "every balance transaction has net_money = amount_money - fee_money")
 
 
 def _iter_dicts_with(value: Any, key: str, path: list[str | int]) -> Iterator[tuple[list[str | int], dict[str, Any]]]:
@@ -533,23 +604,9 @@ def _iter_dicts_with(value: Any, key: str, path: list[str | int]) -> Iterator[tu
             yield from _iter_dicts_with(v, key, path + [i])
 
 
-RESPONSE_RULES = (check_money, check_envelope, check_error, check_order_arithmetic, check_balance_transactions)
-RESPONSE_CHECK_NAMES = (
-    "money_amount_is_integer",
-    "money_currency_usd",
-    "money_non_negative",
-    "envelope_shape",
-    "envelope_request_id",
-    "error_envelope",
-    "error_code_documented",
-    "error_param_names_field",
-    "order_arithmetic",
-    "balance_transaction_net",
-)
-
-
 def check_response(spec: Spec | None, ex: Exchange) -> list[Finding]:
+    """Every registered rule over one response."""
     out: list[Finding] = []
-    for rule in RESPONSE_RULES:
-        out.extend(rule(spec, ex))
+    for one in RULES.values():
+        out.extend(one(spec, ex))
     return out

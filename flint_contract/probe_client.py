@@ -24,6 +24,13 @@ class Collector:
     violations: list[Violation] = field(default_factory=list)
     ran: set[str] = field(default_factory=set)  # check names that were exercised
     excluded: frozenset[str] = frozenset()  # --exclude-checks: findings of these are dropped
+    # check -> operationId -> how many times the check exercised it (a checker that never ran shows as 0)
+    exercised: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def exercise(self, check: str, operation: str) -> None:
+        self.ran.add(check)
+        per_op = self.exercised.setdefault(check, {})
+        per_op[operation] = per_op.get(operation, 0) + 1
 
     def add(self, v: Violation) -> None:
         if v.check in self.excluded:
@@ -165,7 +172,10 @@ class ProbeClient:
     def post(self, path: str, body: Any = None, *, op: str, **kw: Any) -> Reply:
         return self.request("POST", path, op=op, json_body=body, **kw)
 
-    def fail(self, check: str, message: str, expected: str, reply: Reply | None = None, op: str | None = None) -> None:
+    def fail(self, check: str, message: str, expected: str, reply: Reply | None = None, op: str | None = None,
+             steps: "list[Reply] | tuple[Reply, ...]" = ()) -> None:
+        """Report a violation; `steps` are the requests before `reply` that reproducing it needs (in order)."""
+        curls = [step.curl for step in steps] + ([reply.curl] if reply else [])
         self.collector.add(
-            Violation(check, message, expected, reply.curl if reply else None, op or (reply.operation_id if reply else None))
+            Violation(check, message, expected, "\n".join(curls) or None, op or (reply.operation_id if reply else None))
         )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .runner import EXIT_CANNOT_RUN, RunResult
+from .violations import Violation
 
 
 def print_result(result: RunResult, out: TextIO) -> None:
@@ -24,13 +25,24 @@ def print_result(result: RunResult, out: TextIO) -> None:
         if eng.relaxations_used:
             used = ", ".join(f"{k} x{n}" for k, n in sorted(eng.relaxations_used.items()))
             out.write(f"relaxations used: {used}\n")
+    for check, per_op in sorted(result.exercised.items()):
+        ops = ", ".join(f"{op} x{n}" for op, n in sorted(per_op.items()))
+        out.write(f"exercised {check}: {sum(per_op.values())} requests over {len(per_op)} operations ({ops})\n")
     for note in result.notes:
         if "Traceback" not in note:
             out.write(f"note: {note}\n")
     if result.violations:
-        out.write(f"\n{len(result.violations)} violation(s):\n\n")
+        # Grouped: check -> operation -> the first example in full (with its curl), then how many more.
+        groups: dict[tuple[str, str], list[Violation]] = {}
         for v in result.violations:
-            out.write(v.render() + "\n\n")
+            groups.setdefault((v.check, v.operation or ""), []).append(v)
+        out.write(f"\n{len(result.violations)} violation(s) in {len(groups)} group(s) (check, operation):\n\n")
+        for members in groups.values():
+            out.write(members[0].render() + "\n")
+            if len(members) > 1:
+                out.write(f"  (+{len(members) - 1} more of [{members[0].check}] on this operation; first: "
+                          + " | ".join(m.message[:120] for m in members[1:3]) + ")\n")
+            out.write("\n")
         by_check: dict[str, int] = defaultdict(int)
         for v in result.violations:
             by_check[v.check] += 1

@@ -46,6 +46,7 @@ class RunResult:
     problem: str | None = None  # why the kit could not run (exit 2)
     engine: engine.EngineResult | None = None
     checks_ran: set[str] = field(default_factory=set)
+    exercised: dict[str, dict[str, int]] = field(default_factory=dict)  # probe check -> operationId -> times
     seed: Seed | None = None
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -110,6 +111,7 @@ def execute(opts: RunOptions) -> RunResult:
 
     violations = list(collector.violations)
     result.checks_ran = set(collector.ran)
+    result.exercised = {check: dict(per_op) for check, per_op in collector.exercised.items()}
 
     if opts.fuzz:
         t = time.monotonic()

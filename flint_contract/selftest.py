@@ -57,6 +57,14 @@ TARGETS: tuple[Target, ...] = (
            "refund over the refundable amount accepted"),
     Target("stale_order_after_refund", "refund_updates_order", ("refund_updates_order",), (),
            "order not updated after a refund"),
+    Target("delete_keeps_resource", "use_after_delete", ("use_after_delete",), (),
+           "deleting a line item or charge answers 200 but keeps it (updates on it still succeed)"),
+    Target("foreign_parent", "resource_hierarchy", ("resource_hierarchy",), (),
+           "nested routes act on the child's own order, whatever order the path names"),
+    Target("leak_rejected_create", "leaked_create", ("leaked_create",), (),
+           "createOrder/createPaymentIntent store the object before the currency/amount rules refuse it"),
+    Target("long_id_500", "invalid_dynamic_id", ("invalid_dynamic_id",), (),
+           "an id longer than 255 characters is a bare 500"),
 )
 
 

@@ -13,12 +13,15 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, Mapping, TypeVar
 
 import yaml
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 REPO_SPEC = Path(__file__).resolve().parent.parent / "spec" / "flint.yaml"
+
+
+_T = TypeVar("_T")
 
 
 class SpecError(Exception):
@@ -66,6 +69,19 @@ class Spec:
     # Schema lookups per (schema node identity, base, key): the response rules walk every money field
     # of every response, and a page of 100 orders repeats the same few thousand lookups.
     _lookups: dict[tuple[int, Path | None, str], tuple[Any, Path | None, bool]] = field(default_factory=dict)
+    # Facts derived from the whole document once per loaded spec (links, currencies): see derived().
+    _derived: dict[str, Any] = field(default_factory=dict)
+
+    def derived(self, name: str, compute: "Callable[[Spec], _T]") -> _T:
+        """`compute(self)`, computed once per loaded spec and kept with it."""
+        if name not in self._derived:
+            self._derived[name] = compute(self)
+        value: _T = self._derived[name]
+        return value
+
+    def links(self) -> "list[Link]":
+        """Every link the spec declares, in document order."""
+        return self.derived("links", _links)
 
     # ---- $ref resolution (internal, and relative files for the unbundled YAML fallback) ----
     def _load_external(self, file: Path) -> Any:
@@ -180,6 +196,34 @@ class Spec:
                 _, _, signed = self.deref(node["items"], node_base)
                 return node["items"], node_base, signed
         return None, base, False
+
+
+@dataclass(frozen=True)
+class Link:
+    source: str  # operationId of the response that declares it
+    status: str
+    name: str
+    target: str  # operationId it leads to
+    parameters: Mapping[str, Any]  # target parameter -> runtime expression (or constant)
+    request_body: Any  # the target's body template, or None
+
+    @property
+    def label(self) -> str:
+        return f"{self.source} -> {self.name} -> {self.target}"
+
+
+def _links(spec: Spec) -> list[Link]:
+    out: list[Link] = []
+    for op in spec.operations.values():
+        for status, response in (op.raw.get("responses") or {}).items():
+            resp, _, _ = spec.deref(response, op.base)
+            for name, link in ((resp or {}).get("links") or {}).items():
+                link, _, _ = spec.deref(link, op.base)
+                if not isinstance(link, dict) or str(link.get("operationId")) not in spec.operations:
+                    continue
+                out.append(Link(op.operation_id, str(status), str(name), str(link["operationId"]),
+                                dict(link.get("parameters") or {}), link.get("requestBody")))
+    return out
 
 
 def _follow_pointer(doc: Any, pointer: str) -> Any:

@@ -297,6 +297,8 @@ def build_app(db_path: str, faults_on: frozenset[str] = frozenset(), crash_point
         app.add_middleware(ClampPageSize)
     if faults.on("float_amounts"):
         app.add_middleware(FloatAmounts)
+    for fault_middleware in faults.middlewares():
+        app.add_middleware(fault_middleware)
     app.add_middleware(VersionHeaders)
     return app
 

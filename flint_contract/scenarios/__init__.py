@@ -3,7 +3,7 @@ fuzzer's findings (check name, expected, curl). One module per subject."""
 
 from __future__ import annotations
 
-from . import idempotency, pagination, rejection, sequences, tenancy
+from . import idempotency, pagination, rejection, resources, sequences, tenancy
 from .base import Probe, ProbeContext
 
 PROBES: dict[str, Probe] = {
@@ -12,6 +12,7 @@ PROBES: dict[str, Probe] = {
     **pagination.PROBES,
     **sequences.PROBES,
     **tenancy.PROBES,
+    **resources.PROBES,
 }
 
 # Which check names each probe can report (for --checks selection and the fault table).
@@ -27,6 +28,7 @@ PROBE_CHECKS: dict[str, tuple[str, ...]] = {
     "ledger_reconciles": ("ledger_reconciles",),
     "payout_within_available": ("payout_within_available",),
     "tenant_isolation": ("tenant_isolation",),
+    **resources.CHECKS,
 }
 
 __all__ = ["PROBES", "PROBE_CHECKS", "Probe", "ProbeContext"]

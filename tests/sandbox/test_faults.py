@@ -78,11 +78,36 @@ def stale_order_after_refund(c: httpx.Client, c2: httpx.Client) -> bool:
     return bool(c.get(f"/v1/orders/{o['order_id']}").json()["data"]["settlement_amounts"]["refunded_money"]["amount"] == 0)
 
 
+def delete_keeps_resource(c: httpx.Client, c2: httpx.Client) -> bool:
+    o = c.post("/v1/orders", json=ORDER).json()["data"]
+    line = o["line_items"][0]["order_line_item_id"]
+    c.delete(f"/v1/orders/{o['order_id']}/line-items/{line}")
+    return c.patch(f"/v1/orders/{o['order_id']}/line-items/{line}", json={"quantity": 3}).status_code == 200
+
+
+def foreign_parent(c: httpx.Client, c2: httpx.Client) -> bool:
+    a = c.post("/v1/orders", json=ORDER).json()["data"]
+    b = c.post("/v1/orders", json=ORDER).json()["data"]
+    line = b["line_items"][0]["order_line_item_id"]
+    return c.patch(f"/v1/orders/{a['order_id']}/line-items/{line}", json={"quantity": 3}).status_code == 200
+
+
+def leak_rejected_create(c: httpx.Client, c2: httpx.Client) -> bool:
+    before = len(c.get("/v1/payment-intents", params={"page_size": 100}).json()["data"])
+    body = {"amount_money": {"amount": 500, "currency": "EUR"}, "payment_options": ["card"]}
+    assert c.post("/v1/payment-intents", json=body).status_code == 400
+    return len(c.get("/v1/payment-intents", params={"page_size": 100}).json()["data"]) > before
+
+
+def long_id_500(c: httpx.Client, c2: httpx.Client) -> bool:
+    return c.get("/v1/orders/ord_" + "X" * 300).status_code == 500
+
+
 PROBES: dict[str, Callable[[httpx.Client, httpx.Client], bool]] = {
     f.__name__: f
     for f in (float_amounts, total_off_by_one, negative_amount_due, ignore_idempotency, page_boundary_loss,
               cross_tenant_read, non_ascii_500, missing_request_id, clamp_page_size, refund_skips_settlement_check,
-              stale_order_after_refund)
+              stale_order_after_refund, delete_keeps_resource, foreign_parent, leak_rejected_create, long_id_500)
 }
 
 
