@@ -95,6 +95,9 @@ class RequestOptions(_t.TypedDict, total=False):
     extra_headers: _t.Mapping[str, str] | None
 
 
+_OPTION_NAMES = frozenset(RequestOptions.__annotations__)
+
+
 class PageOptions(RequestOptions, total=False):
     """RequestOptions of the page and item iterators, plus `max_pages` / `max_items` (stop after that many). The
     deadline applies to each page's request, never to the time the caller spends between items."""
@@ -672,6 +675,9 @@ class BaseClient:
     def _begin(self, call: Call, options: _t.Mapping[str, _t.Any]) -> tuple[str, dict[str, str], bool]:
         """The URL, the headers and whether the call carries an idempotency key. The key is made once per call,
         before the first attempt (the caller's, the with_options one, else a uuid4): every retry sends the same."""
+        unknown = set(options) - _OPTION_NAMES
+        if unknown:
+            raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
         key = None
         if call.idempotent:
             key = call.idempotency_key or self._settings.idempotency_key or str(uuid.uuid4())

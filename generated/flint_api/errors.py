@@ -9,7 +9,7 @@ Each error says how to recover:
   write) or "unknown" (the connection broke after the request may have reached the server);
 - `retry_allowed`: True only when sending the same request again cannot double a write (a safe or idempotent
   method, a write carrying its idempotency key, or nothing was sent) and a retry can help (not for a refused
-  request or a 4xx other than 408/409-in-progress/429);
+  request or a 4xx other than 408/429);
 - `status_code`, `request_id`, `body` (the decoded error body), `response` (the raw `httpx.Response`) when a
   response arrived; status errors also carry the parsed error envelope (`type`, `code`, `message`, `param`,
   `doc_url`, `error_source`, `details`).
@@ -215,12 +215,12 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
     429: RateLimitError,
 }
 # statuses where the same request may succeed later (with x-should-retry: true the server can add others)
-RETRYABLE_STATUSES = frozenset({408, 409, 429})
+RETRYABLE_STATUSES = frozenset({408, 429})
 
 
 def error_for_response(response: httpx.Response, *, resendable: bool = False) -> APIStatusError:
     """The typed error of a non-2xx response; `resendable`: the request can be sent again without doubling a write
-    (its `retry_allowed` also needs a status a retry can fix: 408, 409, 429, 5xx or `x-should-retry: true`)."""
+    (its `retry_allowed` also needs a status a retry can fix: 408, 429, 5xx or `x-should-retry: true`)."""
     try:
         body: _t.Any = json.loads(response.content) if response.content else None
     except ValueError:
