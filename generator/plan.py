@@ -188,9 +188,9 @@ class Plan:
         return f"Required[{inner}]" if f.required else inner
 
     def client_params(self, op: Operation) -> list[Param]:
-        """The parameters a client method takes: all but the pinned API-version header (the client sends it)."""
-        pinned = (self.api.ext.api_version_header or "").lower()
-        return [p for p in op.params if not (p.location == "header" and pinned and p.name.lower() == pinned)]
+        """The parameters a client method takes: all of them (a declared API-version header given per call replaces the
+        client's pinned value for that call)."""
+        return list(op.params)
 
     def conditional(self, op: Operation) -> bool:
         """The operation declares If-None-Match / If-Modified-Since: a 304 answer returns None."""

@@ -265,6 +265,7 @@ class BalanceTransactionsResource:
         available_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         available_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.BalanceTransactionListResponse:
         """List balance transactions
@@ -301,7 +302,10 @@ class BalanceTransactionsResource:
                     ("available_after", available_after, _rt.p_datetime, "form", True),
                     ("available_before", available_before, _rt.p_datetime, "form", True),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_list_balance_transactions_flint_version, "simple", False),
+                ],
                 parse=_m.BalanceTransactionListResponse.from_dict,
             ),
             options,
@@ -352,6 +356,7 @@ class BalanceTransactionsResource:
         available_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         available_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.BalanceTransactionListResponse]:
         """Each page of `list` (follows `next_page_token`), lazily; stops
@@ -371,6 +376,7 @@ class BalanceTransactionsResource:
                 available_after=available_after,
                 available_before=available_before,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -422,6 +428,7 @@ class BalanceTransactionsResource:
         available_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         available_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.BalanceTransaction]:
         """Each item of `list` across pages (follows `next_page_token`), lazily; stops
@@ -441,6 +448,7 @@ class BalanceTransactionsResource:
                 available_after=available_after,
                 available_before=available_before,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -454,6 +462,7 @@ class BalanceTransactionsResource:
         *,
         expand: _t.Sequence[_m.GetPaymentIntentExpandItem | _t.Literal["order"]] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.BalanceTransactionResponse:
         """Get a balance transaction
@@ -467,7 +476,10 @@ class BalanceTransactionsResource:
                 "/v1/balance-transactions/{balance_transaction_id}",
                 path_params=[("balance_transaction_id", balance_transaction_id, _rt.p_str, "simple", False)],
                 query=[("expand", expand, _m._h_Op_get_balance_transaction_expand, "form", True)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_get_balance_transaction_flint_version, "simple", False),
+                ],
                 parse=_m.BalanceTransactionResponse.from_dict,
             ),
             options,
@@ -486,6 +498,7 @@ class BalancesResource:
         *,
         currency: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.BalanceListResponse:
         """List balances
@@ -498,7 +511,10 @@ class BalancesResource:
                 "GET",
                 "/v1/balances",
                 query=[("currency", currency, _m._h_Op_list_balances_currency, "form", True)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_list_balances_flint_version, "simple", False),
+                ],
                 parse=_m.BalanceListResponse.from_dict,
             ),
             options,
@@ -531,6 +547,7 @@ class OrdersResource:
         max_amount: int | _rt.Unset = _rt.UNSET,
         currency: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderListResponse:
         """List orders
@@ -554,7 +571,10 @@ class OrdersResource:
                     ("max_amount", max_amount, _m._h_Op_list_orders_max_amount, "form", True),
                     ("currency", currency, _m._h_Op_list_orders_currency, "form", True),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_list_orders_flint_version, "simple", False),
+                ],
                 parse=_m.OrderListResponse.from_dict,
             ),
             options,
@@ -579,6 +599,7 @@ class OrdersResource:
         max_amount: int | _rt.Unset = _rt.UNSET,
         currency: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.OrderListResponse]:
         """Each page of `list` (follows `next_page_token`), lazily; stops
@@ -597,6 +618,7 @@ class OrdersResource:
                 max_amount=max_amount,
                 currency=currency,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -622,6 +644,7 @@ class OrdersResource:
         max_amount: int | _rt.Unset = _rt.UNSET,
         currency: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.Order]:
         """Each item of `list` across pages (follows `next_page_token`), lazily; stops
@@ -640,6 +663,7 @@ class OrdersResource:
                 max_amount=max_amount,
                 currency=currency,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -661,6 +685,7 @@ class OrdersResource:
         internal_note: str | _rt.Unset = _rt.UNSET,
         metadata: _t.Mapping[str, str] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -673,7 +698,10 @@ class OrdersResource:
             _c.prepare(
                 "POST",
                 "/v1/orders",
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_create_order_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "line_items": line_items,
@@ -702,6 +730,7 @@ class OrdersResource:
         *,
         expand: _t.Sequence[_m.GetOrderExpandItem | _t.Literal["payment_intents"]] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Get an order
@@ -715,7 +744,10 @@ class OrdersResource:
                 "/v1/orders/{order_id}",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
                 query=[("expand", expand, _m._h_Op_get_order_expand, "form", True)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_get_order_flint_version, "simple", False),
+                ],
                 parse=_m.OrderResponse.from_dict,
             ),
             options,
@@ -736,6 +768,7 @@ class OrdersResource:
         metadata: _t.Mapping[str, str | None] | None | _rt.Unset = _rt.UNSET,
         order_revision: int | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -749,7 +782,10 @@ class OrdersResource:
                 "PATCH",
                 "/v1/orders/{order_id}",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_update_order_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "requested_tip": requested_tip,
@@ -814,6 +850,7 @@ class OrdersResource:
             | _rt.Unset
         ) = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderActivityListResponse:
         """List order activities
@@ -832,7 +869,10 @@ class OrdersResource:
                     ("sort_direction", sort_direction, _m._h_Op_list_order_activities_sort_direction, "form", True),
                     ("type", type_, _m._h_Op_list_order_activities_type_, "form", True),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_list_order_activities_flint_version, "simple", False),
+                ],
                 parse=_m.OrderActivityListResponse.from_dict,
             ),
             options,
@@ -881,6 +921,7 @@ class OrdersResource:
             | _rt.Unset
         ) = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.OrderActivityListResponse]:
         """Each page of `list_activities` (follows `next_page_token`), lazily; stops
@@ -894,6 +935,7 @@ class OrdersResource:
                 sort_direction=sort_direction,
                 type_=type_,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -943,6 +985,7 @@ class OrdersResource:
             | _rt.Unset
         ) = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.OrderActivity]:
         """Each item of `list_activities` across pages (follows `next_page_token`), lazily; stops
@@ -956,6 +999,7 @@ class OrdersResource:
                 sort_direction=sort_direction,
                 type_=type_,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -970,6 +1014,7 @@ class OrdersResource:
         *,
         charge: _m.ChargeInput | _p.ChargeInputParams | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -983,7 +1028,10 @@ class OrdersResource:
                 "POST",
                 "/v1/orders/{order_id}/charges",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_add_order_charge_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"charge": charge},
                 body_parse=_m.AddOrderChargeRequest.from_dict,
@@ -1002,6 +1050,7 @@ class OrdersResource:
         order_charge_id: str,
         *,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -1018,7 +1067,10 @@ class OrdersResource:
                     ("order_id", order_id, _rt.p_str, "simple", False),
                     ("order_charge_id", order_charge_id, _rt.p_str, "simple", False),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_delete_order_charge_flint_version, "simple", False),
+                ],
                 idempotent=True,
                 idempotency_key=idempotency_key,
                 parse=_m.OrderResponse.from_dict,
@@ -1067,6 +1119,7 @@ class OrdersResource:
         description: str | _rt.Unset = _rt.UNSET,
         metadata: _t.Mapping[str, str | None] | None | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -1083,7 +1136,10 @@ class OrdersResource:
                     ("order_id", order_id, _rt.p_str, "simple", False),
                     ("order_charge_id", order_charge_id, _rt.p_str, "simple", False),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_update_order_charge_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "amount_money": amount_money,
@@ -1111,6 +1167,7 @@ class OrdersResource:
         *,
         reason_message: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -1124,7 +1181,10 @@ class OrdersResource:
                 "POST",
                 "/v1/orders/{order_id}/close",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_close_order_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"reason_message": reason_message},
                 body_parse=_m.CloseOrderRequest.from_dict,
@@ -1145,6 +1205,7 @@ class OrdersResource:
         manual: _m.ManualDiscountInput | _p.ManualDiscountInputParams | _rt.Unset = _rt.UNSET,
         promotion: _m.PromotionDiscountInput | _p.PromotionDiscountInputParams | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -1158,7 +1219,10 @@ class OrdersResource:
                 "POST",
                 "/v1/orders/{order_id}/discounts",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_apply_order_discount_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"manual": manual, "promotion": promotion},
                 body_parse=_m.DiscountInput.from_dict,
@@ -1178,6 +1242,7 @@ class OrdersResource:
         *,
         discount: _m.DiscountInput | _p.DiscountInputParams | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.DiscountPreviewResponse:
         """Preview promotions
@@ -1190,7 +1255,10 @@ class OrdersResource:
                 "POST",
                 "/v1/orders/{order_id}/discounts/preview",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_preview_order_discounts_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"discount": discount},
                 body_parse=_m.DiscountPreviewRequest.from_dict,
@@ -1208,6 +1276,7 @@ class OrdersResource:
         *,
         order_discount_ids: _t.Sequence[str] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -1221,7 +1290,10 @@ class OrdersResource:
                 "POST",
                 "/v1/orders/{order_id}/discounts/remove",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_remove_order_discounts_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"order_discount_ids": order_discount_ids},
                 body_parse=_m.RemoveOrderDiscountsRequest.from_dict,
@@ -1239,6 +1311,7 @@ class OrdersResource:
         order_id: str,
         *,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -1252,7 +1325,10 @@ class OrdersResource:
                 "POST",
                 "/v1/orders/{order_id}/discounts/reprice",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_reprice_order_discounts_flint_version, "simple", False),
+                ],
                 idempotent=True,
                 idempotency_key=idempotency_key,
                 parse=_m.OrderResponse.from_dict,
@@ -1268,6 +1344,7 @@ class OrdersResource:
         *,
         line_items: _t.Sequence[_m.CreateOrderLineItem | _p.CreateOrderLineItemParams] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -1281,7 +1358,10 @@ class OrdersResource:
                 "POST",
                 "/v1/orders/{order_id}/line-items",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_add_order_line_items_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"line_items": line_items},
                 body_parse=_m.AddOrderLineItemsRequest.from_dict,
@@ -1300,6 +1380,7 @@ class OrdersResource:
         order_line_item_id: str,
         *,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -1316,7 +1397,10 @@ class OrdersResource:
                     ("order_id", order_id, _rt.p_str, "simple", False),
                     ("order_line_item_id", order_line_item_id, _rt.p_str, "simple", False),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_delete_order_line_item_flint_version, "simple", False),
+                ],
                 idempotent=True,
                 idempotency_key=idempotency_key,
                 parse=_m.OrderResponse.from_dict,
@@ -1337,6 +1421,7 @@ class OrdersResource:
         unit_price_money: _m.UnitPriceMoneyInput | _p.UnitPriceMoneyInputParams | _rt.Unset = _rt.UNSET,
         metadata: _t.Mapping[str, str | None] | None | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -1353,7 +1438,10 @@ class OrdersResource:
                     ("order_id", order_id, _rt.p_str, "simple", False),
                     ("order_line_item_id", order_line_item_id, _rt.p_str, "simple", False),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_update_order_line_item_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "name": name,
@@ -1384,6 +1472,7 @@ class OrdersResource:
         ),
         *,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PayOrderResponse:
@@ -1397,7 +1486,10 @@ class OrdersResource:
                 "POST",
                 "/v1/orders/{order_id}/pay",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_pay_order_flint_version, "simple", False),
+                ],
                 body=body,
                 body_parse=_m._parse_PayOrderRequest,
                 media="application/json",
@@ -1416,6 +1508,7 @@ class OrdersResource:
         page_size: int | _rt.Unset = _rt.UNSET,
         page_token: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderPaymentAttemptListResponse:
         """List payment attempts
@@ -1432,7 +1525,16 @@ class OrdersResource:
                     ("page_size", page_size, _m._h_Op_list_order_payment_attempts_page_size, "form", True),
                     ("page_token", page_token, _rt.p_str, "form", True),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    (
+                        "Flint-Version",
+                        flint_version,
+                        _m._h_Op_list_order_payment_attempts_flint_version,
+                        "simple",
+                        False,
+                    ),
+                ],
                 parse=_m.OrderPaymentAttemptListResponse.from_dict,
             ),
             options,
@@ -1445,6 +1547,7 @@ class OrdersResource:
         *,
         page_size: int | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.OrderPaymentAttemptListResponse]:
         """Each page of `list_payment_attempts` (follows `next_page_token`), lazily; stops
@@ -1452,7 +1555,12 @@ class OrdersResource:
         limits = _c.page_limits(options)
         page = _c.pages(
             lambda cursor: self.list_payment_attempts(
-                order_id, page_size=page_size, page_token=cursor, x_request_id=x_request_id, **limits.options
+                order_id,
+                page_size=page_size,
+                page_token=cursor,
+                x_request_id=x_request_id,
+                flint_version=flint_version,
+                **limits.options,
             ),
             lambda page: page.next_page_token,
             limits.max_pages,
@@ -1465,6 +1573,7 @@ class OrdersResource:
         *,
         page_size: int | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.OrderPaymentAttempt]:
         """Each item of `list_payment_attempts` across pages (follows `next_page_token`), lazily; stops
@@ -1472,7 +1581,12 @@ class OrdersResource:
         limits = _c.page_limits(options)
         page = _c.pages(
             lambda cursor: self.list_payment_attempts(
-                order_id, page_size=page_size, page_token=cursor, x_request_id=x_request_id, **limits.options
+                order_id,
+                page_size=page_size,
+                page_token=cursor,
+                x_request_id=x_request_id,
+                flint_version=flint_version,
+                **limits.options,
             ),
             lambda page: page.next_page_token,
             limits.max_pages,
@@ -1485,6 +1599,7 @@ class OrdersResource:
         payment_attempt_id: str,
         *,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderPaymentAttemptResponse:
         """Get a payment attempt
@@ -1500,7 +1615,10 @@ class OrdersResource:
                     ("order_id", order_id, _rt.p_str, "simple", False),
                     ("payment_attempt_id", payment_attempt_id, _rt.p_str, "simple", False),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_get_order_payment_attempt_flint_version, "simple", False),
+                ],
                 parse=_m.OrderPaymentAttemptResponse.from_dict,
             ),
             options,
@@ -1519,6 +1637,7 @@ class OrdersResource:
             | _rt.Unset
         ) = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.CancelOrderPaymentAttemptResponse:
@@ -1535,7 +1654,16 @@ class OrdersResource:
                     ("order_id", order_id, _rt.p_str, "simple", False),
                     ("payment_attempt_id", payment_attempt_id, _rt.p_str, "simple", False),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    (
+                        "Flint-Version",
+                        flint_version,
+                        _m._h_Op_cancel_order_payment_attempt_flint_version,
+                        "simple",
+                        False,
+                    ),
+                ],
                 body=body,
                 fields={"cancellation_reason": cancellation_reason},
                 body_parse=_m.CancelOrderPaymentAttemptRequest.from_dict,
@@ -1567,6 +1695,7 @@ class OrdersResource:
         external_reference_id: str | _rt.Unset = _rt.UNSET,
         metadata: _t.Mapping[str, str] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.CreateOrderPaymentIntentResponse:
@@ -1580,7 +1709,16 @@ class OrdersResource:
                 "POST",
                 "/v1/orders/{order_id}/payment-intents",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    (
+                        "Flint-Version",
+                        flint_version,
+                        _m._h_Op_create_order_payment_intent_flint_version,
+                        "simple",
+                        False,
+                    ),
+                ],
                 body=body,
                 fields={
                     "amount_money": amount_money,
@@ -1614,6 +1752,7 @@ class OrdersResource:
         ) = _rt.UNSET,
         order_payment_attempt_id: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderPaymentLifecycleResponse:
@@ -1630,7 +1769,10 @@ class OrdersResource:
                     ("order_id", order_id, _rt.p_str, "simple", False),
                     ("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_cancel_order_payment_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "cancellation_reason": cancellation_reason,
@@ -1655,6 +1797,7 @@ class OrdersResource:
         amount_money: _m.MoneyInput | _p.MoneyInputParams | _rt.Unset = _rt.UNSET,
         order_payment_attempt_id: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderPaymentLifecycleResponse:
@@ -1671,7 +1814,10 @@ class OrdersResource:
                     ("order_id", order_id, _rt.p_str, "simple", False),
                     ("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_capture_order_payment_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"amount_money": amount_money, "order_payment_attempt_id": order_payment_attempt_id},
                 body_parse=_m.CaptureOrderPaymentRequest.from_dict,
@@ -1716,6 +1862,7 @@ class PaymentIntentsResource:
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.PaymentIntentListResponse:
         """List payment intents
@@ -1735,7 +1882,10 @@ class PaymentIntentsResource:
                     ("created_after", created_after, _rt.p_datetime, "form", True),
                     ("created_before", created_before, _rt.p_datetime, "form", True),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_list_payment_intents_flint_version, "simple", False),
+                ],
                 parse=_m.PaymentIntentListResponse.from_dict,
             ),
             options,
@@ -1766,6 +1916,7 @@ class PaymentIntentsResource:
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.PaymentIntentListResponse]:
         """Each page of `list` (follows `next_page_token`), lazily; stops
@@ -1780,6 +1931,7 @@ class PaymentIntentsResource:
                 created_after=created_after,
                 created_before=created_before,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -1811,6 +1963,7 @@ class PaymentIntentsResource:
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.PaymentIntent]:
         """Each item of `list` across pages (follows `next_page_token`), lazily; stops
@@ -1825,6 +1978,7 @@ class PaymentIntentsResource:
                 created_after=created_after,
                 created_before=created_before,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -1854,6 +2008,7 @@ class PaymentIntentsResource:
             _m.CreatePaymentIntentRequestTransactionPurpose | _t.Literal["goods", "services", "other"] | _rt.Unset
         ) = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.CreateOrderPaymentIntentResponse:
@@ -1866,7 +2021,10 @@ class PaymentIntentsResource:
             _c.prepare(
                 "POST",
                 "/v1/payment-intents",
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_create_payment_intent_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "amount_money": amount_money,
@@ -1896,6 +2054,7 @@ class PaymentIntentsResource:
         *,
         expand: _t.Sequence[_m.GetPaymentIntentExpandItem | _t.Literal["order"]] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.PaymentIntentResponse:
         """Get a payment intent
@@ -1909,7 +2068,10 @@ class PaymentIntentsResource:
                 "/v1/payment-intents/{payment_intent_id}",
                 path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
                 query=[("expand", expand, _m._h_Op_get_payment_intent_expand, "form", True)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_get_payment_intent_flint_version, "simple", False),
+                ],
                 parse=_m.PaymentIntentResponse.from_dict,
             ),
             options,
@@ -1928,6 +2090,7 @@ class PaymentIntentsResource:
         receipt_email: str | _rt.Unset = _rt.UNSET,
         tip_money: _m.MoneyInput | _p.MoneyInputParams | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PaymentIntentResponse:
@@ -1941,7 +2104,10 @@ class PaymentIntentsResource:
                 "PATCH",
                 "/v1/payment-intents/{payment_intent_id}",
                 path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_update_payment_intent_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "amount_money": amount_money,
@@ -1972,6 +2138,7 @@ class PaymentIntentsResource:
             | _rt.Unset
         ) = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PaymentIntentResponse:
@@ -1985,7 +2152,10 @@ class PaymentIntentsResource:
                 "POST",
                 "/v1/payment-intents/{payment_intent_id}/cancel",
                 path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_cancel_payment_intent_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"cancellation_reason": cancellation_reason},
                 body_parse=_m.CancelPaymentIntentRequest.from_dict,
@@ -2005,6 +2175,7 @@ class PaymentIntentsResource:
         *,
         amount_money: _m.MoneyInput | _p.MoneyInputParams | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PaymentIntentResponse:
@@ -2018,7 +2189,10 @@ class PaymentIntentsResource:
                 "POST",
                 "/v1/payment-intents/{payment_intent_id}/capture",
                 path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_capture_payment_intent_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"amount_money": amount_money},
                 body_parse=_m.CapturePaymentIntentRequest.from_dict,
@@ -2040,6 +2214,7 @@ class PaymentIntentsResource:
         payment_method_id: str | _rt.Unset = _rt.UNSET,
         confirmation_token: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PaymentIntentResponse:
@@ -2053,7 +2228,10 @@ class PaymentIntentsResource:
                 "POST",
                 "/v1/payment-intents/{payment_intent_id}/confirm",
                 path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_confirm_payment_intent_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "payment_source_token": payment_source_token,
@@ -2095,6 +2273,7 @@ class PayoutDestinationsResource:
         default_for_currency: bool | _rt.Unset = _rt.UNSET,
         include_deleted: bool | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutDestinationListResponse:
         """List payout destinations
@@ -2122,7 +2301,10 @@ class PayoutDestinationsResource:
                     ("default_for_currency", default_for_currency, _rt.p_bool, "form", True),
                     ("include_deleted", include_deleted, _rt.p_bool, "form", True),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_list_payout_destinations_flint_version, "simple", False),
+                ],
                 parse=_m.PayoutDestinationListResponse.from_dict,
             ),
             options,
@@ -2146,6 +2328,7 @@ class PayoutDestinationsResource:
         default_for_currency: bool | _rt.Unset = _rt.UNSET,
         include_deleted: bool | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.PayoutDestinationListResponse]:
         """Each page of `list` (follows `next_page_token`), lazily; stops
@@ -2162,6 +2345,7 @@ class PayoutDestinationsResource:
                 default_for_currency=default_for_currency,
                 include_deleted=include_deleted,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -2186,6 +2370,7 @@ class PayoutDestinationsResource:
         default_for_currency: bool | _rt.Unset = _rt.UNSET,
         include_deleted: bool | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.PayoutDestination]:
         """Each item of `list` across pages (follows `next_page_token`), lazily; stops
@@ -2202,6 +2387,7 @@ class PayoutDestinationsResource:
                 default_for_currency=default_for_currency,
                 include_deleted=include_deleted,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -2214,6 +2400,7 @@ class PayoutDestinationsResource:
         payout_destination_id: str,
         *,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutDestinationResponse:
         """Get a payout destination
@@ -2226,7 +2413,10 @@ class PayoutDestinationsResource:
                 "GET",
                 "/v1/payout-settings/destinations/{payout_destination_id}",
                 path_params=[("payout_destination_id", payout_destination_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_get_payout_destination_flint_version, "simple", False),
+                ],
                 parse=_m.PayoutDestinationResponse.from_dict,
             ),
             options,
@@ -2239,6 +2429,7 @@ class PayoutDestinationsResource:
         body: _m.EmptyRequest | _p.EmptyRequestParams | _rt.Unset = _rt.UNSET,
         *,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutDestinationResponse:
@@ -2252,7 +2443,10 @@ class PayoutDestinationsResource:
                 "DELETE",
                 "/v1/payout-settings/destinations/{payout_destination_id}",
                 path_params=[("payout_destination_id", payout_destination_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_delete_payout_destination_flint_version, "simple", False),
+                ],
                 body=body,
                 body_parse=_m.EmptyRequest.from_dict,
                 media="application/json",
@@ -2271,6 +2465,7 @@ class PayoutDestinationsResource:
         *,
         metadata: _t.Mapping[str, str | None] | None | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutDestinationResponse:
@@ -2284,7 +2479,10 @@ class PayoutDestinationsResource:
                 "PATCH",
                 "/v1/payout-settings/destinations/{payout_destination_id}",
                 path_params=[("payout_destination_id", payout_destination_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_update_payout_destination_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"metadata": metadata},
                 body_parse=_m.UpdatePayoutDestinationRequest.from_dict,
@@ -2305,7 +2503,11 @@ class PayoutSettingsResource:
         self._client = client
 
     def get(
-        self, *, x_request_id: str | _rt.Unset = _rt.UNSET, **options: Unpack[RequestOptions]
+        self,
+        *,
+        x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
+        **options: Unpack[RequestOptions],
     ) -> _m.PayoutSettingsResponse:
         """Get payout settings
 
@@ -2316,7 +2518,10 @@ class PayoutSettingsResource:
             _c.prepare(
                 "GET",
                 "/v1/payout-settings",
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_get_payout_settings_flint_version, "simple", False),
+                ],
                 parse=_m.PayoutSettingsResponse.from_dict,
             ),
             options,
@@ -2345,6 +2550,7 @@ class PayoutSettingsResource:
             | _rt.Unset
         ) = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutSettingsResponse:
@@ -2357,7 +2563,10 @@ class PayoutSettingsResource:
             _c.prepare(
                 "PATCH",
                 "/v1/payout-settings",
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_update_payout_settings_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "default_payout_destinations": default_payout_destinations,
@@ -2406,6 +2615,7 @@ class PayoutsResource:
         arrival_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         arrival_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutListResponse:
         """List payouts
@@ -2442,7 +2652,10 @@ class PayoutsResource:
                     ("arrival_after", arrival_after, _rt.p_datetime, "form", True),
                     ("arrival_before", arrival_before, _rt.p_datetime, "form", True),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_list_payouts_flint_version, "simple", False),
+                ],
                 parse=_m.PayoutListResponse.from_dict,
             ),
             options,
@@ -2469,6 +2682,7 @@ class PayoutsResource:
         arrival_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         arrival_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.PayoutListResponse]:
         """Each page of `list` (follows `next_page_token`), lazily; stops
@@ -2488,6 +2702,7 @@ class PayoutsResource:
                 arrival_after=arrival_after,
                 arrival_before=arrival_before,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -2515,6 +2730,7 @@ class PayoutsResource:
         arrival_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         arrival_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.Payout]:
         """Each item of `list` across pages (follows `next_page_token`), lazily; stops
@@ -2534,6 +2750,7 @@ class PayoutsResource:
                 arrival_after=arrival_after,
                 arrival_before=arrival_before,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -2556,6 +2773,7 @@ class PayoutsResource:
         external_reference_id: str | _rt.Unset = _rt.UNSET,
         metadata: _t.Mapping[str, str] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutResponse:
@@ -2568,7 +2786,10 @@ class PayoutsResource:
             _c.prepare(
                 "POST",
                 "/v1/payouts",
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_create_payout_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "amount_money": amount_money,
@@ -2596,6 +2817,7 @@ class PayoutsResource:
         *,
         expand: _t.Sequence[_m.GetPayoutExpandItem | _t.Literal["payout_destination"]] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutResponse:
         """Get a payout
@@ -2609,7 +2831,10 @@ class PayoutsResource:
                 "/v1/payouts/{payout_id}",
                 path_params=[("payout_id", payout_id, _rt.p_str, "simple", False)],
                 query=[("expand", expand, _m._h_Op_get_payout_expand, "form", True)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_get_payout_flint_version, "simple", False),
+                ],
                 parse=_m.PayoutResponse.from_dict,
             ),
             options,
@@ -2622,6 +2847,7 @@ class PayoutsResource:
         body: _m.EmptyRequest | _p.EmptyRequestParams | _rt.Unset = _rt.UNSET,
         *,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutResponse:
@@ -2635,7 +2861,10 @@ class PayoutsResource:
                 "POST",
                 "/v1/payouts/{payout_id}/cancel",
                 path_params=[("payout_id", payout_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_cancel_payout_flint_version, "simple", False),
+                ],
                 body=body,
                 body_parse=_m.EmptyRequest.from_dict,
                 media="application/json",
@@ -2654,6 +2883,7 @@ class PayoutsResource:
         page_size: int | _rt.Unset = _rt.UNSET,
         page_token: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutEntryListResponse:
         """List payout entries
@@ -2670,7 +2900,10 @@ class PayoutsResource:
                     ("page_size", page_size, _m._h_Op_list_payout_entries_page_size, "form", True),
                     ("page_token", page_token, _rt.p_str, "form", True),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_list_payout_entries_flint_version, "simple", False),
+                ],
                 parse=_m.PayoutEntryListResponse.from_dict,
             ),
             options,
@@ -2683,6 +2916,7 @@ class PayoutsResource:
         *,
         page_size: int | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.PayoutEntryListResponse]:
         """Each page of `list_entries` (follows `next_page_token`), lazily; stops
@@ -2690,7 +2924,12 @@ class PayoutsResource:
         limits = _c.page_limits(options)
         page = _c.pages(
             lambda cursor: self.list_entries(
-                payout_id, page_size=page_size, page_token=cursor, x_request_id=x_request_id, **limits.options
+                payout_id,
+                page_size=page_size,
+                page_token=cursor,
+                x_request_id=x_request_id,
+                flint_version=flint_version,
+                **limits.options,
             ),
             lambda page: page.next_page_token,
             limits.max_pages,
@@ -2703,6 +2942,7 @@ class PayoutsResource:
         *,
         page_size: int | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.PayoutEntry]:
         """Each item of `list_entries` across pages (follows `next_page_token`), lazily; stops
@@ -2710,7 +2950,12 @@ class PayoutsResource:
         limits = _c.page_limits(options)
         page = _c.pages(
             lambda cursor: self.list_entries(
-                payout_id, page_size=page_size, page_token=cursor, x_request_id=x_request_id, **limits.options
+                payout_id,
+                page_size=page_size,
+                page_token=cursor,
+                x_request_id=x_request_id,
+                flint_version=flint_version,
+                **limits.options,
             ),
             lambda page: page.next_page_token,
             limits.max_pages,
@@ -2743,6 +2988,7 @@ class RefundsResource:
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.RefundListResponse:
         """List refunds
@@ -2763,7 +3009,10 @@ class RefundsResource:
                     ("created_after", created_after, _rt.p_datetime, "form", True),
                     ("created_before", created_before, _rt.p_datetime, "form", True),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_list_refunds_flint_version, "simple", False),
+                ],
                 parse=_m.RefundListResponse.from_dict,
             ),
             options,
@@ -2788,6 +3037,7 @@ class RefundsResource:
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.RefundListResponse]:
         """Each page of `list` (follows `next_page_token`), lazily; stops
@@ -2803,6 +3053,7 @@ class RefundsResource:
                 created_after=created_after,
                 created_before=created_before,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -2828,6 +3079,7 @@ class RefundsResource:
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.Refund]:
         """Each item of `list` across pages (follows `next_page_token`), lazily; stops
@@ -2843,6 +3095,7 @@ class RefundsResource:
                 created_after=created_after,
                 created_before=created_before,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -2889,6 +3142,7 @@ class RefundsResource:
         external_reference_id: str | _rt.Unset = _rt.UNSET,
         metadata: _t.Mapping[str, str] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.CreateRefundResponse:
@@ -2901,7 +3155,10 @@ class RefundsResource:
             _c.prepare(
                 "POST",
                 "/v1/refunds",
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_create_refund_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "order_id": order_id,
@@ -2934,6 +3191,7 @@ class RefundsResource:
         *,
         expand: _t.Sequence[_m.GetRefundExpandItem | _t.Literal["order", "payment_intent"]] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.RefundResponse:
         """Get a refund
@@ -2947,7 +3205,10 @@ class RefundsResource:
                 "/v1/refunds/{refund_id}",
                 path_params=[("refund_id", refund_id, _rt.p_str, "simple", False)],
                 query=[("expand", expand, _m._h_Op_get_refund_expand, "form", True)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_get_refund_flint_version, "simple", False),
+                ],
                 parse=_m.RefundResponse.from_dict,
             ),
             options,
@@ -2961,6 +3222,7 @@ class RefundsResource:
         *,
         metadata: _t.Mapping[str, str | None] | None | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.RefundResponse:
@@ -2974,7 +3236,10 @@ class RefundsResource:
                 "PATCH",
                 "/v1/refunds/{refund_id}",
                 path_params=[("refund_id", refund_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_update_refund_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"metadata": metadata},
                 body_parse=_m.UpdateRefundRequest.from_dict,
@@ -3039,6 +3304,7 @@ class AsyncBalanceTransactionsResource:
         available_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         available_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.BalanceTransactionListResponse:
         """List balance transactions
@@ -3075,7 +3341,10 @@ class AsyncBalanceTransactionsResource:
                     ("available_after", available_after, _rt.p_datetime, "form", True),
                     ("available_before", available_before, _rt.p_datetime, "form", True),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_list_balance_transactions_flint_version, "simple", False),
+                ],
                 parse=_m.BalanceTransactionListResponse.from_dict,
             ),
             options,
@@ -3126,6 +3395,7 @@ class AsyncBalanceTransactionsResource:
         available_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         available_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.BalanceTransactionListResponse]:
         """Each page of `list` (follows `next_page_token`), lazily; stops
@@ -3145,6 +3415,7 @@ class AsyncBalanceTransactionsResource:
                 available_after=available_after,
                 available_before=available_before,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -3196,6 +3467,7 @@ class AsyncBalanceTransactionsResource:
         available_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         available_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.BalanceTransaction]:
         """Each item of `list` across pages (follows `next_page_token`), lazily; stops
@@ -3215,6 +3487,7 @@ class AsyncBalanceTransactionsResource:
                 available_after=available_after,
                 available_before=available_before,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -3228,6 +3501,7 @@ class AsyncBalanceTransactionsResource:
         *,
         expand: _t.Sequence[_m.GetPaymentIntentExpandItem | _t.Literal["order"]] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.BalanceTransactionResponse:
         """Get a balance transaction
@@ -3241,7 +3515,10 @@ class AsyncBalanceTransactionsResource:
                 "/v1/balance-transactions/{balance_transaction_id}",
                 path_params=[("balance_transaction_id", balance_transaction_id, _rt.p_str, "simple", False)],
                 query=[("expand", expand, _m._h_Op_get_balance_transaction_expand, "form", True)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_get_balance_transaction_flint_version, "simple", False),
+                ],
                 parse=_m.BalanceTransactionResponse.from_dict,
             ),
             options,
@@ -3260,6 +3537,7 @@ class AsyncBalancesResource:
         *,
         currency: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.BalanceListResponse:
         """List balances
@@ -3272,7 +3550,10 @@ class AsyncBalancesResource:
                 "GET",
                 "/v1/balances",
                 query=[("currency", currency, _m._h_Op_list_balances_currency, "form", True)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_list_balances_flint_version, "simple", False),
+                ],
                 parse=_m.BalanceListResponse.from_dict,
             ),
             options,
@@ -3305,6 +3586,7 @@ class AsyncOrdersResource:
         max_amount: int | _rt.Unset = _rt.UNSET,
         currency: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderListResponse:
         """List orders
@@ -3328,7 +3610,10 @@ class AsyncOrdersResource:
                     ("max_amount", max_amount, _m._h_Op_list_orders_max_amount, "form", True),
                     ("currency", currency, _m._h_Op_list_orders_currency, "form", True),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_list_orders_flint_version, "simple", False),
+                ],
                 parse=_m.OrderListResponse.from_dict,
             ),
             options,
@@ -3353,6 +3638,7 @@ class AsyncOrdersResource:
         max_amount: int | _rt.Unset = _rt.UNSET,
         currency: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.OrderListResponse]:
         """Each page of `list` (follows `next_page_token`), lazily; stops
@@ -3371,6 +3657,7 @@ class AsyncOrdersResource:
                 max_amount=max_amount,
                 currency=currency,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -3396,6 +3683,7 @@ class AsyncOrdersResource:
         max_amount: int | _rt.Unset = _rt.UNSET,
         currency: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.Order]:
         """Each item of `list` across pages (follows `next_page_token`), lazily; stops
@@ -3414,6 +3702,7 @@ class AsyncOrdersResource:
                 max_amount=max_amount,
                 currency=currency,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -3435,6 +3724,7 @@ class AsyncOrdersResource:
         internal_note: str | _rt.Unset = _rt.UNSET,
         metadata: _t.Mapping[str, str] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -3447,7 +3737,10 @@ class AsyncOrdersResource:
             _c.prepare(
                 "POST",
                 "/v1/orders",
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_create_order_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "line_items": line_items,
@@ -3476,6 +3769,7 @@ class AsyncOrdersResource:
         *,
         expand: _t.Sequence[_m.GetOrderExpandItem | _t.Literal["payment_intents"]] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
         """Get an order
@@ -3489,7 +3783,10 @@ class AsyncOrdersResource:
                 "/v1/orders/{order_id}",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
                 query=[("expand", expand, _m._h_Op_get_order_expand, "form", True)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_get_order_flint_version, "simple", False),
+                ],
                 parse=_m.OrderResponse.from_dict,
             ),
             options,
@@ -3510,6 +3807,7 @@ class AsyncOrdersResource:
         metadata: _t.Mapping[str, str | None] | None | _rt.Unset = _rt.UNSET,
         order_revision: int | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -3523,7 +3821,10 @@ class AsyncOrdersResource:
                 "PATCH",
                 "/v1/orders/{order_id}",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_update_order_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "requested_tip": requested_tip,
@@ -3588,6 +3889,7 @@ class AsyncOrdersResource:
             | _rt.Unset
         ) = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderActivityListResponse:
         """List order activities
@@ -3606,7 +3908,10 @@ class AsyncOrdersResource:
                     ("sort_direction", sort_direction, _m._h_Op_list_order_activities_sort_direction, "form", True),
                     ("type", type_, _m._h_Op_list_order_activities_type_, "form", True),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_list_order_activities_flint_version, "simple", False),
+                ],
                 parse=_m.OrderActivityListResponse.from_dict,
             ),
             options,
@@ -3655,6 +3960,7 @@ class AsyncOrdersResource:
             | _rt.Unset
         ) = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.OrderActivityListResponse]:
         """Each page of `list_activities` (follows `next_page_token`), lazily; stops
@@ -3668,6 +3974,7 @@ class AsyncOrdersResource:
                 sort_direction=sort_direction,
                 type_=type_,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -3717,6 +4024,7 @@ class AsyncOrdersResource:
             | _rt.Unset
         ) = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.OrderActivity]:
         """Each item of `list_activities` across pages (follows `next_page_token`), lazily; stops
@@ -3730,6 +4038,7 @@ class AsyncOrdersResource:
                 sort_direction=sort_direction,
                 type_=type_,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -3744,6 +4053,7 @@ class AsyncOrdersResource:
         *,
         charge: _m.ChargeInput | _p.ChargeInputParams | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -3757,7 +4067,10 @@ class AsyncOrdersResource:
                 "POST",
                 "/v1/orders/{order_id}/charges",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_add_order_charge_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"charge": charge},
                 body_parse=_m.AddOrderChargeRequest.from_dict,
@@ -3776,6 +4089,7 @@ class AsyncOrdersResource:
         order_charge_id: str,
         *,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -3792,7 +4106,10 @@ class AsyncOrdersResource:
                     ("order_id", order_id, _rt.p_str, "simple", False),
                     ("order_charge_id", order_charge_id, _rt.p_str, "simple", False),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_delete_order_charge_flint_version, "simple", False),
+                ],
                 idempotent=True,
                 idempotency_key=idempotency_key,
                 parse=_m.OrderResponse.from_dict,
@@ -3841,6 +4158,7 @@ class AsyncOrdersResource:
         description: str | _rt.Unset = _rt.UNSET,
         metadata: _t.Mapping[str, str | None] | None | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -3857,7 +4175,10 @@ class AsyncOrdersResource:
                     ("order_id", order_id, _rt.p_str, "simple", False),
                     ("order_charge_id", order_charge_id, _rt.p_str, "simple", False),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_update_order_charge_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "amount_money": amount_money,
@@ -3885,6 +4206,7 @@ class AsyncOrdersResource:
         *,
         reason_message: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -3898,7 +4220,10 @@ class AsyncOrdersResource:
                 "POST",
                 "/v1/orders/{order_id}/close",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_close_order_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"reason_message": reason_message},
                 body_parse=_m.CloseOrderRequest.from_dict,
@@ -3919,6 +4244,7 @@ class AsyncOrdersResource:
         manual: _m.ManualDiscountInput | _p.ManualDiscountInputParams | _rt.Unset = _rt.UNSET,
         promotion: _m.PromotionDiscountInput | _p.PromotionDiscountInputParams | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -3932,7 +4258,10 @@ class AsyncOrdersResource:
                 "POST",
                 "/v1/orders/{order_id}/discounts",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_apply_order_discount_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"manual": manual, "promotion": promotion},
                 body_parse=_m.DiscountInput.from_dict,
@@ -3952,6 +4281,7 @@ class AsyncOrdersResource:
         *,
         discount: _m.DiscountInput | _p.DiscountInputParams | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.DiscountPreviewResponse:
         """Preview promotions
@@ -3964,7 +4294,10 @@ class AsyncOrdersResource:
                 "POST",
                 "/v1/orders/{order_id}/discounts/preview",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_preview_order_discounts_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"discount": discount},
                 body_parse=_m.DiscountPreviewRequest.from_dict,
@@ -3982,6 +4315,7 @@ class AsyncOrdersResource:
         *,
         order_discount_ids: _t.Sequence[str] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -3995,7 +4329,10 @@ class AsyncOrdersResource:
                 "POST",
                 "/v1/orders/{order_id}/discounts/remove",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_remove_order_discounts_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"order_discount_ids": order_discount_ids},
                 body_parse=_m.RemoveOrderDiscountsRequest.from_dict,
@@ -4013,6 +4350,7 @@ class AsyncOrdersResource:
         order_id: str,
         *,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -4026,7 +4364,10 @@ class AsyncOrdersResource:
                 "POST",
                 "/v1/orders/{order_id}/discounts/reprice",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_reprice_order_discounts_flint_version, "simple", False),
+                ],
                 idempotent=True,
                 idempotency_key=idempotency_key,
                 parse=_m.OrderResponse.from_dict,
@@ -4042,6 +4383,7 @@ class AsyncOrdersResource:
         *,
         line_items: _t.Sequence[_m.CreateOrderLineItem | _p.CreateOrderLineItemParams] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -4055,7 +4397,10 @@ class AsyncOrdersResource:
                 "POST",
                 "/v1/orders/{order_id}/line-items",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_add_order_line_items_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"line_items": line_items},
                 body_parse=_m.AddOrderLineItemsRequest.from_dict,
@@ -4074,6 +4419,7 @@ class AsyncOrdersResource:
         order_line_item_id: str,
         *,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -4090,7 +4436,10 @@ class AsyncOrdersResource:
                     ("order_id", order_id, _rt.p_str, "simple", False),
                     ("order_line_item_id", order_line_item_id, _rt.p_str, "simple", False),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_delete_order_line_item_flint_version, "simple", False),
+                ],
                 idempotent=True,
                 idempotency_key=idempotency_key,
                 parse=_m.OrderResponse.from_dict,
@@ -4111,6 +4460,7 @@ class AsyncOrdersResource:
         unit_price_money: _m.UnitPriceMoneyInput | _p.UnitPriceMoneyInputParams | _rt.Unset = _rt.UNSET,
         metadata: _t.Mapping[str, str | None] | None | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderResponse:
@@ -4127,7 +4477,10 @@ class AsyncOrdersResource:
                     ("order_id", order_id, _rt.p_str, "simple", False),
                     ("order_line_item_id", order_line_item_id, _rt.p_str, "simple", False),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_update_order_line_item_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "name": name,
@@ -4158,6 +4511,7 @@ class AsyncOrdersResource:
         ),
         *,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PayOrderResponse:
@@ -4171,7 +4525,10 @@ class AsyncOrdersResource:
                 "POST",
                 "/v1/orders/{order_id}/pay",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_pay_order_flint_version, "simple", False),
+                ],
                 body=body,
                 body_parse=_m._parse_PayOrderRequest,
                 media="application/json",
@@ -4190,6 +4547,7 @@ class AsyncOrdersResource:
         page_size: int | _rt.Unset = _rt.UNSET,
         page_token: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderPaymentAttemptListResponse:
         """List payment attempts
@@ -4206,7 +4564,16 @@ class AsyncOrdersResource:
                     ("page_size", page_size, _m._h_Op_list_order_payment_attempts_page_size, "form", True),
                     ("page_token", page_token, _rt.p_str, "form", True),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    (
+                        "Flint-Version",
+                        flint_version,
+                        _m._h_Op_list_order_payment_attempts_flint_version,
+                        "simple",
+                        False,
+                    ),
+                ],
                 parse=_m.OrderPaymentAttemptListResponse.from_dict,
             ),
             options,
@@ -4219,6 +4586,7 @@ class AsyncOrdersResource:
         *,
         page_size: int | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.OrderPaymentAttemptListResponse]:
         """Each page of `list_payment_attempts` (follows `next_page_token`), lazily; stops
@@ -4226,7 +4594,12 @@ class AsyncOrdersResource:
         limits = _c.page_limits(options)
         page = _c.apages(
             lambda cursor: self.list_payment_attempts(
-                order_id, page_size=page_size, page_token=cursor, x_request_id=x_request_id, **limits.options
+                order_id,
+                page_size=page_size,
+                page_token=cursor,
+                x_request_id=x_request_id,
+                flint_version=flint_version,
+                **limits.options,
             ),
             lambda page: page.next_page_token,
             limits.max_pages,
@@ -4239,6 +4612,7 @@ class AsyncOrdersResource:
         *,
         page_size: int | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.OrderPaymentAttempt]:
         """Each item of `list_payment_attempts` across pages (follows `next_page_token`), lazily; stops
@@ -4246,7 +4620,12 @@ class AsyncOrdersResource:
         limits = _c.page_limits(options)
         page = _c.apages(
             lambda cursor: self.list_payment_attempts(
-                order_id, page_size=page_size, page_token=cursor, x_request_id=x_request_id, **limits.options
+                order_id,
+                page_size=page_size,
+                page_token=cursor,
+                x_request_id=x_request_id,
+                flint_version=flint_version,
+                **limits.options,
             ),
             lambda page: page.next_page_token,
             limits.max_pages,
@@ -4259,6 +4638,7 @@ class AsyncOrdersResource:
         payment_attempt_id: str,
         *,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderPaymentAttemptResponse:
         """Get a payment attempt
@@ -4274,7 +4654,10 @@ class AsyncOrdersResource:
                     ("order_id", order_id, _rt.p_str, "simple", False),
                     ("payment_attempt_id", payment_attempt_id, _rt.p_str, "simple", False),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_get_order_payment_attempt_flint_version, "simple", False),
+                ],
                 parse=_m.OrderPaymentAttemptResponse.from_dict,
             ),
             options,
@@ -4293,6 +4676,7 @@ class AsyncOrdersResource:
             | _rt.Unset
         ) = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.CancelOrderPaymentAttemptResponse:
@@ -4309,7 +4693,16 @@ class AsyncOrdersResource:
                     ("order_id", order_id, _rt.p_str, "simple", False),
                     ("payment_attempt_id", payment_attempt_id, _rt.p_str, "simple", False),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    (
+                        "Flint-Version",
+                        flint_version,
+                        _m._h_Op_cancel_order_payment_attempt_flint_version,
+                        "simple",
+                        False,
+                    ),
+                ],
                 body=body,
                 fields={"cancellation_reason": cancellation_reason},
                 body_parse=_m.CancelOrderPaymentAttemptRequest.from_dict,
@@ -4341,6 +4734,7 @@ class AsyncOrdersResource:
         external_reference_id: str | _rt.Unset = _rt.UNSET,
         metadata: _t.Mapping[str, str] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.CreateOrderPaymentIntentResponse:
@@ -4354,7 +4748,16 @@ class AsyncOrdersResource:
                 "POST",
                 "/v1/orders/{order_id}/payment-intents",
                 path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    (
+                        "Flint-Version",
+                        flint_version,
+                        _m._h_Op_create_order_payment_intent_flint_version,
+                        "simple",
+                        False,
+                    ),
+                ],
                 body=body,
                 fields={
                     "amount_money": amount_money,
@@ -4388,6 +4791,7 @@ class AsyncOrdersResource:
         ) = _rt.UNSET,
         order_payment_attempt_id: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderPaymentLifecycleResponse:
@@ -4404,7 +4808,10 @@ class AsyncOrdersResource:
                     ("order_id", order_id, _rt.p_str, "simple", False),
                     ("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_cancel_order_payment_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "cancellation_reason": cancellation_reason,
@@ -4429,6 +4836,7 @@ class AsyncOrdersResource:
         amount_money: _m.MoneyInput | _p.MoneyInputParams | _rt.Unset = _rt.UNSET,
         order_payment_attempt_id: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.OrderPaymentLifecycleResponse:
@@ -4445,7 +4853,10 @@ class AsyncOrdersResource:
                     ("order_id", order_id, _rt.p_str, "simple", False),
                     ("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_capture_order_payment_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"amount_money": amount_money, "order_payment_attempt_id": order_payment_attempt_id},
                 body_parse=_m.CaptureOrderPaymentRequest.from_dict,
@@ -4490,6 +4901,7 @@ class AsyncPaymentIntentsResource:
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.PaymentIntentListResponse:
         """List payment intents
@@ -4509,7 +4921,10 @@ class AsyncPaymentIntentsResource:
                     ("created_after", created_after, _rt.p_datetime, "form", True),
                     ("created_before", created_before, _rt.p_datetime, "form", True),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_list_payment_intents_flint_version, "simple", False),
+                ],
                 parse=_m.PaymentIntentListResponse.from_dict,
             ),
             options,
@@ -4540,6 +4955,7 @@ class AsyncPaymentIntentsResource:
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.PaymentIntentListResponse]:
         """Each page of `list` (follows `next_page_token`), lazily; stops
@@ -4554,6 +4970,7 @@ class AsyncPaymentIntentsResource:
                 created_after=created_after,
                 created_before=created_before,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -4585,6 +5002,7 @@ class AsyncPaymentIntentsResource:
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.PaymentIntent]:
         """Each item of `list` across pages (follows `next_page_token`), lazily; stops
@@ -4599,6 +5017,7 @@ class AsyncPaymentIntentsResource:
                 created_after=created_after,
                 created_before=created_before,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -4628,6 +5047,7 @@ class AsyncPaymentIntentsResource:
             _m.CreatePaymentIntentRequestTransactionPurpose | _t.Literal["goods", "services", "other"] | _rt.Unset
         ) = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.CreateOrderPaymentIntentResponse:
@@ -4640,7 +5060,10 @@ class AsyncPaymentIntentsResource:
             _c.prepare(
                 "POST",
                 "/v1/payment-intents",
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_create_payment_intent_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "amount_money": amount_money,
@@ -4670,6 +5093,7 @@ class AsyncPaymentIntentsResource:
         *,
         expand: _t.Sequence[_m.GetPaymentIntentExpandItem | _t.Literal["order"]] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.PaymentIntentResponse:
         """Get a payment intent
@@ -4683,7 +5107,10 @@ class AsyncPaymentIntentsResource:
                 "/v1/payment-intents/{payment_intent_id}",
                 path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
                 query=[("expand", expand, _m._h_Op_get_payment_intent_expand, "form", True)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_get_payment_intent_flint_version, "simple", False),
+                ],
                 parse=_m.PaymentIntentResponse.from_dict,
             ),
             options,
@@ -4702,6 +5129,7 @@ class AsyncPaymentIntentsResource:
         receipt_email: str | _rt.Unset = _rt.UNSET,
         tip_money: _m.MoneyInput | _p.MoneyInputParams | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PaymentIntentResponse:
@@ -4715,7 +5143,10 @@ class AsyncPaymentIntentsResource:
                 "PATCH",
                 "/v1/payment-intents/{payment_intent_id}",
                 path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_update_payment_intent_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "amount_money": amount_money,
@@ -4746,6 +5177,7 @@ class AsyncPaymentIntentsResource:
             | _rt.Unset
         ) = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PaymentIntentResponse:
@@ -4759,7 +5191,10 @@ class AsyncPaymentIntentsResource:
                 "POST",
                 "/v1/payment-intents/{payment_intent_id}/cancel",
                 path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_cancel_payment_intent_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"cancellation_reason": cancellation_reason},
                 body_parse=_m.CancelPaymentIntentRequest.from_dict,
@@ -4779,6 +5214,7 @@ class AsyncPaymentIntentsResource:
         *,
         amount_money: _m.MoneyInput | _p.MoneyInputParams | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PaymentIntentResponse:
@@ -4792,7 +5228,10 @@ class AsyncPaymentIntentsResource:
                 "POST",
                 "/v1/payment-intents/{payment_intent_id}/capture",
                 path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_capture_payment_intent_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"amount_money": amount_money},
                 body_parse=_m.CapturePaymentIntentRequest.from_dict,
@@ -4814,6 +5253,7 @@ class AsyncPaymentIntentsResource:
         payment_method_id: str | _rt.Unset = _rt.UNSET,
         confirmation_token: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PaymentIntentResponse:
@@ -4827,7 +5267,10 @@ class AsyncPaymentIntentsResource:
                 "POST",
                 "/v1/payment-intents/{payment_intent_id}/confirm",
                 path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_confirm_payment_intent_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "payment_source_token": payment_source_token,
@@ -4869,6 +5312,7 @@ class AsyncPayoutDestinationsResource:
         default_for_currency: bool | _rt.Unset = _rt.UNSET,
         include_deleted: bool | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutDestinationListResponse:
         """List payout destinations
@@ -4896,7 +5340,10 @@ class AsyncPayoutDestinationsResource:
                     ("default_for_currency", default_for_currency, _rt.p_bool, "form", True),
                     ("include_deleted", include_deleted, _rt.p_bool, "form", True),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_list_payout_destinations_flint_version, "simple", False),
+                ],
                 parse=_m.PayoutDestinationListResponse.from_dict,
             ),
             options,
@@ -4920,6 +5367,7 @@ class AsyncPayoutDestinationsResource:
         default_for_currency: bool | _rt.Unset = _rt.UNSET,
         include_deleted: bool | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.PayoutDestinationListResponse]:
         """Each page of `list` (follows `next_page_token`), lazily; stops
@@ -4936,6 +5384,7 @@ class AsyncPayoutDestinationsResource:
                 default_for_currency=default_for_currency,
                 include_deleted=include_deleted,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -4960,6 +5409,7 @@ class AsyncPayoutDestinationsResource:
         default_for_currency: bool | _rt.Unset = _rt.UNSET,
         include_deleted: bool | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.PayoutDestination]:
         """Each item of `list` across pages (follows `next_page_token`), lazily; stops
@@ -4976,6 +5426,7 @@ class AsyncPayoutDestinationsResource:
                 default_for_currency=default_for_currency,
                 include_deleted=include_deleted,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -4988,6 +5439,7 @@ class AsyncPayoutDestinationsResource:
         payout_destination_id: str,
         *,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutDestinationResponse:
         """Get a payout destination
@@ -5000,7 +5452,10 @@ class AsyncPayoutDestinationsResource:
                 "GET",
                 "/v1/payout-settings/destinations/{payout_destination_id}",
                 path_params=[("payout_destination_id", payout_destination_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_get_payout_destination_flint_version, "simple", False),
+                ],
                 parse=_m.PayoutDestinationResponse.from_dict,
             ),
             options,
@@ -5013,6 +5468,7 @@ class AsyncPayoutDestinationsResource:
         body: _m.EmptyRequest | _p.EmptyRequestParams | _rt.Unset = _rt.UNSET,
         *,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutDestinationResponse:
@@ -5026,7 +5482,10 @@ class AsyncPayoutDestinationsResource:
                 "DELETE",
                 "/v1/payout-settings/destinations/{payout_destination_id}",
                 path_params=[("payout_destination_id", payout_destination_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_delete_payout_destination_flint_version, "simple", False),
+                ],
                 body=body,
                 body_parse=_m.EmptyRequest.from_dict,
                 media="application/json",
@@ -5045,6 +5504,7 @@ class AsyncPayoutDestinationsResource:
         *,
         metadata: _t.Mapping[str, str | None] | None | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutDestinationResponse:
@@ -5058,7 +5518,10 @@ class AsyncPayoutDestinationsResource:
                 "PATCH",
                 "/v1/payout-settings/destinations/{payout_destination_id}",
                 path_params=[("payout_destination_id", payout_destination_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_update_payout_destination_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"metadata": metadata},
                 body_parse=_m.UpdatePayoutDestinationRequest.from_dict,
@@ -5079,7 +5542,11 @@ class AsyncPayoutSettingsResource:
         self._client = client
 
     async def get(
-        self, *, x_request_id: str | _rt.Unset = _rt.UNSET, **options: Unpack[RequestOptions]
+        self,
+        *,
+        x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
+        **options: Unpack[RequestOptions],
     ) -> _m.PayoutSettingsResponse:
         """Get payout settings
 
@@ -5090,7 +5557,10 @@ class AsyncPayoutSettingsResource:
             _c.prepare(
                 "GET",
                 "/v1/payout-settings",
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_get_payout_settings_flint_version, "simple", False),
+                ],
                 parse=_m.PayoutSettingsResponse.from_dict,
             ),
             options,
@@ -5119,6 +5589,7 @@ class AsyncPayoutSettingsResource:
             | _rt.Unset
         ) = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutSettingsResponse:
@@ -5131,7 +5602,10 @@ class AsyncPayoutSettingsResource:
             _c.prepare(
                 "PATCH",
                 "/v1/payout-settings",
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_update_payout_settings_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "default_payout_destinations": default_payout_destinations,
@@ -5180,6 +5654,7 @@ class AsyncPayoutsResource:
         arrival_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         arrival_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutListResponse:
         """List payouts
@@ -5216,7 +5691,10 @@ class AsyncPayoutsResource:
                     ("arrival_after", arrival_after, _rt.p_datetime, "form", True),
                     ("arrival_before", arrival_before, _rt.p_datetime, "form", True),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_list_payouts_flint_version, "simple", False),
+                ],
                 parse=_m.PayoutListResponse.from_dict,
             ),
             options,
@@ -5243,6 +5721,7 @@ class AsyncPayoutsResource:
         arrival_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         arrival_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.PayoutListResponse]:
         """Each page of `list` (follows `next_page_token`), lazily; stops
@@ -5262,6 +5741,7 @@ class AsyncPayoutsResource:
                 arrival_after=arrival_after,
                 arrival_before=arrival_before,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -5289,6 +5769,7 @@ class AsyncPayoutsResource:
         arrival_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         arrival_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.Payout]:
         """Each item of `list` across pages (follows `next_page_token`), lazily; stops
@@ -5308,6 +5789,7 @@ class AsyncPayoutsResource:
                 arrival_after=arrival_after,
                 arrival_before=arrival_before,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -5330,6 +5812,7 @@ class AsyncPayoutsResource:
         external_reference_id: str | _rt.Unset = _rt.UNSET,
         metadata: _t.Mapping[str, str] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutResponse:
@@ -5342,7 +5825,10 @@ class AsyncPayoutsResource:
             _c.prepare(
                 "POST",
                 "/v1/payouts",
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_create_payout_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "amount_money": amount_money,
@@ -5370,6 +5856,7 @@ class AsyncPayoutsResource:
         *,
         expand: _t.Sequence[_m.GetPayoutExpandItem | _t.Literal["payout_destination"]] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutResponse:
         """Get a payout
@@ -5383,7 +5870,10 @@ class AsyncPayoutsResource:
                 "/v1/payouts/{payout_id}",
                 path_params=[("payout_id", payout_id, _rt.p_str, "simple", False)],
                 query=[("expand", expand, _m._h_Op_get_payout_expand, "form", True)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_get_payout_flint_version, "simple", False),
+                ],
                 parse=_m.PayoutResponse.from_dict,
             ),
             options,
@@ -5396,6 +5886,7 @@ class AsyncPayoutsResource:
         body: _m.EmptyRequest | _p.EmptyRequestParams | _rt.Unset = _rt.UNSET,
         *,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutResponse:
@@ -5409,7 +5900,10 @@ class AsyncPayoutsResource:
                 "POST",
                 "/v1/payouts/{payout_id}/cancel",
                 path_params=[("payout_id", payout_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_cancel_payout_flint_version, "simple", False),
+                ],
                 body=body,
                 body_parse=_m.EmptyRequest.from_dict,
                 media="application/json",
@@ -5428,6 +5922,7 @@ class AsyncPayoutsResource:
         page_size: int | _rt.Unset = _rt.UNSET,
         page_token: str | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.PayoutEntryListResponse:
         """List payout entries
@@ -5444,7 +5939,10 @@ class AsyncPayoutsResource:
                     ("page_size", page_size, _m._h_Op_list_payout_entries_page_size, "form", True),
                     ("page_token", page_token, _rt.p_str, "form", True),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_list_payout_entries_flint_version, "simple", False),
+                ],
                 parse=_m.PayoutEntryListResponse.from_dict,
             ),
             options,
@@ -5457,6 +5955,7 @@ class AsyncPayoutsResource:
         *,
         page_size: int | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.PayoutEntryListResponse]:
         """Each page of `list_entries` (follows `next_page_token`), lazily; stops
@@ -5464,7 +5963,12 @@ class AsyncPayoutsResource:
         limits = _c.page_limits(options)
         page = _c.apages(
             lambda cursor: self.list_entries(
-                payout_id, page_size=page_size, page_token=cursor, x_request_id=x_request_id, **limits.options
+                payout_id,
+                page_size=page_size,
+                page_token=cursor,
+                x_request_id=x_request_id,
+                flint_version=flint_version,
+                **limits.options,
             ),
             lambda page: page.next_page_token,
             limits.max_pages,
@@ -5477,6 +5981,7 @@ class AsyncPayoutsResource:
         *,
         page_size: int | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.PayoutEntry]:
         """Each item of `list_entries` across pages (follows `next_page_token`), lazily; stops
@@ -5484,7 +5989,12 @@ class AsyncPayoutsResource:
         limits = _c.page_limits(options)
         page = _c.apages(
             lambda cursor: self.list_entries(
-                payout_id, page_size=page_size, page_token=cursor, x_request_id=x_request_id, **limits.options
+                payout_id,
+                page_size=page_size,
+                page_token=cursor,
+                x_request_id=x_request_id,
+                flint_version=flint_version,
+                **limits.options,
             ),
             lambda page: page.next_page_token,
             limits.max_pages,
@@ -5517,6 +6027,7 @@ class AsyncRefundsResource:
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.RefundListResponse:
         """List refunds
@@ -5537,7 +6048,10 @@ class AsyncRefundsResource:
                     ("created_after", created_after, _rt.p_datetime, "form", True),
                     ("created_before", created_before, _rt.p_datetime, "form", True),
                 ],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_list_refunds_flint_version, "simple", False),
+                ],
                 parse=_m.RefundListResponse.from_dict,
             ),
             options,
@@ -5562,6 +6076,7 @@ class AsyncRefundsResource:
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.RefundListResponse]:
         """Each page of `list` (follows `next_page_token`), lazily; stops
@@ -5577,6 +6092,7 @@ class AsyncRefundsResource:
                 created_after=created_after,
                 created_before=created_before,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -5602,6 +6118,7 @@ class AsyncRefundsResource:
         created_after: _dt.datetime | _rt.Unset = _rt.UNSET,
         created_before: _dt.datetime | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.Refund]:
         """Each item of `list` across pages (follows `next_page_token`), lazily; stops
@@ -5617,6 +6134,7 @@ class AsyncRefundsResource:
                 created_after=created_after,
                 created_before=created_before,
                 x_request_id=x_request_id,
+                flint_version=flint_version,
                 **limits.options,
             ),
             lambda page: page.next_page_token,
@@ -5663,6 +6181,7 @@ class AsyncRefundsResource:
         external_reference_id: str | _rt.Unset = _rt.UNSET,
         metadata: _t.Mapping[str, str] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.CreateRefundResponse:
@@ -5675,7 +6194,10 @@ class AsyncRefundsResource:
             _c.prepare(
                 "POST",
                 "/v1/refunds",
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_create_refund_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={
                     "order_id": order_id,
@@ -5708,6 +6230,7 @@ class AsyncRefundsResource:
         *,
         expand: _t.Sequence[_m.GetRefundExpandItem | _t.Literal["order", "payment_intent"]] | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[RequestOptions],
     ) -> _m.RefundResponse:
         """Get a refund
@@ -5721,7 +6244,10 @@ class AsyncRefundsResource:
                 "/v1/refunds/{refund_id}",
                 path_params=[("refund_id", refund_id, _rt.p_str, "simple", False)],
                 query=[("expand", expand, _m._h_Op_get_refund_expand, "form", True)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_get_refund_flint_version, "simple", False),
+                ],
                 parse=_m.RefundResponse.from_dict,
             ),
             options,
@@ -5735,6 +6261,7 @@ class AsyncRefundsResource:
         *,
         metadata: _t.Mapping[str, str | None] | None | _rt.Unset = _rt.UNSET,
         x_request_id: str | _rt.Unset = _rt.UNSET,
+        flint_version: str | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> _m.RefundResponse:
@@ -5748,7 +6275,10 @@ class AsyncRefundsResource:
                 "PATCH",
                 "/v1/refunds/{refund_id}",
                 path_params=[("refund_id", refund_id, _rt.p_str, "simple", False)],
-                headers=[("X-Request-Id", x_request_id, _rt.p_str, "simple", False)],
+                headers=[
+                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
+                    ("Flint-Version", flint_version, _m._h_Op_update_refund_flint_version, "simple", False),
+                ],
                 body=body,
                 fields={"metadata": metadata},
                 body_parse=_m.UpdateRefundRequest.from_dict,

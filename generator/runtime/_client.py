@@ -671,7 +671,7 @@ class BaseClient:
         new._bind()
         return new
 
-    def _begin(self, call: Call, options: _t.Mapping[str, _t.Any]) -> tuple[str, dict[str, str], bool]:
+    def _begin(self, call: Call, options: _t.Mapping[str, _t.Any]) -> tuple[str, httpx.Headers, bool]:
         """The URL, the headers and whether the call carries an idempotency key. The key is made once per call,
         before the first attempt (the caller's, the with_options one, else a uuid4): every retry sends the same."""
         unknown = set(options) - _OPTION_NAMES
@@ -683,15 +683,18 @@ class BaseClient:
         headers = self._headers(call, key, options.get("extra_headers"))
         return self._url(call), headers, key is not None
 
-    def _headers(self, call: Call, key: str | None, extra: _t.Mapping[str, str] | None) -> dict[str, str]:
+    def _headers(self, call: Call, key: str | None, extra: _t.Mapping[str, str] | None) -> httpx.Headers:
+        """Later sources replace earlier ones whatever their case: defaults, the version pin, the client's headers,
+        the key, the call's header parameters, the idempotency key, `extra_headers`."""
         s = self._settings
-        h = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        h = httpx.Headers({"Accept": "application/json", "User-Agent": USER_AGENT})
         if _config.API_VERSION_HEADER and s.api_version:
             h[_config.API_VERSION_HEADER] = s.api_version
         h.update(s.default_headers)
         if s.api_key and _config.AUTH_HEADER:
             h[_config.AUTH_HEADER] = _config.AUTH_PREFIX + s.api_key
-        h.update(call.headers)
+        for name, value in call.headers:
+            h[name] = value
         if call.media is not None:
             h["Content-Type"] = call.media
         if key is not None:
