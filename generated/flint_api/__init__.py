@@ -2,8 +2,10 @@
 """Flint API 2026-09-07: generated models, clients and server stubs.
 
 - `flint_api.models`: dataclasses with `from_dict` / `to_dict` (standard library only)
-- `flint_api.client`: `FlintClient` / `AsyncFlintClient` (needs httpx)
-- `flint_api.server`: `Service` protocol and `create_app` (needs starlette)
+- `flint_api.params`: TypedDicts of the request bodies (for type checkers)
+- `flint_api.client`: `FlintClient` / `AsyncFlintClient` (needs httpx); `errors`: its exceptions
+- `flint_api.server`: `Service` protocol and `create_app` (needs starlette; imported only by who uses it, so the
+  client part can be vendored and type-checked without `server.py` and `_server.py`)
 
 Importing the package imports only the runtime; the rest loads on first use.
 """
@@ -18,13 +20,14 @@ from ._runtime import UNSET, UnknownEnumValue, UnknownVariant, Unset, Validation
 __version__ = "2026-09-07"
 
 if _t.TYPE_CHECKING:
-    from . import client, errors, models, server
+    from . import client, errors, models, params
     from .client import FlintClient, AsyncFlintClient
 
 _LAZY = {
     "models": ("models", None),
     "client": ("client", None),
     "errors": ("errors", None),
+    "params": ("params", None),
     "server": ("server", None),
     "FlintClient": ("client", "FlintClient"),
     "AsyncFlintClient": ("client", "AsyncFlintClient"),
@@ -48,6 +51,7 @@ __all__ = [
     "models",
     "client",
     "errors",
+    "params",
     "server",
     "FlintClient",
     "AsyncFlintClient",
