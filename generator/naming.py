@@ -308,18 +308,28 @@ def operation_names(ops: list[tuple[str | None, str, str]]) -> list[tuple[str, s
 
 
 def param_names(names: list[str]) -> list[str]:
-    """Python argument names for an operation's parameters, in order: snake_case when the JSON name is not an
-    identifier, kept otherwise; a name the templates bind in the same scope (reserved.py) or an earlier parameter
-    took gets a trailing "_"."""
+    """Python argument names for an operation's parameters, in order: snake_case (`pageSize` -> `page_size`,
+    `X-Request-Id` -> `x_request_id`; the wire name is kept beside it); a name the templates bind in the same scope
+    (reserved.py) or an earlier parameter took gets a trailing "_"."""
     used = set(reserved.OPERATION_PARAM_AVOID)
     out = []
     for name in names:
-        cand = safe_identifier(snake(name) if not name.isidentifier() else name, used)
+        cand = safe_identifier(snake(name), used)
         while cand in used:
             cand += "_"
         used.add(cand)
         out.append(cand)
     return out
+
+
+def env_prefix(client_name: str) -> str:
+    """The prefix of the environment variables a generated client reads (`<PREFIX>_API_KEY`, `<PREFIX>_BASE_URL`,
+    `<PREFIX>_LOG`): the client class name without a trailing "Client", in upper snake case (FlintClient -> FLINT,
+    AcmePaymentsClient -> ACME_PAYMENTS, Client -> API)."""
+    base = client_name[:-6] if client_name.endswith("Client") and len(client_name) > 6 else client_name
+    if base == "Client":
+        base = "Api"
+    return snake(base).upper()
 
 
 def group_name(tags: Any, path: str) -> tuple[str, str]:

@@ -7,13 +7,15 @@ both read one Plan; neither decides anything of its own, and nothing here writes
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Mapping
 
-from generator.ir import Api, EnumDef, Field, ModelDef, Operation, TypeRef, UnionDef
+from generator import reserved
+from generator.ir import Api, EnumDef, Field, ModelDef, Operation, Param, TypeRef, UnionDef
 from generator.ir.operations import media_shape
-from generator.naming import helper_names, snake
+from generator.naming import env_prefix, helper_names, snake
 from generator.literals import py
 
 # scalar kinds the runtime parses with a plain `_rt.p_<kind>` when they carry no checks or codes
@@ -32,9 +34,13 @@ class Plan:
     helpers: tuple[Helper, ...]
     helper_of: Mapping[int, str]  # id() of a TypeRef of the IR -> its helper (the IR outlives the plan)
     enums: Mapping[str, EnumDef]
-    models: Mapping[str, ModelDef]
     routes: tuple[Operation, ...]  # routing order: literal path segments before parameters
     union_parsers: tuple[tuple[str, UnionDef], ...]
+    # models a request body can carry: each gets a TypedDict `<Model>Params` in params.py
+    input_models: tuple[ModelDef, ...] = ()
+    input_names: frozenset[str] = frozenset()
+    models_by_name: Mapping[str, ModelDef] = dataclasses.field(default_factory=dict)
+    unions_by_name: Mapping[str, UnionDef] = dataclasses.field(default_factory=dict)
 
     # ------------------------------------------------------------ parsing
     def direct_fn(self, t: TypeRef) -> str | None:
@@ -86,7 +92,7 @@ class Plan:
         field into the JSON value the model validates (`"3"` -> 3 for an integer field)."""
         if op.body is None or self.body_shape(op) != "form" or op.body.kind != "model":
             return []
-        model = self.models.get(op.body.name or "")
+        model = self.models_by_name.get(op.body.name or "")
         if model is None:
             return []
         out = []
@@ -177,6 +183,83 @@ class Plan:
     def union_desc(self, u: UnionDef) -> str:
         return "one of: " + ", ".join(dict.fromkeys(self.type_expr(v.type).split(" | ")[0] for v in u.variants))
 
+    # ------------------------------------------------------------ the client
+    @property
+    def env_prefix(self) -> str:
+        return env_prefix(self.api.ext.client_name)
+
+    def typed_dict_name(self, model: str) -> str:
+        return model + "Params"
+
+    def input_type(self, t: TypeRef, models: str = "_m.", params: str = "_p.") -> str:
+        """What a client argument of type `t` accepts: the model or its TypedDict, an enum member or its `Literal`
+        value, any sequence/mapping; `| None` when nullable."""
+        k = t.kind
+        out: str
+        if k == "enum":
+            e = self.enums.get(t.name or "")
+            lits = ", ".join(py(v) for _, v in e.members) if e is not None else ""
+            out = self.type_expr(t, models) + (f" | _t.Literal[{lits}]" if lits else "")
+        elif k == "model":
+            out = f"{models}{t.name}"
+            if t.name in self.input_names:
+                out += f" | {params}{self.typed_dict_name(t.name or '')}"
+        elif k == "union":
+            u = self.unions_by_name.get(t.name or "")
+            out = f"{models}{t.name}"
+            if u is not None:
+                extra = [f"{params}{self.typed_dict_name(v.type.name or '')}" for v in u.variants
+                         if v.type.kind == "model" and v.type.name in self.input_names]
+                extra += [self.input_type(v.type, models, params) for v in u.variants
+                          if v.type.kind in ("enum", "list", "map")]
+                out = " | ".join(dict.fromkeys([out] + extra))
+        elif k in ("list", "map"):
+            assert t.item is not None
+            inner = self.input_type(t.item, models, params)
+            out = f"_t.Sequence[{inner}]" if k == "list" else f"_t.Mapping[str, {inner}]"
+        else:
+            out = self.type_expr(t, models)
+        if t.nullable and k not in ("none", "any"):
+            out += " | None"
+        return out
+
+    def td_field_type(self, f: Field) -> str:
+        """A TypedDict value (in params.py): Required[...] for a required field (the TypedDict is total=False)."""
+        inner = self.input_type(f.type, "_m.", "")
+        return f"Required[{inner}]" if f.required else inner
+
+    def client_params(self, op: Operation) -> list[Param]:
+        """The parameters a client method takes: all of them (a declared API-version header given per call replaces the
+        client's pinned value for that call)."""
+        return list(op.params)
+
+    def conditional(self, op: Operation) -> bool:
+        """The operation declares If-None-Match / If-Modified-Since: a 304 answer returns None."""
+        return any(p.location == "header" and p.name.lower() in ("if-none-match", "if-modified-since")
+                   for p in op.params)
+
+    def body_fields(self, op: Operation) -> list[Field]:
+        """Top-level fields of an object body that the method also takes as keywords (a field whose name another
+        argument or option of the method uses, or that starts with "_", is only settable through `body`)."""
+        b = op.body
+        if b is None or b.kind != "model" or b.nullable or b.recode is not None:
+            return []
+        m = self.models_by_name.get(b.name or "")
+        if m is None or m.extra is not None:
+            return []
+        taken = {p.py_name for p in op.params} | reserved.CLIENT_METHOD_LOCALS | reserved.CLIENT_METHOD_GLOBALS \
+            | reserved.PAGE_OPTIONS
+        return [f for f in m.fields if f.py_name not in taken and not f.py_name.startswith("_")]
+
+    def client_return(self, op: Operation) -> str:
+        ret = self.result_type(op)
+        if self.conditional(op) and ret not in ("None", "_t.Any"):
+            ret += " | None"
+        return ret
+
+    def param_parser(self, t: TypeRef) -> str:
+        return self.parse_fn(t) or "None"
+
     def path_expr(self, op: Operation) -> str:
         """The request path as concatenated literals and quoted parameters (never an f-string of spec text)."""
         by_name = {p.name: p for p in op.params if p.location == "path"}
@@ -195,7 +278,7 @@ class Plan:
 def make_plan(api: Api) -> Plan:
     # parameters, bodies and responses whose type has no parser of its own (a list, a nullable model...) get a
     # named one in models.py for client.py and server.py; models parse their fields with compiled code
-    probe = Plan(api, (), {}, {}, {}, (), ())
+    probe = Plan(api, (), {}, {}, (), ())
     wanted: list[tuple[str, TypeRef]] = []
     seen: set[int] = set()
     for op in api.operations:
@@ -210,12 +293,37 @@ def make_plan(api: Api) -> Plan:
                 seen.add(id(t))
                 wanted.append(("_h_" + name, t))
     names = helper_names([n for n, _ in wanted])
+    inputs = _input_models(api)
     helpers = tuple(Helper(n, t) for n, (_, t) in zip(names, wanted))
     return Plan(
         api=api, helpers=helpers, helper_of={id(h.type): h.name for h in helpers},
-        enums={e.name: e for e in api.enums}, models={m.name: m for m in api.models}, routes=tuple(sorted(api.operations, key=_route_key)),
-        union_parsers=_union_parsers(api),
+        enums={e.name: e for e in api.enums}, routes=tuple(sorted(api.operations, key=_route_key)),
+        union_parsers=_union_parsers(api), input_models=inputs, input_names=frozenset(m.name for m in inputs),
+        models_by_name={m.name: m for m in api.models}, unions_by_name={u.name: u for u in api.unions},
     )
+
+
+def _input_models(api: Api) -> tuple[ModelDef, ...]:
+    """The models reachable from a request body (through fields, union variants, list and map items), in the
+    order of api.models."""
+    by_name = {m.name: m for m in api.models}
+    unions = {u.name: u for u in api.unions}
+    seen: set[str] = set()
+    todo = [op.body for op in api.operations if op.body is not None]
+    while todo:
+        t = todo.pop()
+        if t.kind == "model" and t.name in by_name and t.name not in seen:
+            seen.add(t.name)
+            m = by_name[t.name]
+            todo.extend(f.type for f in m.fields)
+            if m.extra is not None:
+                todo.append(m.extra)
+        elif t.kind == "union" and t.name in unions and "u:" + t.name not in seen:
+            seen.add("u:" + t.name)
+            todo.extend(v.type for v in unions[t.name].variants)
+        elif t.item is not None:
+            todo.append(t.item)
+    return tuple(m for m in api.models if m.name in seen)
 
 
 def _route_key(op: Operation) -> tuple[object, ...]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import keyword
 import re
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from generator import __version__
+from generator import __version__, reserved
 from generator.literals import docstr, py
 from generator.naming import pascal
 from generator.plan import Plan
@@ -19,7 +20,7 @@ from generator.tables import codecs_json, operations_json
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # the package's fixed runtime: real modules of this tree, copied with the header line (already black-formatted)
 RUNTIME = Path(__file__).resolve().parent / "runtime"
-RUNTIME_MODULES = ("_runtime.py", "_codec.py", "_server.py", "errors.py")
+RUNTIME_MODULES = ("_runtime.py", "_codec.py", "_server.py", "_client.py", "errors.py")
 # a line holding only NUL separates top-level chunks that format.py formats (and caches) independently; spec text
 # can never produce it (docstr() and py() escape control characters)
 CHUNK = "\x00"
@@ -48,7 +49,14 @@ class Renderer:
             param_type=plan.param_type, parse_fn=plan.parse_fn, return_type=plan.return_type,
             path_expr=plan.path_expr, union_parsers=plan.union_parsers, pascal=pascal, result_type=plan.result_type,
             response_shape=plan.response_shape,
+            input_type=plan.input_type, td_field_type=plan.td_field_type, typed_dict_name=plan.typed_dict_name,
+            client_params=plan.client_params, conditional=plan.conditional, body_fields=plan.body_fields,
+            client_return=plan.client_return, param_parser=plan.param_parser, input_models=plan.input_models,
+            env_prefix=plan.env_prefix,
         )
+        # a TypedDict written as a class needs keys that are identifiers (and not keywords or the module's names)
+        self.env.tests["is_identifier"] = lambda s: (isinstance(s, str) and s.isidentifier() and s.isascii()
+                                                     and not keyword.iskeyword(s) and s not in reserved.PARAMS_MODULE)
 
     def render(self, template: str, **ctx: Any) -> str:
         return self.env.get_template(template).render(
@@ -64,6 +72,7 @@ class Renderer:
             f"{pkg}/_operations.json": operations_json(self.plan),
             f"{pkg}/models.py": self.render("package/models.py.jinja"),
             f"{pkg}/client.py": self.render("package/client.py.jinja"),
+            f"{pkg}/params.py": self.render("package/params.py.jinja"),
             f"{pkg}/server.py": self.render("package/server.py.jinja"),
             f"{pkg}/py.typed": "",
             f"{pkg}/openapi.json": self.spec_json,

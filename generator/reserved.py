@@ -17,38 +17,42 @@ MODEL_ATTRS = frozenset({"from_dict", "to_dict", "additional_properties", "self"
 
 # client.py: module-level names (the client class name from x-client-name must avoid them)
 CLIENT_MODULE = frozenset({
-    "annotations", "asyncio", "_dt", "email", "json", "random", "time", "_t", "uuid", "_quote", "_urlencode", "httpx",
-    "_rt", "_m", "APIConnectionError", "APITimeoutError", "error_for_response", "DEFAULT_BASE_URL", "DEFAULT_TIMEOUT",
-    "DEFAULT_MAX_RETRIES", "INITIAL_RETRY_DELAY", "MAX_RETRY_DELAY", "MAX_RETRY_AFTER", "IDEMPOTENCY_HEADER",
-    "REQUEST_ID_HEADER", "AUTH_HEADER", "AUTH_PREFIX", "T", "Unpack", "RequestOptions", "_Base", "_decode", "_delay",
-    "_form", "_encode_body", "_group", "_may_resend", "_pairs", "_path", "_retry_after", "_should_retry", "_text",
+    "annotations", "_dec", "_dt", "_t", "httpx", "_c", "_rt", "_m", "_p", "APIResponse", "PageOptions", "RequestOptions",
+    "Unpack", "with_raw_response", "MONEY_EXPONENTS", "money", "errors", "APIError",
 })
 
-# attributes and methods of the client classes: a resource group with one of these names gets a trailing "_"
+# attributes and methods of the client classes (theirs and those of _client.SyncEngine/AsyncEngine/BaseClient): a
+# resource group with one of these names gets a trailing "_"
 CLIENT_ATTRS = frozenset({
     "__init__", "__enter__", "__exit__", "__aenter__", "__aexit__", "api_key", "base_url", "timeout", "max_retries",
-    "default_headers", "last_response", "last_request_id", "mode", "close", "aclose", "request", "_http", "_owns_http",
-    "_prepare", "with_options",
+    "deadline", "api_version", "default_headers", "last_response", "last_request_id", "mode", "close", "aclose", "send",
+    "money", "with_options", "with_raw_response", "_http", "_owns_http", "_settings", "_clock", "_sleep", "_bind",
+    "_derive", "_headers", "_url", "_init_settings", "_init_http",
 })
+
+# params.py: module-level names (a TypedDict `<Model>Params` must avoid them)
+PARAMS_MODULE = frozenset({"annotations", "_t", "_m", "_rt", "_dt", "Required"})
 
 # attributes of a resource class (`client.orders`): operation method names must avoid them
 RESOURCE_ATTRS = frozenset({"__init__", "_client"})
 
 # names bound inside a client operation method (arguments the template adds and its locals): parameter names
 # derived from the spec avoid them
-CLIENT_METHOD_LOCALS = frozenset({"self", "body", "idempotency_key", "options", "r", "cursor", "page", "item"})
+CLIENT_METHOD_LOCALS = frozenset({"self", "body", "idempotency_key", "options", "cursor", "page", "limits", "item", "r"})
 
 # module-level names a client operation method reads: a parameter with one of these names would shadow it
-CLIENT_METHOD_GLOBALS = frozenset({"_rt", "_t", "_m", "_pairs", "_decode", "_path"})
+CLIENT_METHOD_GLOBALS = frozenset({"_rt", "_t", "_m", "_c", "_p", "_pairs", "_decode", "_path"})
 
 # the keys of RequestOptions (`**options`): a parameter of the same name would collide with them
-REQUEST_OPTIONS = frozenset({"timeout", "max_retries", "extra_headers"})
+REQUEST_OPTIONS = frozenset({"timeout", "max_retries", "extra_headers", "deadline"})
+# ... and of PageOptions (the page and item iterators)
+PAGE_OPTIONS = REQUEST_OPTIONS | {"max_pages", "max_items"}
 
 # arguments of the server's Service protocol methods that do not come from the spec
 SERVICE_METHOD_ARGS = frozenset({"self", "ctx", "body"})
 
 # every parameter of an operation becomes an argument in both the client method and the Service method
-OPERATION_PARAM_AVOID = CLIENT_METHOD_LOCALS | CLIENT_METHOD_GLOBALS | REQUEST_OPTIONS | SERVICE_METHOD_ARGS
+OPERATION_PARAM_AVOID = CLIENT_METHOD_LOCALS | CLIENT_METHOD_GLOBALS | PAGE_OPTIONS | SERVICE_METHOD_ARGS
 
 # builtin type names an operation method may not take: it would shadow the type inside the resource class body
 SHADOWING_METHOD_NAMES = frozenset({"str", "int", "bool", "float", "dict", "bytes", "object", "type"})

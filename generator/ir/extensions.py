@@ -94,7 +94,69 @@ def read_extensions(d: dict[str, Any], findings: Findings) -> Extensions:
         max_depth=int(rv.get("max_depth") or 32),
         auth_header=auth_header, auth_prefix=auth_prefix, base_url=base_url,
         **_envelope_settings(d, findings, idem, rid, str(rv.get("error_type") or "invalid_request")),
+        **_client_settings(d, findings),
     )
+
+
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+def _client_settings(doc: dict[str, Any], findings: Findings) -> dict[str, Any]:
+    """x-api-version (`{header, value}`; value defaults to info.version) and x-money (`{schema, amount, currency,
+    signed, currencies: {CODE: exponent}}`), checked: a malformed value is a spec error at its pointer."""
+    out: dict[str, Any] = {}
+    if "x-api-version" in doc:
+        av = doc["x-api-version"]
+        header = av.get("header") if isinstance(av, dict) else None
+        value = av.get("value", (doc.get("info") or {}).get("version")) if isinstance(av, dict) else None
+        if not isinstance(header, str) or not _HEADER_TOKEN.fullmatch(header):
+            findings.fail("/x-api-version/header", f"{header!r} is not an HTTP header name")
+        elif not isinstance(value, str) or not value or not value.isprintable() or not value.isascii():
+            findings.fail("/x-api-version/value", "must be a non-empty printable ASCII string")
+        else:
+            out["api_version_header"], out["api_version"] = header, value
+    if "x-money" in doc:
+        mo = doc["x-money"]
+        if not isinstance(mo, dict):
+            findings.fail("/x-money", "must be an object")
+            return out
+        ok = True
+        for k in mo:
+            if k not in ("schema", "amount", "currency", "signed", "currencies"):
+                findings.fail(join_pointer("/x-money", k), "unknown key (expected schema, amount, currency, signed, "
+                                                           "currencies)")
+                ok = False
+        schemas = (doc.get("components") or {}).get("schemas") or {}
+        schema = mo.get("schema")
+        if not isinstance(schema, str) or schema not in schemas:
+            findings.fail("/x-money/schema", f"{schema!r} is not a schema of components/schemas")
+            ok = False
+        for key in ("amount", "currency"):
+            v = mo.get(key, key)
+            if not isinstance(v, str) or not v:
+                findings.fail(join_pointer("/x-money", key), "must be a property name")
+                ok = False
+        signed = _flag(findings, mo, "/x-money", "signed")
+        cur = mo.get("currencies")
+        table: dict[str, int] = {}
+        if not isinstance(cur, dict) or not cur:
+            findings.fail("/x-money/currencies", "must be a non-empty object of currency code -> minor-unit exponent")
+            ok = False
+        else:
+            for code, exp in cur.items():
+                if not isinstance(code, str) or not _CURRENCY.fullmatch(code):
+                    findings.fail(join_pointer("/x-money/currencies", code), "is not a 3-letter uppercase code")
+                    ok = False
+                elif isinstance(exp, bool) or not isinstance(exp, int) or not 0 <= exp <= 8:
+                    findings.fail(join_pointer("/x-money/currencies", code), "exponent must be an integer 0..8")
+                    ok = False
+                else:
+                    table[code] = exp
+        if ok:
+            out["money"] = {"schema": schema, "amount": mo.get("amount", "amount"),
+                            "currency": mo.get("currency", "currency"), "signed": signed,
+                            "currencies": dict(sorted(table.items()))}
+    return out
 
 def _envelope_settings(doc: dict[str, Any], findings: Findings, idem: Any, rid: Any,
                        validation_error_type: str) -> dict[str, Any]:

@@ -103,8 +103,11 @@ def _operation(w: SchemaWalker, ext: Extensions, path: str, method: str, op: dic
             t = w.schema_type(p["schema"], join_pointer(pp2, "schema"), base + pascal(name), [])
         else:
             t = w.findings.degrade(pp, "parameter without schema (content) treated as Any")
+        raw_style, raw_explode = p.get("style"), p.get("explode")
+        style = raw_style if isinstance(raw_style, str) else ("form" if loc == "query" else "simple")
+        explode = raw_explode if isinstance(raw_explode, bool) else style == "form"
         params[(loc, name)] = Param(name, name, loc, bool(p.get("required")) or loc == "path", t,
-                                    _text(p.get("description")))
+                                    _text(p.get("description")), style, explode)
     for name in re.findall(r"{([^}]+)}", path):
         if ("path", name) not in params:  # the template names it but no parameter declares it
             w.findings.not_enforced(ptr, f"path parameter {name!r} is not declared; treated as a string")

@@ -141,6 +141,9 @@ class Param:
     required: bool
     type: TypeRef
     description: str
+    # serialization (OpenAPI `style` / `explode`): query form/spaceDelimited/pipeDelimited/deepObject, path simple
+    style: str = "form"
+    explode: bool = True
 
 
 @dataclass
@@ -200,6 +203,12 @@ class Extensions:
     replayed_header: str | None = None  # x-idempotency: response header set to "true" on a replay
     echo_idempotency_key: bool = False  # x-idempotency.echo_key_header
     echo_request_id: bool = False  # x-request-id.echo_caller
+    # x-api-version: a header sent on every client call with a pinned value (None: no pin)
+    api_version_header: str | None = None
+    api_version: str | None = None
+    # x-money: the money schema's name, its amount and currency properties, minor-unit exponent by currency,
+    # and whether the amount may be negative (None: no money helper)
+    money: dict[str, Any] | None = None
 
 
 @dataclass

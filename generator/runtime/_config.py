@@ -35,3 +35,10 @@ OMIT_NULL: tuple[str, ...] = ()
 DEFAULT_BASE_URL = "http://localhost"
 AUTH_HEADER = "Authorization"
 AUTH_PREFIX = "Bearer "
+# the client: environment variables are <ENV_PREFIX>_API_KEY, _BASE_URL, _LOG; the API version pinned in a header
+ENV_PREFIX = "API"
+INFO_VERSION = "1"
+API_VERSION_HEADER: str | None = None
+API_VERSION: str | None = None
+# what JSON numbers that are not integers parse to
+NUMBER: type = float

@@ -232,7 +232,7 @@ def test_unusable_extension_names_fall_back(tmp_path: Path, capsys: pytest.Captu
     assert main(["generate", str(spec), "--out", str(tmp_path / "o")]) == 0
     err = capsys.readouterr().err
     assert "warning: /x-client-name" in err and "warning: /x-package-name" in err
-    assert "class MiniClient(_Base)" in (tmp_path / "o" / "api_client" / "client.py").read_text()
+    assert "class MiniClient(_c.SyncEngine)" in (tmp_path / "o" / "api_client" / "client.py").read_text()
 
 
 def test_keywords_and_builtins_as_names(tmp_path: Path) -> None:

@@ -18,11 +18,13 @@ import pytest
 from generator import reserved
 from generator.ir import build_api
 from generator.load import load_spec
+from generator.plan import make_plan
 from tests.generator.conftest import REPO, SPECS, Package, build, mini_spec
 
 # parameter names equal to what templates bind: each must come out renamed and still reach the server as given
 CLASHING = ["item", "page", "cursor", "r", "options", "body", "self", "idempotency_key", "timeout", "_rt", "_path",
-            "ctx", "max_retries", "extra_headers", "_m", "_decode", "_pairs", "_t"]
+            "ctx", "max_retries", "extra_headers", "_m", "_decode", "_pairs", "_t", "deadline", "max_pages", "max_items",
+            "limits", "_c", "_p"]
 
 
 def clash_spec() -> dict[str, Any]:
@@ -76,6 +78,7 @@ def _check_package(pkg: Package, spec: Path | dict[str, Any]) -> None:
     doc = spec if isinstance(spec, dict) else load_spec(spec).document
     api, errors = build_api(doc, lenient=False)
     assert api is not None, errors
+    plan = make_plan(api)
     client_src = (pkg.root / pkg.name / "client.py").read_text()
     models_src = (pkg.root / pkg.name / "models.py").read_text()
     client, models = ast.parse(client_src), ast.parse(models_src)
@@ -94,8 +97,9 @@ def _check_package(pkg: Package, spec: Path | dict[str, Any]) -> None:
                 if fn.name == "__init__":
                     continue
                 key = (cls.name.removeprefix("Async"), fn.name)
-                op = ops_by_method.get(key) or ops_by_method[(key[0], fn.name.removesuffix("_auto"))]
-                spec_names = {p.py_name for p in op.params}
+                op = ops_by_method.get(key) or ops_by_method[
+                    (key[0], fn.name.removesuffix("_auto").removesuffix("_pages"))]
+                spec_names = {p.py_name for p in op.params} | {f.py_name for f in plan.body_fields(op)}
                 extra = _bound_in(fn) - spec_names
                 assert extra <= reserved.CLIENT_METHOD_LOCALS, (fn.name, sorted(extra - reserved.CLIENT_METHOD_LOCALS))
                 read = _globals_read_in(fn, mod)
@@ -116,6 +120,13 @@ def _check_package(pkg: Package, spec: Path | dict[str, Any]) -> None:
     own = {n for n in _module_names(models) - spec_classes
            if not n.startswith(("_h_", "_parse_", "parse_"))}
     assert own <= reserved.MODELS_MODULE, sorted(own - reserved.MODELS_MODULE)
+
+    # params.py, module scope: one TypedDict per request-side model, the rest is the template's own
+    params = ast.parse((pkg.root / pkg.name / "params.py").read_text())
+    typed_dicts = {plan.typed_dict_name(m.name) for m in plan.input_models}
+    assert _module_names(params) - typed_dicts <= reserved.PARAMS_MODULE, \
+        sorted(_module_names(params) - typed_dicts - reserved.PARAMS_MODULE)
+    assert not typed_dicts & reserved.PARAMS_MODULE
     for m in api.models:
         assert not {f.py_name for f in m.fields} & (reserved.MODEL_ATTRS | reserved.MODELS_MODULE), m.name
 
@@ -152,7 +163,7 @@ def test_a_parameter_named_like_a_template_local_is_renamed_and_survives_every_p
 
     app = s.create_app(Service(), authenticate=authenticate)
     sig = inspect.signature(c.AsyncMiniClient(base_url="http://t").things.list_auto)
-    renamed = {n: next(p for p in sig.parameters if p.rstrip("_") == n.rstrip("_") and p != n) for n in CLASHING}
+    renamed = {n: next(p for p in sig.parameters if p.strip("_") == n.strip("_") and p != n) for n in CLASHING}
     sent = {renamed[n]: f"v-{n}" for n in CLASHING}
 
     async def go() -> list[str]:

@@ -293,6 +293,16 @@ def test_body_on_an_operation_without_one_must_be_json(app: Any) -> None:
 # ------------------------------------------------------------------------------------------------ async client
 
 
+async def _raw_list(client: Any, page_size: str) -> Any:
+    """A list request the client does not validate (the server's 400 must still map to BadRequestError)."""
+    from importlib import import_module
+
+    errors = import_module(type(client).__module__.rsplit(".", 1)[0] + ".errors")
+    r = await client._http.get(client.base_url + "/v1/widgets", params={"page_size": page_size},
+                               headers={"authorization": f"Bearer {KEY}"})
+    raise errors.error_for_response(r)
+
+
 def test_async_client_create_get_paginate_errors(rich: Package) -> None:
     m, c, e = rich.models, rich.client, rich.errors
     service = Service(rich)
@@ -316,9 +326,14 @@ def test_async_client_create_get_paginate_errors(rich: Package) -> None:
             assert (info.value.code, info.value.param, info.value.status_code) == ("RESOURCE_NOT_FOUND", "widget_id",
                                                                                   404)
             assert info.value.request_id == info.value.response.headers["x-request-id"]
-            with pytest.raises(e.BadRequestError) as bad:
+            with pytest.raises(e.RequestValidationError) as refused:  # checked before sending (issue 20.4)
                 await client.widgets.list(page_size=0)
-            assert (bad.value.code, bad.value.type) == ("INVALID_PARAMETER", "validation_error")
+            assert (refused.value.path, refused.value.outcome, refused.value.kind) == ("page_size", "not_sent",
+                                                                                       "validation")
+            with pytest.raises(e.BadRequestError) as bad:  # the server's own check, past the client's
+                await _raw_list(client, "0")
+            assert (bad.value.code, bad.value.type, bad.value.kind) == ("INVALID_PARAMETER", "validation_error",
+                                                                        "validation")
             with pytest.raises(e.InternalServerError):
                 await client.widgets.explode("w_1", max_retries=0)
             patched = await client.widgets.update("w_1", m.UpdateWidgetBody(name="New", note=None))
@@ -396,19 +411,19 @@ def test_sync_client_connection_error(rich: Package) -> None:
 
 
 def test_retry_after_forms_and_cap(rich: Package) -> None:
-    c = rich.client
+    c = rich.module("_client")  # the client's engine
 
     def resp(value: str) -> httpx.Response:
         return httpx.Response(429, headers={"retry-after": value})
 
-    assert c._retry_after(resp("3")) == 3.0
+    assert c.retry_after(resp("3")) == 3.0
     when = __import__("email.utils").utils.formatdate(time.time() + 30, usegmt=True)
-    assert 25 <= (c._retry_after(resp(when)) or 0) <= 31
-    assert c._retry_after(resp("garbage")) is None
-    assert c._delay(0, resp("3600")) == c.MAX_RETRY_AFTER
-    assert all(0 <= c._delay(5, None) <= c.MAX_RETRY_DELAY for _ in range(50))
-    assert c._should_retry(httpx.Response(503)) and not c._should_retry(httpx.Response(400))
-    assert not c._should_retry(httpx.Response(503, headers={"x-should-retry": "false"}))
+    assert 25 <= (c.retry_after(resp(when)) or 0) <= 31
+    assert c.retry_after(resp("garbage")) is None
+    assert c.backoff(0, resp("3600")) == c.MAX_RETRY_AFTER
+    assert all(0 <= c.backoff(5, None) <= c.MAX_RETRY_DELAY for _ in range(50))
+    assert c.should_retry(httpx.Response(503)) and not c.should_retry(httpx.Response(400))
+    assert not c.should_retry(httpx.Response(503, headers={"x-should-retry": "false"}))
 
 
 def test_idempotency_header_checked_against_its_schema(app: Any) -> None:
@@ -436,7 +451,7 @@ class Flaky(httpx.AsyncBaseTransport):
 
 def test_transport_errors_retry_only_when_safe(rich: Package, monkeypatch: pytest.MonkeyPatch) -> None:
     m, c, e = rich.models, rich.client, rich.errors
-    monkeypatch.setattr(c, "INITIAL_RETRY_DELAY", 0.0)
+    monkeypatch.setattr(rich.module("_client"), "INITIAL_RETRY_DELAY", 0.0)
     service = Service(rich)
     app = make_app(rich, service)
 
