@@ -42,3 +42,19 @@ def store_db(store: str, request: pytest.FixtureRequest, tmp: Path, label: str) 
         return tmp / f"{label}.db"
     server: PgServer = request.getfixturevalue("pg_server")
     return server.new_database(label)
+
+
+def query(db: str | Path, sql: str) -> list[tuple[object, ...]]:
+    """Rows of one SQL statement (no parameters) on the store behind a sandbox, looked at from outside it."""
+    if isinstance(db, str) and db.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(db) as c:
+            return [tuple(r) for r in c.execute(sql).fetchall()]
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    try:
+        return [tuple(r) for r in con.execute(sql).fetchall()]
+    finally:
+        con.close()
