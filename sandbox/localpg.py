@@ -1,9 +1,12 @@
 """A private PostgreSQL server from the OS packages (initdb + postgres), for tests, the bench and `make serve-pg`.
 
     python -m sandbox.localpg serve [--data var/pg] [--port 5433] [-- SANDBOX SERVE ARGS...]
+    python -m sandbox.localpg contract [KIT RUN ARGS...]
 
-starts (initialising on first use) a cluster in a directory, on a loopback port only (no Unix socket outside
-the data directory), then `flint-sandbox serve --db postgresql://...` on it, and stops both on exit (by pid).
+`serve` starts (initialising on first use) a cluster in a directory, on a loopback port only (no Unix socket
+outside the data directory), then `flint-sandbox serve --db postgresql://...` on it, and stops both on exit (by
+pid). `contract` is `make contract` on PostgreSQL: a throwaway cluster in a temp dir, a fresh sandbox on it with
+two merchants' keys, the contract kit's default run against it, everything stopped, the kit's exit code.
 PostgreSQL refuses to run as root: as root the cluster is owned by, and runs as, the `postgres` user that the
 OS package creates.
 """
@@ -172,12 +175,47 @@ def _serve(argv: Sequence[str]) -> int:
         pg.stop()
 
 
+def _contract(argv: Sequence[str]) -> int:
+    import secrets
+
+    keys = [f"flint_test_{m}_{secrets.token_hex(12)}" for m in ("pga", "pgb")]
+    started = time.monotonic()
+    with LocalPostgres() as pg:
+        url = pg.create_database("contract")
+        cmd = [sys.executable, "-m", "sandbox.cli", "serve", "--host", "127.0.0.1", "--port", "0", "--db", url,
+               "--key", f"mer_contract_a:{keys[0]}", "--key", f"mer_contract_b:{keys[1]}"]
+        sandbox = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                   start_new_session=True)
+        try:
+            assert sandbox.stdout is not None
+            line = sandbox.stdout.readline().strip()
+            if "listening on " not in line:
+                print(f"contract-pg: the sandbox did not start: {line!r}", file=sys.stderr)
+                return 2
+            base = line.rsplit(" ", 1)[-1]
+            print(f"contract-pg: sandbox at {base} on {url}", flush=True)
+            kit = [sys.executable, "-c", "import sys; from flint_contract.cli import main; sys.exit(main(sys.argv[1:]))",
+                   "run", "--base-url", base, "--api-key", keys[0], "--peer-api-key", keys[1], *argv]
+            code = subprocess.call(kit)
+        finally:
+            os.killpg(sandbox.pid, signal.SIGTERM)
+            try:
+                sandbox.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(sandbox.pid, signal.SIGKILL)
+                sandbox.wait(10)
+    print(f"contract-pg: exit {code} after {time.monotonic() - started:.1f}s", flush=True)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] != "serve":
-        print(__doc__, file=sys.stderr)
-        return 2
-    return _serve(argv[1:])
+    if argv and argv[0] == "serve":
+        return _serve(argv[1:])
+    if argv and argv[0] == "contract":
+        return _contract(argv[1:])
+    print(__doc__, file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
