@@ -68,3 +68,22 @@ def tmp_sqlite_tables() -> set[str]:
     with tempfile.TemporaryDirectory() as d:
         SQLiteStorage(f"{d}/t.db")
         return {str(r[0]) for r in query(Path(d) / "t.db", "SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_the_cli_takes_the_store_from_the_environment(pg_server: PgServer) -> None:
+    """`--db` left out: $FLINT_SANDBOX_DB names the store (here a PostgreSQL URL), for every command."""
+    import os
+    import subprocess
+    import sys
+
+    url = pg_server.new_database("cli_env")
+    env = {**os.environ, "FLINT_SANDBOX_DB": url}
+    key = subprocess.run([sys.executable, "-m", "sandbox.cli", "keys", "create", "--merchant", "envm"],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert key.returncode == 0, key.stderr
+    assert key.stdout.strip().startswith("flint_test_")
+    clock = subprocess.run([sys.executable, "-m", "sandbox.cli", "clock", "advance", "--days", "2"],
+                           capture_output=True, text=True, env=env, timeout=60)
+    assert clock.returncode == 0, clock.stderr
+    assert query(url, "SELECT offset_seconds FROM sandbox_clock") == [(2 * 86400,)]
+    assert query(url, "SELECT name FROM merchants") == [("envm",)]
