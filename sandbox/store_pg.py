@@ -21,6 +21,7 @@ and hosts is the database's own machinery, never a lock in this process:
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from datetime import datetime, timezone
@@ -35,7 +36,8 @@ from .store import BUSY_TIMEOUT_MS, POSTGRES, SqlTx, StorageBusy, Tx, format_tim
 T = TypeVar("T")
 
 # The pool: connections this process keeps open (readers and writers together). A request waits for a free one.
-DEFAULT_POOL_SIZE = 8
+# FLINT_SANDBOX_PG_POOL overrides it (instances x workers x pool must stay under the server's max_connections).
+DEFAULT_POOL_SIZE = int(os.environ.get("FLINT_SANDBOX_PG_POOL", "8"))
 MIGRATION_LOCK = 0x466C696E74  # pg_advisory_xact_lock key for schema migrations ("Flint")
 _RETRIES = 8  # deadlock / serialization failure: run the transaction again, this many times at most
 
