@@ -168,9 +168,13 @@ def _serve(argv: Sequence[str]) -> int:
         proc = subprocess.Popen(cmd)
         try:
             return proc.wait()
-        except KeyboardInterrupt:
-            proc.send_signal(signal.SIGINT)
-            return proc.wait()
+        except KeyboardInterrupt:  # Ctrl-C: stop the sandbox (by pid), then PostgreSQL below
+            proc.terminate()
+            try:
+                return proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                return proc.wait(10)
     finally:
         pg.stop()
 
