@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 SPEC   := spec/flint.yaml
 OUT    := generated
 
-.PHONY: generate check test test-fast typecheck serve contract bench corpus clean
+.PHONY: generate check test test-fast typecheck serve serve-pg contract contract-pg bench corpus clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +26,12 @@ check: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/python -m mypy generator sandbox flint_contract generated/flint_api
 
-## test: check + every test tier (unit, golden, functional, sandbox, contract against a live sandbox)
+## test: check + every test tier (unit, golden, functional, sandbox on both stores, contract against a live
+## sandbox on SQLite and on PostgreSQL)
 test: check typecheck
 	$(BIN)/python -m pytest -q tests
 	$(MAKE) --no-print-directory contract
+	$(MAKE) --no-print-directory contract-pg
 
 ## serve: the reference sandbox on 127.0.0.1:8080 with a SQLite file in the working tree
 serve: $(STAMP)
@@ -38,6 +40,15 @@ serve: $(STAMP)
 ## contract: start a fresh sandbox on a free loopback port and run the contract kit against it
 contract: $(STAMP)
 	$(BIN)/python -m flint_contract.selfrun
+
+## serve-pg: the sandbox on 127.0.0.1:8080 on a local PostgreSQL (cluster in var/pg, port 5433; OS package
+## `postgresql` needed). Several instances: run `flint-sandbox serve --db postgresql://...` more times.
+serve-pg: $(STAMP)
+	$(BIN)/python -m sandbox.localpg serve --data var/pg --port 5433 -- --host 127.0.0.1 --port 8080 --key demo:flint_test_demo_key
+
+## contract-pg: `make contract` on PostgreSQL: a throwaway PostgreSQL, a fresh sandbox on it, the kit's default run
+contract-pg: $(STAMP)
+	$(BIN)/python -m sandbox.localpg contract
 
 ## bench: generator vs peers, model speed vs pydantic, sandbox throughput (prints medians and ratios)
 bench: $(STAMP)

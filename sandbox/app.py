@@ -21,9 +21,9 @@ from flint_api.server import ApiError, Principal, Service, create_app
 
 from . import accounts, crashpoints, faults, httpguard
 from .errors import error_type
-from .idempotency import SQLiteIdempotencyStore
+from .idempotency import DbIdempotencyStore
 from .service import SandboxService
-from .store import MAX_CLOCK_OFFSET_SECONDS, KeyRecord, SQLiteStorage, Storage, Tx
+from .store import MAX_CLOCK_OFFSET_SECONDS, KeyRecord, Storage, Tx, open_storage
 
 
 API_VERSION = flint_api.__version__  # the spec's info.version: the only Flint-Version this server serves
@@ -284,13 +284,13 @@ class VersionHeaders:
 def build_app(db_path: str, faults_on: frozenset[str] = frozenset(), crash_points: bool = False) -> Starlette:
     faults.enable(faults_on)
     crashpoints.enable(crash_points)
-    storage = SQLiteStorage(db_path)
+    storage = open_storage(db_path)
     auth = Authenticator(storage)
     service: Service = SandboxService(storage)  # mypy checks the implementation against the generated protocol
     app = create_app(
         service,
         authenticate=auth,
-        idempotency=SQLiteIdempotencyStore(storage),
+        idempotency=DbIdempotencyStore(storage),
         extra_routes=[clock_route(storage, auth)],
     )
     if faults.on("clamp_page_size"):

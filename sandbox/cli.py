@@ -1,9 +1,12 @@
 """`flint-sandbox`: serve the sandbox, create keys, advance the sandbox clock.
 
-    flint-sandbox serve --host H --port P --db PATH [--key MERCHANT:KEY ...] [--workers N]
+    flint-sandbox serve --host H --port P --db DB [--key MERCHANT:KEY ...] [--workers N]
         [--request-timeout S] [--keep-alive-timeout S] [--max-connections N]
-    flint-sandbox keys create --db PATH --merchant NAME [--scope SCOPE ...]
-    flint-sandbox clock advance --db PATH --days N
+    flint-sandbox keys create --db DB --merchant NAME [--scope SCOPE ...]
+    flint-sandbox clock advance --db DB --days N
+
+DB is a store URL: `sqlite:///abs/path.db`, a plain SQLite path, or `postgresql://user@host:port/dbname` (needs
+psycopg: `pip install '.[postgres]'`). Without --db, $FLINT_SANDBOX_DB, else var/sandbox.db.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ import sys
 from typing import Sequence
 
 from . import accounts, httpguard
-from .store import MAX_CLOCK_OFFSET_SECONDS, SQLiteStorage
+from .store import MAX_CLOCK_OFFSET_SECONDS, normalize_url, open_storage
 
-DB_ENV = "FLINT_SANDBOX_DB"
+DB_ENV = "FLINT_SANDBOX_DB"  # the store URL, for --db left out; also how workers learn it
+DEFAULT_DB = "var/sandbox.db"
 
 
 def parse_key(spec: str) -> tuple[str, str]:
@@ -33,7 +37,7 @@ def parse_key(spec: str) -> tuple[str, str]:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    storage = SQLiteStorage(args.db)
+    storage = open_storage(args.db)
     keys: list[tuple[str, str]] = list(args.key or [])
     if not keys:
         keys = [("default", accounts.generate_key())]
@@ -64,7 +68,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     # Workers build the app from the environment, so several processes share one database file. The bound
     # socket is handed over as a socket object (with `fd=` uvicorn would re-wrap it as AF_UNIX).
-    os.environ[DB_ENV] = os.path.abspath(args.db)
+    os.environ[DB_ENV] = normalize_url(args.db)
     # flags win over the environment; either reaches every worker through the environment
     if args.request_timeout is not None:
         os.environ[httpguard.REQUEST_TIMEOUT_ENV] = str(args.request_timeout)
@@ -110,7 +114,7 @@ def _raise_fd_limit(want: int) -> None:
 
 
 def _keys_create(args: argparse.Namespace) -> int:
-    storage = SQLiteStorage(args.db)
+    storage = open_storage(args.db)
     key = accounts.generate_key()
     scopes = frozenset(args.scope) if args.scope else accounts.ALL_SCOPES
     storage.write_sync(lambda tx: accounts.add_key(tx, args.merchant, key, scopes))
@@ -119,7 +123,7 @@ def _keys_create(args: argparse.Namespace) -> int:
 
 
 def _clock_advance(args: argparse.Namespace) -> int:
-    storage = SQLiteStorage(args.db)
+    storage = open_storage(args.db)
     if not 0 <= args.days <= 3650:
         print("flint-sandbox: --days must be between 0 and 3650", file=sys.stderr)
         return 2
@@ -139,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the sandbox server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080, help="0 picks a free port (printed)")
-    serve.add_argument("--db", default="var/sandbox.db")
+    db_help = f"store URL: sqlite:///PATH, a SQLite path, or postgresql://... (default ${DB_ENV}, else {DEFAULT_DB})"
+    serve.add_argument("--db", default=os.environ.get(DB_ENV) or DEFAULT_DB, help=db_help)
     serve.add_argument("--key", action="append", type=parse_key, metavar="MERCHANT:KEY",
                        help="register a test key with every scope (repeatable; harmless to repeat)")
     serve.add_argument("--workers", type=int, default=1)
@@ -156,14 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command", required=True)
     create = keys.add_parser("create", help="create a key and print it")
-    create.add_argument("--db", required=True)
+    create.add_argument("--db", required=not os.environ.get(DB_ENV), default=os.environ.get(DB_ENV), help=db_help)
     create.add_argument("--merchant", required=True)
     create.add_argument("--scope", action="append", choices=sorted(accounts.ALL_SCOPES))
     create.set_defaults(fn=_keys_create)
 
     clock = sub.add_parser("clock", help="the sandbox clock").add_subparsers(dest="clock_command", required=True)
     advance = clock.add_parser("advance", help="move the sandbox clock forward")
-    advance.add_argument("--db", required=True)
+    advance.add_argument("--db", required=not os.environ.get(DB_ENV), default=os.environ.get(DB_ENV), help=db_help)
     advance.add_argument("--days", type=float, required=True)
     advance.set_defaults(fn=_clock_advance)
     return p

@@ -1,27 +1,23 @@
-"""The generated `IdempotencyStore` protocol on the database (see idempotency_core for the rules)."""
+"""The generated `IdempotencyStore` protocol on the database, either store (see idempotency_core for the rules)."""
 
 from __future__ import annotations
-
-import sqlite3
 
 from flint_api.server import ApiError, Conflict, IdempotencyOutcome, Proceed, Replay
 
 from .errors import error_type
 from .idempotency_core import IdempotencyKeys
 from .service import CONFLICT_MESSAGES
-from .store import Storage
+from .store import Storage, StorageBusy
 
 
-class SQLiteIdempotencyStore:
+class DbIdempotencyStore:
     def __init__(self, storage: Storage) -> None:
         self.keys = IdempotencyKeys(storage)
 
     async def begin(self, tenant: str, key: str, route: str, fingerprint: str) -> IdempotencyOutcome:
         try:
             b = await self.keys.begin(tenant, key, route, fingerprint)
-        except sqlite3.OperationalError as e:
-            if "locked" not in str(e).lower() and "busy" not in str(e).lower():
-                raise
+        except StorageBusy:
             raise ApiError(503, "SERVICE_UNAVAILABLE", "The sandbox database is busy; retry with the same key",
                            None, error_type(503), {"Retry-After": "1"}) from None
         if b.outcome == "replay":
@@ -35,3 +31,6 @@ class SQLiteIdempotencyStore:
 
     async def abandon(self, tenant: str, key: str) -> None:
         await self.keys.abandon(tenant, key)
+
+
+SQLiteIdempotencyStore = DbIdempotencyStore  # the name before the PostgreSQL store

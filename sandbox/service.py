@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import sqlite3
 from typing import Any, Callable, Mapping, TypeVar
 
 import flint_api
@@ -19,7 +18,7 @@ from flint_api.server import ApiError, RequestContext
 
 from . import crashpoints, faults, idempotency_core, ledger, orders, payments, payouts, refunds
 from .errors import DomainError, error_type
-from .store import Doc, Storage, Tx
+from .store import Doc, Storage, StorageBusy, Tx
 
 log = logging.getLogger("sandbox")
 T = TypeVar("T")
@@ -81,13 +80,11 @@ def _api_error(e: DomainError) -> ApiError:
     return ApiError(e.status, e.code, e.message, e.param, e.type)
 
 
-def _busy(e: sqlite3.OperationalError) -> ApiError:
-    """The database stayed locked past the busy timeout: 503, safe to retry (5xx results are not stored)."""
-    msg = str(e).lower()
-    if "locked" in msg or "busy" in msg:
-        return ApiError(503, "SERVICE_UNAVAILABLE", "The sandbox database is busy; retry with the same Idempotency-Key",
-                        None, error_type(503), {"Retry-After": "1"})
-    raise e
+def _busy(e: StorageBusy) -> ApiError:
+    """The database stayed locked past the busy timeout (or went away): 503, safe to retry (5xx results are not
+    stored, and a write's idempotency record commits with it)."""
+    return ApiError(503, "SERVICE_UNAVAILABLE", "The sandbox database is busy; retry with the same Idempotency-Key",
+                    None, error_type(503), {"Retry-After": "1"})
 
 
 def _expand(ctx: RequestContext, expand: Any) -> list[str]:
@@ -124,7 +121,7 @@ class SandboxService:
             return await self.storage.read(run)
         except DomainError as e:
             raise _api_error(e) from None
-        except sqlite3.OperationalError as e:
+        except StorageBusy as e:
             raise _busy(e) from None
 
     async def _write_one(self, cls: Callable[..., M], ctx: RequestContext, fn: Callable[[Tx], Any]) -> M:
@@ -153,7 +150,7 @@ class SandboxService:
             model = await self.storage.write(run)
         except DomainError as e:
             raise _api_error(e) from None
-        except sqlite3.OperationalError as e:
+        except StorageBusy as e:
             raise _busy(e) from None
         if pending is not None:
             pending.stored = True

@@ -68,41 +68,88 @@ TABLES: dict[str, tuple[str, ...]] = {
     "payout_destinations": ("status", "currency", "type"),
     "order_activities": ("order_id", "activity_type"),  # orders.record_activity; CREATE IF NOT EXISTS adds it
 }
-_TYPES = {"total": "INTEGER", "amount": "INTEGER", "fee": "INTEGER", "net": "INTEGER"}
+_INTEGER_COLUMNS = frozenset({"total", "amount", "fee", "net"})
 
 
-def _schema() -> str:
-    parts = [
-        """
-        CREATE TABLE IF NOT EXISTS merchants (
-            id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS api_keys (
-            key_hash TEXT PRIMARY KEY, key_id TEXT NOT NULL UNIQUE,
-            merchant_id TEXT NOT NULL REFERENCES merchants(id), scopes TEXT NOT NULL, created_at TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS idempotency_keys (
-            tenant TEXT NOT NULL, key TEXT NOT NULL, route TEXT NOT NULL, fingerprint TEXT NOT NULL,
-            state TEXT NOT NULL CHECK (state IN ('in_progress', 'done')), status INTEGER, body BLOB,
-            created_at REAL NOT NULL, PRIMARY KEY (tenant, key));
-        CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at);
-        CREATE TABLE IF NOT EXISTS sandbox_clock (
-            id INTEGER PRIMARY KEY CHECK (id = 1), offset_seconds INTEGER NOT NULL);
-        INSERT OR IGNORE INTO sandbox_clock (id, offset_seconds) VALUES (1, 0);
-        CREATE TABLE IF NOT EXISTS merchant_clocks (
-            merchant_id TEXT PRIMARY KEY, offset_seconds INTEGER NOT NULL);
-        CREATE TABLE IF NOT EXISTS sandbox_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
-        INSERT OR IGNORE INTO sandbox_secrets (name, value) VALUES ('page_token', randomblob(32));
-        """
+class StorageBusy(Exception):
+    """The database could not run the transaction in time (a lock wait past the busy timeout, a lost
+    connection): nothing was committed that the caller did not see committed, and the request answers 503,
+    safe to retry with the same Idempotency-Key. Every store raises this one type, so the business code does
+    not know which database it runs on."""
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The few spellings the two databases disagree on; every statement is written once, with `?` parameters."""
+
+    name: str
+    integer: str  # 64-bit integer (money in minor units)
+    real: str
+    blob: str
+
+
+SQLITE = Dialect("sqlite", "INTEGER", "REAL", "BLOB")
+POSTGRES = Dialect("postgresql", "BIGINT", "DOUBLE PRECISION", "BYTEA")
+
+
+def _base_schema(d: Dialect) -> list[tuple[str, tuple[Any, ...]]]:
+    """Migration 1: the schema. `IF NOT EXISTS` everywhere, so a SQLite file made before migrations were
+    recorded adopts it unchanged."""
+    stmts: list[tuple[str, tuple[Any, ...]]] = [
+        ("CREATE TABLE IF NOT EXISTS merchants ("
+         " id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL)", ()),
+        ("CREATE TABLE IF NOT EXISTS api_keys ("
+         " key_hash TEXT PRIMARY KEY, key_id TEXT NOT NULL UNIQUE,"
+         " merchant_id TEXT NOT NULL REFERENCES merchants(id), scopes TEXT NOT NULL, created_at TEXT NOT NULL)", ()),
+        ("CREATE TABLE IF NOT EXISTS idempotency_keys ("
+         " tenant TEXT NOT NULL, key TEXT NOT NULL, route TEXT NOT NULL, fingerprint TEXT NOT NULL,"
+         f" state TEXT NOT NULL CHECK (state IN ('in_progress', 'done')), status {d.integer}, body {d.blob},"
+         f" created_at {d.real} NOT NULL, PRIMARY KEY (tenant, key))", ()),
+        ("CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at)", ()),
+        ("CREATE TABLE IF NOT EXISTS sandbox_clock ("
+         f" id {d.integer} PRIMARY KEY CHECK (id = 1), offset_seconds {d.integer} NOT NULL)", ()),
+        ("INSERT INTO sandbox_clock (id, offset_seconds) VALUES (1, 0) ON CONFLICT DO NOTHING", ()),
+        ("CREATE TABLE IF NOT EXISTS merchant_clocks ("
+         f" merchant_id TEXT PRIMARY KEY, offset_seconds {d.integer} NOT NULL)", ()),
+        (f"CREATE TABLE IF NOT EXISTS sandbox_secrets (name TEXT PRIMARY KEY, value {d.blob} NOT NULL)", ()),
+        ("INSERT INTO sandbox_secrets (name, value) VALUES ('page_token', ?) ON CONFLICT DO NOTHING",
+         (os.urandom(32),)),
     ]
     for table, cols in TABLES.items():
-        extra = "".join(f", {c} {_TYPES.get(c, 'TEXT')}" for c in cols)
-        parts.append(
-            f"CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL,"
-            f" created_at TEXT NOT NULL, doc TEXT NOT NULL{extra});\n"
-            f"CREATE INDEX IF NOT EXISTS {table}_by_merchant ON {table} (merchant_id, created_at, id);\n"
-        )
+        extra = "".join(f", {c} {d.integer if c in _INTEGER_COLUMNS else 'TEXT'}" for c in cols)
+        stmts.append((f"CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL,"
+                      f" created_at TEXT NOT NULL, doc TEXT NOT NULL{extra})", ()))
+        stmts.append((f"CREATE INDEX IF NOT EXISTS {table}_by_merchant ON {table} (merchant_id, created_at, id)", ()))
         for c in cols:
-            parts.append(f"CREATE INDEX IF NOT EXISTS {table}_{c} ON {table} (merchant_id, {c});\n")
-    return "".join(parts)
+            stmts.append((f"CREATE INDEX IF NOT EXISTS {table}_{c} ON {table} (merchant_id, {c})", ()))
+    return stmts
+
+
+# The schema's history, the same for every database: (version, what, statements for a dialect). A store applies
+# the versions its database has not recorded in `schema_migrations`, in order, in one transaction that holds the
+# database's migration lock (SQLite: the write lock; PostgreSQL: an advisory lock), so instances starting together
+# migrate once. Append new versions; never edit an applied one.
+MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[tuple[str, tuple[Any, ...]]]]]] = [
+    (1, "base schema", _base_schema),
+]
+
+
+def pending_migrations(
+    run: Callable[[str, tuple[Any, ...]], Any], rows: Callable[[str], list[tuple[Any, ...]]], d: Dialect, now: str
+) -> list[int]:
+    """Inside the migration transaction: apply what is missing, return the versions applied."""
+    run("CREATE TABLE IF NOT EXISTS schema_migrations ("
+        f" version {d.integer} PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)", ())
+    done = {int(r[0]) for r in rows("SELECT version FROM schema_migrations")}
+    applied = []
+    for version, name, stmts in MIGRATIONS:
+        if version in done:
+            continue
+        for sql, args in stmts(d):
+            run(sql, args)
+        run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", (version, name, now))
+        applied.append(version)
+    return applied
 
 
 def format_time(t: datetime) -> str:
@@ -197,27 +244,41 @@ class Storage(Protocol):
     def write_sync(self, fn: Callable[[Tx], T]) -> T: ...
 
 
-class SQLiteTx:
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.c = conn
+class SqlTx:
+    """The `Tx` of both databases: every statement is written once, with `?` parameters; a subclass only says
+    how to run one (`_x`) and adds what its database needs for safety (`_touch`, `_for_update`)."""
+
+    _for_update = ""  # appended to reads of a document inside a write transaction (PostgreSQL: row locks)
+
+    def __init__(self) -> None:
         self._now: datetime | None = None
         self._merchant: str | None = None
+
+    def _x(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        """Run one statement; returns a DB-API cursor (fetchone, fetchall, rowcount)."""
+        raise NotImplementedError
+
+    def _touch(self, merchant_id: str) -> None:
+        """Called before the transaction reads or writes a merchant's rows (PostgreSQL: the merchant's lock)."""
+
+    def _int(self, v: Any) -> int:
+        return int(v or 0)
 
     # -- clock
     def bind_merchant(self, merchant_id: str) -> None:
         """The merchant whose clock `now()` reads (the service binds the caller before running the rules)."""
+        self._touch(merchant_id)
         if merchant_id != self._merchant:
             self._merchant = merchant_id
             self._now = None
 
     def clock_offset(self, merchant_id: str | None = None) -> int:
         """Seconds the clock runs ahead: sandbox-wide, plus the merchant's own when given; capped."""
-        (offset,) = self.c.execute("SELECT offset_seconds FROM sandbox_clock WHERE id = 1").fetchone()
+        (offset,) = self._x("SELECT offset_seconds FROM sandbox_clock WHERE id = 1").fetchone()
+        offset = int(offset)
         if merchant_id is not None:
-            row = self.c.execute(
-                "SELECT offset_seconds FROM merchant_clocks WHERE merchant_id = ?", (merchant_id,)
-            ).fetchone()
-            offset += row[0] if row else 0
+            row = self._x("SELECT offset_seconds FROM merchant_clocks WHERE merchant_id = ?", (merchant_id,)).fetchone()
+            offset += int(row[0]) if row else 0
         return int(min(max(offset, 0), MAX_CLOCK_OFFSET_SECONDS))
 
     def now(self) -> datetime:
@@ -228,14 +289,16 @@ class SQLiteTx:
     def advance_clock(self, seconds: int, merchant_id: str | None = None) -> bool:
         """Move the sandbox-wide clock (merchant None) or one merchant's clock forward. False, and nothing
         changed, when the result would pass MAX_CLOCK_OFFSET_SECONDS."""
+        if merchant_id is not None:
+            self._touch(merchant_id)
         if seconds < 0 or self.clock_offset(merchant_id) + seconds > MAX_CLOCK_OFFSET_SECONDS:
             return False
         if merchant_id is None:
-            self.c.execute("UPDATE sandbox_clock SET offset_seconds = offset_seconds + ? WHERE id = 1", (seconds,))
+            self._x("UPDATE sandbox_clock SET offset_seconds = offset_seconds + ? WHERE id = 1", (seconds,))
         else:
-            self.c.execute(
+            self._x(
                 "INSERT INTO merchant_clocks (merchant_id, offset_seconds) VALUES (?, ?) ON CONFLICT (merchant_id)"
-                " DO UPDATE SET offset_seconds = offset_seconds + excluded.offset_seconds",
+                " DO UPDATE SET offset_seconds = merchant_clocks.offset_seconds + excluded.offset_seconds",
                 (merchant_id, seconds),
             )
         self._now = None
@@ -243,33 +306,37 @@ class SQLiteTx:
 
     def secret(self, name: str) -> bytes:
         """A random secret of this database, made with its schema (the page-token signing key)."""
-        row = self.c.execute("SELECT value FROM sandbox_secrets WHERE name = ?", (name,)).fetchone()
+        row = self._x("SELECT value FROM sandbox_secrets WHERE name = ?", (name,)).fetchone()
         if row is None:
             raise KeyError(f"no sandbox secret {name!r}")
         return bytes(row[0])
 
     # -- merchants and keys
     def ensure_merchant(self, name: str, merchant_id: str) -> tuple[str, bool]:
-        row = self.c.execute("SELECT id FROM merchants WHERE name = ?", (name,)).fetchone()
-        if row:
-            return str(row[0]), False
-        self.c.execute(
-            "INSERT INTO merchants (id, name, created_at) VALUES (?, ?, ?)",
+        # insert-if-absent through the unique constraint on name: two instances registering the same merchant
+        # at once make one row (the second waits for the first, then finds it)
+        cur = self._x(
+            "INSERT INTO merchants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (merchant_id, name, format_time(self.now())),
         )
-        return merchant_id, True
+        if cur.rowcount == 1:
+            self._touch(merchant_id)
+            return merchant_id, True
+        row = self._x("SELECT id FROM merchants WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise LookupError(f"merchant id {merchant_id} is taken by another merchant")
+        return str(row[0]), False
 
     def add_key(self, key_hash: str, key_id: str, merchant_id: str, scopes: Iterable[str]) -> bool:
-        cur = self.c.execute(
-            "INSERT OR IGNORE INTO api_keys (key_hash, key_id, merchant_id, scopes, created_at) VALUES (?,?,?,?,?)",
+        cur = self._x(
+            "INSERT INTO api_keys (key_hash, key_id, merchant_id, scopes, created_at) VALUES (?,?,?,?,?)"
+            " ON CONFLICT DO NOTHING",
             (key_hash, key_id, merchant_id, json.dumps(sorted(scopes)), format_time(self.now())),
         )
-        return cur.rowcount == 1
+        return bool(cur.rowcount == 1)
 
     def find_key(self, key_hash: str) -> KeyRecord | None:
-        row = self.c.execute(
-            "SELECT key_id, merchant_id, scopes FROM api_keys WHERE key_hash = ?", (key_hash,)
-        ).fetchone()
+        row = self._x("SELECT key_id, merchant_id, scopes FROM api_keys WHERE key_hash = ?", (key_hash,)).fetchone()
         if row is None:
             return None
         return KeyRecord(row[0], row[1], frozenset(json.loads(row[2])))
@@ -284,29 +351,30 @@ class SQLiteTx:
 
     def get(self, table: str, merchant_id: str, id: str) -> Doc | None:
         TABLES[table]
-        row = self.c.execute(
-            f"SELECT doc FROM {table} WHERE id = ? AND merchant_id = ?", (id, merchant_id)
+        self._touch(merchant_id)
+        row = self._x(
+            f"SELECT doc FROM {table} WHERE id = ? AND merchant_id = ?{self._for_update}", (id, merchant_id)
         ).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
     def get_any_merchant(self, table: str, id: str) -> Doc | None:
         """Only for the planted `cross_tenant_read` fault."""
         TABLES[table]
-        row = self.c.execute(f"SELECT doc FROM {table} WHERE id = ?", (id,)).fetchone()
+        row = self._x(f"SELECT doc FROM {table} WHERE id = ?", (id,)).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
     def insert(self, table: str, merchant_id: str, id: str, doc: Doc, **cols: Any) -> None:
         self._cols(table, cols)
+        self._touch(merchant_id)
         names = ["id", "merchant_id", "created_at", "doc", *cols]
         values = [id, merchant_id, doc["created_at"], json.dumps(doc, separators=(",", ":")), *cols.values()]
-        self.c.execute(
-            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", values
-        )
+        self._x(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", values)
 
     def update(self, table: str, merchant_id: str, id: str, doc: Doc, **cols: Any) -> None:
         self._cols(table, cols)
+        self._touch(merchant_id)
         sets = ["doc = ?", *(f"{c} = ?" for c in cols)]
-        cur = self.c.execute(
+        cur = self._x(
             f"UPDATE {table} SET {', '.join(sets)} WHERE id = ? AND merchant_id = ?",
             [json.dumps(doc, separators=(",", ":")), *cols.values(), id, merchant_id],
         )
@@ -314,6 +382,7 @@ class SQLiteTx:
             raise LookupError(f"{table} {id} vanished inside its own transaction")
 
     def _where(self, table: str, merchant_id: str, filters: Sequence[Filter]) -> tuple[list[str], list[Any]]:
+        self._touch(merchant_id)
         allowed = set(TABLES[table]) | {"created_at", "id"}
         clauses = ["merchant_id = ?"]
         args: list[Any] = [merchant_id]
@@ -327,7 +396,7 @@ class SQLiteTx:
                     clauses.append(f"{f.column} {neg}IN ({', '.join('?' * len(values))})")
                     args.extend(values)
                 elif not neg:
-                    clauses.append("0")
+                    clauses.append("1 = 0")
             elif f.op == "is_null":
                 clauses.append(f"{f.column} IS NULL" if f.value else f"{f.column} IS NOT NULL")
             elif f.op in ("=", ">=", "<=", "<", ">", "!="):
@@ -351,12 +420,17 @@ class SQLiteTx:
         if after is not None:
             clauses.append(f"(created_at, id) {cmp} (?, ?)")
             args.extend([after.created_at, after.id])
-        rows = self.c.execute(
+        rows = self._x(
             f"SELECT created_at, id, doc FROM {table} WHERE {' AND '.join(clauses)}"
             f" ORDER BY created_at {direction}, id {direction} LIMIT ?",
             [*args, limit],
         ).fetchall()
         return [(Cursor(r[0], r[1]), dict(json.loads(r[2]))) for r in rows]
+
+    def _overflowed(self, e: Exception) -> bool:
+        """SQLite's SUM fails when a partial sum leaves int64, even if the total fits (PostgreSQL sums bigint
+        into numeric and never does)."""
+        return False
 
     def sum(self, table: str, merchant_id: str, column: str, filters: Sequence[Filter] = ()) -> int:
         if column not in TABLES[table]:
@@ -364,12 +438,12 @@ class SQLiteTx:
         clauses, args = self._where(table, merchant_id, filters)
         where = " AND ".join(clauses)
         try:
-            (value,) = self.c.execute(f"SELECT COALESCE(SUM({column}), 0) FROM {table} WHERE {where}", args).fetchone()
-        except sqlite3.OperationalError as e:
-            if "integer overflow" not in str(e):
+            (value,) = self._x(f"SELECT COALESCE(SUM({column}), 0) FROM {table} WHERE {where}", args).fetchone()
+        except Exception as e:
+            if not self._overflowed(e):
                 raise
-            # SQLite's SUM fails when a partial sum leaves int64, even if the total fits: add in Python instead.
-            return sum(int(v) for (v,) in self.c.execute(f"SELECT {column} FROM {table} WHERE {where}", args) if v)
+            # add in Python instead (exact)
+            return sum(int(v) for (v,) in self._x(f"SELECT {column} FROM {table} WHERE {where}", args) if v)
         return int(value)
 
     def group_sums(
@@ -382,30 +456,34 @@ class SQLiteTx:
         where = " AND ".join(clauses)
         sums = ", ".join(f"COALESCE(SUM({c}), 0)" for c in columns)
         try:
-            rows = self.c.execute(
+            rows = self._x(
                 f"SELECT {group}, {sums} FROM {table} WHERE {where} GROUP BY {group} ORDER BY {group}", args
             ).fetchall()
-        except sqlite3.OperationalError as e:
-            if "integer overflow" not in str(e):
+        except Exception as e:
+            if not self._overflowed(e):
                 raise
             # exact sums past int64 partial sums (see `sum`)
             acc: dict[Any, list[int]] = {}
             cols = ", ".join(columns)
-            for r in self.c.execute(f"SELECT {group}, {cols} FROM {table} WHERE {where}", args):
+            for r in self._x(f"SELECT {group}, {cols} FROM {table} WHERE {where}", args):
                 totals = acc.setdefault(r[0], [0] * len(columns))
                 for i, v in enumerate(r[1:]):
                     totals[i] += int(v or 0)
             return [(g, *acc[g]) for g in sorted(acc)]
-        return [tuple(r) for r in rows]
+        return [(r[0], *(int(v) for v in r[1:])) for r in rows]
 
     # -- idempotency
     def idem_get(self, tenant: str, key: str) -> IdemRecord | None:
-        row = self.c.execute(
+        self._touch(tenant)
+        row = self._x(
             "SELECT route, fingerprint, state, status, body, created_at FROM idempotency_keys"
             " WHERE tenant = ? AND key = ?",
             (tenant, key),
         ).fetchone()
-        return None if row is None else IdemRecord(row[0], row[1], row[2], row[3], row[4], row[5])
+        if row is None:
+            return None
+        return IdemRecord(row[0], row[1], row[2], None if row[3] is None else int(row[3]),
+                          None if row[4] is None else bytes(row[4]), float(row[5]))
 
     def idem_store(
         self, tenant: str, key: str, route: str, fingerprint: str, status: int, body: bytes, now: float,
@@ -414,7 +492,8 @@ class SQLiteTx:
         """Store a finished result under the key. A row already there is kept unless it is an expired one
         (created before `replace_before`) or a leftover `in_progress` row of an older sandbox version.
         True when this result was stored."""
-        cur = self.c.execute(
+        self._touch(tenant)
+        cur = self._x(
             "INSERT INTO idempotency_keys (tenant, key, route, fingerprint, state, status, body, created_at)"
             " VALUES (?, ?, ?, ?, 'done', ?, ?, ?) ON CONFLICT (tenant, key) DO UPDATE SET"
             " route = excluded.route, fingerprint = excluded.fingerprint, state = 'done', status = excluded.status,"
@@ -422,18 +501,32 @@ class SQLiteTx:
             " WHERE idempotency_keys.state = 'in_progress' OR idempotency_keys.created_at < ?",
             (tenant, key, route, fingerprint, status, body, now, replace_before),
         )
-        return cur.rowcount == 1
+        return bool(cur.rowcount == 1)
 
     def idem_delete(self, tenant: str, key: str) -> None:
-        self.c.execute("DELETE FROM idempotency_keys WHERE tenant = ? AND key = ?", (tenant, key))
+        self._touch(tenant)
+        self._x("DELETE FROM idempotency_keys WHERE tenant = ? AND key = ?", (tenant, key))
 
     def idem_purge(self, before: float, limit: int) -> int:
-        cur = self.c.execute(
-            "DELETE FROM idempotency_keys WHERE rowid IN"
-            " (SELECT rowid FROM idempotency_keys WHERE created_at < ? LIMIT ?)",
+        # expired rows only: nobody can still be waiting on them, so no merchant lock is needed
+        cur = self._x(
+            "DELETE FROM idempotency_keys WHERE (tenant, key) IN"
+            " (SELECT tenant, key FROM idempotency_keys WHERE created_at < ? LIMIT ?)",
             (before, limit),
         )
-        return cur.rowcount
+        return int(cur.rowcount)
+
+
+class SQLiteTx(SqlTx):
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__()
+        self.c = conn
+
+    def _x(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        return self.c.execute(sql, args)
+
+    def _overflowed(self, e: Exception) -> bool:
+        return isinstance(e, sqlite3.OperationalError) and "integer overflow" in str(e)
 
 
 class _FifoLock:
@@ -483,11 +576,12 @@ class SQLiteStorage:
                 if attempt == 99:
                     raise
                 time.sleep(0.05)
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE")  # the migration lock: the database's write lock
         try:
-            for stmt in _schema().split(";"):
-                if stmt.strip():
-                    conn.execute(stmt)
+            pending_migrations(
+                lambda sql, args: conn.execute(sql, args), lambda sql: conn.execute(sql).fetchall(), SQLITE,
+                format_time(datetime.now(timezone.utc)),
+            )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -505,13 +599,21 @@ class SQLiteStorage:
 
     def _run(self, fn: Callable[[Tx], T], begin: str) -> T:
         conn = self._conn()
-        conn.execute(begin)
         try:
-            result = fn(SQLiteTx(conn))
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            conn.execute(begin)
+            try:
+                result = fn(SQLiteTx(conn))
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            msg = str(e).lower()
+            if "locked" not in msg and "busy" not in msg:
+                raise
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise StorageBusy(str(e)) from e
         return result
 
     def read_sync(self, fn: Callable[[Tx], T]) -> T:
@@ -526,3 +628,29 @@ class SQLiteStorage:
 
     async def write(self, fn: Callable[[Tx], T]) -> T:
         return await anyio.to_thread.run_sync(self.write_sync, fn)
+
+
+def open_storage(url: str) -> Storage:
+    """The store a `--db` value names: `postgresql://...` (or `postgres://`) is PostgreSQL, `sqlite:///path`
+    or a bare path is a SQLite file."""
+    if url.startswith(("postgresql://", "postgres://")):
+        from .store_pg import PostgresStorage
+
+        return PostgresStorage(url)
+    return SQLiteStorage(sqlite_path(url))
+
+
+def sqlite_path(url: str) -> str:
+    """`sqlite:///abs/path` -> /abs/path (as file URLs), `sqlite://rel/path` or `sqlite:rel/path` -> rel/path,
+    a bare path as it is."""
+    for prefix in ("sqlite://", "sqlite:"):
+        if url.startswith(prefix):
+            return url[len(prefix):]
+    return url
+
+
+def normalize_url(url: str) -> str:
+    """The URL handed to worker processes: PostgreSQL URLs as given, SQLite paths made absolute."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return url
+    return os.path.abspath(sqlite_path(url))

@@ -1,4 +1,5 @@
-"""Start real sandbox processes (the CLI) on free loopback ports with real SQLite files."""
+"""Start real sandbox processes (the CLI) on free loopback ports on a real store (a SQLite file or a
+PostgreSQL URL)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ KEY2 = "flint_test_m2_0123456789abcdef"
 
 
 class Sandbox:
-    def __init__(self, db: Path, keys: list[str], env: dict[str, str] | None = None, workers: int = 1) -> None:
+    def __init__(self, db: Path | str, keys: list[str], env: dict[str, str] | None = None, workers: int = 1) -> None:
         self.db = db
         args = [sys.executable, "-m", "sandbox.cli", "serve", "--host", "127.0.0.1", "--port", "0", "--db", str(db)]
         for k in keys:

@@ -1,5 +1,5 @@
-"""Two server processes on one database file: money stays safe and idempotency holds across processes; a
-SIGKILL under write load loses no acknowledged write."""
+"""Two server processes on one store (one SQLite file; one PostgreSQL database): money stays safe and idempotency
+holds across processes; a SIGKILL under write load loses no acknowledged write."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
+from pg_harness import STORES, store_db
 from sandbox_harness import KEY1, Sandbox
 
 
-@pytest.fixture(scope="module")
-def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sandbox, Sandbox]]:
+@pytest.fixture(scope="module", params=STORES)
+def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sandbox, Sandbox]]:
     pytest.importorskip("flint_api.server", reason="generated/flint_api is not generated yet")
-    db = tmp_path_factory.mktemp("pair") / "shared.db"
+    db = store_db(request.param, request, tmp_path_factory.mktemp("pair"), "shared")
     a = Sandbox(db, [f"m1:{KEY1}"])
     b = Sandbox(db, [f"m1:{KEY1}"])  # repeating --key across processes and restarts is harmless
     yield a, b
@@ -124,9 +125,12 @@ def test_parallel_pays_and_resumes_charge_once(pair: tuple[Sandbox, Sandbox]) ->
         cl.close()
 
 
-def test_sigkill_under_write_load_keeps_every_acknowledged_write(tmp_path: Path) -> None:
+@pytest.mark.parametrize("store", STORES)
+def test_sigkill_under_write_load_keeps_every_acknowledged_write(
+    store: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     pytest.importorskip("flint_api.server", reason="generated/flint_api is not generated yet")
-    db = tmp_path / "crash.db"
+    db = store_db(store, request, tmp_path, "crash")
     sb = Sandbox(db, [f"m1:{KEY1}"])
     acked: list[str] = []
     paid: list[str] = []

@@ -1,5 +1,5 @@
 """Exactly once through crashes: a real server process is killed with SIGKILL at each step of a write (before the
-write, inside its transaction before COMMIT, after COMMIT before the response), restarted on the same SQLite file,
+write, inside its transaction before COMMIT, after COMMIT before the response), restarted on the same store (a SQLite file; a PostgreSQL database),
 and the client retries with the same Idempotency-Key. Every acknowledged write is there, none is doubled, a retry
 of a committed write is answered from the store, and the ledger balances. A second test kills the process from
 outside (kill -9 of the process group) at random moments under concurrent keyed writes."""
@@ -19,6 +19,7 @@ from typing import Any, Callable
 import httpx
 import pytest
 
+from pg_harness import STORES, query, store_db
 from sandbox_harness import KEY1, Sandbox
 
 CRASH_ENV = {"FLINT_SANDBOX_CRASH_POINTS": "1"}
@@ -53,7 +54,7 @@ def _all(c: httpx.Client, path: str, **params: Any) -> list[dict[str, Any]]:
 class Restartable:
     """One sandbox on one database file, restarted after every kill."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path | str) -> None:
         self.db = db
         self.sb = Sandbox(db, [f"m1:{KEY1}"], env=CRASH_ENV)
         self.restarts = 0
@@ -70,9 +71,12 @@ class Restartable:
         return httpx.post(self.sb.url + path, json=body, headers=headers, timeout=30)
 
 
-def test_sigkill_at_each_step_of_a_write_then_retry_is_exactly_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("store", STORES)
+def test_sigkill_at_each_step_of_a_write_then_retry_is_exactly_once(
+    store: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     pytest.importorskip("flint_api.server", reason="generated/flint_api is not generated yet")
-    db = tmp_path / "crash.db"
+    db = store_db(store, request, tmp_path, "crash")
     srv = Restartable(db)
     rounds = 3
     kills = fresh_runs = replays = 0
@@ -139,20 +143,21 @@ def test_sigkill_at_each_step_of_a_write_then_retry_is_exactly_once(tmp_path: Pa
     finally:
         srv.sb.stop()
     # every key holds exactly one stored result, committed with its write
-    con = sqlite3.connect(db)
-    rows = dict(con.execute("SELECT key, state FROM idempotency_keys WHERE key LIKE 'crash-%'").fetchall())
-    con.close()
+    rows = dict(query(db, "SELECT key, state FROM idempotency_keys WHERE key LIKE 'crash-%'"))
     assert rows == {k: "done" for k in keys}
     assert kills == 4 * rounds and srv.restarts == kills
     assert replays == 4 and fresh_runs == 8  # after_commit: 4 of the 12 (step, point) pairs
     print(f"\ncrash test: {kills} SIGKILLs, {fresh_runs} retries ran once, {replays} answered from the store")
 
 
-def test_kill_9_from_outside_under_concurrent_keyed_writes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("store", STORES)
+def test_kill_9_from_outside_under_concurrent_keyed_writes(
+    store: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     """Writers send keyed creates and pays; the process group is SIGKILLed at random moments; every request that
     got no answer is retried with its key after the restart. No order is created twice and none is lost."""
     pytest.importorskip("flint_api.server", reason="generated/flint_api is not generated yet")
-    db = tmp_path / "kill9.db"
+    db = store_db(store, request, tmp_path, "kill9")
     rng = random.Random(1414)
     sb = Sandbox(db, [f"m1:{KEY1}"])
     per_writer = 12
@@ -274,6 +279,42 @@ def test_lock_timeout_stores_nothing_and_the_retry_runs_once(tmp_path: Path) -> 
             finally:
                 holder.execute("ROLLBACK")
                 holder.close()
+            first = c.post("/v1/orders", json=body, headers=key)
+            assert first.status_code == 201 and "idempotency-replayed" not in first.headers
+            again = c.post("/v1/orders", json=body, headers=key)
+            assert again.headers["idempotency-replayed"] == "true"
+            assert again.json()["data"]["order_id"] == first.json()["data"]["order_id"]
+            names = [o["line_items"][0]["name"] for o in _all(c, "/v1/orders")]
+            assert names.count("busy") == 1
+    finally:
+        sb.stop()
+
+
+def test_postgres_merchant_lock_timeout_stores_nothing_and_the_retry_runs_once(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """PostgreSQL: another session holds the merchant's advisory lock past the busy timeout (lock_timeout): the
+    keyed write is a 503 with nothing written or stored; the retry after the lock is gone runs once, then replays."""
+    pytest.importorskip("flint_api.server", reason="generated/flint_api is not generated yet")
+    if "postgresql" not in STORES:
+        pytest.skip("PostgreSQL not among FLINT_TEST_STORES")
+    import psycopg
+
+    db = str(store_db("postgresql", request, tmp_path, "busy"))
+    sb = Sandbox(db, [f"m1:{KEY1}"], env={"FLINT_SANDBOX_BUSY_TIMEOUT_MS": "300"})
+    body = {"line_items": [{"name": "busy", "unit_price_money": money(700)}]}
+    key = {"Idempotency-Key": f"busy-{uuid.uuid4()}"}
+    try:
+        with sb.client() as c:
+            assert c.post("/v1/orders", json={"line_items": [{"name": "warm", "unit_price_money": money(1)}]},
+                          headers={"Idempotency-Key": f"warm-{uuid.uuid4()}"}).status_code == 201
+            ((merchant_id,),) = query(db, "SELECT id FROM merchants WHERE name = 'm1'")
+            with psycopg.connect(db) as holder:  # a transaction: the lock lasts until it ends
+                holder.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"flint-merchant:{merchant_id}"])
+                r = c.post("/v1/orders", json=body, headers=key)
+                assert r.status_code == 503 and r.json()["error"]["code"] == "SERVICE_UNAVAILABLE", r.text
+                assert r.headers["retry-after"] == "1"
+                holder.rollback()
             first = c.post("/v1/orders", json=body, headers=key)
             assert first.status_code == 201 and "idempotency-replayed" not in first.headers
             again = c.post("/v1/orders", json=body, headers=key)

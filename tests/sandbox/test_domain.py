@@ -1,4 +1,5 @@
-"""Business rules on a real SQLite file, below HTTP: orders, payments, refunds, ledger, payouts, tenancy."""
+"""Business rules on a real store (a SQLite file; a PostgreSQL database), below HTTP: orders, payments, refunds,
+ledger, payouts, tenancy."""
 
 from __future__ import annotations
 
@@ -12,14 +13,21 @@ import pytest
 
 from sandbox import accounts, ledger, orders, payments, payouts, refunds
 from sandbox.errors import DomainError
-from sandbox.store import SQLiteStorage, Tx
+from pg_harness import STORES, store_db
+from sandbox.store import Storage, Tx, open_storage
+
+SQLiteStorage = Storage  # the fixture's type below: either store
 
 TOTE = {"line_items": [{"name": "Canvas tote bag", "quantity": 2, "unit_price_money": {"amount": 1250, "currency": "USD"}}]}
 
 
-@pytest.fixture()
-def db(tmp_path: Path) -> tuple[SQLiteStorage, str, str]:
-    s = SQLiteStorage(str(tmp_path / "sandbox.db"))
+def _url(s: Any) -> str:
+    return str(getattr(s, "url", None) or s.path)
+
+
+@pytest.fixture(params=STORES)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[SQLiteStorage, str, str]:
+    s = open_storage(str(store_db(request.param, request, tmp_path, "domain")))
     m1 = s.write_sync(lambda tx: accounts.add_key(tx, "m1", "flint_test_one"))
     m2 = s.write_sync(lambda tx: accounts.add_key(tx, "m2", "flint_test_two"))
     return s, m1, m2
@@ -567,8 +575,8 @@ def test_pagination_walks_every_item_once(db: tuple[SQLiteStorage, str, str]) ->
     assert e.code == "INVALID_PAGE_TOKEN"
 
 
-def _refund_worker(path: str, order_id: str, merchant_id: str, n: int, out: Any) -> None:
-    s = SQLiteStorage(path)
+def _refund_worker(url: str, order_id: str, merchant_id: str, n: int, out: Any) -> None:
+    s = open_storage(url)
     ok = 0
     for _ in range(n):
         try:
@@ -586,7 +594,7 @@ def test_refunds_from_two_processes_never_exceed_paid(db: tuple[SQLiteStorage, s
     s.write_sync(lambda tx: payments.pay_order(tx, m1, o["order_id"], {"action": "pay", "payment_source": {"token": "tok_visa"}}))
     ctx = multiprocessing.get_context("spawn")
     q = ctx.Queue()
-    procs = [ctx.Process(target=_refund_worker, args=(s.path, o["order_id"], m1, 10, q)) for _ in range(2)]
+    procs = [ctx.Process(target=_refund_worker, args=(_url(s), o["order_id"], m1, 10, q)) for _ in range(2)]
     for p in procs:
         p.start()
     for p in procs:

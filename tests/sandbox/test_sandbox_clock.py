@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from pg_harness import STORES, store_db
 from sandbox_harness import KEY1, KEY2, Sandbox
 
 
@@ -53,10 +54,10 @@ def full_flow(c: httpx.Client) -> None:
         assert r.status_code == 200, (path, r.text)
 
 
-@pytest.fixture(scope="module")
-def sb(tmp_path_factory: pytest.TempPathFactory) -> Any:
+@pytest.fixture(scope="module", params=STORES)
+def sb(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
     pytest.importorskip("flint_api.server", reason="generated/flint_api is not generated yet")
-    s = Sandbox(tmp_path_factory.mktemp("clock") / "clock.db", [f"m1:{KEY1}", f"m2:{KEY2}"])
+    s = Sandbox(store_db(request.param, request, tmp_path_factory.mktemp("clock"), "clock"), [f"m1:{KEY1}", f"m2:{KEY2}"])
     yield s
     s.stop()
 
