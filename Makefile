@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 SPEC   := spec/flint.yaml
 OUT    := generated
 
-.PHONY: generate check test test-fast typecheck serve contract bench corpus clean
+.PHONY: generate check test test-fast typecheck serve contract bench corpus wheel-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,15 +16,15 @@ $(STAMP): pyproject.toml
 
 ## generate: spec/ -> generated/flint_api (models, sync/async client, server stubs)
 generate: $(STAMP)
-	$(BIN)/python -m generator generate $(SPEC) --out $(OUT) --strict
+	$(BIN)/python -m flint_generator generate $(SPEC) --out $(OUT) --strict
 
 ## check: fail with a unified diff when generated/ is stale
 check: $(STAMP)
-	$(BIN)/python -m generator check $(SPEC) --out $(OUT) --strict
+	$(BIN)/python -m flint_generator check $(SPEC) --out $(OUT) --strict
 
 ## typecheck: mypy --strict on our code and on the generated package
 typecheck: $(STAMP)
-	$(BIN)/python -m mypy generator sandbox flint_contract generated/flint_api
+	$(BIN)/python -m mypy flint_generator flint_sandbox flint_contract generated/flint_api
 
 ## test: check + every test tier (unit, golden, functional, sandbox, contract against a live sandbox)
 test: check typecheck
@@ -38,6 +38,10 @@ serve: $(STAMP)
 ## contract: start a fresh sandbox on a free loopback port and run the contract kit against it
 contract: $(STAMP)
 	$(BIN)/python -m flint_contract.selfrun
+
+## wheel-check: build the wheel, install it into a clean venv outside the checkout, run the three CLIs end to end
+wheel-check: $(STAMP)
+	.ci/wheel-check
 
 ## bench: generator vs peers, model speed vs pydantic, sandbox throughput (prints medians and ratios)
 bench: $(STAMP)

@@ -13,7 +13,7 @@ plus ../shared/specs/*.json when that folder exists (read in place, never copied
 For each spec, every step runs in its own subprocess with a timeout, so one spec's crash, hang or memory blow-up
 never stops the sweep:
 
-1. generate in the DEFAULT mode: `python -m generator generate SPEC --out TMP --report TMP/report.json` (format
+1. generate in the DEFAULT mode: `python -m flint_generator generate SPEC --out TMP --report TMP/report.json` (format
    cache disabled: a cold run); wall time, CPU time (user+sys of the whole process tree) and peak RSS (the
    largest process of the tree, `ru_maxrss` from `wait4`);
 2. inspect the output with `ast`: module-level names bound twice (duplicate class definitions), hash-suffixed

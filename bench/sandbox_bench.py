@@ -69,7 +69,7 @@ def wait_up(url: str) -> None:
 
 def start_sandbox(db: Path) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox.cli", "serve", "--port", "0", "--db", str(db), "--key", f"bench:{KEY}"],
+        [sys.executable, "-m", "flint_sandbox.cli", "serve", "--port", "0", "--db", str(db), "--key", f"bench:{KEY}"],
         stdout=subprocess.PIPE, text=True, start_new_session=True,
     )
     assert proc.stdout is not None

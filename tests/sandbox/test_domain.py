@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 
-from sandbox import accounts, ledger, orders, payments, payouts, refunds
-from sandbox.errors import DomainError
-from sandbox.store import SQLiteStorage, Tx
+from flint_sandbox import accounts, ledger, orders, payments, payouts, refunds
+from flint_sandbox.errors import DomainError
+from flint_sandbox.store import SQLiteStorage, Tx
 
 TOTE = {"line_items": [{"name": "Canvas tote bag", "quantity": 2, "unit_price_money": {"amount": 1250, "currency": "USD"}}]}
 
 
 @pytest.fixture()
 def db(tmp_path: Path) -> tuple[SQLiteStorage, str, str]:
-    s = SQLiteStorage(str(tmp_path / "sandbox.db"))
+    s = SQLiteStorage(str(tmp_path / "flint_sandbox.db"))
     m1 = s.write_sync(lambda tx: accounts.add_key(tx, "m1", "flint_test_one"))
     m2 = s.write_sync(lambda tx: accounts.add_key(tx, "m2", "flint_test_two"))
     return s, m1, m2
