@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 SPEC   := spec/flint.yaml
 OUT    := generated
 
-.PHONY: generate check test test-fast typecheck serve serve-pg contract contract-pg bench corpus clean
+.PHONY: generate check test test-fast typecheck serve serve-pg contract contract-pg bench corpus wheel-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,15 +16,15 @@ $(STAMP): pyproject.toml
 
 ## generate: spec/ -> generated/flint_api (models, sync/async client, server stubs)
 generate: $(STAMP)
-	$(BIN)/python -m generator generate $(SPEC) --out $(OUT) --strict
+	$(BIN)/python -m flint_generator generate $(SPEC) --out $(OUT) --strict
 
 ## check: fail with a unified diff when generated/ is stale
 check: $(STAMP)
-	$(BIN)/python -m generator check $(SPEC) --out $(OUT) --strict
+	$(BIN)/python -m flint_generator check $(SPEC) --out $(OUT) --strict
 
 ## typecheck: mypy --strict on our code and on the generated package
 typecheck: $(STAMP)
-	$(BIN)/python -m mypy generator sandbox flint_contract generated/flint_api
+	$(BIN)/python -m mypy flint_generator flint_sandbox flint_contract generated/flint_api
 
 ## test: check + every test tier (unit, golden, functional, sandbox on both stores, contract against a live
 ## sandbox on SQLite and on PostgreSQL)
@@ -44,11 +44,15 @@ contract: $(STAMP)
 ## serve-pg: the sandbox on 127.0.0.1:8080 on a local PostgreSQL (cluster in var/pg, port 5433; OS package
 ## `postgresql` needed). Several instances: run `flint-sandbox serve --db postgresql://...` more times.
 serve-pg: $(STAMP)
-	$(BIN)/python -m sandbox.localpg serve --data var/pg --port 5433 -- --host 127.0.0.1 --port 8080 --key demo:flint_test_demo_key
+	$(BIN)/python -m flint_sandbox.localpg serve --data var/pg --port 5433 -- --host 127.0.0.1 --port 8080 --key demo:flint_test_demo_key
 
 ## contract-pg: `make contract` on PostgreSQL: a throwaway PostgreSQL, a fresh sandbox on it, the kit's default run
 contract-pg: $(STAMP)
-	$(BIN)/python -m sandbox.localpg contract
+	$(BIN)/python -m flint_sandbox.localpg contract
+
+## wheel-check: build the wheel, install it into a clean venv outside the checkout, run the three CLIs end to end
+wheel-check: $(STAMP)
+	.ci/wheel-check
 
 ## bench: generator vs peers, model speed vs pydantic, sandbox throughput (prints medians and ratios)
 bench: $(STAMP)

@@ -37,7 +37,7 @@ def tools_for(spec: Path, key: str, tmp: Path) -> list[tuple[str, Any, dict[str,
     def ours(lenient: bool) -> Any:
         def cmd() -> list[str]:
             out = fresh_dir(WORK / f"ours-{key}")
-            c = [sys.executable, "-m", "generator", "generate", str(spec), "--out", str(out), "--force"]
+            c = [sys.executable, "-m", "flint_generator", "generate", str(spec), "--out", str(out), "--force"]
             return c + (["--lenient"] if lenient else [])
         return cmd
 

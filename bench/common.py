@@ -92,7 +92,7 @@ def measure(cmd: Sequence[str | Path], log: Path, cwd: Path | None = None, env: 
     log.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(
         [sys.executable, "-c", _WRAPPER, str(log), *map(str, cmd)],
-        cwd=cwd or ROOT,  # `python -m generator` resolves from the repo root
+        cwd=cwd or ROOT,  # `python -m flint_generator` resolves from the repo root
         env=env,
         capture_output=True,
         text=True,
@@ -183,7 +183,7 @@ def load_json(path: Path) -> Any:
 
 
 def our_generate_cmd(spec: Path, out: Path, lenient: bool, report: Path | None) -> list[str]:
-    cmd = [str(OUR_PYTHON), "-m", "generator", "generate", str(spec), "--out", str(out)]
+    cmd = [str(OUR_PYTHON), "-m", "flint_generator", "generate", str(spec), "--out", str(out)]
     if lenient:
         cmd.append("--lenient")
     if report is not None:

@@ -13,7 +13,7 @@ plus ../shared/specs/*.json when that folder exists (read in place, never copied
 For each spec, every step runs in its own subprocess with a timeout, so one spec's crash, hang or memory blow-up
 never stops the sweep:
 
-1. generate in the DEFAULT mode: `python -m generator generate SPEC --out TMP --report TMP/report.json` (format
+1. generate in the DEFAULT mode: `python -m flint_generator generate SPEC --out TMP --report TMP/report.json` (format
    cache disabled: a cold run); wall time, CPU time (user+sys of the whole process tree) and peak RSS (the
    largest process of the tree, `ru_maxrss` from `wait4`);
 2. inspect the output with `ast`: module-level names bound twice (duplicate class definitions), hash-suffixed
@@ -342,7 +342,7 @@ def process_spec(entry: dict[str, Any], work: Path, args: argparse.Namespace) ->
     env = dict(os.environ)
     env["FLINT_GENERATOR_CACHE"] = ""  # cold: every run formats from scratch, and no cache grows in ~/.cache
     env.pop("PYTHONHASHSEED", None)
-    gen = run_measured([str(PYTHON), "-m", "generator", "generate", str(spec), "--out", str(out),
+    gen = run_measured([str(PYTHON), "-m", "flint_generator", "generate", str(spec), "--out", str(out),
                         "--report", str(report), *(["--lenient"] if args.lenient else [])], log=d / "generate.log", timeout=args.timeout, cwd=ROOT, env=env)
     rec["generate"] = gen
     text = _text(d / "generate.log")

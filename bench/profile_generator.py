@@ -10,7 +10,7 @@ the cores), write. With --cprofile the same run is profiled and the top function
 (black / jinja2 / generator / validator / json+yaml) are printed.
 
 For the profile of the real CLI (format pool and all), use:
-    .venv/bin/python -m cProfile -o out.prof -m generator generate SPEC --out DIR --force
+    .venv/bin/python -m cProfile -o out.prof -m flint_generator generate SPEC --out DIR --force
 """
 
 from __future__ import annotations
@@ -42,12 +42,12 @@ def _stage(name: str, fn: Callable[[], Any], rows: list[tuple[str, float, float]
 
 
 def run_stages(spec: Path, lenient: bool) -> list[tuple[str, float, float]]:
-    from generator import write
-    from generator.format import format_sources
-    from generator.ir import build_api
-    from generator.load import load_spec
-    from generator.render import Renderer, spec_json_text
-    from generator.validate import repair, schema_problems
+    from flint_generator import write
+    from flint_generator.format import format_sources
+    from flint_generator.ir import build_api
+    from flint_generator.load import load_spec
+    from flint_generator.render import Renderer, spec_json_text
+    from flint_generator.validate import repair, schema_problems
 
     rows: list[tuple[str, float, float]] = []
     loaded = _stage("load (read, parse, bundle)", lambda: load_spec(spec, lenient=lenient), rows)
@@ -90,10 +90,10 @@ PACKAGES = (("black", ("/black/", "/blib2to3/")), ("jinja2 + markupsafe", ("/jin
              ("/openapi_spec_validator/", "/jsonschema", "/referencing/", "/jsonschema_path/", "/pathable/",
               "/rpds")),
             ("yaml / json", ("/yaml/", "/json/")),
-            ("generator/ir.py", ("generator/ir",)), ("generator/render.py + tables.py",
-                                                     ("generator/render", "generator/tables")),
-            ("generator/format.py", ("generator/format",)), ("generator/load.py", ("generator/load",)),
-            ("generator/validate.py", ("generator/validate",)), ("generator (other)", ("generator/",)),
+            ("flint_generator/ir.py", ("flint_generator/ir",)), ("flint_generator/render.py + tables.py",
+                                                     ("flint_generator/render", "flint_generator/tables")),
+            ("flint_generator/format.py", ("flint_generator/format",)), ("flint_generator/load.py", ("flint_generator/load",)),
+            ("flint_generator/validate.py", ("flint_generator/validate",)), ("generator (other)", ("flint_generator/",)),
             ("<template code>", ("<template>", ".jinja")))
 
 

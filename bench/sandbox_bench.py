@@ -77,7 +77,7 @@ def wait_up(url: str) -> None:
 def start_sandbox(db: Path | str, keys: list[str] | None = None) -> tuple[subprocess.Popen[str], str]:
     key_args = [a for k in (keys or [KEY]) for a in ("--key", f"bench{k[-4:]}:{k}" if keys else f"bench:{k}")]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox.cli", "serve", "--port", "0", "--db", str(db), *key_args],
+        [sys.executable, "-m", "flint_sandbox.cli", "serve", "--port", "0", "--db", str(db), *key_args],
         stdout=subprocess.PIPE, text=True, start_new_session=True,
     )
     assert proc.stdout is not None
@@ -146,7 +146,7 @@ def measure(
 def store_bench(requests: int, conns: int, runs: int) -> None:
     """SQLite 1 process vs PostgreSQL 1/2/4 instances: writes and reads per second, p50/p99."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from sandbox.localpg import LocalPostgres, PostgresUnavailable
+    from flint_sandbox.localpg import LocalPostgres, PostgresUnavailable
 
     keys = [f"flint_test_bench_store_{i:04d}" for i in range(conns)]
     rows: list[tuple[str, str, dict[str, float]]] = []

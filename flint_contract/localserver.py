@@ -33,7 +33,7 @@ def _command() -> list[str]:
     found = shutil.which("flint-sandbox")
     if found:
         return [found]
-    return [sys.executable, "-c", "import sys; from sandbox.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c", "import sys; from flint_sandbox.cli import main; sys.exit(main())"]
 
 
 @dataclass
@@ -56,7 +56,7 @@ class Sandbox:
 
     def start(self) -> "Sandbox":
         self._tmp = tempfile.TemporaryDirectory(prefix="flint-sandbox-")
-        db = Path(self._tmp.name) / "sandbox.db"
+        db = Path(self._tmp.name) / "flint_sandbox.db"
         cmd = _command() + ["serve", "--host", "127.0.0.1", "--port", "0", "--db", str(db)]
         for merchant, key in self.keys:
             cmd += ["--key", f"{merchant}:{key}"]

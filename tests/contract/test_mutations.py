@@ -58,7 +58,7 @@ def test_fault_is_caught_by_its_check(t: Target, fault_runs: dict[str, tuple[int
 
 
 def test_every_planted_fault_has_a_target() -> None:
-    from sandbox import faults
+    from flint_sandbox import faults
 
     assert {t.fault for t in TARGETS} == set(faults.KNOWN)
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import write
-from generator.pipeline import generate
+from flint_generator import write
+from flint_generator.pipeline import generate
 
 HERE = Path(__file__).resolve().parent
 SPECS = HERE / "specs"

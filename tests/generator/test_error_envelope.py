@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from generator.ir import build_api
-from generator.pipeline import generate
+from flint_generator.ir import build_api
+from flint_generator.pipeline import generate
 from tests.generator.conftest import Package, build
 from tests.generator.test_server_client import Store
 

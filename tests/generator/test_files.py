@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import __version__
-from generator.cli import main
+from flint_generator import __version__
+from flint_generator.cli import main
 from tests.generator.conftest import REPO, build, mini_spec
 
 SMALL = mini_spec(
@@ -129,7 +129,7 @@ def test_template_failure_leaves_tree_identical(small: tuple[Path, Path], monkey
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     spec, out = small
     before = snapshot(out)
-    from generator import render
+    from flint_generator import render
 
     def boom(self: Any) -> dict[str, str]:
         raise RuntimeError("template exploded")
@@ -144,7 +144,7 @@ def test_black_failure_leaves_tree_identical(small: tuple[Path, Path], monkeypat
                                              capsys: pytest.CaptureFixture[str]) -> None:
     spec, out = small
     before = snapshot(out)
-    from generator import render
+    from flint_generator import render
 
     original = render.Renderer.files
 
@@ -195,7 +195,7 @@ def test_output_is_identical_across_hash_seeds(tmp_path: Path) -> None:
     for seed in ("0", "12345"):
         out = tmp_path / f"o{seed}"
         env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)}
-        subprocess.run([sys.executable, "-m", "generator", "generate", str(spec), "--out", str(out)], check=True,
+        subprocess.run([sys.executable, "-m", "flint_generator", "generate", str(spec), "--out", str(out)], check=True,
                        env=env, cwd=REPO, capture_output=True)
         outs.append({k: v[0] for k, v in snapshot(out).items()})
     assert outs[0] == outs[1]
@@ -219,7 +219,7 @@ def test_hostile_text_cannot_escape(tmp_path: Path) -> None:
 def test_chunked_formatting_equals_whole_file_black(rich: Any) -> None:
     import black
 
-    from generator.format import MODE
+    from flint_generator.format import MODE
 
     for path in sorted(rich.root.joinpath(rich.name).glob("*.py")):
         text = path.read_text()
@@ -264,7 +264,7 @@ def test_keywords_and_builtins_as_names(tmp_path: Path) -> None:
 
 
 def test_a_chunk_black_accepts_but_python_rejects_is_an_error_per_chunk() -> None:
-    from generator.format import CHUNK_LINE, FormatError, format_sources
+    from flint_generator.format import CHUNK_LINE, FormatError, format_sources
 
     good = "x = 1\n"
     bad = "f() = 1\n"  # blib2to3's grammar takes it; Python does not

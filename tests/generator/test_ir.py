@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from generator.ir import Api, build_api, enum_member_names
-from generator.naming import method_name, pascal, safe_identifier, snake, unique_fields
+from flint_generator.ir import Api, build_api, enum_member_names
+from flint_generator.naming import method_name, pascal, safe_identifier, snake, unique_fields
 from tests.generator.conftest import mini_spec
 
 

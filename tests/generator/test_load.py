@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.errors import SpecErrors
-from generator.load import load_spec
+from flint_generator.errors import SpecErrors
+from flint_generator.load import load_spec
 from tests.generator.conftest import build
 
 

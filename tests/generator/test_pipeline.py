@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator import pipeline
+from flint_generator import pipeline
 from tests.generator.conftest import mini_spec
 
 

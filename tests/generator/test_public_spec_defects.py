@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from generator.pipeline import generate
+from flint_generator.pipeline import generate
 from tests.generator.conftest import Package, build, mini_spec
 
 OBJ = {"type": "object", "properties": {"id": {"type": "string"}}}

@@ -1,4 +1,4 @@
-"""Every name a template binds is listed in generator/reserved.py, and spec-derived names avoid those lists.
+"""Every name a template binds is listed in flint_generator/reserved.py, and spec-derived names avoid those lists.
 
 The rendered modules are parsed, and each name bound at module, class or function scope is either derived from the
 spec (a class, a field, a parameter, a resource group, a method) or listed for that scope in reserved.py. A template
@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
-from generator import reserved
-from generator.ir import build_api
-from generator.load import load_spec
-from generator.plan import make_plan
+from flint_generator import reserved
+from flint_generator.ir import build_api
+from flint_generator.load import load_spec
+from flint_generator.plan import make_plan
 from tests.generator.conftest import REPO, SPECS, Package, build, mini_spec
 
 # parameter names equal to what templates bind: each must come out renamed and still reach the server as given
@@ -132,7 +132,7 @@ def _check_package(pkg: Package, spec: Path | dict[str, Any]) -> None:
 
 
 def _pascal(text: str) -> str:
-    from generator.naming import pascal
+    from flint_generator.naming import pascal
 
     return pascal(text)
 

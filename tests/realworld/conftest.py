@@ -65,7 +65,7 @@ def _inputs_key(spec_path: Path, lenient: bool) -> str:
     """Hash of everything the output depends on: the spec, the generator's code and templates, the mode."""
     h = hashlib.sha256(spec_path.read_bytes())
     h.update(b"lenient" if lenient else b"strict")
-    for folder in (ROOT / "generator", ROOT / "templates"):
+    for folder in (ROOT / "flint_generator",):
         for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
                 h.update(str(path.relative_to(ROOT)).encode())

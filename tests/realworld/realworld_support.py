@@ -37,7 +37,7 @@ def run_generator(
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """The generator's CLI exactly as a user runs it (a subprocess, so a crash is a traceback on stderr)."""
-    cmd = [sys.executable, "-m", "generator", "generate", str(spec), "--out", str(out)]
+    cmd = [sys.executable, "-m", "flint_generator", "generate", str(spec), "--out", str(out)]
     if not lenient:
         cmd.append("--strict")
     if report is not None:

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from generator.naming import snake
+from flint_generator.naming import snake
 
 from realworld_support import Generated
 from realworld_support import (

@@ -1,4 +1,4 @@
-"""A real PostgreSQL server for the tests (initdb + postgres from the OS packages, sandbox/localpg.py): a temp
+"""A real PostgreSQL server for the tests (initdb + postgres from the OS packages, flint_sandbox/localpg.py): a temp
 data directory, a free loopback port, stopped by its pid. One server per test session; each sandbox gets a fresh
 database on it."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.localpg import LocalPostgres, PostgresUnavailable
+from flint_sandbox.localpg import LocalPostgres, PostgresUnavailable
 
 STORES = [s.strip() for s in os.environ.get("FLINT_TEST_STORES", "sqlite,postgresql").split(",") if s.strip()]
 _names = itertools.count(1)

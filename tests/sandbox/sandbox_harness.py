@@ -19,7 +19,7 @@ KEY2 = "flint_test_m2_0123456789abcdef"
 class Sandbox:
     def __init__(self, db: Path | str, keys: list[str], env: dict[str, str] | None = None, workers: int = 1) -> None:
         self.db = db
-        args = [sys.executable, "-m", "sandbox.cli", "serve", "--host", "127.0.0.1", "--port", "0", "--db", str(db)]
+        args = [sys.executable, "-m", "flint_sandbox.cli", "serve", "--host", "127.0.0.1", "--port", "0", "--db", str(db)]
         for k in keys:
             args += ["--key", k]
         if workers > 1:

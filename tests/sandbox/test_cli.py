@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import accounts, faults
-from sandbox.cli import parse_key
-from sandbox.store import SQLiteStorage
+from flint_sandbox import accounts, faults
+from flint_sandbox.cli import parse_key
+from flint_sandbox.store import SQLiteStorage
 
 
 def test_key_splits_at_the_first_colon() -> None:
@@ -41,7 +41,7 @@ def test_registering_a_key_twice_is_harmless(tmp_path: Path) -> None:
 def test_keys_create_prints_only_the_key_and_clock_advances(tmp_path: Path) -> None:
     db = str(tmp_path / "c.db")
     out = subprocess.run(
-        [sys.executable, "-m", "sandbox.cli", "keys", "create", "--db", db, "--merchant", "shop",
+        [sys.executable, "-m", "flint_sandbox.cli", "keys", "create", "--db", db, "--merchant", "shop",
          "--scope", "commerce.orders.read"],
         check=True, capture_output=True, text=True,
     ).stdout
@@ -51,7 +51,7 @@ def test_keys_create_prints_only_the_key_and_clock_advances(tmp_path: Path) -> N
     rec = s.read_sync(lambda tx: accounts.find_key(tx, key))
     assert rec is not None and rec.scopes == frozenset({"commerce.orders.read"})
     before = s.read_sync(lambda tx: tx.now())
-    subprocess.run([sys.executable, "-m", "sandbox.cli", "clock", "advance", "--db", db, "--days", "2"],
+    subprocess.run([sys.executable, "-m", "flint_sandbox.cli", "clock", "advance", "--db", db, "--days", "2"],
                    check=True, capture_output=True)
     after = s.read_sync(lambda tx: tx.now())
     assert (after - before).total_seconds() >= 2 * 86400

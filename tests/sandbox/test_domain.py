@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from sandbox import accounts, ledger, orders, payments, payouts, refunds
-from sandbox.errors import DomainError
+from flint_sandbox import accounts, ledger, orders, payments, payouts, refunds
+from flint_sandbox.errors import DomainError
 from pg_harness import STORES, store_db
-from sandbox.store import Storage, Tx, open_storage
+from flint_sandbox.store import Storage, Tx, open_storage
 
 SQLiteStorage = Storage  # the fixture's type below: either store
 

@@ -112,7 +112,7 @@ PROBES: dict[str, Callable[[httpx.Client, httpx.Client], bool]] = {
 
 
 def test_every_known_fault_has_a_probe() -> None:
-    from sandbox.faults import KNOWN
+    from flint_sandbox.faults import KNOWN
 
     assert set(PROBES) == KNOWN
 

@@ -247,7 +247,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
 
 
 def test_bad_input_corpus_gets_envelopes_and_stores_nothing(server: Sandbox) -> None:
-    other = subprocess.run([sys.executable, "-m", "sandbox.cli", "keys", "create", "--db", str(server.db),
+    other = subprocess.run([sys.executable, "-m", "flint_sandbox.cli", "keys", "create", "--db", str(server.db),
                             "--merchant", f"other-{uuid.uuid4().hex[:6]}"], check=True, capture_output=True,
                            text=True).stdout.strip()
     with server.client() as c, server.client(other) as c2:

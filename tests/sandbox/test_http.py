@@ -56,7 +56,7 @@ def error(r: httpx.Response, status: int, code: str, param: str | None = None) -
 
 def fresh_merchant(sandbox: Sandbox, *scopes: str) -> httpx.Client:
     """A new merchant with its own key, made by the CLI while the server runs (it must see the key at once)."""
-    args = [sys.executable, "-m", "sandbox.cli", "keys", "create", "--db", str(sandbox.db),
+    args = [sys.executable, "-m", "flint_sandbox.cli", "keys", "create", "--db", str(sandbox.db),
             "--merchant", f"m-{uuid.uuid4().hex[:8]}"]
     for s in scopes:
         args += ["--scope", s]
@@ -474,7 +474,7 @@ def test_refunds_ledger_balances_and_payouts(sandbox: Sandbox) -> None:
         assert r.status_code == 200, r.text
         assert c.get(f"/v1/payouts/{po2['payout_id']}").json()["data"]["status"] == "in_transit"
         assert c.get(f"/v1/refunds/{refund['refund_id']}").json()["data"]["status"] == "succeeded"
-        subprocess.run([sys.executable, "-m", "sandbox.cli", "clock", "advance", "--db", str(sandbox.db), "--days", "1"],
+        subprocess.run([sys.executable, "-m", "flint_sandbox.cli", "clock", "advance", "--db", str(sandbox.db), "--days", "1"],
                        check=True, capture_output=True)
         assert c.get(f"/v1/payouts/{po2['payout_id']}").json()["data"]["status"] == "paid"
         entries = c.get(f"/v1/payouts/{po_id}/entries").json()["data"]

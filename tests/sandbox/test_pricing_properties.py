@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sandbox import pricing
-from sandbox.pricing import ChargeInput, DiscountInput, LineInput, TipInput
+from flint_sandbox import pricing
+from flint_sandbox.pricing import ChargeInput, DiscountInput, LineInput, TipInput
 
 
 # ----------------------------------------------------------------------------------------------- oracle

@@ -24,7 +24,7 @@ def money(amount: int) -> dict[str, Any]:
 
 
 def new_key(sb: Sandbox, *scopes: str, merchant: str | None = None) -> str:
-    args = [sys.executable, "-m", "sandbox.cli", "keys", "create", "--db", str(sb.db),
+    args = [sys.executable, "-m", "flint_sandbox.cli", "keys", "create", "--db", str(sb.db),
             "--merchant", merchant or f"clk-{uuid.uuid4().hex[:8]}"]
     for s in scopes:
         args += ["--scope", s]
@@ -141,7 +141,7 @@ def test_a_clock_pushed_to_year_9999_recovers_after_restart(tmp_path: Path) -> N
             assert 99 < years_ahead(t) <= 100
     finally:
         sb.stop()
-    r = subprocess.run([sys.executable, "-m", "sandbox.cli", "clock", "advance", "--db", str(db), "--days", "1"],
+    r = subprocess.run([sys.executable, "-m", "flint_sandbox.cli", "clock", "advance", "--db", str(db), "--days", "1"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "cannot run more than" in r.stderr
 

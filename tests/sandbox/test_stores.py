@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pg_harness import PgServer, query
-from sandbox.store import MIGRATIONS, SQLiteStorage, normalize_url, open_storage, sqlite_path
+from flint_sandbox.store import MIGRATIONS, SQLiteStorage, normalize_url, open_storage, sqlite_path
 
 LATEST = [(v,) for v, _, _ in MIGRATIONS]
 
@@ -78,11 +78,11 @@ def test_the_cli_takes_the_store_from_the_environment(pg_server: PgServer) -> No
 
     url = pg_server.new_database("cli_env")
     env = {**os.environ, "FLINT_SANDBOX_DB": url}
-    key = subprocess.run([sys.executable, "-m", "sandbox.cli", "keys", "create", "--merchant", "envm"],
+    key = subprocess.run([sys.executable, "-m", "flint_sandbox.cli", "keys", "create", "--merchant", "envm"],
                          capture_output=True, text=True, env=env, timeout=60)
     assert key.returncode == 0, key.stderr
     assert key.stdout.strip().startswith("flint_test_")
-    clock = subprocess.run([sys.executable, "-m", "sandbox.cli", "clock", "advance", "--days", "2"],
+    clock = subprocess.run([sys.executable, "-m", "flint_sandbox.cli", "clock", "advance", "--days", "2"],
                            capture_output=True, text=True, env=env, timeout=60)
     assert clock.returncode == 0, clock.stderr
     assert query(url, "SELECT offset_seconds FROM sandbox_clock") == [(2 * 86400,)]

@@ -9,11 +9,11 @@ import keyword
 import re
 from typing import Any
 
-from generator import reserved
-from generator.errors import SpecError, join_pointer
-from generator.ir.findings import Findings
-from generator.ir.types import Extensions
-from generator.naming import pascal
+from flint_generator import reserved
+from flint_generator.errors import SpecError, join_pointer
+from flint_generator.ir.findings import Findings
+from flint_generator.ir.types import Extensions
+from flint_generator.naming import pascal
 
 DEFAULT_CODES = {
     "malformed_body": "MALFORMED_BODY", "type": "INVALID_TYPE", "required": "FIELD_REQUIRED",

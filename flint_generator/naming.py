@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from generator import reserved
+from flint_generator import reserved
 
 # words of an identifier: digits stick to the word before them (`V1`, `md5`), acronyms stay whole (`HTTP`)
 _WORD = re.compile(r"[A-Z]+[0-9]*(?=[A-Z][a-z]|[^A-Za-z0-9]|$)|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+[a-z]*")

@@ -42,7 +42,7 @@ DEFAULT_REQUEST_TIMEOUT = 10.0
 DEFAULT_MAX_CONNECTIONS = 2048
 MAX_HEAD_BYTES = 16 * 1024
 
-log = logging.getLogger("sandbox.http")
+log = logging.getLogger("flint_sandbox.http")
 
 
 def setting(name: str, default: float) -> float:

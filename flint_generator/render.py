@@ -11,13 +11,13 @@ from typing import Any
 
 import jinja2
 
-from generator import __version__, reserved
-from generator.literals import docstr, py
-from generator.naming import pascal
-from generator.plan import Plan
-from generator.tables import codecs_json, operations_json
+from flint_generator import __version__, reserved
+from flint_generator.literals import docstr, py
+from flint_generator.naming import pascal
+from flint_generator.plan import Plan
+from flint_generator.tables import codecs_json, operations_json
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"  # package data
 # the package's fixed runtime: real modules of this tree, copied with the header line (already black-formatted)
 RUNTIME = Path(__file__).resolve().parent / "runtime"
 RUNTIME_MODULES = ("_runtime.py", "_codec.py", "_server.py", "_client.py", "errors.py")
@@ -80,7 +80,7 @@ class Renderer:
         return out
 
     def runtime_files(self) -> dict[str, str]:
-        """The fixed runtime modules, as they are in generator/runtime/ under the header line (not re-formatted)."""
+        """The fixed runtime modules, as they are in flint_generator/runtime/ under the header line (not re-formatted)."""
         return {f"{self.package}/{name}": self.header + "\n" + (RUNTIME / name).read_text(encoding="utf-8")
                 for name in RUNTIME_MODULES}
 
@@ -88,7 +88,7 @@ class Renderer:
 def template_fingerprint() -> str:
     """Hash of the generator's own sources and templates: part of the no-op fast path key."""
     h = hashlib.sha256(__version__.encode())
-    roots = [TEMPLATES, Path(__file__).resolve().parent]  # generator/ includes runtime/
+    roots = [Path(__file__).resolve().parent]  # the package: its sources, runtime/ and templates/
     for root in roots:
         for p in sorted(root.rglob("*")):
             if p.is_file() and p.suffix in (".py", ".jinja"):

@@ -10,15 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator import __version__
-from generator.errors import SpecError, SpecErrors
-from generator.format import FormatError, format_sources
-from generator.ir import Api, build_api
-from generator.load import load_spec
-from generator.naming import NameEntry
-from generator.plan import make_plan
-from generator.render import Renderer, spec_json_text, template_fingerprint
-from generator.validate import combine, repair, schema_problems
+from flint_generator import __version__
+from flint_generator.errors import SpecError, SpecErrors
+from flint_generator.format import FormatError, format_sources
+from flint_generator.ir import Api, build_api
+from flint_generator.load import load_spec
+from flint_generator.naming import NameEntry
+from flint_generator.plan import make_plan
+from flint_generator.render import Renderer, spec_json_text, template_fingerprint
+from flint_generator.validate import combine, repair, schema_problems
 
 
 @dataclass

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.ir.types import EnumDef, ModelDef, UnionDef
-from generator.load import resolve_pointer
+from flint_generator.ir.types import EnumDef, ModelDef, UnionDef
+from flint_generator.load import resolve_pointer
 
 
 def decide_strictness(doc: dict[str, Any], models: list[ModelDef], unions: list[UnionDef], enums: list[EnumDef],

@@ -12,10 +12,13 @@ psycopg: `pip install '.[postgres]'`). Without --db, $FLINT_SANDBOX_DB, else var
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import socket
 import sys
 from typing import Sequence
+
+import flint_api
 
 from . import accounts, httpguard
 from .store import MAX_CLOCK_OFFSET_SECONDS, normalize_url, open_storage
@@ -76,13 +79,13 @@ def _serve(args: argparse.Namespace) -> int:
         os.environ[httpguard.MAX_CONNECTIONS_ENV] = str(args.max_connections)
     _raise_fd_limit(int(httpguard.setting(httpguard.MAX_CONNECTIONS_ENV, httpguard.DEFAULT_MAX_CONNECTIONS)) + 256)
     config = uvicorn.Config(
-        "sandbox.app:app_from_env",
+        "flint_sandbox.app:app_from_env",
         factory=True,
         workers=args.workers,
         log_level=args.log_level,
         access_log=False,
         lifespan="off",
-        # hostile clients (sandbox/httpguard.py): a deadline for every request to arrive complete, a cap on
+        # hostile clients (flint_sandbox/httpguard.py): a deadline for every request to arrive complete, a cap on
         # connections that sheds idle ones first, a bounded request head, and uvicorn's keep-alive timeout
         http=httpguard.GuardedH11Protocol,
         timeout_keep_alive=args.keep_alive_timeout,
@@ -138,6 +141,7 @@ def _clock_advance(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="flint-sandbox", description="Flint reference sandbox")
+    p.add_argument("--version", action="version", version=f"flint-sandbox {_version()} (Flint API {flint_api.__version__})")
     sub = p.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the sandbox server")
@@ -172,6 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
     advance.add_argument("--days", type=float, required=True)
     advance.set_defaults(fn=_clock_advance)
     return p
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("flint-toolkit")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout without an install
+        return "0+checkout"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,8 +24,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generator.ir import TypeRef
-from generator.plan import Plan
+from flint_generator.ir import TypeRef
+from flint_generator.plan import Plan
 
 _MODEL_CODE_KEYWORDS = ("type", "required", "additionalProperties", "oneOf", "anyOf")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from generator.errors import join_pointer
-from generator.ir.schemas import SchemaWalker, _text
-from generator.ir.types import Extensions, Operation, Param, TypeRef
-from generator.naming import clash_key, group_name, method_name, operation_names, param_names, pascal
+from flint_generator.errors import join_pointer
+from flint_generator.ir.schemas import SchemaWalker, _text
+from flint_generator.ir.types import Extensions, Operation, Param, TypeRef
+from flint_generator.naming import clash_key, group_name, method_name, operation_names, param_names, pascal
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 FORM_MEDIA = ("multipart/form-data", "application/x-www-form-urlencoded")

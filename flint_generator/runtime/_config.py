@@ -1,6 +1,6 @@
 """The spec-derived settings the runtime reads, with generic values: only for type-checking the runtime in the
 generator's own tree. The generator never copies this file; it renders each package's own `_config.py` from
-templates/package/_config.py.jinja."""
+flint_generator/templates/package/_config.py.jinja."""
 
 from __future__ import annotations
 

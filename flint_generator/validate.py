@@ -12,8 +12,8 @@ import re
 import urllib.parse
 from typing import Any
 
-from generator.errors import SpecError, join_pointer
-from generator.load import follow_exact, is_data, resolve_pointer
+from flint_generator.errors import SpecError, join_pointer
+from flint_generator.load import follow_exact, is_data, resolve_pointer
 
 
 _DUPLICATE_OP = re.compile(r"Operation ID '(.*)' for '(.*)' in '(.*)' is not unique")

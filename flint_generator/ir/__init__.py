@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.errors import SpecError, join_pointer
-from generator.ir.extensions import read_extensions
-from generator.ir.findings import Findings
-from generator.ir.operations import HTTP_METHODS, build_operations
-from generator.ir.schemas import SchemaWalker, _text
-from generator.ir.types import (Api, Check, Codes, EnumDef, Extensions, Field, ModelDef, Operation, Param, TypeRef,
+from flint_generator.errors import SpecError, join_pointer
+from flint_generator.ir.extensions import read_extensions
+from flint_generator.ir.findings import Findings
+from flint_generator.ir.operations import HTTP_METHODS, build_operations
+from flint_generator.ir.schemas import SchemaWalker, _text
+from flint_generator.ir.types import (Api, Check, Codes, EnumDef, Extensions, Field, ModelDef, Operation, Param, TypeRef,
                                 UnionDef, Variant)
-from generator.ir.usage import decide_strictness
-from generator.naming import client_method_names, enum_member_names
+from flint_generator.ir.usage import decide_strictness
+from flint_generator.naming import client_method_names, enum_member_names
 
 
 def build_api(doc: dict[str, Any], *, lenient: bool) -> tuple[Api | None, list[SpecError]]:

@@ -1,4 +1,4 @@
-"""`python -m generator generate|check SPEC --out DIR [--strict] [--report PATH] [--package NAME]`.
+"""`python -m flint_generator generate|check SPEC --out DIR [--strict] [--report PATH] [--package NAME]`.
 
 Exit codes: 0 success (check: up to date), 1 spec problems / stale output / failure. Messages name JSON pointers;
 never a traceback.
@@ -11,12 +11,13 @@ import json
 import sys
 from pathlib import Path
 
-from generator import write
-from generator.pipeline import Result, fingerprint, generate, input_hashes
+from flint_generator import __version__, write
+from flint_generator.pipeline import Result, fingerprint, generate, input_hashes
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m generator", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m flint_generator", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"flint-generator {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     for name, helptext in (("generate", "write the generated package (incrementally)"),
                            ("check", "exit 1 with a unified diff when the output is stale")):

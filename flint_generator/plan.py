@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
-from generator import reserved
-from generator.ir import Api, EnumDef, Field, ModelDef, Operation, Param, TypeRef, UnionDef
-from generator.ir.operations import media_shape
-from generator.naming import env_prefix, helper_names, snake
-from generator.literals import py
+from flint_generator import reserved
+from flint_generator.ir import Api, EnumDef, Field, ModelDef, Operation, Param, TypeRef, UnionDef
+from flint_generator.ir.operations import media_shape
+from flint_generator.naming import env_prefix, helper_names, snake
+from flint_generator.literals import py
 
 # scalar kinds the runtime parses with a plain `_rt.p_<kind>` when they carry no checks or codes
 SIMPLE_KINDS = ("str", "int", "float", "bool", "any", "datetime", "date", "file")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.ir.constraints import Deref
-from generator.ir.types import UnionDef
+from flint_generator.ir.constraints import Deref
+from flint_generator.ir.types import UnionDef
 
 
 def const_tags(deref: Deref, raw: Any, prop: str) -> list[str]:

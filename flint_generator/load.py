@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from generator.errors import SpecError, SpecErrors, join_pointer, unescape_pointer
+from flint_generator.errors import SpecError, SpecErrors, join_pointer, unescape_pointer
 
 try:  # the C loader is several times faster on multi-megabyte specs
     _YamlLoader: Any = yaml.CSafeLoader

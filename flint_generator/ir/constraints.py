@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from generator.errors import join_pointer
-from generator.ir.findings import Findings
-from generator.ir.types import Check, Codes, resolve_code
+from flint_generator.errors import join_pointer
+from flint_generator.ir.findings import Findings
+from flint_generator.ir.types import Check, Codes, resolve_code
 
 # follows a bare `$ref` chain: (schema, pointer) -> (target, its pointer)
 Deref = Callable[[Any, str], "tuple[Any, str]"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from generator.errors import SpecError
-from generator.ir.types import TypeRef
+from flint_generator.errors import SpecError
+from flint_generator.ir.types import TypeRef
 
 
 @dataclass

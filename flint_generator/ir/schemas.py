@@ -6,14 +6,14 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from generator.errors import join_pointer
-from generator.ir.constraints import UNENFORCED, schema_checks, schema_codes
-from generator.ir.discriminators import const_tags, infer_discriminator
-from generator.ir.findings import Findings
-from generator.ir.types import (Check, Codes, EnumDef, Field, ModelDef, TypeRef, UnionDef, Variant, merge_chain,
+from flint_generator.errors import join_pointer
+from flint_generator.ir.constraints import UNENFORCED, schema_checks, schema_codes
+from flint_generator.ir.discriminators import const_tags, infer_discriminator
+from flint_generator.ir.findings import Findings
+from flint_generator.ir.types import (Check, Codes, EnumDef, Field, ModelDef, TypeRef, UnionDef, Variant, merge_chain,
                                 resolve_code)
-from generator.load import resolve_pointer
-from generator.naming import (RESERVED_FIELDS, NameEntry, Namer, enum_member_names, pascal, safe_identifier,
+from flint_generator.load import resolve_pointer
+from flint_generator.naming import (RESERVED_FIELDS, NameEntry, Namer, enum_member_names, pascal, safe_identifier,
                               unique_fields, variant_word)
 
 # keywords that say something about a schema without constraining it (a `$ref` next to these is a plain reference)

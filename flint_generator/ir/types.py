@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.naming import NameEntry
-from generator.errors import SpecError
+from flint_generator.naming import NameEntry
+from flint_generator.errors import SpecError
 
 # TypeRef.kind: the scalars, then the named and container kinds
 SCALAR_KINDS = ("str", "int", "float", "bool", "datetime", "date", "any", "none", "file")

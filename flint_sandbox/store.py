@@ -1,6 +1,6 @@
 """Storage behind a small interface: `Storage` runs a function inside one transaction, handing it a `Tx`.
 
-The business rules (sandbox/orders.py, ...) are synchronous functions of a `Tx`, so a whole mutation, including
+The business rules (flint_sandbox/orders.py, ...) are synchronous functions of a `Tx`, so a whole mutation, including
 its balance and refundable checks, is one database transaction. `SQLiteStorage` is the default; a PostgreSQL
 backend would implement the same two protocols (`SELECT ... FOR UPDATE` / serializable transactions in place of
 `BEGIN IMMEDIATE`).

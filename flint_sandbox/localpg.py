@@ -1,7 +1,7 @@
 """A private PostgreSQL server from the OS packages (initdb + postgres), for tests, the bench and `make serve-pg`.
 
-    python -m sandbox.localpg serve [--data var/pg] [--port 5433] [-- SANDBOX SERVE ARGS...]
-    python -m sandbox.localpg contract [KIT RUN ARGS...]
+    python -m flint_sandbox.localpg serve [--data var/pg] [--port 5433] [-- SANDBOX SERVE ARGS...]
+    python -m flint_sandbox.localpg contract [KIT RUN ARGS...]
 
 `serve` starts (initialising on first use) a cluster in a directory, on a loopback port only (no Unix socket
 outside the data directory), then `flint-sandbox serve --db postgresql://...` on it, and stops both on exit (by
@@ -154,7 +154,7 @@ class LocalPostgres:
 
 
 def _serve(argv: Sequence[str]) -> int:
-    ap = argparse.ArgumentParser(prog="python -m sandbox.localpg serve")
+    ap = argparse.ArgumentParser(prog="python -m flint_sandbox.localpg serve")
     ap.add_argument("--data", default="var/pg", help="cluster directory (kept between runs)")
     ap.add_argument("--port", type=int, default=5433, help="PostgreSQL's loopback port")
     ap.add_argument("sandbox_args", nargs="*", help="after --: arguments for flint-sandbox serve")
@@ -164,7 +164,7 @@ def _serve(argv: Sequence[str]) -> int:
     try:
         url = pg.ensure_database("flint")
         print(f"PostgreSQL on 127.0.0.1:{pg.port} (data {pg.data}); store {url}", flush=True)
-        cmd = [sys.executable, "-m", "sandbox.cli", "serve", "--db", url, *args.sandbox_args]
+        cmd = [sys.executable, "-m", "flint_sandbox.cli", "serve", "--db", url, *args.sandbox_args]
         proc = subprocess.Popen(cmd)
         try:
             return proc.wait()
@@ -186,7 +186,7 @@ def _contract(argv: Sequence[str]) -> int:
     started = time.monotonic()
     with LocalPostgres() as pg:
         url = pg.create_database("contract")
-        cmd = [sys.executable, "-m", "sandbox.cli", "serve", "--host", "127.0.0.1", "--port", "0", "--db", url,
+        cmd = [sys.executable, "-m", "flint_sandbox.cli", "serve", "--host", "127.0.0.1", "--port", "0", "--db", url,
                "--key", f"mer_contract_a:{keys[0]}", "--key", f"mer_contract_b:{keys[1]}"]
         sandbox = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                    start_new_session=True)

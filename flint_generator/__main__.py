@@ -1,0 +1,5 @@
+import sys
+
+from flint_generator.cli import main
+
+sys.exit(main())
