@@ -12,8 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generator import write
-from generator.pipeline import generate
+from flint_generator import write
+from flint_generator.pipeline import generate
 from tests.generator.conftest import SPECS
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "rich_codecs.py"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from flint_generator.cli import main
 from tests.generator.conftest import REPO, Package
 
 
