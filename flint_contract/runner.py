@@ -186,7 +186,10 @@ def _execute(opts: RunOptions, workdir: Path, progress: Progress, run_tag: str) 
     result.checks_ran = set(collector.ran)
     result.exercised = {check: dict(per_op) for check, per_op in collector.exercised.items()}
 
-    if opts.fuzz:
+    fuzz_ops = tuple(op for op in opts.operations if op not in seeded.protected)
+    if opts.fuzz and opts.operations and not fuzz_ops:
+        result.notes.append("no operation left to fuzz: " + ",".join(opts.operations) + " needs --destructive")
+    if opts.fuzz and (fuzz_ops or not opts.operations):
         t = time.monotonic()
         settings = engine.EngineSettings(
             base_url=opts.base_url,
@@ -198,7 +201,7 @@ def _execute(opts: RunOptions, workdir: Path, progress: Progress, run_tag: str) 
             seed=opts.seed,
             workers=opts.workers,
             phases=opts.phases,
-            operations=tuple(op for op in opts.operations if op not in seeded.protected),
+            operations=fuzz_ops,
             exclude_operations=tuple(seeded.protected),
             checks=opts.checks,
             exclude_checks=opts.exclude_checks,
