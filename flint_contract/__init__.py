@@ -7,7 +7,14 @@ Entry points: `flint-contract run ...` (flint_contract.cli), `python -m flint_co
 
 from __future__ import annotations
 
+from importlib import metadata as _metadata
+
+try:
+    __version__ = _metadata.version("flint-toolkit")
+except _metadata.PackageNotFoundError:  # a source checkout that was never installed
+    __version__ = "0+unknown"
+
 from .runner import EXIT_CANNOT_RUN, EXIT_OK, EXIT_VIOLATIONS, RunOptions, RunResult, execute
 from .violations import Violation
 
-__all__ = ["EXIT_CANNOT_RUN", "EXIT_OK", "EXIT_VIOLATIONS", "RunOptions", "RunResult", "Violation", "execute"]
+__all__ = ["EXIT_CANNOT_RUN", "EXIT_OK", "EXIT_VIOLATIONS", "RunOptions", "RunResult", "Violation", "__version__", "execute"]

@@ -13,13 +13,10 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from . import engine
-from .report import print_result, write_junit
-from .runner import EXIT_CANNOT_RUN, RunOptions, execute
+from . import __version__, engine
+from .report import DEFAULT_EXAMPLES, print_result, write_findings, write_html, write_junit
+from .runner import DEFAULT_MAX_EXAMPLES, EXIT_CANNOT_RUN, QUICK_MAX_EXAMPLES, RunOptions, execute
 from .scenarios import PROBES
-
-DEFAULT_MAX_EXAMPLES = 10
-QUICK_MAX_EXAMPLES = 3
 
 
 def _csv(value: str | None) -> tuple[str, ...]:
@@ -28,12 +25,17 @@ def _csv(value: str | None) -> tuple[str, ...]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flint-contract", description="Check a Flint server against the contract.")
+    parser.add_argument("--version", action="version", version=f"flint-contract {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the contract kit against a server")
     run.add_argument("--base-url", default=os.environ.get("FLINT_BASE_URL"), help="server base URL ($FLINT_BASE_URL)")
     run.add_argument("--api-key", default=os.environ.get("FLINT_API_KEY"), help="merchant API key ($FLINT_API_KEY)")
     run.add_argument("--peer-api-key", default=os.environ.get("FLINT_PEER_API_KEY"), help="a second merchant's key: enables tenancy checks")
-    run.add_argument("--junit", type=Path, help="write a JUnit XML report here")
+    run.add_argument("--junit", type=Path, help="write a JUnit XML report here (one testcase per check and operation)")
+    run.add_argument("--html", type=Path, help="write a self-contained HTML report here")
+    run.add_argument("--json", type=Path, help="write every finding (not only the examples) as JSON here")
+    run.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES,
+                     help=f"findings shown per (check, operation) group (default {DEFAULT_EXAMPLES}; the rest are counted)")
     run.add_argument("--max-examples", type=int, help=f"examples per operation and phase (default {DEFAULT_MAX_EXAMPLES}, quick {QUICK_MAX_EXAMPLES})")
     run.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same run (default 1)")
     run.add_argument("--workers", type=int, default=2,
@@ -45,7 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--exclude-checks", help="comma-separated checks (schemathesis or Flint) whose findings are dropped")
     run.add_argument("--phases", help="comma-separated schemathesis phases; default " + ",".join(engine.PHASES))
     run.add_argument("--no-fuzz", action="store_true", help="only preflight and scenario probes, no schemathesis")
-    run.add_argument("--workdir", type=Path, help="keep schemathesis config and reports here")
+    run.add_argument("--workdir", type=Path,
+                     help="schemathesis config, logs and reports go here, and are kept (default: a temp dir, removed at the end)")
+    run.add_argument("--keep-workdir", action="store_true", help="keep the temp workdir even when the run conforms")
+    run.add_argument("--destructive", action="store_true",
+                     help="also fuzz operations that destroy what the kit cannot re-create (deletePayoutDestination "
+                          "deletes the merchant's payout destination): only against a throwaway server")
+    run.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     run.add_argument("--spec", help="check against this spec file instead of the packaged one")
     run.add_argument("--stream", action="store_true", help="stream schemathesis' own output")
     return parser
@@ -78,15 +86,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         phases=_csv(args.phases) or engine.PHASES,
         fuzz=not args.no_fuzz,
         workdir=args.workdir,
+        keep_workdir=args.keep_workdir,
         stream=args.stream,
         spec_path=args.spec,
+        destructive=args.destructive,
+        progress=None if args.quiet else _stderr_line,
     )
     result = execute(opts)
-    print_result(result, sys.stdout)
+    reports = []
     if args.junit:
-        write_junit(result, args.junit)
+        write_junit(result, args.junit, examples=args.examples)
+        reports.append(f"JUnit {args.junit}")
+    if args.html:
+        write_html(result, args.html, examples=args.examples)
+        reports.append(f"HTML {args.html}")
+    if args.json:
+        write_findings(result, args.json)
+        reports.append(f"JSON {args.json}")
+    print_result(result, sys.stdout, examples=args.examples, reports=reports)
     return result.exit_code
 
 
-if __name__ == "__main__":
+def _stderr_line(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+if __name__ == "__main__":  # python -m flint_contract.cli
     raise SystemExit(main())

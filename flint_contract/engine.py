@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
 
+from .progress import Progress
 from .spec import Spec
 from .violations import Violation, curl_command
 
@@ -253,19 +254,23 @@ def stateful_groups(spec: Spec, exclude: tuple[str, ...] = ()) -> list[tuple[str
     return groups
 
 
-def run(spec: Spec, settings: EngineSettings, context: dict[str, Any], workdir: Path, *, stream: bool = False) -> EngineResult:
+def run(
+    spec: Spec, settings: EngineSettings, context: dict[str, Any], workdir: Path, *, stream: bool = False,
+    progress: Progress | None = None,
+) -> EngineResult:
     """All of schemathesis for this run. A targeted run (--operations) is one pass. A full run is the
     unit phases over every operation but the last-pass ones, the stateful phase per group (two groups
     at a time), then the last pass."""
+    progress = progress or Progress(None)
     if settings.operations:
-        return run_once(spec, settings, context, workdir, "schemathesis", stream=stream)
-    last = {op: src for op, src in LAST_PASS.items() if op in spec.operations}
+        return _pass(progress, "schemathesis (targeted)", spec, settings, context, workdir, "schemathesis", stream)
+    last = {op: src for op, src in LAST_PASS.items() if op in spec.operations and op not in settings.exclude_operations}
     unit_phases = tuple(p for p in settings.phases if p != "stateful")
     excluded = tuple(settings.exclude_operations) + tuple(last)
     result = EngineResult(exit_code=0, violations=[])
     if unit_phases:
         main = replace(settings, exclude_operations=excluded, phases=unit_phases)
-        result.merge(run_once(spec, main, context, workdir, "schemathesis", stream=stream))
+        result.merge(_pass(progress, "schemathesis " + ",".join(unit_phases), spec, main, context, workdir, "schemathesis", stream))
     if "stateful" in settings.phases:
         jobs = []
         for i, group in enumerate(stateful_groups(spec, excluded)):
@@ -274,7 +279,10 @@ def run(spec: Spec, settings: EngineSettings, context: dict[str, Any], workdir: 
             one = replace(settings, operations=group, phases=("stateful",), stateful_max_examples=n)
             jobs.append((one, f"schemathesis-stateful-{i + 1}"))
         with ThreadPoolExecutor(max_workers=PARALLEL_STATEFUL) as pool:
-            done = list(pool.map(lambda job: run_once(spec, job[0], context, workdir, job[1]), jobs))
+            done = list(pool.map(
+                lambda ij: _pass(progress, f"schemathesis stateful group {ij[0] + 1}/{len(jobs)} ({len(ij[1][0].operations)} operations)",
+                                 spec, ij[1][0], context, workdir, ij[1][1], False),
+                enumerate(jobs)))
         for one_result in done:
             if stream:
                 sys.stdout.write(one_result.output)
@@ -287,13 +295,25 @@ def run(spec: Spec, settings: EngineSettings, context: dict[str, Any], workdir: 
         final_ctx = dict(context, pins={k: v for k, v in (context.get("pins") or {}).items() if k not in last})
         if "stateful" in settings.phases:
             final = replace(settings, operations=ops, phases=("stateful",))
-            result.merge(run_once(spec, final, final_ctx, workdir, "schemathesis-last", stream=stream))
+            result.merge(_pass(progress, "schemathesis last pass (stateful)", spec, final, final_ctx, workdir, "schemathesis-last", stream))
         if unit_phases:
             # After the stateful pass, with the seeded (by now deleted) ids pinned: without them every case is
             # a 404 and schemathesis fails the pass for missing test data (fail-on), rightly.
             final_unit = replace(settings, operations=tuple(last), phases=unit_phases)
-            result.merge(run_once(spec, final_unit, context, workdir, "schemathesis-last-unit", stream=stream))
+            result.merge(_pass(progress, "schemathesis last pass (unit phases)", spec, final_unit, context, workdir,
+                               "schemathesis-last-unit", stream))
     return result
+
+
+def _pass(
+    progress: Progress, label: str, spec: Spec, settings: EngineSettings, context: dict[str, Any], workdir: Path,
+    name: str, stream: bool,
+) -> EngineResult:
+    with progress.step(label) as step:
+        one = run_once(spec, settings, context, workdir, name, stream=stream)
+        step.detail = (f"exit {one.exit_code}, {len(one.operations_tested)} operations, "
+                       f"{len(one.violations)} finding(s), {len(one.links_covered)} links covered")
+    return one
 
 
 def run_once(

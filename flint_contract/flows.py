@@ -59,6 +59,8 @@ class Flows:
     def create_order(self, lines: list[dict[str, Any]] | None = None, **extra: Any) -> Reply:
         body: dict[str, Any] = {"line_items": lines or [self.line()]}
         body.update(extra)
+        if self.c.run_tag and "external_reference_id" not in body:
+            body["external_reference_id"] = f"flint-contract:{self.c.run_tag}"
         return self.c.post(path_of(self.spec, "createOrder"), body, op="createOrder")
 
     def get_order(self, order_id: str) -> Reply:

@@ -33,6 +33,8 @@ class Seed:
     # Root steps of the stateful phase get objects of their own: the unit phases learn pinned ids from
     # responses and pay or close those orders, after which every order-building root step is a 409.
     stateful_pins: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    # Operations the run must not fuzz, because they destroy what the kit did not create and cannot re-create.
+    protected: list[str] = field(default_factory=list)
 
     def pin(self, op_id: str, *, path: dict[str, Any] | None = None, body: dict[str, Any] | None = None) -> None:
         entry = self.pins.setdefault(op_id, {})
@@ -50,7 +52,7 @@ def _first(items: Any, key: str) -> str:
     return ""
 
 
-def seed(client: ProbeClient) -> Seed:
+def seed(client: ProbeClient, *, destructive: bool = False, run_tag: str = "") -> Seed:
     """Create the objects each id-scoped operation is pinned to. Every operation that mutates state
     gets its own object, so one operation's fuzzing cannot starve another's."""
     f = Flows(client)
@@ -162,17 +164,32 @@ def seed(client: ProbeClient) -> Seed:
     s.pin("getBalanceTransaction", path={"balance_transaction_id": _first(txns.data, "balance_transaction_id")})
 
     dests = client.get(path_of(client.spec, "listPayoutDestinations"), op="listPayoutDestinations", params={"page_size": 100})
-    dest_ids = [d["payout_destination_id"] for d in (dests.data or []) if isinstance(d, dict) and "payout_destination_id" in d]
+    dest_list = [d for d in (dests.data or []) if isinstance(d, dict) and "payout_destination_id" in d]
+    # Payouts and the destination reads go to an *active* destination: an earlier --destructive run
+    # (or the merchant) may have deleted some, and a deleted one answers 409 DESTINATION_NOT_ACTIVE.
+    active = [str(d["payout_destination_id"]) for d in dest_list if d.get("status", "active") == "active"]
+    dest_ids = active or [str(d["payout_destination_id"]) for d in dest_list]
     if dest_ids:
         s.pin("getPayoutDestination", path={"payout_destination_id": dest_ids[0]})
         s.pin("updatePayoutDestination", path={"payout_destination_id": dest_ids[0]})
-        # deletePayoutDestination runs last (engine.LAST_PASS): its stateful pass reaches it through the
-        # link without pins, then its unit phases get this id (deleting twice is a harmless 200 in Flint;
-        # without an id they only reach 404, which schemathesis rightly flags as missing test data).
-        s.pin("deletePayoutDestination", path={"payout_destination_id": dest_ids[0]})
         s.pin("createPayout", body={"payout_destination_id": dest_ids[0]})
+        if destructive:
+            # deletePayoutDestination runs last (engine.LAST_PASS): its stateful pass reaches it through the
+            # link without pins, then its unit phases get this id (deleting twice is a harmless 200 in Flint;
+            # without an id they only reach 404, which schemathesis rightly flags as missing test data).
+            s.pin("deletePayoutDestination", path={"payout_destination_id": dest_ids[0]})
     else:
-        s.notes.append("no payout destination listed: destination operations cannot reach 2xx")
+        s.notes.append("no payout destination dest_list: destination operations cannot reach 2xx")
+    if not destructive:
+        # The contract has no operation that creates a payout destination, so the kit cannot make one of its
+        # own to delete: deleting the merchant's would break every later payout (and every later run).
+        s.protected.append("deletePayoutDestination")
+        s.notes.append(
+            "deletePayoutDestination not fuzzed: the API cannot create a payout destination, so the kit would "
+            "delete the merchant's own (pass --destructive against a throwaway server, as `make contract` does)"
+        )
+    if not active and dest_list:
+        s.notes.append("no active payout destination: payouts will be refused (409 DESTINATION_NOT_ACTIVE)")
 
     payouts = []
     for _ in range(2):

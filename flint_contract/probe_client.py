@@ -92,6 +92,8 @@ class ProbeClient:
         self.spec = spec
         self.collector = collector
         self.key_var = key_var
+        # Tags what the kit creates (orders' external_reference_id) so a person can tell runs apart.
+        self.run_tag = ""
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout)
 
     def close(self) -> None:

@@ -23,7 +23,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         print(f"selfrun: sandbox at {sandbox.base_url}", flush=True)
         code = cli.main(
-            ["run", "--base-url", sandbox.base_url, "--api-key", sandbox.api_key, "--peer-api-key", sandbox.peer_api_key]
+            ["run", "--base-url", sandbox.base_url, "--api-key", sandbox.api_key, "--peer-api-key", sandbox.peer_api_key,
+             "--destructive"]  # a throwaway sandbox: deletePayoutDestination is fuzzed too
             + extra
         )
         if code != 0:
