@@ -45,6 +45,7 @@ def run_stages(spec: Path, lenient: bool) -> list[tuple[str, float, float]]:
     from flint_generator import write
     from flint_generator.format import format_sources
     from flint_generator.ir import build_api
+    from flint_generator.plan import make_plan
     from flint_generator.load import load_spec
     from flint_generator.render import Renderer, spec_json_text
     from flint_generator.validate import repair, schema_problems
@@ -64,7 +65,8 @@ def run_stages(spec: Path, lenient: bool) -> list[tuple[str, float, float]]:
     print(f"    {len(api.models)} models, {len(api.enums)} enums, {len(api.unions)} unions, "
           f"{len(api.operations)} operations")
     spec_json = _stage("spec JSON (bundled openapi.json)", lambda: spec_json_text(doc), rows)
-    renderer = Renderer(api, spec_name=spec.name, spec_sha=loaded.sha256, package="api_client", spec_json=spec_json)
+    renderer = Renderer(make_plan(api), spec_name=spec.name, spec_sha=loaded.sha256, package="api_client",
+                        spec_json=spec_json)
     sources = _stage("render (templates + tables)", renderer.files, rows)
     py_chars = sum(len(t) for p, t in sources.items() if p.endswith(".py"))
     print(f"    {py_chars / 1e6:.2f} M characters of Python to format, "

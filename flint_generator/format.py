@@ -1,6 +1,7 @@
 """Black, in-process, with one fixed mode (so `check` is stable across machines).
 
-Black is the generator's bottleneck, so rendered files are split into top-level chunks (templates mark them with a
+Black is the generator's bottleneck, so most chunks skip its parser: `layout.relayout` lays out the plain code the
+templates emit by black's own rules (checked against black in tests); black formats the rest. Rendered files are split into top-level chunks (templates mark them with a
 line holding only NUL), each chunk is formatted on its own (in a process pool when there is a lot to do) and
 cached by content hash, and the chunks are joined with the two blank lines black puts between top-level
 definitions. The result is what black gives for the whole file (tests check `format_str(out) == out`).
@@ -18,10 +19,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import black
-from black.mode import TargetVersion
 
-MODE = black.Mode(line_length=120, target_versions={TargetVersion.PY310}, magic_trailing_comma=False)
+from flint_generator.layout import MODE, relayout
+
 CHUNK_LINE = "\n\x00\n"
+# FLINT_GENERATOR_VERIFY_LAYOUT=1: black runs on every chunk and a chunk where layout.relayout disagrees is an error
+VERIFY_LAYOUT = os.environ.get("FLINT_GENERATOR_VERIFY_LAYOUT", "") not in ("", "0")
 PARALLEL_THRESHOLD = 300_000  # characters still to format; below this a pool costs more than it saves
 _KEY_SALT = f"black {importlib.metadata.version('black')} {MODE!r}".encode()
 
@@ -39,12 +42,19 @@ class FormatError(Exception):
 _FORMAT_ONCE = getattr(black, "_format_str_once", None) or black.format_str
 
 
-def _format_one(source: str) -> tuple[str | None, str | None]:
-    try:
-        text = _FORMAT_ONCE(source, mode=MODE)
-    except Exception as exc:  # black raises several types (InvalidInput, ASTSafetyError...)
-        message = str(exc).splitlines()[0][:500] if str(exc) else ""
-        return None, f"{type(exc).__name__}: {message}"
+def _format_one(source: str, fast: str | None = None) -> tuple[str | None, str | None]:
+    """black's text for one chunk (or `fast`, layout.relayout's, which black then only checks under VERIFY_LAYOUT)."""
+    if fast is None or VERIFY_LAYOUT:
+        try:
+            text = _FORMAT_ONCE(source, mode=MODE)
+        except Exception as exc:  # black raises several types (InvalidInput, ASTSafetyError...)
+            message = str(exc).splitlines()[0][:500] if str(exc) else ""
+            return None, f"{type(exc).__name__}: {message}"
+        if fast is not None and fast != text:
+            first = source.splitlines()[0][:120] if source else ""
+            return None, f"layout.relayout differs from black on the chunk starting {first!r}"
+    else:
+        text = fast
     # black's parser accepts some things Python does not. Chunks are whole top-level statements, so a file compiles
     # when each of its chunks does; compiling one whole file instead cost 500-700 MB on Stripe's 6 MB models.py.
     try:
@@ -115,8 +125,12 @@ def format_sources(files: dict[str, str], *, use_cache: bool = True) -> dict[str
             if k not in caches[path] and k not in todo:
                 todo[k] = c
                 owner[k] = path
-    keys = sorted(todo, key=lambda k: -len(todo[k]))  # big ones first keeps the pool busy evenly
-    size = sum(len(c) for c in todo.values())
+    # most chunks are laid out without black's parser (layout.py); black gets the rest
+    fast = {k: relayout(c) for k, c in todo.items()}
+    results_by_key = {k: _format_one(todo[k], f) for k, f in fast.items() if f is not None and not VERIFY_LAYOUT}
+    slow = [k for k in todo if k not in results_by_key]
+    keys = sorted(slow, key=lambda k: -len(todo[k]))  # big ones first keeps the pool busy evenly
+    size = sum(len(todo[k]) for k in keys)
     workers = min(len(keys), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
     if size >= PARALLEL_THRESHOLD and workers > 1:
         # forked workers inherit this process's heap (spec, IR, sources): frozen, their garbage collector never
@@ -125,14 +139,15 @@ def format_sources(files: dict[str, str], *, use_cache: bool = True) -> dict[str
         gc.freeze()
         try:
             with ProcessPoolExecutor(max_workers=workers) as pool:
-                results = list(pool.map(_format_one, [todo[k] for k in keys], chunksize=1))
+                results = list(pool.map(_format_one, [todo[k] for k in keys], [fast[k] for k in keys], chunksize=1))
         finally:
             gc.unfreeze()
     else:
-        results = [_format_one(todo[k]) for k in keys]
+        results = [_format_one(todo[k], fast[k]) for k in keys]
+    results_by_key.update(zip(keys, results))
     done: dict[str, str] = {}
     failures = []
-    for k, (text, err) in zip(keys, results):
+    for k, (text, err) in sorted(results_by_key.items()):
         if text is None:
             failures.append((owner[k], err or "black failed"))
         else:

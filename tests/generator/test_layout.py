@@ -1,0 +1,139 @@
+"""layout.relayout: black's layout without black's parser, for the plain code the templates emit (issue 12, speed).
+
+Every chunk it accepts must be byte-identical to what black makes of it; everything else must be refused (None) so
+black formats it. The generated packages are the real test: every chunk of the Flint package, of the rich test spec
+and, when ../shared/specs is present, of Square, compared chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import collections
+from pathlib import Path
+
+import pytest
+
+from flint_generator.format import _FORMAT_ONCE, MODE, split_chunks
+from flint_generator.ir import build_api
+from flint_generator.layout import relayout
+from flint_generator.load import load_spec
+from flint_generator.plan import make_plan
+from flint_generator.render import Renderer, spec_json_text
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "specs"
+
+
+def black(text: str) -> str:
+    return str(_FORMAT_ONCE(text, mode=MODE))
+
+
+def rendered_chunks(spec: Path) -> dict[str, list[str]]:
+    loaded = load_spec(spec, lenient=True)
+    api, errors = build_api(loaded.document, lenient=True)
+    assert api is not None, errors
+    files = Renderer(make_plan(api), spec_name=spec.name, spec_sha=loaded.sha256, package="pkg",
+                     spec_json=spec_json_text(loaded.document)).files()
+    return {path: split_chunks(text) for path, text in files.items() if path.endswith(".py")}
+
+
+def compare(spec: Path) -> tuple[collections.Counter[str], collections.Counter[str]]:
+    """(characters relayout took, characters in all) per file; fails on the first chunk that differs from black."""
+    took: collections.Counter[str] = collections.Counter()
+    total: collections.Counter[str] = collections.Counter()
+    for path, chunks in rendered_chunks(spec).items():
+        for chunk in chunks:
+            total[path] += len(chunk)
+            fast = relayout(chunk)
+            if fast is not None:
+                assert fast == black(chunk), f"{spec.name} {path}: relayout differs from black on\n{chunk[:2000]}"
+                took[path] += len(chunk)
+    return took, total
+
+
+def test_flint_package_is_laid_out_as_black_does_and_mostly_without_black() -> None:
+    took, total = compare(ROOT / "spec" / "flint.yaml")
+    # the point of the module: the bulk of the client and the models never reach black's parser
+    for name in ("pkg/client.py", "pkg/models.py", "pkg/server.py"):
+        assert took[name] / total[name] > 0.85, (name, took[name], total[name])
+
+
+def test_rich_spec_chunks_match_black() -> None:
+    took, total = compare(ROOT / "tests" / "generator" / "specs" / "rich.yaml")
+    assert sum(took.values()) > 0.5 * sum(total.values())
+
+
+def test_square_chunks_match_black() -> None:
+    spec = SHARED / "square-2025-08-19.json"
+    if not spec.exists():
+        pytest.skip(f"{spec} is absent: the real-world specs live in ../shared/specs/ next to the repo")
+    took, total = compare(spec)
+    assert sum(took.values()) > 0.5 * sum(total.values())
+
+
+SAME_AS_BLACK = [
+    # fits: joined, trailing comma dropped (magic trailing comma off)
+    "def f(\n    a: int,\n    b: str = 'x',\n) -> None:\n    return g(\n        a,\n        b,\n    )\n",
+    # a def too long: parameters on one line, then one per line with a trailing comma
+    "def some_function_name(self, first_argument: int, second_argument: str, third_argument: float) -> dict[str, int]:"
+    "\n    pass\n",
+    "def f(" + ", ".join(f"argument_number_{i}: int" for i in range(9)) + ") -> None:\n    pass\n",
+    "def f(self, *, " + ", ".join(f"argument_number_{i}: int | None = None" for i in range(6))
+    + ", **options: Unpack[Options]) -> None:\n    pass\n",
+    # one parameter too long: black adds the magic trailing comma
+    "def a_very_long_function_name_that_goes_on_and_on_and_on(self_with_a_very_long_parameter_name_that_is_long_too)"
+    " -> None:\n    pass\n",
+    # a long union parameter: black parenthesises the annotation
+    "def f(\n    self,\n    status: _m.SomeLongModelNameForStatus | _t.Literal['pending', 'available', 'reserved', 'rev',"
+    " 'failed'] | _rt.Unset = _rt.UNSET,\n) -> None:\n    pass\n",
+    "class P(_t.TypedDict, total=False):\n    reason: _m.CancelOrderPaymentAttemptRequestCancellationReason | "
+    "_t.Literal['requested_by_customer', 'duplicate', 'fraudulent', 'abandoned']\n",
+    # calls: the body on one line if it fits, else one argument per line; nested calls split at the last bracket
+    "r: _m.Order = self._client.send(_c.prepare('GET', '/v1/orders/{order_id}', path_params=[('order_id', order_id,"
+    " str, 'simple', False)], parse=_m.Order.from_dict), options)\n",
+    # a collection literal that splits puts one item per line even when they would fit on one
+    "TABLE: dict[str, int] = {'alpha': 1, 'beta': 2, 'gamma': 3, 'delta': 4, 'epsilon': 5, 'zeta': 6, 'eta': 7,"
+    " 'theta': 8, 'iota': 9}\n",
+    "x = [('moduleKey', module_key, _m._h_Op_dynamic_modules_resource_remove_modules_delete_module_key, 'form', True,"
+    " 'extra')]\n",
+    # docstrings: quotes, indentation, trailing spaces, closing quotes past the line length
+    'class A:\n    """One line.   """\n\n    x: int\n',
+    'def f() -> None:\n    """First line.\n\n        indented more   \n    back"""\n    return None\n',
+    'def f() -> None:\n    """Line one.\n\n    ' + "x" * 116 + '"""\n',
+    "def f() -> None:\n    '''Single quotes and a \"quote\" at the end\"'''\n",
+    # implicit concatenation fits its own line once the call splits
+    "x = call('a string that is long enough to need a split of the line' 'and a second one, concatenated', y, z)\n",
+    # blank lines: two at the top, one between methods, none after a def line
+    "class A:\n    x: int\n\n\n\n    def f(self) -> None:\n        pass\n    def g(self) -> None:\n        pass\n",
+]
+
+
+@pytest.mark.parametrize("source", SAME_AS_BLACK)
+def test_relayout_equals_black_or_declines(source: str) -> None:
+    fast = relayout(source)
+    assert fast is None or fast == black(source), fast
+
+
+@pytest.mark.parametrize("source", SAME_AS_BLACK[:10])
+def test_the_common_shapes_are_taken(source: str) -> None:
+    assert relayout(source) == black(source)
+
+
+DECLINED = [
+    "x = 1  # a comment\n",
+    "x = (a)\n",  # black may drop redundant parentheses
+    "y  =  2\n",  # spacing black normalises
+    "t = (1,)\n",
+    "if a_long_condition_name_number_one and a_long_condition_name_number_two and a_long_condition_name_3 or some_call(y, z, extra):"
+    "\n    pass\n",
+    "value = some_function_name_that_is_quite_long(argument_one) + another_function_name_that_is_long(argument_two)"
+    " + 1 + more(arguments)\n",
+    "s = f'{x!r}'\n",
+    "import os\n\nx = 1\n",
+    "def f() -> None:\n\n    pass\n",  # a blank line at a block start
+    "handler = lambda request, response: process_the_request_and_the_response(request, response, extra, more, args)\n",
+]
+
+
+@pytest.mark.parametrize("source", DECLINED)
+def test_outside_the_subset_black_decides(source: str) -> None:
+    assert relayout(source) is None
