@@ -177,6 +177,9 @@ def _lay(seq: list[_Part], depth: int, suffix: str, statement: bool = False) -> 
         return [" " * 4 * depth + flat]
     groups = [k for k, p in enumerate(seq) if isinstance(p, _Group)]
     if not groups:
+        # an item that is one name, number or string (maybe a keyword argument): black has nowhere to split it
+        if not statement and re.fullmatch(r"(\w+=)?([\w.]+|\"\")", _STRING.sub('""', _flat(seq))):
+            return [" " * 4 * depth + flat]
         raise _Unsupported("a line too long with nothing to split")
     is_def = statement and isinstance(seq[0], str) and bool(_DEF.match(seq[0]))
     if statement and isinstance(seq[0], str) and re.match(r"\w+: ", seq[0]) and "=" not in flat:
