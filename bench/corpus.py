@@ -342,6 +342,8 @@ def process_spec(entry: dict[str, Any], work: Path, args: argparse.Namespace) ->
     env = dict(os.environ)
     env["FLINT_GENERATOR_CACHE"] = ""  # cold: every run formats from scratch, and no cache grows in ~/.cache
     env.pop("PYTHONHASHSEED", None)
+    if args.verify_layout:  # black also formats every chunk layout.relayout took; a difference fails the spec
+        env["FLINT_GENERATOR_VERIFY_LAYOUT"] = "1"
     gen = run_measured([str(PYTHON), "-m", "flint_generator", "generate", str(spec), "--out", str(out),
                         "--report", str(report), *(["--lenient"] if args.lenient else [])], log=d / "generate.log", timeout=args.timeout, cwd=ROOT, env=env)
     rec["generate"] = gen
@@ -558,6 +560,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mypy-timeout", type=float, default=900, help="seconds per mypy run (default 900)")
     ap.add_argument("--lenient", action="store_true",
                     help="generate with --lenient (diagnosis only: the corpus targets are for the default mode)")
+    ap.add_argument("--verify-layout", action="store_true",
+                    help="check every chunk layout.relayout lays out against black (slower: black runs on all)")
     ap.add_argument("--keep", action="store_true", help="keep every generated package under bench/out/corpus-work")
     ap.add_argument("--out", type=Path, default=OUT / "corpus.json")
     ap.add_argument("--inspect-ast", type=Path, help=argparse.SUPPRESS)

@@ -182,8 +182,11 @@ def _lay(seq: list[_Part], depth: int, suffix: str, statement: bool = False) -> 
             return [" " * 4 * depth + flat]
         raise _Unsupported("a line too long with nothing to split")
     is_def = statement and isinstance(seq[0], str) and bool(_DEF.match(seq[0]))
-    if statement and isinstance(seq[0], str) and re.match(r"\w+: ", seq[0]) and "=" not in flat:
-        return _long_annotation(seq, depth, "")  # a bare annotation, as in a TypedDict
+    if statement and isinstance(seq[0], str) and re.match(r"\w+: ", seq[0]):  # a class-level annotation
+        if len(_split_bars(seq)) > 1 and re.fullmatch(r"[^=]*( = [\w.]+)?", _STRING.sub('""', flat)):
+            return _long_annotation(seq, depth, "")
+        if re.search(r" = [\w.]+$", flat):
+            raise _Unsupported("long annotated assignment of a name")
     _check_splittable(seq, statement)
     k = groups[0] if is_def else groups[-1]
     group = seq[k]
