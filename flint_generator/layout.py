@@ -176,19 +176,38 @@ def _lay(seq: list[_Part], depth: int, suffix: str, statement: bool = False) -> 
     if _fits(depth, flat):
         return [" " * 4 * depth + flat]
     groups = [k for k, p in enumerate(seq) if isinstance(p, _Group)]
+    if statement and isinstance(seq[0], str) and re.match(r"\w+: ", seq[0]):
+        annotated = _long_annotated(seq, depth, flat)
+        if annotated is not None:
+            return annotated
     if not groups:
         # an item that is one name, number or string (maybe a keyword argument): black has nowhere to split it
         if not statement and re.fullmatch(r"(\w+=)?([\w.]+|\"\")", _STRING.sub('""', _flat(seq))):
             return [" " * 4 * depth + flat]
+        # `NAME = "long value"` (an enum member): black wraps the value in parentheses when that makes it fit
+        m = re.fullmatch(r"(\w+ = )(.+)", flat) if statement else None
+        if m is not None and re.fullmatch(r"[\w.]+|\"\"", _STRING.sub('""', m.group(2))):
+            pad = " " * 4 * depth
+            if not _fits(depth + 1, m.group(2)):
+                return [pad + flat]
+            if _fits(depth, m.group(1) + "("):
+                return [pad + m.group(1) + "(", pad + "    " + m.group(2), pad + ")"]
         raise _Unsupported("a line too long with nothing to split")
     is_def = statement and isinstance(seq[0], str) and bool(_DEF.match(seq[0]))
-    if statement and isinstance(seq[0], str) and re.match(r"\w+: ", seq[0]):  # a class-level annotation
-        if len(_split_bars(seq)) > 1 and re.fullmatch(r"[^=]*( = [\w.]+)?", _STRING.sub('""', flat)):
-            return _long_annotation(seq, depth, "")
-        if re.search(r" = [\w.]+$", flat):
-            raise _Unsupported("long annotated assignment of a name")
     _check_splittable(seq, statement)
     k = groups[0] if is_def else groups[-1]
+    if statement and not is_def and not _fits(depth, _flat(seq[:k]) + "(") and isinstance(seq[0], str):
+        # `target = call(...)` whose head is too long: black puts the whole value in parentheses when it then fits
+        m = re.match(r"[\w.]+(: [^=]+)? = ", _flat(seq[:k]))
+        if m is not None and "(" not in flat[: m.end()].replace(": (", ""):
+            value = flat[m.end() :]
+            if _fits(depth + 1, value):  # (even when `target = (` itself is too long: black has no better split)
+                pad = " " * 4 * depth
+                return [pad + m.group(0) + "(", pad + "    " + value, pad + ")"]
+    return _split_at(seq, k, depth, suffix, is_def)
+
+
+def _split_at(seq: list[_Part], k: int, depth: int, suffix: str, is_def: bool) -> list[str]:
     group = seq[k]
     assert isinstance(group, _Group)
     if not group.items:
@@ -224,6 +243,29 @@ def _body(group: _Group, depth: int, is_def: bool) -> list[str]:
         else:
             out.extend(_lay(item, depth, ","))
     return out
+
+
+def _long_annotated(seq: list[_Part], depth: int, flat: str) -> list[str] | None:
+    """A class-level `name: A | B [= value]` too long for its line, split as black splits it (None: an assignment
+    of a call, which splits like any other statement)."""
+    bare = _STRING.sub('""', flat)
+    m = re.fullmatch(r"(\w+: [^=]+ = )([\w.]+|\"\")", bare)
+    if m is not None:
+        # black wraps the value in parentheses when `name: annotation = (` fits, however long the value
+        if _fits(depth, m.group(1) + "("):
+            pad = " " * 4 * depth
+            return [pad + flat[: len(m.group(1))] + "(", pad + "    " + flat[len(m.group(1)) :], pad + ")"]
+    elif "=" in bare:
+        return None
+    if len(_split_bars(seq)) > 1:
+        return _long_annotation(seq, depth, "")  # else the annotation's own parentheses take the split
+    if m is not None:
+        raise _Unsupported("long annotated assignment of a name")
+    _check_splittable(seq, True)
+    groups = [k for k, p in enumerate(seq) if isinstance(p, _Group)]
+    if not groups:
+        raise _Unsupported("a long annotation with nothing to split")
+    return _split_at(seq, groups[-1], depth, "", False)
 
 
 def _split_bars(seq: list[_Part]) -> list[list[_Part]]:

@@ -2531,6 +2531,8 @@ _h_Op_get_order_payment_attempt_flint_version: _Parser[str] = _C.lazy("h__h_Op_g
 _h_Op_cancel_order_payment_attempt_flint_version: _Parser[str] = _C.lazy(
     "h__h_Op_cancel_order_payment_attempt_flint_version"
 )
+
+
 _h_Op_create_order_payment_intent_flint_version: _Parser[str] = _C.lazy(
     "h__h_Op_create_order_payment_intent_flint_version"
 )
@@ -2579,6 +2581,8 @@ _h_Op_get_balance_transaction_expand: _Parser[list[GetPaymentIntentExpandItem]] 
     "h__h_Op_get_balance_transaction_expand"
 )
 _h_Op_get_balance_transaction_flint_version: _Parser[str] = _C.lazy("h__h_Op_get_balance_transaction_flint_version")
+
+
 _h_Op_list_balances_currency: _Parser[str] = _C.lazy("h__h_Op_list_balances_currency")
 _h_Op_list_balances_flint_version: _Parser[str] = _C.lazy("h__h_Op_list_balances_flint_version")
 _h_Op_get_payout_settings_flint_version: _Parser[str] = _C.lazy("h__h_Op_get_payout_settings_flint_version")

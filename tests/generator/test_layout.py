@@ -102,6 +102,16 @@ SAME_AS_BLACK = [
     "def f() -> None:\n    '''Single quotes and a \"quote\" at the end\"'''\n",
     # implicit concatenation fits its own line once the call splits
     "x = call('a string that is long enough to need a split of the line' 'and a second one, concatenated', y, z)\n",
+    # long class-level annotations: the value wrapped when `name: annotation = (` fits, else the annotation split
+    "class E(str, _enum.Enum):\n    VERIFICATION_REQUIRES_ADDITIONAL_MEMORANDUM_OF_ASSOCIATIONS = "
+    "'verification_requires_additional_memorandum_of_associations'\n",
+    "class M(_Model):\n    cancellation_details: PostCustomersCustomerSubscriptionsSubscriptionExposedIdBodyCancellation"
+    "Details | _rt.Unset = _U\n    eu_bank_transfer: CustomerBalanceResourceCashBalanceTransactionResourceFundedTransact"
+    "ionResourceBankTransferResourceEuBankTransfer | _rt.Unset = _U\n",
+    "Source: _t.TypeAlias = 'str | ApplicationFee | Charge | ConnectCollectionTransfer | CustomerCashBalanceTransaction"
+    " | Dispute'\n",
+    "class P(_t.TypedDict, total=False):\n    slack_webhooks: _t.Sequence[_m.AppsListAlertsResponseAlertsItemSlackWebh"
+    "ooksItem | AppsListAlertsResponseAlertsItemSlackWebhooksItemParams]\n",
     # blank lines: two at the top, one between methods, none after a def line
     "class A:\n    x: int\n\n\n\n    def f(self) -> None:\n        pass\n    def g(self) -> None:\n        pass\n",
 ]
