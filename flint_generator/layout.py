@@ -196,14 +196,6 @@ def _lay(seq: list[_Part], depth: int, suffix: str, statement: bool = False) -> 
     is_def = statement and isinstance(seq[0], str) and bool(_DEF.match(seq[0]))
     _check_splittable(seq, statement)
     k = groups[0] if is_def else groups[-1]
-    if statement and not is_def and not _fits(depth, _flat(seq[:k]) + "(") and isinstance(seq[0], str):
-        # `target = call(...)` whose head is too long: black puts the whole value in parentheses when it then fits
-        m = re.match(r"[\w.]+(: [^=]+)? = ", _flat(seq[:k]))
-        if m is not None and "(" not in flat[: m.end()].replace(": (", ""):
-            value = flat[m.end() :]
-            if _fits(depth + 1, value):  # (even when `target = (` itself is too long: black has no better split)
-                pad = " " * 4 * depth
-                return [pad + m.group(0) + "(", pad + "    " + value, pad + ")"]
     return _split_at(seq, k, depth, suffix, is_def)
 
 
