@@ -93,7 +93,6 @@ def page(
     query: Mapping[str, Any],
     render: Callable[[Doc], Doc] = lambda d: d,
     oldest_first: bool = False,
-    drop_first_on_later_pages: bool = False,
 ) -> tuple[list[Doc], str | None]:
     """One page of `table` under `filters`; `query` is the request's parameters (page_size and page_token are read
     from it; the rest is what the page token is bound to)."""
@@ -109,8 +108,6 @@ def page(
     rows = rows[:size]
     token = encode_token(table, query, rows[-1][0], secret=secret, scope=scope) if more else None
     docs = [render(doc) for _, doc in rows]
-    if drop_first_on_later_pages and after is not None:
-        docs = docs[1:]  # planted fault `page_boundary_loss`
     return docs, token
 
 

@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
-from . import faults, pricing
+from . import pricing
 from .errors import DomainError, conflict, invalid, not_found, reject_reserved_metadata
 from .ids import new_id, ulid
 from .listing import normalize_times, page, params_filters
@@ -43,12 +43,7 @@ def render(doc: Doc) -> Doc:
 
 
 def get_order(tx: Tx, merchant_id: str, order_id: str, expand: list[str] | None = None) -> Doc:
-    if faults.on("cross_tenant_read"):
-        doc = tx.get_any_merchant("orders", order_id)  # planted fault: no merchant filter
-        if doc is None:
-            raise not_found("order", order_id)
-    else:
-        doc = load(tx, merchant_id, order_id)
+    doc = load(tx, merchant_id, order_id)
     out = render(doc)
     for path in expand or []:
         if path == "payment_intents":
@@ -80,15 +75,7 @@ def list_orders(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[li
     if (p.get("min_amount") is not None or p.get("max_amount") is not None) and p.get("currency") is None:
         raise invalid("INVALID_QUERY_PARAMETER", "min_amount and max_amount require currency", "currency")
     filters = params_filters(p, ORDER_LIST_FILTERS)
-    return page(
-        tx,
-        "orders",
-        merchant_id,
-        filters,
-        p,
-        render,
-        drop_first_on_later_pages=faults.on("page_boundary_loss"),
-    )
+    return page(tx, "orders", merchant_id, filters, p, render)
 
 
 # ---------------------------------------------------------------------------------------------------- pricing
@@ -182,24 +169,20 @@ def reprice(doc: Doc, now: datetime) -> Doc:
         c["total_money"] = money(amount, cur)
         c.setdefault("refunded_money", money(0, cur))
 
-    total = p.total
-    if faults.on("total_off_by_one"):
-        total += 1
     doc["pricing_amounts"] = {
         "subtotal_money": money(p.subtotal, cur),
         "discount_money": money(p.discount, cur),
         "charge_money": money(p.charge, cur),
         "tax_money": money(p.tax, cur),
         "requested_tip_money": money(p.requested_tip, cur),
-        "total_money": money(total, cur),
+        "total_money": money(p.total, cur),
     }
     state = doc["_sandbox"]
     sa = doc.get("settlement_amounts") or {}
     s = pricing.settle(
         p.total, p.requested_tip, amount_of(sa.get("paid_money")), amount_of(sa.get("refunded_money")), state["paid_once"]
     )
-    # planted fault: refunds counted as collected money, so a refund drives amount_due below zero
-    due = p.total - s.paid - s.refunded if faults.on("negative_amount_due") else s.amount_due
+    due = s.amount_due
     doc["settlement_amounts"] = {
         "paid_money": money(s.paid, cur),
         "refunded_money": money(s.refunded, cur),
@@ -366,8 +349,6 @@ def list_activities(tx: Tx, merchant_id: str, order_id: str, params: Mapping[str
 def _text(value: object, param: str) -> str:
     if not isinstance(value, str):
         raise invalid("INVALID_JSON", "must be a string", param)
-    if faults.on("non_ascii_500") and param.endswith("name"):
-        value.encode("ascii")  # planted fault: a UnicodeEncodeError escapes as a 500
     return value
 
 

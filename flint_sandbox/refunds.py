@@ -14,11 +14,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 
-from . import faults, ledger, orders, pricing
+from . import ledger, orders, pricing
 from .errors import DomainError, invalid, not_found, reject_reserved_metadata
 from .ids import new_id
 from .listing import normalize_times, page, params_filters
 from .money import amount_of, check_request_currencies, money, read_money
+from .planted import HONEST, Policy
 from .store import Doc, Filter, Tx, format_time
 
 SETTLE_AFTER = timedelta(days=1)
@@ -180,7 +181,9 @@ def _record_activity(tx: Tx, merchant_id: str, order: Doc, refund: Doc) -> None:
                amount_money=refund["amount_money"])
 
 
-def create_refund(tx: Tx, merchant_id: str, body: Mapping[str, Any], idempotency_key: str | None) -> Doc:
+def create_refund(
+    tx: Tx, merchant_id: str, body: Mapping[str, Any], idempotency_key: str | None, policy: Policy = HONEST
+) -> Doc:
     now = tx.now()
     check_request_currencies(body)
     reject_reserved_metadata(body.get("metadata"))
@@ -215,7 +218,7 @@ def create_refund(tx: Tx, merchant_id: str, body: Mapping[str, Any], idempotency
     elif order_id is None:
         raise invalid("FIELD_REQUIRED", "order_id, payment_intent_id or tender_allocations is required", "order_id")
 
-    skip_checks = faults.on("refund_skips_settlement_check")
+    skip_checks = not policy.refund_limits
     order: Doc | None = None
     if order_id is not None:
         order = orders.load(tx, merchant_id, order_id, "order_id")
@@ -301,7 +304,7 @@ def create_refund(tx: Tx, merchant_id: str, body: Mapping[str, Any], idempotency
 
     refunded_tip = tip_part(refunded + amount) - tip_part(refunded)
     allocations: list[Doc] = []
-    if order is not None and not faults.on("stale_order_after_refund"):
+    if order is not None and policy.refund_updates_order:
         allocations = _apply_to_order(order, amount, lines_asked, now)
         order.setdefault("refund_ids", []).append(refund_id)
         orders.save(tx, merchant_id, order)

@@ -16,25 +16,23 @@ from flint_api import ValidationError, models
 from flint_api import server as flint_server
 from flint_api.server import ApiError, RequestContext
 
-from . import crashpoints, faults, idempotency_core, ledger, orders, payments, payouts, refunds
+from . import crashpoints, idempotency_core, ledger, orders, payments, payouts, refunds
+from .accounts import missing_scope
 from .errors import DomainError, error_type
+from .planted import HONEST, Policy
 from .store import Doc, Storage, StorageBusy, Tx
 
 log = logging.getLogger("sandbox")
 T = TypeVar("T")
 M = TypeVar("M")
 
-EXPAND_SCOPES = {
-    "payment_intents": "payments.payment_intents.read",
-    "payment_intent": "payments.payment_intents.read",
-    "order": "commerce.orders.read",
-    "payout_destination": "money_movement.payout_settings.read",
-}
-# The write scope of a resource also grants reading it (as the operations' security alternatives say).
-_WRITE_OF = {
-    "payments.payment_intents.read": "payments.payment_intents.write",
-    "commerce.orders.read": "commerce.orders.write",
-    "money_movement.payout_settings.read": "money_movement.payout_settings.write",
+# An expansion shows another resource, so it needs what reading that resource needs: the security
+# requirements of the operation that reads it.
+EXPAND_READS = {
+    "payment_intents": "getPaymentIntent",
+    "payment_intent": "getPaymentIntent",
+    "order": "getOrder",
+    "payout_destination": "getPayoutDestination",
 }
 API_VERSION = flint_api.__version__
 # each operation's documented success status (what the stub answers with, and what is stored under the key)
@@ -90,8 +88,9 @@ def _busy(e: StorageBusy) -> ApiError:
 def _expand(ctx: RequestContext, expand: Any) -> list[str]:
     paths = [str(p) for p in (_plain(expand) or [])]
     for p in paths:
-        need = EXPAND_SCOPES.get(p)
-        if need and need not in ctx.principal.scopes and _WRITE_OF.get(need) not in ctx.principal.scopes:
+        reader = EXPAND_READS.get(p)
+        need = reader and missing_scope(flint_server.OPERATION_SECURITY[reader], ctx.principal.scopes)
+        if need:
             raise ApiError(403, "INSUFFICIENT_SCOPE", f"expand={p} needs the {need} scope", "expand",
                            "authorization_error")
     return paths
@@ -101,14 +100,13 @@ def _envelope(ctx: RequestContext, data: Any, next_page_token: str | None = None
     env: Doc = {"data": data, "request_id": ctx.request_id, "meta": {"api_version": API_VERSION}}
     if listing and next_page_token is not None:
         env["next_page_token"] = next_page_token
-    if faults.on("missing_request_id"):
-        del env["request_id"]  # planted fault: the envelope loses its request id
     return env
 
 
 class SandboxService:
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, policy: Policy = HONEST) -> None:
         self.storage = storage
+        self.policy = policy  # the honest rules unless planted faults are on (planted.policy_for)
 
     async def _read(self, ctx: RequestContext, fn: Callable[[Tx], T]) -> T:
         m = _merchant(ctx)
@@ -157,15 +155,14 @@ class SandboxService:
         crashpoints.hit("after_commit", ctx.headers)
         return model
 
-    @staticmethod
-    def _model(cls: Callable[..., M], envelope: Doc) -> M:
+    def _model(self, cls: Callable[..., M], envelope: Doc) -> M:
         """The response model for a document. A document that breaks the response schema is our bug: a 500,
-        never the stub's 400 for request validation. With a planted fault on (test-only), the raw document
+        never the stub's 400 for request validation. With planted faults on (test-only), the raw document
         goes out instead, so the contract kit sees the fault on the wire."""
         try:
             return cls.from_dict(envelope)  # type: ignore[attr-defined, no-any-return]
         except ValidationError as e:
-            if faults.any_on():
+            if self.policy.send_broken_documents:
                 return envelope  # type: ignore[return-value]
             log.error("response breaks the contract at %s: %s", e.path, e)
             raise ApiError(500, "INTERNAL_ERROR", "internal error", None, error_type(500)) from None
@@ -437,7 +434,7 @@ class SandboxService:
         self, ctx: RequestContext, body: object, *, x_request_id: Any = None, flint_version: Any = None
     ) -> models.CreateRefundResponse:
         m, b, key = _merchant(ctx), _body(body), ctx.idempotency_key
-        return await self._write_one(models.CreateRefundResponse, ctx, lambda tx: refunds.create_refund(tx, m, b, key))
+        return await self._write_one(models.CreateRefundResponse, ctx, lambda tx: refunds.create_refund(tx, m, b, key, self.policy))
 
     async def list_refunds(
         self,
