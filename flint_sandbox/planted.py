@@ -210,9 +210,11 @@ class NonAscii500:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PATCH") or not str(
-            scope.get("path", "")
-        ).startswith("/v1/orders"):
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("POST", "PATCH")
+            or not str(scope.get("path", "")).startswith("/v1/orders")
+        ):
             await self.app(scope, receive, send)
             return
         body = await _read_body(receive)
@@ -225,11 +227,21 @@ class NonAscii500:
             await _reply(send, start, out)
             return
         out = json.dumps(
-            {"error": {"type": "internal_error", "code": "INTERNAL_ERROR", "message": "internal error",
-                       "doc_url": "https://docs.withflintpay.com/errors/INTERNAL_ERROR", "error_source": "flint"}}
+            {
+                "error": {
+                    "type": "internal_error",
+                    "code": "INTERNAL_ERROR",
+                    "message": "internal error",
+                    "doc_url": "https://docs.withflintpay.com/errors/INTERNAL_ERROR",
+                    "error_source": "flint",
+                }
+            }
         ).encode()
-        await _reply(send, {"type": "http.response.start", "status": 500,
-                            "headers": [(b"content-type", b"application/json")]}, out)
+        await _reply(
+            send,
+            {"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"application/json")]},
+            out,
+        )
 
 
 _MIDDLEWARES: dict[str, Callable[[ASGIApp], ASGIApp]] = {
