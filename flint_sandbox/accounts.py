@@ -6,30 +6,30 @@ import hashlib
 import secrets
 from typing import Iterable
 
+from flint_api.server import OPERATION_SECURITY, OperationSecurity
+
 from . import payouts
 from .ids import new_id
 from .store import KeyRecord, Tx
 
 KEY_PREFIX = "flint_test_"
-# Every scope the spec's operations name (read and write of each resource).
+# Every scope the spec's operations name (read and write of each resource), from their security requirements.
 ALL_SCOPES = frozenset(
-    {
-        "commerce.orders.read",
-        "commerce.orders.write",
-        "commerce.refunds.read",
-        "commerce.refunds.write",
-        "payments.payment_intents.read",
-        "payments.payment_intents.write",
-        "money_movement.balances.read",
-        "money_movement.balances.write",
-        "money_movement.balance_transactions.read",
-        "money_movement.balance_transactions.write",
-        "money_movement.payouts.read",
-        "money_movement.payouts.write",
-        "money_movement.payout_settings.read",
-        "money_movement.payout_settings.write",
-    }
+    s for sec in OPERATION_SECURITY.values() for req in sec.requirements for _, scopes in req for s in scopes
 )
+
+
+def missing_scope(security: OperationSecurity, granted: frozenset[str]) -> str | None:
+    """None when `granted` holds every scope of one of the operation's security alternatives (the spec's
+    `security` list: `read` or `write` of the resource), else the first scope missing from the closest one."""
+    best: list[str] | None = None
+    for req in security.requirements or ((),):
+        missing = sorted({s for _, scopes in req for s in scopes} - granted)
+        if not missing:
+            return None
+        if best is None or len(missing) < len(best):
+            best = missing
+    return best[0] if best else None
 
 
 def hash_key(key: str) -> str:

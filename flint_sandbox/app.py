@@ -17,9 +17,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import flint_api
 from flint_api import server as flint_server
-from flint_api.server import ApiError, Principal, Service, create_app
+from flint_api.server import ApiError, OperationSecurity, Principal, Service, create_app
 
-from . import accounts, crashpoints, faults, httpguard
+from . import accounts, crashpoints, faults, httpguard, planted
 from .errors import error_type
 from .idempotency import DbIdempotencyStore
 from .service import SandboxService
@@ -53,37 +53,6 @@ def _key_from(headers: Mapping[str, str]) -> str | None:
             return value.strip()
         return auth.strip()  # a malformed credential is an unknown key, not a missing one
     return x_key.strip() if x_key and x_key.strip() else None
-
-
-def _requirements(security: Any) -> list[frozenset[str]]:
-    """The operation's alternative scope sets (a key passes with every scope of any one of them), however the
-    stub hands them over: OperationSecurity.requirements ((scheme, scopes), ...) per alternative, an object with
-    `.scopes`, or OpenAPI's list of {scheme: [scopes]} alternatives."""
-    reqs = getattr(security, "requirements", None)
-    if reqs:
-        return [frozenset(s for _, scopes in req for s in scopes) for req in reqs]
-    scopes = getattr(security, "scopes", None)
-    if scopes is not None:
-        return [frozenset(scopes)]
-    if isinstance(security, Mapping):
-        return [frozenset(s for v in security.values() for s in v)]
-    if isinstance(security, (list, tuple)) and security:
-        if isinstance(security[0], Mapping):
-            return [frozenset(s for v in alt.values() for s in v) for alt in security]
-        return [frozenset(str(s) for s in security)]
-    return [frozenset()]
-
-
-def _missing_scope(security: Any, granted: frozenset[str]) -> str | None:
-    """None when some requirement is fully granted, else the first scope missing from the closest one."""
-    best: list[str] | None = None
-    for req in _requirements(security):
-        missing = sorted(req - granted)
-        if not missing:
-            return None
-        if best is None or len(missing) < len(best):
-            best = missing
-    return best[0] if best else None
 
 
 def check_version(headers: Mapping[str, str]) -> None:
@@ -124,15 +93,15 @@ class Authenticator:
             raise ApiError(401, "INVALID_API_KEY", "No API key matches the credential", None, error_type(401))
         return rec
 
-    async def __call__(self, headers: Mapping[str, str], security: Any) -> Principal:
+    async def __call__(self, headers: Mapping[str, str], security: OperationSecurity) -> Principal:
         rec = await self.record_for(headers)
-        missing = _missing_scope(security, rec.scopes)
+        missing = accounts.missing_scope(security, rec.scopes)
         if missing is not None:
             raise ApiError(403, "INSUFFICIENT_SCOPE", f"The key lacks the scope {missing}", None, error_type(403))
         check_version(headers)
         key = headers.get("idempotency-key")
         if (key is not None and len(key) > MAX_IDEMPOTENCY_KEY
-                and getattr(security, "operation_id", None) in _IDEMPOTENT_OPS):
+                and security.operation_id in _IDEMPOTENT_OPS):
             raise ApiError(400, "IDEMPOTENCY_KEY_TOO_LONG",
                            f"Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters", "Idempotency-Key",
                            error_type(400))
@@ -286,11 +255,12 @@ def build_app(db_path: str, faults_on: frozenset[str] = frozenset(), crash_point
     crashpoints.enable(crash_points)
     storage = open_storage(db_path)
     auth = Authenticator(storage)
-    service: Service = SandboxService(storage)  # mypy checks the implementation against the generated protocol
+    # planted faults (test-only) come in here and nowhere else: a Policy for the service, wrappers around the rest
+    service: Service = SandboxService(storage, planted.policy_for(faults_on))  # mypy checks it against the protocol
     app = create_app(
         service,
         authenticate=auth,
-        idempotency=DbIdempotencyStore(storage),
+        idempotency=planted.idempotency_store(DbIdempotencyStore(storage), faults_on),
         extra_routes=[clock_route(storage, auth)],
     )
     if faults.on("clamp_page_size"):
@@ -298,6 +268,8 @@ def build_app(db_path: str, faults_on: frozenset[str] = frozenset(), crash_point
     if faults.on("float_amounts"):
         app.add_middleware(FloatAmounts)
     for fault_middleware in faults.middlewares():
+        app.add_middleware(fault_middleware)
+    for fault_middleware in planted.middlewares(faults_on):
         app.add_middleware(fault_middleware)
     app.add_middleware(VersionHeaders)
     return app

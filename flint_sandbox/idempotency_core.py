@@ -24,7 +24,6 @@ import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from . import faults
 from .store import Storage, Tx
 
 TTL_SECONDS = 24 * 3600
@@ -100,8 +99,6 @@ class IdempotencyKeys:
 
     async def begin(self, tenant: str, key: str, route: str, fingerprint: str) -> Begin:
         PENDING.set(None)
-        if faults.on("ignore_idempotency"):
-            return Begin("proceed")  # planted fault: the key is never looked at
         now = time.time()
         if now - self._last_purge > PURGE_EVERY_SECONDS:
             self._last_purge = now
@@ -115,7 +112,7 @@ class IdempotencyKeys:
         p = PENDING.get()
         PENDING.set(None)
         if p is None or p.tenant != tenant or p.key != key or p.stored:
-            return  # stored with the write, or never begun (planted fault)
+            return  # stored with the write
         if status >= 500:  # 5xx is not stored: the client may retry with the same key
             return
         await self.storage.write(lambda tx: store_in_tx(tx, p, status, body))

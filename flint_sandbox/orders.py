@@ -12,14 +12,13 @@ import re
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
-from . import faults, pricing
+from . import pricing
 from .errors import DomainError, conflict, invalid, not_found, reject_reserved_metadata
 from .ids import new_id, ulid
 from .listing import normalize_times, page, params_filters
 from .money import amount_of, check_currency, check_request_currencies, money, read_money
 from .store import Doc, Filter, Tx, format_time
 
-MAX_QUANTITY = 1_000_000
 MAX_LINE_ITEMS = 100
 ORDER_COLUMNS = ("status", "payment_status", "refund_status", "total", "currency", "customer_id")
 _TEXT_FIELDS = ("buyer_note", "internal_note", "customer_id", "external_reference_id")
@@ -43,12 +42,7 @@ def render(doc: Doc) -> Doc:
 
 
 def get_order(tx: Tx, merchant_id: str, order_id: str, expand: list[str] | None = None) -> Doc:
-    if faults.on("cross_tenant_read"):
-        doc = tx.get_any_merchant("orders", order_id)  # planted fault: no merchant filter
-        if doc is None:
-            raise not_found("order", order_id)
-    else:
-        doc = load(tx, merchant_id, order_id)
+    doc = load(tx, merchant_id, order_id)
     out = render(doc)
     for path in expand or []:
         if path == "payment_intents":
@@ -80,15 +74,7 @@ def list_orders(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[li
     if (p.get("min_amount") is not None or p.get("max_amount") is not None) and p.get("currency") is None:
         raise invalid("INVALID_QUERY_PARAMETER", "min_amount and max_amount require currency", "currency")
     filters = params_filters(p, ORDER_LIST_FILTERS)
-    return page(
-        tx,
-        "orders",
-        merchant_id,
-        filters,
-        p,
-        render,
-        drop_first_on_later_pages=faults.on("page_boundary_loss"),
-    )
+    return page(tx, "orders", merchant_id, filters, p, render)
 
 
 # ---------------------------------------------------------------------------------------------------- pricing
@@ -182,24 +168,20 @@ def reprice(doc: Doc, now: datetime) -> Doc:
         c["total_money"] = money(amount, cur)
         c.setdefault("refunded_money", money(0, cur))
 
-    total = p.total
-    if faults.on("total_off_by_one"):
-        total += 1
     doc["pricing_amounts"] = {
         "subtotal_money": money(p.subtotal, cur),
         "discount_money": money(p.discount, cur),
         "charge_money": money(p.charge, cur),
         "tax_money": money(p.tax, cur),
         "requested_tip_money": money(p.requested_tip, cur),
-        "total_money": money(total, cur),
+        "total_money": money(p.total, cur),
     }
     state = doc["_sandbox"]
     sa = doc.get("settlement_amounts") or {}
     s = pricing.settle(
         p.total, p.requested_tip, amount_of(sa.get("paid_money")), amount_of(sa.get("refunded_money")), state["paid_once"]
     )
-    # planted fault: refunds counted as collected money, so a refund drives amount_due below zero
-    due = p.total - s.paid - s.refunded if faults.on("negative_amount_due") else s.amount_due
+    due = s.amount_due
     doc["settlement_amounts"] = {
         "paid_money": money(s.paid, cur),
         "refunded_money": money(s.refunded, cur),
@@ -363,80 +345,53 @@ def list_activities(tx: Tx, merchant_id: str, order_id: str, params: Mapping[str
 # ---------------------------------------------------------------------------------------------------- inputs
 
 
-def _text(value: object, param: str) -> str:
-    if not isinstance(value, str):
-        raise invalid("INVALID_JSON", "must be a string", param)
-    if faults.on("non_ascii_500") and param.endswith("name"):
-        value.encode("ascii")  # planted fault: a UnicodeEncodeError escapes as a 500
-    return value
-
-
 MAX_METADATA_KEYS = 50
 
 
-def _metadata(value: object, param: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Merge a metadata patch: null values delete keys; flint_ keys are reserved."""
-    if not isinstance(value, Mapping):
-        raise invalid("INVALID_JSON", "metadata must be an object of strings", param)
+def _metadata(value: Mapping[str, str | None], param: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Merge a metadata patch (the schema checked keys and values): null values delete keys; flint_ keys are
+    reserved; the merged map stays within Metadata's key limit."""
     reject_reserved_metadata(dict(value), param)
     out = dict(base or {})
     for k, v in value.items():
         if v is None:
             out.pop(k, None)
-        elif isinstance(v, str):
-            out[k] = v
         else:
-            raise invalid("INVALID_JSON", "metadata values must be strings", f"{param}.{k}")
+            out[k] = v
     if len(out) > MAX_METADATA_KEYS:  # a patch can grow a stored map past Metadata's limit: refuse, don't store
         raise invalid("METADATA_TOO_MANY_KEYS", f"metadata holds at most {MAX_METADATA_KEYS} keys", param)
     return out
 
 
-def merge_metadata(base: Mapping[str, str] | None, patch: object, param: str = "metadata") -> dict[str, str]:
+def merge_metadata(
+    base: Mapping[str, str] | None, patch: Mapping[str, str | None] | None, param: str = "metadata"
+) -> dict[str, str]:
     """A MetadataPatch applied to a stored map (null patch clears it), within Metadata's limits."""
     return {} if patch is None else _metadata(patch, param, base)
 
 
-def _quantity(value: object, param: str) -> int:
-    if value is None:
-        return 1
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise invalid("INVALID_JSON", "quantity must be a JSON integer", param)
-    if value < 1:
-        raise invalid("LINE_ITEM_INVALID_QUANTITY", "quantity must be at least 1", param)
-    if value > MAX_QUANTITY:
-        raise invalid("LINE_ITEM_QUANTITY_TOO_LARGE", f"quantity must be at most {MAX_QUANTITY}", param)
-    return value
-
-
-def _millionths(percent: object, param: str, low: int = 0, high: int = 100 * 10_000) -> int:
+def _millionths(percent: object, param: str) -> int:
+    """A percent (range and 4 decimals checked by the schema, or stored from such a request) in millionths."""
     try:
-        m = pricing.percent_to_millionths(percent, param)
+        return pricing.percent_to_millionths(percent, param)
     except pricing.PricingError as e:
         raise invalid(e.code, e.message, e.param) from None
-    if not low <= m <= high:
-        raise invalid("INVALID_REQUEST", f"percent must be between {low // 10_000} and {high // 10_000}", param)
-    return m
 
 
 def new_line_item(item: Mapping[str, Any], param: str, currency: str | None, now: datetime) -> Doc:
-    if item.get("name") is None:
-        raise invalid("FIELD_REQUIRED", "name is required", f"{param}.name")
-    if item.get("unit_price_money") is None:
-        raise invalid("FIELD_REQUIRED", "unit_price_money is required", f"{param}.unit_price_money")
     price = read_money(
-        item["unit_price_money"], f"{param}.unit_price_money", negative_code="LINE_ITEM_NEGATIVE_PRICE", currency=currency
+        item["unit_price_money"], f"{param}.unit_price_money", currency=currency
     )
     line: Doc = {
         "order_line_item_id": new_id("li"),
         "version": 1,
-        "name": _text(item["name"], f"{param}.name"),
-        "quantity": _quantity(item.get("quantity"), f"{param}.quantity"),
+        "name": item["name"],
+        "quantity": item.get("quantity") or 1,  # 1 when left out
         "unit_price_money": money(price, item["unit_price_money"]["currency"]),
         "source_type": "ad_hoc",
     }
     if item.get("description") is not None:
-        line["description"] = _text(item["description"], f"{param}.description")
+        line["description"] = item["description"]
     if item.get("metadata") is not None:
         line["metadata"] = _metadata(item["metadata"], f"{param}.metadata")
     return line
@@ -454,14 +409,8 @@ def new_discount(item: Mapping[str, Any], param: str | None, doc: Doc) -> Doc:
     currency = doc["currency"]
     if item.get("promotion") is not None:
         raise _promotion_not_found(at("promotion"))
-    body = item.get("manual")
-    if not isinstance(body, Mapping):
-        raise invalid("INVALID_REQUEST", "send exactly one of manual or promotion", param)
+    body = item["manual"]  # the schema's oneOf: exactly one of manual and promotion
     mp = at("manual")
-    if body.get("name") is None:
-        raise invalid("FIELD_REQUIRED", "name is required", f"{mp}.name")
-    if body.get("amount_money") is None:
-        raise invalid("FIELD_REQUIRED", "amount_money is required", f"{mp}.amount_money")
     # Charges are never discounted in the sandbox; the codes are the official ones for these shapes.
     if body.get("discount_class") == "service_charge":
         raise invalid("SERVICE_CHARGE_DISCOUNT_SCOPE_INVALID", "The sandbox never discounts charges",
@@ -484,7 +433,7 @@ def new_discount(item: Mapping[str, Any], param: str | None, doc: Doc) -> Doc:
     d: Doc = {
         "order_discount_id": ulid(),
         "order_id": doc["order_id"],
-        "customer_facing_name": _text(body["name"], f"{mp}.name"),
+        "customer_facing_name": body["name"],
         "amount_money": money(amount, currency),
         "applied_money": money(0, currency),
         "status": "pending",
@@ -505,24 +454,18 @@ def new_charge(body: Mapping[str, Any], param: str, currency: str, now: datetime
     def at(field: str) -> str:
         return f"{param}.{field}" if param else field
 
-    has_amount, has_percent = body.get("amount_money") is not None, body.get("percent") is not None
-    if has_amount == has_percent:
-        raise invalid("INVALID_REQUEST", "send exactly one of amount_money or percent", param or None)
-    if body.get("name") is None:
-        raise invalid("FIELD_REQUIRED", "name is required", at("name"))
+    has_amount = body.get("amount_money") is not None  # else percent: the schema's oneOf
     basis = body.get("calculation_basis") or "subtotal_pre_discount"
-    if basis not in ("subtotal_pre_discount", "subtotal_post_discount"):
-        raise invalid("INVALID_REQUEST", "unknown calculation_basis", at("calculation_basis"))
     c: Doc = {
         "order_charge_id": new_id("chg"),
-        "name": _text(body["name"], at("name")),
+        "name": body["name"],
         "type": body.get("type") or "service_fee",
         "calculation_basis": basis,
         "created_at": format_time(now),
         "updated_at": format_time(now),
     }
     if body.get("description") is not None:
-        c["description"] = _text(body["description"], at("description"))
+        c["description"] = body["description"]
     if body.get("metadata") is not None:
         c["metadata"] = _metadata(body["metadata"], at("metadata"))
     if has_amount:
@@ -533,40 +476,30 @@ def new_charge(body: Mapping[str, Any], param: str, currency: str, now: datetime
 
 
 def new_tip(body: Mapping[str, Any], param: str, currency: str) -> Doc:
-    has_amount, has_percent = body.get("amount_money") is not None, body.get("percent") is not None
-    if has_amount == has_percent:
-        raise invalid("INVALID_REQUEST", "send exactly one of amount_money or percent", param)
+    has_amount = body.get("amount_money") is not None  # else percent: the schema's oneOf
     tip: Doc = {}
     if body.get("name") is not None:
-        tip["name"] = _text(body["name"], f"{param}.name")
+        tip["name"] = body["name"]
     if body.get("description") is not None:
-        tip["description"] = _text(body["description"], f"{param}.description")
+        tip["description"] = body["description"]
     if has_amount:
         amount = read_money(body["amount_money"], f"{param}.amount_money", currency=currency)
-        if amount < 1:
-            raise invalid("INVALID_TIP_AMOUNT", "a fixed tip is at least 1 minor unit", f"{param}.amount_money.amount")
         tip["amount_money"] = money(amount, currency)
     else:
-        tip["percent"] = pricing.millionths_to_percent(_millionths(body["percent"], f"{param}.percent", 10_000))
+        tip["percent"] = pricing.millionths_to_percent(_millionths(body["percent"], f"{param}.percent"))
     if body.get("metadata") is not None:
         tip["metadata"] = _metadata(body["metadata"], f"{param}.metadata")
     return tip
 
 
-def _tax(body: object, param: str) -> Doc:
-    """TaxInput -> OrderTax: the sandbox rule applies when a location with a postal code is given."""
-    if not isinstance(body, Mapping):
-        raise invalid("INVALID_JSON", "tax must be an object", param)
+def _tax(body: Mapping[str, Any]) -> Doc:
+    """TaxInput -> OrderTax: the sandbox rule applies when a location (its address and postal code are required
+    by the schema) is given."""
     enabled = body.get("enabled") is not False
     location = body.get("location")
     if location is None:
         return _tax_state(enabled, None)
-    if not isinstance(location, Mapping) or not isinstance(location.get("address"), Mapping):
-        raise invalid("FIELD_REQUIRED", "location needs an address", f"{param}.location.address")
-    address = location["address"]
-    if not isinstance(address.get("postal_code"), str):
-        raise invalid("FIELD_REQUIRED", "the address needs a postal_code", f"{param}.location.address.postal_code")
-    loc: Doc = {"address": {k: v for k, v in address.items() if isinstance(v, str)}}
+    loc: Doc = {"address": {k: v for k, v in location["address"].items() if isinstance(v, str)}}
     loc["address"].setdefault("country", "US")
     for k in ("address_type", "address_source"):
         if isinstance(location.get(k), str):
@@ -591,8 +524,8 @@ def _currency_of(items: list[Mapping[str, Any]], existing: str | None, prefix: s
     currency = existing
     for i, item in enumerate(items):
         m = item.get("unit_price_money")
-        if isinstance(m, Mapping):
-            c = check_currency(m.get("currency"), f"{prefix}[{i}].unit_price_money.currency")
+        if m is not None:  # required on a new line, optional in a line update
+            c = check_currency(m["currency"], f"{prefix}[{i}].unit_price_money.currency")
             if currency is None:
                 currency = c
             elif c != currency:
@@ -602,7 +535,7 @@ def _currency_of(items: list[Mapping[str, Any]], existing: str | None, prefix: s
     return currency or "USD"
 
 
-def _set_tip(doc: Doc, body: object, now: datetime) -> str | None:
+def _set_tip(doc: Doc, body: Mapping[str, Any] | None, now: datetime) -> str | None:
     """Replace (or with None clear) the requested tip; returns the activity type."""
     state = doc["_sandbox"]
     had = doc.get("requested_tip") is not None
@@ -611,8 +544,6 @@ def _set_tip(doc: Doc, body: object, now: datetime) -> str | None:
             return None
         doc.pop("requested_tip", None)
         return "requested_tip_removed"
-    if not isinstance(body, Mapping):
-        raise invalid("INVALID_JSON", "requested_tip must be an object", "requested_tip")
     doc["requested_tip"] = new_tip(body, "requested_tip", doc["currency"])
     if not had:
         state["tip_id"] = new_id("tip")
@@ -624,9 +555,7 @@ def _set_tip(doc: Doc, body: object, now: datetime) -> str | None:
 def create_order(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
     now = tx.now()
     check_request_currencies(body)
-    items = list(body.get("line_items") or [])
-    if not items:
-        raise invalid("FIELD_REQUIRED", "line_items needs at least one item", "line_items")
+    items = list(body["line_items"])  # at least one: the schema's minItems
     currency = _currency_of(items, None, "line_items")
     order_id = new_id("ord")
     doc: Doc = {
@@ -641,7 +570,7 @@ def create_order(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
         "line_items": [new_line_item(it, f"line_items[{i}]", currency, now) for i, it in enumerate(items)],
         "applied_discounts": [],
         "charges": [],
-        "tax": _tax(body["tax"], "tax") if body.get("tax") is not None else dict(DEFAULT_TAX),
+        "tax": _tax(body["tax"]) if body.get("tax") is not None else dict(DEFAULT_TAX),
         "authorization_amounts": {"authorized_money": money(0, currency), "capturable_money": money(0, currency)},
         "buyer_actions": [],
         "payment_intent_ids": [],
@@ -657,7 +586,7 @@ def create_order(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
     del doc["_creating"]
     for key in _TEXT_FIELDS:
         if body.get(key) is not None:
-            doc[key] = _text(body[key], key)
+            doc[key] = body[key]
     if body.get("requested_tip") is not None:
         _set_tip(doc, body["requested_tip"], now)
     reprice(doc, now)
@@ -685,13 +614,13 @@ def update_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any
             if body[key] is None:
                 doc.pop(key, None)
             else:
-                doc[key] = _text(body[key], key)
+                doc[key] = body[key]
     if "metadata" in body:
         doc["metadata"] = merge_metadata(doc.get("metadata"), body["metadata"])
     if any(k in body for k in (*_TEXT_FIELDS, "metadata")):
         activities.append("order_updated")
     if "tax" in body:
-        doc["tax"] = dict(DEFAULT_TAX) if body["tax"] is None else _tax(body["tax"], "tax")
+        doc["tax"] = dict(DEFAULT_TAX) if body["tax"] is None else _tax(body["tax"])
         activities.append("tax_updated")
     tip_ids: dict[str, str] = {}
     if "requested_tip" in body:
@@ -718,10 +647,8 @@ def add_line_items(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, A
     doc = load(tx, merchant_id, order_id)
     check_request_currencies(body)
     ensure_mutable(doc)
-    items = list(body.get("line_items") or [])
-    if not items:
-        raise invalid("FIELD_REQUIRED", "line_items needs at least one item", "line_items")
-    if len(doc["line_items"]) + len(items) > MAX_LINE_ITEMS:
+    items = list(body["line_items"])  # at least one: the schema's minItems
+    if len(doc["line_items"]) + len(items) > MAX_LINE_ITEMS:  # with the lines the order already has
         raise invalid("TOO_MANY_LINE_ITEMS", f"An order holds at most {MAX_LINE_ITEMS} line items", "line_items")
     _currency_of(items, doc["currency"], "line_items")
     now = tx.now()
@@ -742,17 +669,17 @@ def update_line_item(tx: Tx, merchant_id: str, order_id: str, line_id: str, body
     ensure_mutable(doc)
     li = doc["line_items"][i]
     if body.get("name") is not None:
-        li["name"] = _text(body["name"], "name")
+        li["name"] = body["name"]
     if "description" in body:
         if body["description"] is None:
             li.pop("description", None)
         else:
-            li["description"] = _text(body["description"], "description")
+            li["description"] = body["description"]
     if body.get("quantity") is not None:
-        li["quantity"] = _quantity(body["quantity"], "quantity")
+        li["quantity"] = body["quantity"]
     if body.get("unit_price_money") is not None:
         price = read_money(
-            body["unit_price_money"], "unit_price_money", negative_code="LINE_ITEM_NEGATIVE_PRICE", currency=doc["currency"]
+            body["unit_price_money"], "unit_price_money", currency=doc["currency"]
         )
         li["unit_price_money"] = money(price, doc["currency"])
     if "metadata" in body:
@@ -788,12 +715,8 @@ def add_charge(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any])
     doc = load(tx, merchant_id, order_id)
     check_request_currencies(body)
     ensure_mutable(doc)
-    charge = body.get("charge")
-    param = "charge"
-    if not isinstance(charge, Mapping):
-        charge, param = body, ""
     now = tx.now()
-    c = new_charge(charge, param, doc["currency"], now)
+    c = new_charge(body["charge"], "charge", doc["currency"], now)
     doc["charges"].append(c)
     reprice(doc, now)
     record_activity(doc, "charge_added", now, order_charge_id=c["order_charge_id"])
@@ -823,7 +746,7 @@ def update_charge(tx: Tx, merchant_id: str, order_id: str, charge_id: str, body:
         c["calculation_basis"] = body["calculation_basis"]
     for k in _CHARGE_TEXT:
         if body.get(k) is not None:
-            c[k] = _text(body[k], k)
+            c[k] = body[k]
     if "metadata" in body:
         c["metadata"] = merge_metadata(c.get("metadata"), body["metadata"])
     now = tx.now()
@@ -876,8 +799,7 @@ def remove_discounts(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str,
 def preview_discounts(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
     """No promotions catalog: nothing to preview (a promotion in the body is 404 PROMOTION_NOT_FOUND)."""
     load(tx, merchant_id, order_id)
-    discount = body.get("discount")
-    if isinstance(discount, Mapping) and discount.get("promotion") is not None:
+    if (body.get("discount") or {}).get("promotion") is not None:
         raise _promotion_not_found("discount.promotion")
     return {"applied": [], "available": [], "skipped": []}
 
@@ -903,7 +825,7 @@ def close_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]
     now = tx.now()
     doc["status"] = "closed"
     if body.get("reason_message") is not None:
-        doc["closed_reason"] = _text(body["reason_message"], "reason_message")
+        doc["closed_reason"] = body["reason_message"]
     for d in doc["applied_discounts"]:
         if d["status"] == "pending":
             d["status"] = "canceled"

@@ -14,11 +14,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 
-from . import faults, ledger, orders, pricing
+from . import ledger, orders, pricing
 from .errors import DomainError, invalid, not_found, reject_reserved_metadata
 from .ids import new_id
 from .listing import normalize_times, page, params_filters
 from .money import amount_of, check_request_currencies, money, read_money
+from .planted import HONEST, Policy
 from .store import Doc, Filter, Tx, format_time
 
 SETTLE_AFTER = timedelta(days=1)
@@ -70,8 +71,7 @@ def _tenders(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> list[tuple[Do
             raise invalid("INVALID_REQUEST", "A payment intent appears in two tender allocations",
                           f"{param}.payment_intent_id")
         seen.add(pi_id)
-        amount = read_money(t.get("amount_money"), f"{param}.amount_money", positive=True,
-                            negative_code="INVALID_AMOUNT")
+        amount = read_money(t.get("amount_money"), f"{param}.amount_money", positive=True)
         out.append((_load_pi(tx, merchant_id, pi_id, f"{param}.payment_intent_id"), amount))
     return out
 
@@ -98,8 +98,7 @@ def _line_amounts(order: Doc, body: Mapping[str, Any]) -> list[tuple[int, int]] 
         total, refunded = amount_of(li["total_money"]), amount_of(li.get("refunded_money"))
         room = max(total - refunded, 0)
         if item.get("amount_money") is not None:
-            want = read_money(item["amount_money"], f"{param}.amount_money", positive=True,
-                              negative_code="INVALID_AMOUNT", currency=cur)
+            want = read_money(item["amount_money"], f"{param}.amount_money", positive=True, currency=cur)
             if want > room:
                 raise invalid("AMOUNT_EXCEEDS_REFUNDABLE", f"Line refund of {want} exceeds its refundable {room}",
                               f"{param}.amount_money.amount")
@@ -180,7 +179,9 @@ def _record_activity(tx: Tx, merchant_id: str, order: Doc, refund: Doc) -> None:
                amount_money=refund["amount_money"])
 
 
-def create_refund(tx: Tx, merchant_id: str, body: Mapping[str, Any], idempotency_key: str | None) -> Doc:
+def create_refund(
+    tx: Tx, merchant_id: str, body: Mapping[str, Any], idempotency_key: str | None, policy: Policy = HONEST
+) -> Doc:
     now = tx.now()
     check_request_currencies(body)
     reject_reserved_metadata(body.get("metadata"))
@@ -212,10 +213,9 @@ def create_refund(tx: Tx, merchant_id: str, body: Mapping[str, Any], idempotency
             raise invalid("INVALID_REQUEST", "Every payment of one refund must belong to the same order", param)
     if named:
         order_id = named[0].get("order_id")
-    elif order_id is None:
-        raise invalid("FIELD_REQUIRED", "order_id, payment_intent_id or tender_allocations is required", "order_id")
+    # else order_id is given: the schema's anyOf asks for one of the four, and a gift card load is a 404 above
 
-    skip_checks = faults.on("refund_skips_settlement_check")
+    skip_checks = not policy.refund_limits
     order: Doc | None = None
     if order_id is not None:
         order = orders.load(tx, merchant_id, order_id, "order_id")
@@ -240,7 +240,7 @@ def create_refund(tx: Tx, merchant_id: str, body: Mapping[str, Any], idempotency
     lines_asked = _line_amounts(order, body) if order is not None else None
     amount_param = "order_id"
     if body.get("amount_money") is not None:
-        amount = read_money(body["amount_money"], "amount_money", positive=True, negative_code="INVALID_AMOUNT",
+        amount = read_money(body["amount_money"], "amount_money", positive=True,
                             currency=cur)
         amount_param = "amount_money.amount"
         if tenders and amount != sum(a for _, a in tenders):
@@ -301,7 +301,7 @@ def create_refund(tx: Tx, merchant_id: str, body: Mapping[str, Any], idempotency
 
     refunded_tip = tip_part(refunded + amount) - tip_part(refunded)
     allocations: list[Doc] = []
-    if order is not None and not faults.on("stale_order_after_refund"):
+    if order is not None and policy.refund_updates_order:
         allocations = _apply_to_order(order, amount, lines_asked, now)
         order.setdefault("refund_ids", []).append(refund_id)
         orders.save(tx, merchant_id, order)

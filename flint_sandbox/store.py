@@ -212,7 +212,6 @@ class Tx(Protocol):
     def add_key(self, key_hash: str, key_id: str, merchant_id: str, scopes: Iterable[str]) -> bool: ...
     def find_key(self, key_hash: str) -> KeyRecord | None: ...
     def get(self, table: str, merchant_id: str, id: str) -> Doc | None: ...
-    def get_any_merchant(self, table: str, id: str) -> Doc | None: ...
     def insert(self, table: str, merchant_id: str, id: str, doc: Doc, **cols: Any) -> None: ...
     def update(self, table: str, merchant_id: str, id: str, doc: Doc, **cols: Any) -> None: ...
     def list_docs(
@@ -355,12 +354,6 @@ class SqlTx:
         row = self._x(
             f"SELECT doc FROM {table} WHERE id = ? AND merchant_id = ?{self._for_update}", (id, merchant_id)
         ).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
-
-    def get_any_merchant(self, table: str, id: str) -> Doc | None:
-        """Only for the planted `cross_tenant_read` fault."""
-        TABLES[table]
-        row = self._x(f"SELECT doc FROM {table} WHERE id = ?", (id,)).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
     def insert(self, table: str, merchant_id: str, id: str, doc: Doc, **cols: Any) -> None:

@@ -139,3 +139,23 @@ def test_fault_shows_only_when_switched_on(faulty: Any, fault: str) -> None:
         sb = faulty(faults)
         with sb.client(KEY1) as c, sb.client(KEY2) as c2:
             assert PROBES[fault](c, c2) is expected, (fault, faults)
+
+
+def test_no_business_module_names_a_fault() -> None:
+    """Planted faults come in at one seam (app.build_app: planted.Policy, the idempotency-store wrapper, ASGI
+    wrappers); the business and storage modules never import `faults` nor name a fault."""
+    import flint_sandbox
+    from flint_sandbox.faults import KNOWN
+
+    seam = {"faults.py", "planted.py", "app.py"}
+    root = Path(flint_sandbox.__file__).parent
+    checked = 0
+    for path in sorted(root.glob("*.py")):
+        if path.name in seam:
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "import faults" not in text and "faults." not in text and ", faults" not in text, path.name
+        named = sorted(name for name in KNOWN if name in text)
+        assert not named, (path.name, named)
+        checked += 1
+    assert checked >= 15  # every business, storage and service module was looked at
