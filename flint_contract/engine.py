@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .progress import Progress
+from .skips import Skips
 from .spec import Spec
 from .violations import Violation, curl_command
 
@@ -66,6 +67,7 @@ class EngineResult:
     ndjson_paths: list[Path] = field(default_factory=list)
     relaxations_used: dict[str, int] = field(default_factory=dict)  # "opId status CODE" -> responses excused
     pass_exits: dict[str, int] = field(default_factory=dict)  # schemathesis pass name -> its exit code
+    skips: Skips = field(default_factory=Skips)  # responses a Flint rule could not judge, and why
 
     def merge(self, other: "EngineResult") -> None:
         """Fold a later pass into this result (exit code: the worst of both)."""
@@ -84,6 +86,7 @@ class EngineResult:
         self.elapsed += other.elapsed
         self.ndjson_paths.extend(other.ndjson_paths)
         self.pass_exits.update(other.pass_exits)
+        self.skips.merge(other.skips)
         for key, n in other.relaxations_used.items():
             self.relaxations_used[key] = self.relaxations_used.get(key, 0) + n
 
@@ -450,6 +453,9 @@ def read_findings(path: Path, result: EngineResult) -> set[str]:
         except ValueError:
             continue  # a line cut short by a killed pass
         if not isinstance(record, dict) or not record.get("check"):
+            continue
+        if "skip" in record:
+            result.skips.add(str(record["check"]), str(record["skip"]), str(record.get("operation") or "?"))
             continue
         check, operation, message = str(record["check"]), record.get("operation"), str(record.get("message", ""))
         checks.add(check)

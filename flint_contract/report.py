@@ -100,6 +100,8 @@ def print_result(result: RunResult, out: TextIO, *, examples: int = DEFAULT_EXAM
         return
     for line in _summary_lines(result):
         out.write(line + "\n")
+    for skip in result.skipped:
+        out.write(f"not checked: {skip.line()}\n")
     groups = group_findings(result.violations)
     if groups:
         out.write(f"\n{len(result.violations)} finding(s) in {len(groups)} group(s) (check, operation), most severe first:\n\n")
@@ -180,6 +182,7 @@ def findings_json(result: RunResult) -> dict[str, object]:
         "run_tag": result.run_tag,
         "timings": result.timings,
         "notes": [n for n in result.notes if "Traceback" not in n],
+        "skipped": [skip.as_record() for skip in result.skipped],
         "groups": [
             {"check": g.check, "operation": g.operation or None, "severity": g.severity, "count": len(g.findings),
              "distinct": len(g.distinct)}
@@ -202,6 +205,7 @@ table{border-collapse:collapse;margin:1em 0} td,th{border:1px solid #ccc;padding
 th{background:#f3f3f3} .high{background:#fde2e2} .medium{background:#fff4d6} .low{background:#eef}
 pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
 details{margin:.4em 0 1em} summary{cursor:pointer;font-weight:600}
+p,td,li,summary,h3{overflow-wrap:anywhere}
 """
 
 
@@ -226,8 +230,13 @@ def render_html(result: RunResult, *, examples: int = 3) -> str:
         rows.append(("problem", result.problem))
     parts += [f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows]
     parts.append("</table>")
+    links = [("findings", "Findings")] if groups else []
+    links += [("operations", "Operations")] if result.engine is not None else []
+    links += [("not-checked", f"Not checked ({len(result.skipped)})")] if result.skipped else []
+    if links:
+        parts.append('<nav id="contents">' + " | ".join(f'<a href="#{a}">{t}</a>' for a, t in links) + "</nav>")
     if groups:
-        parts.append('<h2>Findings by check and operation</h2><table id="groups"><tr><th>severity</th><th>check</th>'
+        parts.append('<h2 id="findings">Findings by check and operation</h2><table id="groups"><tr><th>severity</th><th>check</th>'
                      "<th>operation</th><th>findings</th><th>distinct</th></tr>")
         for i, g in enumerate(groups):
             parts.append(f'<tr class="{g.severity}"><td>{g.severity}</td><td><a href="#g{i}">{e(g.check)}</a></td>'
@@ -248,7 +257,7 @@ def render_html(result: RunResult, *, examples: int = 3) -> str:
             parts.append('<p><a href="#verdict">back to the top</a></p>')
     if result.engine is not None:
         eng = result.engine
-        parts.append('<h2>Operations</h2><table id="operations"><tr><th>operation</th><th>statuses seen</th>'
+        parts.append('<h2 id="operations">Operations</h2><table id="operation-table"><tr><th>operation</th><th>statuses seen</th>'
                      "<th>reached 2xx</th><th>findings</th></tr>")
         per_op: dict[str, int] = defaultdict(int)
         for v in result.violations:
@@ -257,6 +266,14 @@ def render_html(result: RunResult, *, examples: int = 3) -> str:
             statuses = ", ".join(str(s) for s in sorted(eng.statuses.get(op, set())))
             parts.append(f"<tr><td>{e(op)}</td><td>{e(statuses)}</td><td>{'yes' if op in eng.operations_2xx else 'no'}</td>"
                          f"<td>{per_op.get(op, 0)}</td></tr>")
+        parts.append("</table>")
+    if result.skipped:
+        parts.append('<h2 id="not-checked">Not checked</h2><table id="skipped"><tr><th>check</th><th>why</th>'
+                     "<th>responses passed over</th></tr>")
+        for skip in result.skipped:
+            where = ", ".join(f"{op} x{n}" for op, n in sorted(skip.operations.items()))
+            parts.append(f"<tr><td>{e(skip.check)}</td><td>{e(skip.reason)}</td>"
+                         f"<td>{skip.count} {e('(' + where + ')') if where else ''}</td></tr>")
         parts.append("</table>")
     notes = [n for n in result.notes if "Traceback" not in n]
     if notes:

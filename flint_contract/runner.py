@@ -16,7 +16,8 @@ from . import __version__
 from .preflight import CannotRun, Seed, check_access, seed
 from .probe_client import Collector, ProbeClient, Unreachable
 from .progress import Progress, Sink
-from .scenarios import PROBES, ProbeContext
+from .scenarios import PROBE_CHECKS, PROBES, ProbeContext
+from .skips import PEER_PROBES, Skip, Skips
 from .spec import Spec, SpecError, load_spec
 from .violations import Violation
 
@@ -67,6 +68,7 @@ class RunResult:
     workdir_kept: bool = False
     run_tag: str = ""
     options: RunOptions | None = None
+    skipped: list[Skip] = field(default_factory=list)  # checks not run, or not on every response, and why
 
 
 def link_threshold(opts: RunOptions) -> float:
@@ -153,8 +155,6 @@ def _execute(opts: RunOptions, workdir: Path, progress: Progress, run_tag: str) 
         t = time.monotonic()
         selected = PROBES if opts.probes is None else {k: PROBES[k] for k in opts.probes}
         ctx = ProbeContext(client=client, peer=peer, spec=spec, collector=collector)
-        if peer is None:
-            result.notes.append("no --peer-api-key: tenancy probes skipped")
         for i, (name, probe) in enumerate(selected.items(), 1):
             before = len(collector.violations)
             try:
@@ -235,10 +235,35 @@ def _execute(opts: RunOptions, workdir: Path, progress: Progress, run_tag: str) 
             )
         result.checks_ran.update(engine_checks(opts))
     timings["total"] = time.monotonic() - t0
+    result.skipped = run_skips(opts, peer is not None, collector.skips, result.engine).items()
     result.violations = violations
     result.timings = timings
     result.exit_code = EXIT_VIOLATIONS if violations else EXIT_OK
     return result
+
+
+def run_skips(opts: RunOptions, have_peer: bool, probe_skips: Skips, eng: engine.EngineResult | None) -> Skips:
+    """Everything this run did not check, and why: responses a rule could not judge (from the probes and
+    from schemathesis), and the checks the options or a missing peer key left out."""
+    out = Skips()
+    out.merge(probe_skips)
+    if eng is not None:
+        out.merge(eng.skips)
+    selected = PROBES if opts.probes is None else {k: PROBES[k] for k in opts.probes}
+    if not have_peer:
+        for name in PEER_PROBES:
+            if name in selected:
+                out.add(",".join(PROBE_CHECKS.get(name, (name,))), "no --peer-api-key (a second merchant's key)")
+    left_out = [name for name in PROBES if name not in selected]
+    if left_out:
+        out.add(", ".join(left_out), "probes not selected (--probes)")
+    for check in opts.exclude_checks:
+        out.add(check, "excluded (--exclude-checks)")
+    if not opts.fuzz:
+        out.add("schemathesis and the per-response rules on generated cases", "--no-fuzz")
+    elif opts.checks:
+        out.add("checks other than " + ", ".join(opts.checks) + " on generated cases", "not selected (--checks)")
+    return out
 
 
 def engine_checks(opts: RunOptions) -> set[str]:
