@@ -34,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--junit", type=Path, help="write a JUnit XML report here (one testcase per check and operation)")
     run.add_argument("--html", type=Path, help="write a self-contained HTML report here")
     run.add_argument("--json", type=Path, help="write every finding (not only the examples) as JSON here")
+    run.add_argument("--har", type=Path,
+                     help="write schemathesis' own HTTP Archive of every request it sent and its response here (all passes "
+                          "merged; credentials masked; the kit's probe requests are not in it)")
+    run.add_argument("--vcr", type=Path, help="the same as a VCR cassette (YAML) here")
     run.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES,
                      help=f"findings shown per (check, operation) group (default {DEFAULT_EXAMPLES}; the rest are counted)")
     run.add_argument("--max-examples", type=int, help=f"examples per operation and phase (default {DEFAULT_MAX_EXAMPLES}, quick {QUICK_MAX_EXAMPLES})")
@@ -91,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         spec_path=args.spec,
         destructive=args.destructive,
         progress=None if args.quiet else _stderr_line,
+        har=args.har,
+        vcr=args.vcr,
     )
     result = execute(opts)
     reports = []
@@ -103,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         write_findings(result, args.json)
         reports.append(f"JSON {args.json}")
+    for fmt, (path, count) in sorted(result.cassettes.items()):
+        reports.append(f"{fmt.upper()} {path} ({count} schemathesis requests)")
     print_result(result, sys.stdout, examples=args.examples, reports=reports)
     return result.exit_code
 

@@ -47,6 +47,7 @@ class EngineSettings:
     exclude_checks: tuple[str, ...] = ()
     max_time: int | None = None
     request_timeout: float = 10.0
+    cassettes: tuple[str, ...] = ()  # schemathesis' own recordings per pass: "har", "vcr" (flint_contract.cassettes)
 
 
 @dataclass
@@ -68,6 +69,7 @@ class EngineResult:
     relaxations_used: dict[str, int] = field(default_factory=dict)  # "opId status CODE" -> responses excused
     pass_exits: dict[str, int] = field(default_factory=dict)  # schemathesis pass name -> its exit code
     skips: Skips = field(default_factory=Skips)  # responses a Flint rule could not judge, and why
+    cassettes: dict[str, list[Path]] = field(default_factory=dict)  # "har"/"vcr" -> one file per pass, in order
 
     def merge(self, other: "EngineResult") -> None:
         """Fold a later pass into this result (exit code: the worst of both)."""
@@ -87,6 +89,8 @@ class EngineResult:
         self.ndjson_paths.extend(other.ndjson_paths)
         self.pass_exits.update(other.pass_exits)
         self.skips.merge(other.skips)
+        for fmt, paths in other.cassettes.items():
+            self.cassettes.setdefault(fmt, []).extend(paths)
         for key, n in other.relaxations_used.items():
             self.relaxations_used[key] = self.relaxations_used.get(key, 0) + n
 
@@ -178,6 +182,13 @@ def command(spec: Spec, settings: EngineSettings, config: Path, ndjson: Path, ju
         ",".join(("positive_data_acceptance", RUN_LEVEL_2XX_CHECK, *settings.exclude_checks)),
         "--no-color",
     ]
+    if settings.cassettes:
+        from .cassettes import pass_path
+
+        at = cmd.index("ndjson,junit")
+        cmd[at] = ",".join(("ndjson", "junit", *settings.cassettes))
+        for fmt in settings.cassettes:
+            cmd += [f"--report-{fmt}-path", str(pass_path(ndjson.parent, ndjson.stem, fmt))]
     if settings.checks:
         cmd += ["--checks", ",".join(settings.checks)]
     for op in settings.operations:
@@ -360,6 +371,10 @@ def run_once(
     (workdir / f"{name}.log").write_text("".join(chunks), encoding="utf-8")
     result = EngineResult(exit_code=code, violations=[], output="".join(chunks), elapsed=time.monotonic() - started)
     result.pass_exits[name] = code
+    if settings.cassettes:
+        from .cassettes import pass_path
+
+        result.cassettes = {fmt: [pass_path(workdir, name, fmt)] for fmt in settings.cassettes}
     flint_checks = read_findings(findings, result)
     if ndjson.is_file():
         result.ndjson_path = ndjson

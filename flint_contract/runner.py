@@ -51,6 +51,9 @@ class RunOptions:
     destructive: bool = False
     progress: Sink = None  # one line per phase/probe/pass (the CLI passes stderr); None = silent
     run_tag: str = ""  # tags the orders the kit creates; default: generated per run
+    # schemathesis' own recordings of every request it sent, all passes merged (flint_contract.cassettes)
+    har: Path | None = None
+    vcr: Path | None = None
 
 
 @dataclass
@@ -69,6 +72,7 @@ class RunResult:
     run_tag: str = ""
     options: RunOptions | None = None
     skipped: list[Skip] = field(default_factory=list)  # checks not run, or not on every response, and why
+    cassettes: dict[str, tuple[Path, int]] = field(default_factory=dict)  # "har"/"vcr" -> (file, interactions)
 
 
 def link_threshold(opts: RunOptions) -> float:
@@ -205,12 +209,14 @@ def _execute(opts: RunOptions, workdir: Path, progress: Progress, run_tag: str) 
             exclude_operations=tuple(seeded.protected),
             checks=opts.checks,
             exclude_checks=opts.exclude_checks,
+            cassettes=tuple(fmt for fmt, path in (("har", opts.har), ("vcr", opts.vcr)) if path is not None),
         )
         eng = engine.run(spec, settings, {"pins": seeded.pins, "stateful_pins": seeded.stateful_pins,
                                          "stateful_refund_order": seeded.stateful_refund_order}, workdir,
                          stream=opts.stream, progress=progress)
         result.engine = eng
         timings["schemathesis"] = time.monotonic() - t
+        result.cassettes = write_cassettes(opts, eng)
         if eng.exit_code not in (0, 1):
             return RunResult(
                 EXIT_CANNOT_RUN,
@@ -240,6 +246,17 @@ def _execute(opts: RunOptions, workdir: Path, progress: Progress, run_tag: str) 
     result.timings = timings
     result.exit_code = EXIT_VIOLATIONS if violations else EXIT_OK
     return result
+
+
+def write_cassettes(opts: RunOptions, eng: engine.EngineResult) -> dict[str, tuple[Path, int]]:
+    from .cassettes import merge_har, merge_vcr
+
+    out: dict[str, tuple[Path, int]] = {}
+    for fmt, path, merge in (("har", opts.har, merge_har), ("vcr", opts.vcr, merge_vcr)):
+        if path is not None:
+            target = path.expanduser().resolve()
+            out[fmt] = (target, merge(eng.cassettes.get(fmt, []), target))
+    return out
 
 
 def run_skips(opts: RunOptions, have_peer: bool, probe_skips: Skips, eng: engine.EngineResult | None) -> Skips:
