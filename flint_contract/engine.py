@@ -277,11 +277,15 @@ def run(
     at a time), then the last pass."""
     progress = progress or Progress(None)
     if settings.operations:
+        progress.expect(1)
         return _pass(progress, "schemathesis (targeted)", spec, settings, context, workdir, "schemathesis", stream)
     last = {op: src for op, src in LAST_PASS.items() if op in spec.operations and op not in settings.exclude_operations}
     unit_phases = tuple(p for p in settings.phases if p != "stateful")
     excluded = tuple(settings.exclude_operations) + tuple(last)
     result = EngineResult(exit_code=0, violations=[])
+    stateful_on = "stateful" in settings.phases
+    progress.expect(bool(unit_phases) + (len(stateful_groups(spec, excluded)) if stateful_on else 0)
+                    + (stateful_on + bool(unit_phases) if last else 0))
     if unit_phases:
         main = replace(settings, exclude_operations=excluded, phases=unit_phases)
         result.merge(_pass(progress, "schemathesis " + ",".join(unit_phases), spec, main, context, workdir, "schemathesis", stream))

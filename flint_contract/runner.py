@@ -126,6 +126,8 @@ def _execute(opts: RunOptions, workdir: Path, progress: Progress, run_tag: str) 
         spec = load_spec(opts.spec_path)
     except SpecError as exc:
         return RunResult(EXIT_CANNOT_RUN, problem=f"invalid spec: {exc}")
+    selected = PROBES if opts.probes is None else {k: PROBES[k] for k in opts.probes}
+    progress.expect(1 + (1 if opts.fuzz else 0) + len(selected))  # preflight, seeding, probes; engine.run adds its passes
     collector = Collector(excluded=frozenset(opts.exclude_checks))
     client = ProbeClient(opts.base_url, opts.api_key, spec, collector)
     client.run_tag = run_tag
@@ -157,7 +159,6 @@ def _execute(opts: RunOptions, workdir: Path, progress: Progress, run_tag: str) 
         timings["seeding"] = time.monotonic() - t
 
         t = time.monotonic()
-        selected = PROBES if opts.probes is None else {k: PROBES[k] for k in opts.probes}
         ctx = ProbeContext(client=client, peer=peer, spec=spec, collector=collector)
         for i, (name, probe) in enumerate(selected.items(), 1):
             before = len(collector.violations)
