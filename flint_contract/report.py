@@ -16,6 +16,7 @@ from .runner import EXIT_CANNOT_RUN, RunResult
 from .violations import Violation
 
 DEFAULT_EXAMPLES = 1  # examples printed per (check, operation) group; the rest are counted
+OPERATIONS_SHOWN = 3  # (check, operation) groups of one check printed in detail; the rest on one line
 
 # Severity of a check's findings (lower sorts first). Unlisted checks are "medium".
 _HIGH = {
@@ -105,7 +106,18 @@ def print_result(result: RunResult, out: TextIO, *, examples: int = DEFAULT_EXAM
     groups = group_findings(result.violations)
     if groups:
         out.write(f"\n{len(result.violations)} finding(s) in {len(groups)} group(s) (check, operation), most severe first:\n\n")
+        shown: dict[str, int] = defaultdict(int)
         for g in groups:
+            shown[g.check] += 1
+            if shown[g.check] > OPERATIONS_SHOWN:
+                # one check failing on many operations (a missing route, a global header) is one problem:
+                # its first operations in detail, the rest named on one line
+                if shown[g.check] == OPERATIONS_SHOWN + 1:
+                    rest = [h for h in groups if h.check == g.check][OPERATIONS_SHOWN:]
+                    names = ", ".join(f"{h.operation or '(run)'} x{len(h.findings)}" for h in rest[:12])
+                    out.write(f"== {g.severity.upper()} [{g.check}] and {len(rest)} more operation(s): {names}"
+                              + (", ..." if len(rest) > 12 else "") + " (--json lists them all)\n\n")
+                continue
             distinct = g.distinct
             out.write(f"== {g.severity.upper()} [{g.check}] {g.operation or '(run)'}: {len(g.findings)} finding(s), "
                       f"{len(distinct)} distinct\n")
@@ -116,6 +128,7 @@ def print_result(result: RunResult, out: TextIO, *, examples: int = DEFAULT_EXAM
                           + " | ".join(m.message[:100] for m in distinct[examples:examples + 2])
                           + (" | ..." if len(distinct) > examples + 2 else "") + "\n")
             out.write("\n")
+        out.write(summary_table(groups))
         table = ", ".join(f"{check} x{n}" for check, n in sorted(_by_check(result.violations).items()))
         out.write(f"by check: {table}\n")
     for report in reports or []:
@@ -127,6 +140,21 @@ def print_result(result: RunResult, out: TextIO, *, examples: int = DEFAULT_EXAM
     verdict = "CONFORMS" if result.exit_code == 0 else "VIOLATIONS"
     seed = f"seed {opts.seed}, " if opts is not None else ""
     out.write(f"flint-contract: {verdict} (exit {result.exit_code}); {seed}elapsed {timing}\n")
+
+
+def summary_table(groups: list[Group]) -> str:
+    """One line per check, most severe first, at the end where a person looks first: how many findings on
+    how many operations, and the operations with the most."""
+    by_check: dict[str, list[Group]] = {}
+    for g in groups:
+        by_check.setdefault(g.check, []).append(g)
+    lines = [f"summary: {len(by_check)} check(s) failed"]
+    for check, gs in by_check.items():
+        top = sorted(gs, key=lambda g: -len(g.findings))[:3]
+        where = ", ".join(f"{g.operation or '(run)'} x{len(g.findings)}" for g in top) + (", ..." if len(gs) > 3 else "")
+        lines.append(f"  {gs[0].severity.upper():6} {check}: {sum(len(g.findings) for g in gs)} finding(s) on "
+                     f"{len(gs)} operation(s) ({where})")
+    return "\n".join(lines) + "\n"
 
 
 def _by_check(violations: list[Violation]) -> dict[str, int]:
