@@ -22,6 +22,7 @@ from schemathesis import Case, CheckContext, GenerationMode, Response
 
 from . import relaxations
 from .invariants import RULES, Exchange, Finding, Rule, supported_currencies
+from .skips import RESPONSE_SKIPPERS, response_skips
 from .spec import Spec, load_spec
 from .violations import curl_command
 
@@ -158,10 +159,23 @@ def _curl(response: Response) -> str | None:
         return None
 
 
+def record_skips(check: str, ex: Exchange, case: Case[Any]) -> None:
+    """A response the rule could not judge goes to the findings file as a skip record (the report says so)."""
+    path = os.environ.get(FINDINGS_ENV)
+    reasons = response_skips(check, ex) if path and check in RESPONSE_SKIPPERS else []
+    if not reasons or not path:
+        return
+    lines = "".join(json.dumps({"skip": r, "check": check, "operation": operation_id(case)}) + "\n" for r in reasons)
+    with _findings_lock, open(path, "a", encoding="utf-8") as fh:
+        fh.write(lines)
+
+
 def _rule_check(one: Rule) -> Callable[[CheckContext, Response, Case[Any]], None]:
     def check(ctx: CheckContext, response: Response, case: Case[Any]) -> None:
         if not _request_shape_probe(case):
-            fail(one(_spec(), _exchange(case, response)), case, response)
+            ex = _exchange(case, response)
+            record_skips(one.name, ex, case)
+            fail(one(_spec(), ex), case, response)
 
     check.__name__ = check.__qualname__ = one.name
     check.__doc__ = f"Flint rule `{one.name}`: {one.doc}"

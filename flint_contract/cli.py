@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from . import __version__, engine
+from . import __version__, engine, progress_bar
 from .report import DEFAULT_EXAMPLES, print_result, write_findings, write_html, write_junit
 from .runner import DEFAULT_MAX_EXAMPLES, EXIT_CANNOT_RUN, QUICK_MAX_EXAMPLES, RunOptions, execute
 from .scenarios import PROBES
@@ -34,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--junit", type=Path, help="write a JUnit XML report here (one testcase per check and operation)")
     run.add_argument("--html", type=Path, help="write a self-contained HTML report here")
     run.add_argument("--json", type=Path, help="write every finding (not only the examples) as JSON here")
+    run.add_argument("--har", type=Path,
+                     help="write schemathesis' own HTTP Archive of every request it sent and its response here (all passes "
+                          "merged; credentials masked; the kit's probe requests are not in it)")
+    run.add_argument("--vcr", type=Path, help="the same as a VCR cassette (YAML) here")
     run.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES,
                      help=f"findings shown per (check, operation) group (default {DEFAULT_EXAMPLES}; the rest are counted)")
     run.add_argument("--max-examples", type=int, help=f"examples per operation and phase (default {DEFAULT_MAX_EXAMPLES}, quick {QUICK_MAX_EXAMPLES})")
@@ -54,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also fuzz operations that destroy what the kit cannot re-create (deletePayoutDestination "
                           "deletes the merchant's payout destination): only against a throwaway server")
     run.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    run.add_argument("--progress-bar", action=argparse.BooleanOptionalAction, default=None,
+                     help="a live progress bar above the progress lines (default: when stderr is a terminal)")
     run.add_argument("--spec", help="check against this spec file instead of the packaged one")
     run.add_argument("--stream", action="store_true", help="stream schemathesis' own output")
     return parser
@@ -71,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if unknown:
             sys.stderr.write(f"flint-contract: unknown probes {unknown}; known: {', '.join(PROBES)}\n")
             return EXIT_CANNOT_RUN
+    bar = None
+    if not args.quiet and (args.progress_bar if args.progress_bar is not None else progress_bar.wanted(sys.stderr)):
+        bar = progress_bar.Bar(sys.stderr)
     opts = RunOptions(
         base_url=args.base_url,
         api_key=args.api_key,
@@ -90,9 +99,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=args.stream,
         spec_path=args.spec,
         destructive=args.destructive,
-        progress=None if args.quiet else _stderr_line,
+        progress=None if args.quiet else bar or _stderr_line,
+        har=args.har,
+        vcr=args.vcr,
     )
-    result = execute(opts)
+    try:
+        result = execute(opts)
+    finally:
+        if bar is not None:
+            bar.close()
     reports = []
     if args.junit:
         write_junit(result, args.junit, examples=args.examples)
@@ -103,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         write_findings(result, args.json)
         reports.append(f"JSON {args.json}")
+    for fmt, (path, count) in sorted(result.cassettes.items()):
+        reports.append(f"{fmt.upper()} {path} ({count} schemathesis requests)")
     print_result(result, sys.stdout, examples=args.examples, reports=reports)
     return result.exit_code
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .progress import Progress
+from .skips import Skips
 from .spec import Spec
 from .violations import Violation, curl_command
 
@@ -46,6 +47,7 @@ class EngineSettings:
     exclude_checks: tuple[str, ...] = ()
     max_time: int | None = None
     request_timeout: float = 10.0
+    cassettes: tuple[str, ...] = ()  # schemathesis' own recordings per pass: "har", "vcr" (flint_contract.cassettes)
 
 
 @dataclass
@@ -66,6 +68,8 @@ class EngineResult:
     ndjson_paths: list[Path] = field(default_factory=list)
     relaxations_used: dict[str, int] = field(default_factory=dict)  # "opId status CODE" -> responses excused
     pass_exits: dict[str, int] = field(default_factory=dict)  # schemathesis pass name -> its exit code
+    skips: Skips = field(default_factory=Skips)  # responses a Flint rule could not judge, and why
+    cassettes: dict[str, list[Path]] = field(default_factory=dict)  # "har"/"vcr" -> one file per pass, in order
 
     def merge(self, other: "EngineResult") -> None:
         """Fold a later pass into this result (exit code: the worst of both)."""
@@ -84,6 +88,9 @@ class EngineResult:
         self.elapsed += other.elapsed
         self.ndjson_paths.extend(other.ndjson_paths)
         self.pass_exits.update(other.pass_exits)
+        self.skips.merge(other.skips)
+        for fmt, paths in other.cassettes.items():
+            self.cassettes.setdefault(fmt, []).extend(paths)
         for key, n in other.relaxations_used.items():
             self.relaxations_used[key] = self.relaxations_used.get(key, 0) + n
 
@@ -175,6 +182,13 @@ def command(spec: Spec, settings: EngineSettings, config: Path, ndjson: Path, ju
         ",".join(("positive_data_acceptance", RUN_LEVEL_2XX_CHECK, *settings.exclude_checks)),
         "--no-color",
     ]
+    if settings.cassettes:
+        from .cassettes import pass_path
+
+        at = cmd.index("ndjson,junit")
+        cmd[at] = ",".join(("ndjson", "junit", *settings.cassettes))
+        for fmt in settings.cassettes:
+            cmd += [f"--report-{fmt}-path", str(pass_path(ndjson.parent, ndjson.stem, fmt))]
     if settings.checks:
         cmd += ["--checks", ",".join(settings.checks)]
     for op in settings.operations:
@@ -263,11 +277,15 @@ def run(
     at a time), then the last pass."""
     progress = progress or Progress(None)
     if settings.operations:
+        progress.expect(1)
         return _pass(progress, "schemathesis (targeted)", spec, settings, context, workdir, "schemathesis", stream)
     last = {op: src for op, src in LAST_PASS.items() if op in spec.operations and op not in settings.exclude_operations}
     unit_phases = tuple(p for p in settings.phases if p != "stateful")
     excluded = tuple(settings.exclude_operations) + tuple(last)
     result = EngineResult(exit_code=0, violations=[])
+    stateful_on = "stateful" in settings.phases
+    progress.expect(bool(unit_phases) + (len(stateful_groups(spec, excluded)) if stateful_on else 0)
+                    + (stateful_on + bool(unit_phases) if last else 0))
     if unit_phases:
         main = replace(settings, exclude_operations=excluded, phases=unit_phases)
         result.merge(_pass(progress, "schemathesis " + ",".join(unit_phases), spec, main, context, workdir, "schemathesis", stream))
@@ -357,6 +375,10 @@ def run_once(
     (workdir / f"{name}.log").write_text("".join(chunks), encoding="utf-8")
     result = EngineResult(exit_code=code, violations=[], output="".join(chunks), elapsed=time.monotonic() - started)
     result.pass_exits[name] = code
+    if settings.cassettes:
+        from .cassettes import pass_path
+
+        result.cassettes = {fmt: [pass_path(workdir, name, fmt)] for fmt in settings.cassettes}
     flint_checks = read_findings(findings, result)
     if ndjson.is_file():
         result.ndjson_path = ndjson
@@ -450,6 +472,9 @@ def read_findings(path: Path, result: EngineResult) -> set[str]:
         except ValueError:
             continue  # a line cut short by a killed pass
         if not isinstance(record, dict) or not record.get("check"):
+            continue
+        if "skip" in record:
+            result.skips.add(str(record["check"]), str(record["skip"]), str(record.get("operation") or "?"))
             continue
         check, operation, message = str(record["check"]), record.get("operation"), str(record.get("message", ""))
         checks.add(check)

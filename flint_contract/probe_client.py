@@ -15,6 +15,7 @@ from typing import Any, Mapping
 import httpx
 
 from .invariants import Exchange, check_response
+from .skips import RESPONSE_SKIPPERS, Skips, response_skips
 from .spec import Spec
 from .violations import Violation, curl_command
 
@@ -26,6 +27,7 @@ class Collector:
     excluded: frozenset[str] = frozenset()  # --exclude-checks: findings of these are dropped
     # check -> operationId -> how many times the check exercised it (a checker that never ran shows as 0)
     exercised: dict[str, dict[str, int]] = field(default_factory=dict)
+    skips: Skips = field(default_factory=Skips)  # responses a rule could not judge, and why
 
     def exercise(self, check: str, operation: str) -> None:
         self.ran.add(check)
@@ -165,6 +167,9 @@ class ProbeClient:
             )
             for f in check_response(self.spec, ex):
                 self.collector.add(Violation(f.check, f.message, f.expected, curl, op))
+            for check in RESPONSE_SKIPPERS:
+                for reason in response_skips(check, ex):
+                    self.collector.skips.add(check, reason, op or f"{method} {path}")
         return reply
 
     # Small conveniences for the flows every probe needs.

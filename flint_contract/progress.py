@@ -1,6 +1,8 @@
 """Progress lines for a person watching a run: one line per phase, probe and schemathesis pass, with
 counts and elapsed time, and a heartbeat while one step runs long. They go to stderr (the verdict
-stays on stdout); `Progress(None)` is silent (the library default)."""
+stays on stdout); `Progress(None)` is silent (the library default). On a terminal the sink is a
+`progress_bar.Bar`: the same lines scroll above a live bar of steps done out of steps planned, with
+the running step and the elapsed time (the bar replaces the heartbeat lines)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,12 @@ class Progress:
         self._t0 = time.monotonic()
         self.heartbeat = heartbeat
         self._lock = threading.Lock()
+        self.bar: StepBar | None = sink if isinstance(sink, StepBar) else None
+
+    def expect(self, steps: int) -> None:
+        """`steps` more steps are planned (the bar's total grows as the run learns its plan)."""
+        if self.bar is not None:
+            self.bar.expect(steps)
 
     @property
     def enabled(self) -> bool:
@@ -49,7 +57,9 @@ class Step:
     def __enter__(self) -> "Step":
         self._started = time.monotonic()
         self.progress.say(f"{self.name} ...")
-        if self.progress.enabled:
+        if self.progress.bar is not None:
+            self.progress.bar.begin(self.name)
+        elif self.progress.enabled:
             self._thread = threading.Thread(target=self._beat, daemon=True)
             self._thread.start()
         return self
@@ -65,3 +75,21 @@ class Step:
         took = time.monotonic() - self._started
         tail = f", {self.detail}" if self.detail else ""
         self.progress.say(f"{self.name}: {'failed' if e is not None else 'done'} in {took:.1f}s{tail}")
+        if self.progress.bar is not None:
+            self.progress.bar.end()
+
+
+class StepBar:
+    """A sink that also draws a bar (see flint_contract.progress_bar.Bar, the implementation)."""
+
+    def __call__(self, line: str) -> None:
+        raise NotImplementedError
+
+    def expect(self, steps: int) -> None:
+        raise NotImplementedError
+
+    def begin(self, name: str) -> None:
+        raise NotImplementedError
+
+    def end(self) -> None:
+        raise NotImplementedError

@@ -7,6 +7,11 @@ Fixtures:
   its own temporary SQLite file, with two merchants; `.base_url`, `.api_key`, `.peer_api_key`. Stopped
   and deleted after the test.
 - `flint_client`: the generated sync `flint_api.FlintClient` wired to `flint_sandbox`.
+- `flint_sandbox_asgi`: a fresh reference sandbox in this process (an ASGI app over its own temporary
+  SQLite file, `flint_sandbox.inprocess.InProcessSandbox`): no server, no port; `.app`, `.api_key`,
+  `.peer_api_key`, `.async_client()`.
+- `flint_async_client`: the generated `flint_api.AsyncFlintClient` wired to `flint_sandbox_asgi` through
+  `httpx.ASGITransport` (for async tests: `@pytest.mark.anyio`, or pytest-asyncio's marker).
 - `flint_contract`: a function `flint_contract(base_url=None, api_key=None, **options)` that runs the kit
   (defaults: the `flint_sandbox` of this test) and fails the test with the grouped findings; it returns
   the RunResult. Options are RunOptions fields: `quick=True`, `probes=[...]`, `operations=[...]`, ...
@@ -14,12 +19,15 @@ Fixtures:
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import pytest
 
 if TYPE_CHECKING:
-    from flint_api import FlintClient
+    from flint_api import AsyncFlintClient, FlintClient
+    from flint_sandbox.inprocess import InProcessSandbox
 
     from .localserver import Sandbox
     from .runner import RunResult
@@ -49,6 +57,23 @@ def flint_client(flint_sandbox: "Sandbox") -> Iterator["FlintClient"]:
         yield client
     finally:
         client.close()
+
+
+@pytest.fixture
+def flint_sandbox_asgi(tmp_path: Path) -> Iterator["InProcessSandbox"]:
+    from flint_sandbox.inprocess import InProcessSandbox
+
+    with InProcessSandbox(tmp_path / "flint-sandbox-asgi") as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def flint_async_client(flint_sandbox_asgi: "InProcessSandbox") -> Iterator["AsyncFlintClient"]:
+    client = flint_sandbox_asgi.async_client()
+    yield client
+    # A sync fixture, so it serves any async test runner; ASGITransport holds no sockets or loop-bound
+    # state, so closing in a fresh event loop after the test's own loop has ended is safe.
+    asyncio.run(client.close())
 
 
 @pytest.fixture

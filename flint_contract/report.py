@@ -16,6 +16,7 @@ from .runner import EXIT_CANNOT_RUN, RunResult
 from .violations import Violation
 
 DEFAULT_EXAMPLES = 1  # examples printed per (check, operation) group; the rest are counted
+OPERATIONS_SHOWN = 3  # (check, operation) groups of one check printed in detail; the rest on one line
 
 # Severity of a check's findings (lower sorts first). Unlisted checks are "medium".
 _HIGH = {
@@ -100,10 +101,23 @@ def print_result(result: RunResult, out: TextIO, *, examples: int = DEFAULT_EXAM
         return
     for line in _summary_lines(result):
         out.write(line + "\n")
+    for skip in result.skipped:
+        out.write(f"not checked: {skip.line()}\n")
     groups = group_findings(result.violations)
     if groups:
         out.write(f"\n{len(result.violations)} finding(s) in {len(groups)} group(s) (check, operation), most severe first:\n\n")
+        shown: dict[str, int] = defaultdict(int)
         for g in groups:
+            shown[g.check] += 1
+            if shown[g.check] > OPERATIONS_SHOWN:
+                # one check failing on many operations (a missing route, a global header) is one problem:
+                # its first operations in detail, the rest named on one line
+                if shown[g.check] == OPERATIONS_SHOWN + 1:
+                    rest = [h for h in groups if h.check == g.check][OPERATIONS_SHOWN:]
+                    names = ", ".join(f"{h.operation or '(run)'} x{len(h.findings)}" for h in rest[:12])
+                    out.write(f"== {g.severity.upper()} [{g.check}] and {len(rest)} more operation(s): {names}"
+                              + (", ..." if len(rest) > 12 else "") + " (--json lists them all)\n\n")
+                continue
             distinct = g.distinct
             out.write(f"== {g.severity.upper()} [{g.check}] {g.operation or '(run)'}: {len(g.findings)} finding(s), "
                       f"{len(distinct)} distinct\n")
@@ -114,6 +128,7 @@ def print_result(result: RunResult, out: TextIO, *, examples: int = DEFAULT_EXAM
                           + " | ".join(m.message[:100] for m in distinct[examples:examples + 2])
                           + (" | ..." if len(distinct) > examples + 2 else "") + "\n")
             out.write("\n")
+        out.write(summary_table(groups))
         table = ", ".join(f"{check} x{n}" for check, n in sorted(_by_check(result.violations).items()))
         out.write(f"by check: {table}\n")
     for report in reports or []:
@@ -125,6 +140,21 @@ def print_result(result: RunResult, out: TextIO, *, examples: int = DEFAULT_EXAM
     verdict = "CONFORMS" if result.exit_code == 0 else "VIOLATIONS"
     seed = f"seed {opts.seed}, " if opts is not None else ""
     out.write(f"flint-contract: {verdict} (exit {result.exit_code}); {seed}elapsed {timing}\n")
+
+
+def summary_table(groups: list[Group]) -> str:
+    """One line per check, most severe first, at the end where a person looks first: how many findings on
+    how many operations, and the operations with the most."""
+    by_check: dict[str, list[Group]] = {}
+    for g in groups:
+        by_check.setdefault(g.check, []).append(g)
+    lines = [f"summary: {len(by_check)} check(s) failed"]
+    for check, gs in by_check.items():
+        top = sorted(gs, key=lambda g: -len(g.findings))[:3]
+        where = ", ".join(f"{g.operation or '(run)'} x{len(g.findings)}" for g in top) + (", ..." if len(gs) > 3 else "")
+        lines.append(f"  {gs[0].severity.upper():6} {check}: {sum(len(g.findings) for g in gs)} finding(s) on "
+                     f"{len(gs)} operation(s) ({where})")
+    return "\n".join(lines) + "\n"
 
 
 def _by_check(violations: list[Violation]) -> dict[str, int]:
@@ -180,6 +210,7 @@ def findings_json(result: RunResult) -> dict[str, object]:
         "run_tag": result.run_tag,
         "timings": result.timings,
         "notes": [n for n in result.notes if "Traceback" not in n],
+        "skipped": [skip.as_record() for skip in result.skipped],
         "groups": [
             {"check": g.check, "operation": g.operation or None, "severity": g.severity, "count": len(g.findings),
              "distinct": len(g.distinct)}
@@ -202,6 +233,7 @@ table{border-collapse:collapse;margin:1em 0} td,th{border:1px solid #ccc;padding
 th{background:#f3f3f3} .high{background:#fde2e2} .medium{background:#fff4d6} .low{background:#eef}
 pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
 details{margin:.4em 0 1em} summary{cursor:pointer;font-weight:600}
+p,td,li,summary,h3{overflow-wrap:anywhere}
 """
 
 
@@ -226,8 +258,13 @@ def render_html(result: RunResult, *, examples: int = 3) -> str:
         rows.append(("problem", result.problem))
     parts += [f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows]
     parts.append("</table>")
+    links = [("findings", "Findings")] if groups else []
+    links += [("operations", "Operations")] if result.engine is not None else []
+    links += [("not-checked", f"Not checked ({len(result.skipped)})")] if result.skipped else []
+    if links:
+        parts.append('<nav id="contents">' + " | ".join(f'<a href="#{a}">{t}</a>' for a, t in links) + "</nav>")
     if groups:
-        parts.append('<h2>Findings by check and operation</h2><table id="groups"><tr><th>severity</th><th>check</th>'
+        parts.append('<h2 id="findings">Findings by check and operation</h2><table id="groups"><tr><th>severity</th><th>check</th>'
                      "<th>operation</th><th>findings</th><th>distinct</th></tr>")
         for i, g in enumerate(groups):
             parts.append(f'<tr class="{g.severity}"><td>{g.severity}</td><td><a href="#g{i}">{e(g.check)}</a></td>'
@@ -248,7 +285,7 @@ def render_html(result: RunResult, *, examples: int = 3) -> str:
             parts.append('<p><a href="#verdict">back to the top</a></p>')
     if result.engine is not None:
         eng = result.engine
-        parts.append('<h2>Operations</h2><table id="operations"><tr><th>operation</th><th>statuses seen</th>'
+        parts.append('<h2 id="operations">Operations</h2><table id="operation-table"><tr><th>operation</th><th>statuses seen</th>'
                      "<th>reached 2xx</th><th>findings</th></tr>")
         per_op: dict[str, int] = defaultdict(int)
         for v in result.violations:
@@ -257,6 +294,14 @@ def render_html(result: RunResult, *, examples: int = 3) -> str:
             statuses = ", ".join(str(s) for s in sorted(eng.statuses.get(op, set())))
             parts.append(f"<tr><td>{e(op)}</td><td>{e(statuses)}</td><td>{'yes' if op in eng.operations_2xx else 'no'}</td>"
                          f"<td>{per_op.get(op, 0)}</td></tr>")
+        parts.append("</table>")
+    if result.skipped:
+        parts.append('<h2 id="not-checked">Not checked</h2><table id="skipped"><tr><th>check</th><th>why</th>'
+                     "<th>responses passed over</th></tr>")
+        for skip in result.skipped:
+            where = ", ".join(f"{op} x{n}" for op, n in sorted(skip.operations.items()))
+            parts.append(f"<tr><td>{e(skip.check)}</td><td>{e(skip.reason)}</td>"
+                         f"<td>{skip.count} {e('(' + where + ')') if where else ''}</td></tr>")
         parts.append("</table>")
     notes = [n for n in result.notes if "Traceback" not in n]
     if notes:

@@ -16,7 +16,8 @@ from . import __version__
 from .preflight import CannotRun, Seed, check_access, seed
 from .probe_client import Collector, ProbeClient, Unreachable
 from .progress import Progress, Sink
-from .scenarios import PROBES, ProbeContext
+from .scenarios import PROBE_CHECKS, PROBES, ProbeContext
+from .skips import PEER_PROBES, Skip, Skips
 from .spec import Spec, SpecError, load_spec
 from .violations import Violation
 
@@ -50,6 +51,9 @@ class RunOptions:
     destructive: bool = False
     progress: Sink = None  # one line per phase/probe/pass (the CLI passes stderr); None = silent
     run_tag: str = ""  # tags the orders the kit creates; default: generated per run
+    # schemathesis' own recordings of every request it sent, all passes merged (flint_contract.cassettes)
+    har: Path | None = None
+    vcr: Path | None = None
 
 
 @dataclass
@@ -67,6 +71,8 @@ class RunResult:
     workdir_kept: bool = False
     run_tag: str = ""
     options: RunOptions | None = None
+    skipped: list[Skip] = field(default_factory=list)  # checks not run, or not on every response, and why
+    cassettes: dict[str, tuple[Path, int]] = field(default_factory=dict)  # "har"/"vcr" -> (file, interactions)
 
 
 def link_threshold(opts: RunOptions) -> float:
@@ -120,6 +126,8 @@ def _execute(opts: RunOptions, workdir: Path, progress: Progress, run_tag: str) 
         spec = load_spec(opts.spec_path)
     except SpecError as exc:
         return RunResult(EXIT_CANNOT_RUN, problem=f"invalid spec: {exc}")
+    selected = PROBES if opts.probes is None else {k: PROBES[k] for k in opts.probes}
+    progress.expect(1 + (1 if opts.fuzz else 0) + len(selected))  # preflight, seeding, probes; engine.run adds its passes
     collector = Collector(excluded=frozenset(opts.exclude_checks))
     client = ProbeClient(opts.base_url, opts.api_key, spec, collector)
     client.run_tag = run_tag
@@ -151,10 +159,7 @@ def _execute(opts: RunOptions, workdir: Path, progress: Progress, run_tag: str) 
         timings["seeding"] = time.monotonic() - t
 
         t = time.monotonic()
-        selected = PROBES if opts.probes is None else {k: PROBES[k] for k in opts.probes}
         ctx = ProbeContext(client=client, peer=peer, spec=spec, collector=collector)
-        if peer is None:
-            result.notes.append("no --peer-api-key: tenancy probes skipped")
         for i, (name, probe) in enumerate(selected.items(), 1):
             before = len(collector.violations)
             try:
@@ -205,12 +210,14 @@ def _execute(opts: RunOptions, workdir: Path, progress: Progress, run_tag: str) 
             exclude_operations=tuple(seeded.protected),
             checks=opts.checks,
             exclude_checks=opts.exclude_checks,
+            cassettes=tuple(fmt for fmt, path in (("har", opts.har), ("vcr", opts.vcr)) if path is not None),
         )
         eng = engine.run(spec, settings, {"pins": seeded.pins, "stateful_pins": seeded.stateful_pins,
                                          "stateful_refund_order": seeded.stateful_refund_order}, workdir,
                          stream=opts.stream, progress=progress)
         result.engine = eng
         timings["schemathesis"] = time.monotonic() - t
+        result.cassettes = write_cassettes(opts, eng)
         if eng.exit_code not in (0, 1):
             return RunResult(
                 EXIT_CANNOT_RUN,
@@ -235,10 +242,46 @@ def _execute(opts: RunOptions, workdir: Path, progress: Progress, run_tag: str) 
             )
         result.checks_ran.update(engine_checks(opts))
     timings["total"] = time.monotonic() - t0
+    result.skipped = run_skips(opts, peer is not None, collector.skips, result.engine).items()
     result.violations = violations
     result.timings = timings
     result.exit_code = EXIT_VIOLATIONS if violations else EXIT_OK
     return result
+
+
+def write_cassettes(opts: RunOptions, eng: engine.EngineResult) -> dict[str, tuple[Path, int]]:
+    from .cassettes import merge_har, merge_vcr
+
+    out: dict[str, tuple[Path, int]] = {}
+    for fmt, path, merge in (("har", opts.har, merge_har), ("vcr", opts.vcr, merge_vcr)):
+        if path is not None:
+            target = path.expanduser().resolve()
+            out[fmt] = (target, merge(eng.cassettes.get(fmt, []), target))
+    return out
+
+
+def run_skips(opts: RunOptions, have_peer: bool, probe_skips: Skips, eng: engine.EngineResult | None) -> Skips:
+    """Everything this run did not check, and why: responses a rule could not judge (from the probes and
+    from schemathesis), and the checks the options or a missing peer key left out."""
+    out = Skips()
+    out.merge(probe_skips)
+    if eng is not None:
+        out.merge(eng.skips)
+    selected = PROBES if opts.probes is None else {k: PROBES[k] for k in opts.probes}
+    if not have_peer:
+        for name in PEER_PROBES:
+            if name in selected:
+                out.add(",".join(PROBE_CHECKS.get(name, (name,))), "no --peer-api-key (a second merchant's key)")
+    left_out = [name for name in PROBES if name not in selected]
+    if left_out:
+        out.add(", ".join(left_out), "probes not selected (--probes)")
+    for check in opts.exclude_checks:
+        out.add(check, "excluded (--exclude-checks)")
+    if not opts.fuzz:
+        out.add("schemathesis and the per-response rules on generated cases", "--no-fuzz")
+    elif opts.checks:
+        out.add("checks other than " + ", ".join(opts.checks) + " on generated cases", "not selected (--checks)")
+    return out
 
 
 def engine_checks(opts: RunOptions) -> set[str]:

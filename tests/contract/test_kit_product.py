@@ -145,3 +145,46 @@ def test_pytest_plugin_in_a_user_suite(pytester: pytest.Pytester) -> None:
     out = result.stdout.str()
     assert "the server does not conform to the Flint contract" in out
     assert "[pagination_page_size_bounds] listOrders" in out
+
+
+ASYNC_SUITE = '''
+import asyncio
+
+import pytest
+from flint_api import AsyncFlintClient, errors
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def test_async_client_in_process(flint_async_client: AsyncFlintClient, flint_sandbox_asgi) -> None:
+    tote = {"name": "Canvas tote bag", "quantity": 2, "unit_price_money": {"amount": 1250, "currency": "USD"}}
+    orders = await asyncio.gather(*(flint_async_client.orders.create(line_items=[tote]) for _ in range(3)))
+    assert [o.data.pricing_amounts.total_money.amount for o in orders] == [2500, 2500, 2500]
+    paid = await flint_async_client.orders.pay(orders[0].data.order_id, {"action": "pay", "payment_source": {"token": "tok_visa"}})
+    got = (await flint_async_client.orders.get(orders[0].data.order_id)).data
+    assert got.settlement_amounts.paid_money.amount == 2500 and paid is not None
+    page = (await flint_async_client.orders.list(page_size=10)).data
+    assert len(page) == 3
+    # the second merchant sees none of it: the sandbox's tenancy, in process
+    async with flint_sandbox_asgi.async_client(flint_sandbox_asgi.peer_api_key) as peer:
+        with pytest.raises(errors.NotFoundError):
+            await peer.orders.get(orders[0].data.order_id)
+    assert flint_sandbox_asgi.db_path.is_file()
+
+
+async def test_each_test_gets_a_fresh_sandbox(flint_async_client: AsyncFlintClient) -> None:
+    assert (await flint_async_client.orders.list(page_size=10)).data == []
+'''
+
+
+def test_asgi_sandbox_fixture_with_the_async_client(pytester: pytest.Pytester) -> None:
+    """flint_sandbox_asgi / flint_async_client: the generated async client against an in-process sandbox
+    (httpx.ASGITransport; no server, no port), a fresh database per test."""
+    pytester.makepyfile(test_async_user=ASYNC_SUITE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "-p", "no:randomly")
+    result.assert_outcomes(passed=2)
