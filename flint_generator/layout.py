@@ -41,115 +41,129 @@ class _Group:
     open: str
     items: list[list[_Part]] = field(default_factory=list)
     literal: bool = False  # a collection display: always one item per line when split
+    _flat: str | None = None
 
     @property
     def close(self) -> str:
         return _OPEN[self.open]
+
+    def flat(self) -> str:
+        if self._flat is None:  # laying out a line asks for the same subtrees many times
+            self._flat = self.open + ", ".join(_flat(i) for i in self.items) + self.close
+        return self._flat
 
 
 _Part = str | _Group
 
 
 def _flat(seq: list[_Part]) -> str:
-    out = []
-    for p in seq:
-        out.append(p if isinstance(p, str) else p.open + ", ".join(_flat(i) for i in p.items) + p.close)
-    return "".join(out)
+    return "".join([p if isinstance(p, str) else p.flat() for p in seq])
+
+
+_TOKEN = re.compile(
+    r"""(?P<s>'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")|(?P<o>[(\[{])|(?P<c>[)\]}])|(?P<k>,)|(?P<n>\n *)"""
+    r"""|(?P<t>[^'"()\[\]{},\n#\\]+)|(?P<x>.)"""
+)
 
 
 def _parse(text: str) -> list[_Part]:
     """One logical line -> text and bracket groups; whitespace around brackets and commas normalised as black does."""
-    stack: list[tuple[_Group, list[list[_Part]]]] = []
+    stack: list[tuple[_Group, list[_Part]]] = []
     top: list[_Part] = []
     cur = top
     buf: list[str] = []
-    i, n = 0, len(text)
 
-    def flush(strip_left: bool = False, strip_right: bool = False) -> None:
+    def flush(strip_left: bool, strip_right: bool) -> None:
         s = "".join(buf)
         buf.clear()
         if strip_left:
             s = s.lstrip()
         if strip_right:
             s = s.rstrip()
-        if "\n" in s or "\\" in s.replace("\\\\", ""):
-            raise _Unsupported("line break inside an expression")
         if s:
             cur.append(s)
 
     after_open = False
-    while i < n:
-        ch = text[i]
-        m = _STRING.match(text, i) if ch in "'\"rRuUbB" else None
-        if m is not None and (ch in "'\"" or not (i and (text[i - 1].isalnum() or text[i - 1] == "_"))):
-            lit = m.group(0)
-            if "\\\n" in lit:
-                raise _Unsupported("backslash newline in a string")
-            buf.append(normalize_string_quotes(normalize_string_prefix(lit, MODE)))
-            i = m.end()
+    newline = False  # a line break is only allowed after an opening bracket or a comma, or before a closing one
+    for m in _TOKEN.finditer(text):
+        kind, tok = m.lastgroup, m.group()
+        if newline and kind != "c":
+            raise _Unsupported("line break inside an expression")
+        newline = False
+        if kind == "s":
+            if buf and (buf[-1][-1:].isalnum() or buf[-1][-1:] == "_"):
+                raise _Unsupported("prefixed string (f-strings are black's business)")
+            buf.append(normalize_string_quotes(tok))
             after_open = False
-            continue
-        if ch in "'\"" or (ch in "fFtT" and text[i + 1 : i + 2] in ("'", '"')):
-            raise _Unsupported("string literal outside the subset (f-strings are black's business)")
-        if ch == "#":
-            raise _Unsupported("comment")
-        if ch in _OPEN:
+        elif kind == "t":
+            tok = tok.lstrip(" ") if after_open else tok
+            if tok:
+                buf.append(tok)
+                after_open = False
+        elif kind == "o":
             before = "".join(buf).rstrip()
-            flush(strip_left=after_open)
+            flush(after_open, False)
             literal = not before or not (before[-1].isalnum() or before[-1] in "_)]")
             if literal and before.endswith(("def", "class", "print")):
                 literal = False
-            group = _Group(ch, literal=literal)
+            group = _Group(tok, literal=literal)
             cur.append(group)
-            stack.append((group, [cur]))
-            item: list[_Part] = []
-            group.items.append(item)
-            cur = item
+            stack.append((group, cur))
+            cur = []
+            group.items.append(cur)
             after_open = True
-        elif ch == ",":
+        elif kind == "k":
             if not stack:
                 raise _Unsupported("comma outside brackets (tuple)")
-            flush(strip_left=after_open, strip_right=True)
-            group = stack[-1][0]
-            item = []
-            group.items.append(item)
-            cur = item
+            flush(after_open, True)
+            cur = []
+            stack[-1][0].items.append(cur)
             after_open = True
-        elif ch in _CLOSE:
-            if not stack or stack[-1][0].close != ch:
+        elif kind == "c":
+            if not stack or stack[-1][0].close != tok:
                 raise _Unsupported("unbalanced brackets")
-            flush(strip_left=after_open, strip_right=True)
-            group, (parent,) = stack.pop()
+            flush(after_open, True)
+            group, cur = stack.pop()
             if not group.items[-1]:
                 group.items.pop()  # trailing comma: black drops it when the line joins (magic_trailing_comma off)
                 if group.open == "(" and group.literal and len(group.items) == 1:
                     raise _Unsupported("one-element tuple")
             elif group.open == "(" and group.literal and len(group.items) == 1:
                 raise _Unsupported("parenthesised expression (black may drop the parentheses)")
-            cur = parent
             after_open = False
+        elif kind == "n":
+            newline = not after_open
         else:
-            if ch == "\n":
-                if not (after_open or text[i + 1 :].lstrip(" ")[:1] in _CLOSE):
-                    raise _Unsupported("line break inside an expression")
-                while i + 1 < n and text[i + 1] == " ":
-                    i += 1
-            else:
-                if not (after_open and ch == " "):
-                    buf.append(ch)
-                    after_open = False
-        i += 1
-    if stack:
+            raise _Unsupported(f"{tok!r} outside the subset (a comment, a backslash, an unterminated string)")
+    if stack or newline:
         raise _Unsupported("unclosed bracket")
-    flush()
+    flush(False, False)
     return top
 
 
 def _check_spacing(text: str) -> None:
     """Black normalises the spacing inside a line; the templates already emit it, so anything else goes to black."""
     bare = _STRING.sub('""', text)
+    if re.search(r"[^(,\s]\s*\*\*|\b0[XOB]|\d[EJL]\b", bare):
+        raise _Unsupported("power operator or numeric literal black rewrites")
     if re.search(r"\S  +\S| [,:)\]}]|[(\[{] ", re.sub(r"\s*\n\s*", "", bare)):
         raise _Unsupported("spacing black would change")
+
+
+_NEEDS_PARSE = re.compile(r",\s*[)\]}]|(^|[^\w)\]])\(|#|\\|[fFtT]$")
+
+
+def _one_line(text: str, depth: int) -> list[str] | None:
+    """Most lines fit as they are: then only their strings change (black's quotes), no tree is needed."""
+    if "\n" in text:
+        return None
+    pieces = _STRING.split(text)  # text, literal body, text, ...: a prefix letter stays with the text before
+    if any(_NEEDS_PARSE.search(t) for t in pieces[::2]):
+        return None
+    line = _STRING.sub(lambda m: normalize_string_quotes(normalize_string_prefix(m.group(0), MODE)), text)
+    if not _fits(depth, line):
+        return None
+    return [" " * 4 * depth + line]
 
 
 def _fits(depth: int, text: str) -> bool:
@@ -349,6 +363,13 @@ def _docstring(text: str, depth: int) -> str:
     return indent + quote + body + quote
 
 
+def _depth(line: str) -> int:
+    bare = _STRING.sub('""', line)
+    if '"""' in bare or "'''" in bare:
+        raise _Unsupported("triple-quoted string inside code")
+    return sum(bare.count(c) for c in "([{") - sum(bare.count(c) for c in ")]}")
+
+
 def _logical_lines(chunk: str) -> list[tuple[int, str]]:
     """(indent, text) per logical line; -1 for a blank line. Raises _Unsupported for odd indentation."""
     out: list[tuple[int, str]] = []
@@ -377,19 +398,15 @@ def _logical_lines(chunk: str) -> list[tuple[int, str]]:
             out.append((indent // 4, "\x00" + text))
             i += 1
             continue
-        depth = 0
-        text = body
-        while True:
-            bare = _STRING.sub('""', text)
-            if '"""' in bare or "'''" in bare:
-                raise _Unsupported("triple-quoted string inside code")
-            depth = sum(bare.count(c) for c in "([{") - sum(bare.count(c) for c in ")]}")
-            if depth <= 0 or i + 1 >= len(lines):
-                break
+        parts = [body]
+        depth = _depth(body)
+        while depth > 0 and i + 1 < len(lines):
             i += 1
-            text += "\n" + lines[i]
+            parts.append(lines[i])
+            depth += _depth(lines[i])
         if depth:
             raise _Unsupported("unbalanced brackets")
+        text = "\n".join(parts)
         out.append((indent // 4, text))
         i += 1
     return out
@@ -456,7 +473,7 @@ def _relayout(chunk: str) -> str:
             prev_after = 1 if prev_text.startswith("class ") else 0
         else:
             _check_spacing(text)
-            out.extend(_lay(_parse(text), depth, "", statement=True))
+            out.extend(_one_line(text, depth) or _lay(_parse(text), depth, "", statement=True))
             prev_after = 0
         prev_text, prev_depth = text, depth
     return "\n".join(out) + "\n"
