@@ -140,7 +140,7 @@ DECLINED = [
     "s = f'{x!r}'\n",
     "import os\n\nx = 1\n",
     "def f() -> None:\n\n    pass\n",  # a blank line at a block start
-    "handler = lambda request, response: process_the_request_and_the_response(request, response, extra, more, args, and_more)\n",
+    "handler = lambda request, response: process_the_request_and_the_response(request, response, extra, more, args, and_more, and_even_more)\n",
 ]
 
 
