@@ -5,7 +5,8 @@ links): follow a link out of an earlier successful step (its parameters and requ
 that step's response), call an operation whose path parameters earlier responses name (`order_id`,
 `payment_attempt_id`: every operation is reachable, not only link targets), or start again at a root operation.
 Bodies come from the spec's examples; some are varied with other values the spec shows for the same field, or
-an integer nudged (0, 1, ±1, ×10), so requests near the rules' edges are tried too. Every choice comes from one
+an integer nudged (0, 1, ±1, ×10), or given an optional top-level field the example lacks (with a value the spec
+shows for it), so requests near the rules' edges and the other branches of a flow are tried too. Every choice comes from one
 `random.Random` per sequence, seeded from the run's seed and the sequence number.
 """
 
@@ -21,7 +22,7 @@ from ..resources import path_params
 from ..spec import Link, Operation, Spec
 from .sequence import Ref, Step
 
-MUTATE = 0.5  # share of steps whose body gets one varied field
+MUTATE = 0.6  # share of steps whose body gets one varied (or one added) field
 PAGE_SIZES = (1, 2, 100)
 
 
@@ -98,7 +99,7 @@ def mutate(rng: random.Random, body: Any, pool: dict[str, list[Any]]) -> Any:
     # Integers carry most of the rules (amounts, quantities, limits): they are varied three times as often.
     where, key, value = rng.choices(leaves, [3 if type(v) is int else 1 for _, _, v in leaves])[0]
     if isinstance(value, int) and not isinstance(value, bool):
-        choices = [0, 1, value + 1, value * 10] + ([value - 1] if value > 2 else [])
+        choices = [0, 1, value + 1, value * 10]
     else:
         choices = [v for v in pool.get(key, []) if v != value and type(v) is type(value)]
     if not choices:
@@ -165,19 +166,46 @@ class Generator:
             body = {}
         return body
 
+    def _optional(self, op: Operation) -> list[str]:
+        """Top-level request properties the spec shows scalar values for (capture_method, reason...)."""
+        def compute(s: Spec) -> list[str]:
+            schema, base = s.request_schema(op)
+            names: list[str] = []
+            for node, _, _ in s.schema_branches(schema, base):
+                names += [n for n in (node.get("properties") or {}) if n in self.pool and n not in names]
+            return names
+
+        return self.spec.derived("diff:optional:" + op.operation_id, compute)
+
+    def _add_field(self, op: Operation, body: Any) -> Any:
+        """The body with one absent top-level property set to a value the spec shows for it (a copy)."""
+        if not isinstance(body, dict):
+            return body
+        absent = [n for n in self._optional(op) if n not in body]
+        if not absent:
+            return body
+        name = self.rng.choice(absent)
+        return {**body, name: copy.deepcopy(self.rng.choice(self.pool[name]))}
+
     def _finish(self, step: Step) -> Step:
         op = self.spec.operations[step.op]
         if step.body is not None and self.rng.random() < MUTATE:
-            step.body = mutate(self.rng, step.body, self.pool)
+            # Vary a field the body has, or add one it lacks (capture_method: manual opens the capture flows).
+            if self.rng.random() < 0.7:
+                step.body = mutate(self.rng, step.body, self.pool)
+            else:
+                step.body = self._add_field(op, step.body)
         if op.method == "GET" and op.has_parameter("page_size", "query") and self.rng.random() < 0.3:
             step.query["page_size"] = self.rng.choice(PAGE_SIZES)
         return step
 
     def root(self, first: bool) -> Step:
-        # Roots that open more of the link graph start more sequences (createOrder: most of Flint hangs off it).
-        ops = self.creates if first or self.rng.random() < 0.4 else self.roots
-        out = {o.operation_id: 1 + sum(1 for l in self.spec.links() if l.source == o.operation_id) for o in ops}
-        op = self.rng.choices(ops, [out[o.operation_id] for o in ops])[0]
+        if first or self.rng.random() < 0.4:
+            # Creates that open more of the link graph start more sequences (most of Flint hangs off createOrder).
+            out = {o.operation_id: 1 + sum(1 for l in self.spec.links() if l.source == o.operation_id) for o in self.creates}
+            op = self.rng.choices(self.creates, [out[o.operation_id] for o in self.creates])[0]
+        else:  # any root alike: the lists and balances read what the sequence did
+            op = self.rng.choice(self.roots)
         return self._finish(Step(op.operation_id, body=self._body(op), via="root"))
 
     def follow(self, index: int, source: Step, link: Link) -> Step | None:
@@ -215,7 +243,7 @@ class Generator:
         """The next step, given the oracle's answers to the steps so far."""
         if steps:
             roll = self.rng.random()
-            if roll < 0.6:
+            if roll < 0.5:
                 sources = [i for i in range(len(steps)) if ok[i]]
                 # Recent steps are likelier sources: the sequence goes deeper rather than wide.
                 weights = [1 + j for j in range(len(sources))]
@@ -228,7 +256,7 @@ class Generator:
                             return step
                     j = sources.index(i)
                     del sources[j], weights[j]
-            elif roll < 0.85:
+            elif roll < 0.75:
                 step = self.fill(steps, bodies, ok)
                 if step is not None:
                     return step
