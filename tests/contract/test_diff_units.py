@@ -146,3 +146,21 @@ def test_generation_is_a_function_of_the_seed() -> None:
     varied = [mutate(sequence_rng(1, i), body, pool) for i in range(200)]
     assert any(v["line_items"][0]["quantity"] == 0 for v in varied)
     assert all(v["line_items"][0]["unit_price_money"]["currency"] == "USD" for v in varied)
+
+
+def test_diff_cannot_run_without_a_server_or_with_bad_allowances(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from flint_contract import cli
+
+    assert cli.main(["diff", "--base-url", "", "--api-key", ""]) == 2
+    closed = "http://127.0.0.1:9"  # the discard port: nothing listens there
+    assert cli.main(["diff", "--oracle", closed, "--base-url", closed, "--api-key", "k", "--quiet"]) == 2
+    assert "cannot run" in capsys.readouterr().out
+    import copy
+    import json
+
+    doc = copy.deepcopy(load_spec().document)
+    doc["x-flint-diff-allowances"] = [{"name": "x", "kind": "ignore", "path": "/a"}]  # no reason
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    assert cli.main(["diff", "--spec", str(bad), "--base-url", closed, "--api-key", "k", "--quiet"]) == 2
+    assert "x-flint-diff-allowances[0] needs name, kind" in capsys.readouterr().out
