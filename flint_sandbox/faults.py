@@ -4,7 +4,8 @@
 spot where each would live, so the contract kit can prove it catches them. Off by default.
 
 The resource faults (`delete_keeps_resource`, `foreign_parent`, `leak_rejected_create`, `long_id_500`) live only here,
-as ASGI wrappers around the app (`middlewares()`, added by app.build_app), outside the business code.
+as ASGI wrappers around the app (`middlewares()`, added by app.build_app), outside the business code; so do the
+behavioural faults for `flint-contract diff` (`BEHAVIOURAL`, in faults_behaviour.py).
 """
 
 from __future__ import annotations
