@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 SPEC   := spec/flint.yaml
 OUT    := generated
 
-.PHONY: generate check test test-fast typecheck serve serve-pg contract contract-pg bench corpus wheel-check clean
+.PHONY: generate check test test-fast typecheck serve serve-pg contract contract-pg diff bench corpus wheel-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ contract: $(STAMP)
 ## `postgresql` needed). Several instances: run `flint-sandbox serve --db postgresql://...` more times.
 serve-pg: $(STAMP)
 	$(BIN)/python -m flint_sandbox.localpg serve --data var/pg --port 5433 -- --host 127.0.0.1 --port 8080 --key demo:flint_test_demo_key
+
+## diff: a fresh sandbox as the server under test against the embedded oracle, the default diff run (nothing may differ)
+diff: $(STAMP)
+	$(BIN)/python -m flint_contract.diff.selfrun
 
 ## contract-pg: `make contract` on PostgreSQL: a throwaway PostgreSQL, a fresh sandbox on it, the kit's default run
 contract-pg: $(STAMP)

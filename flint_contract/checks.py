@@ -292,10 +292,19 @@ def _pins(op_id: str) -> dict[str, Any]:
     return pins
 
 
+# Headers the HTTP client owns (message framing). A negative case's random extra headers can name one
+# ("content-length: $6" on a GET): the request is then not parseable HTTP, the server's HTTP parser answers a bare
+# 400 before any API code runs, and the finding is about uvicorn, not the contract.
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "host", "connection"})
+
+
 def prepare_case(case: Case[Any]) -> Case[Any]:
-    """Fresh Idempotency-Key per positive case (cookbook P6: generated keys repeat and collide), and
-    the ids seeded during preflight for positive cases outside the stateful phase (P7: random ids
-    only ever reach 404)."""
+    """No generated framing headers (any case); a fresh Idempotency-Key per positive case (cookbook P6: generated
+    keys repeat and collide), and the ids seeded during preflight for positive cases outside the stateful phase
+    (P7: random ids only ever reach 404)."""
+    if case.headers:
+        for name in [n for n in case.headers if n.lower() in _FRAMING_HEADERS]:
+            del case.headers[name]
     if not _is_positive(case):
         return case
     if case.headers:

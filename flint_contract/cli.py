@@ -1,5 +1,6 @@
 """`flint-contract run --base-url URL --api-key KEY [--peer-api-key KEY2] [--junit PATH]
-[--max-examples N] [--seed N] [--quick]`
+[--max-examples N] [--seed N] [--quick]` and
+`flint-contract diff --oracle URL|embedded --base-url URL --api-key KEY [--seed N] [--quick]` (flint_contract.diff)
 
 Exit codes: 0 the server conforms; 1 violations (each printed with the check's name, what was
 expected and a curl command); 2 the kit could not run (server unreachable, key rejected, invalid spec).
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__, engine, progress_bar
+from .diff import cli as diff_cli
 from .report import DEFAULT_EXAMPLES, print_result, write_findings, write_html, write_junit
 from .runner import DEFAULT_MAX_EXAMPLES, EXIT_CANNOT_RUN, QUICK_MAX_EXAMPLES, RunOptions, execute
 from .scenarios import PROBES
@@ -62,11 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a live progress bar above the progress lines (default: when stderr is a terminal)")
     run.add_argument("--spec", help="check against this spec file instead of the packaged one")
     run.add_argument("--stream", action="store_true", help="stream schemathesis' own output")
+    diff_cli.add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "diff":
+        return diff_cli.main(args)
     if not args.base_url or not args.api_key:
         sys.stderr.write("flint-contract: --base-url and --api-key are required (or FLINT_BASE_URL / FLINT_API_KEY)\n")
         return EXIT_CANNOT_RUN

@@ -1,5 +1,6 @@
 """Start a fresh reference sandbox on a free loopback port (a real HTTP server over a real SQLite
-file), for `make contract`, the pytest suite and the mutation tests. Only used inside this repo."""
+file), for `make contract`, the pytest suite, the mutation tests and `flint-contract diff --oracle embedded`
+(the oracle: it runs the installed `flint-sandbox` command when there is one)."""
 
 from __future__ import annotations
 

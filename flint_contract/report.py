@@ -25,6 +25,7 @@ _HIGH = {
     "tenant_isolation", "namespace_isolation", "idempotency_replay", "idempotency_key_conflict",
     "idempotency_tenant_scope", "use_after_delete", "use_after_free", "ignored_auth", "resource_hierarchy",
     "leaked_create", "response_schema_conformance", "status_code_conformance", "probe_error", "seed_data",
+    "diff_accepts", "diff_rejects", "diff_money", "diff_state",
 }
 _LOW = {"every_operation_reaches_2xx", "link_coverage", "schemathesis", "negative_data_rejection", "unsupported_method"}
 SEVERITIES = ("high", "medium", "low")
@@ -276,7 +277,8 @@ def render_html(result: RunResult, *, examples: int = 3) -> str:
                          f"{len(g.findings)} finding(s)</h3>")
             for v in distinct[:examples]:
                 parts.append("<details open><summary>" + e(v.message[:160]) + "</summary>")
-                parts.append(f"<p><b>found:</b> {e(v.message)}</p><p><b>expected:</b> {e(v.expected)}</p>")
+                found = f"<pre>{e(v.message)}</pre>" if "\n" in v.message else e(v.message)
+                parts.append(f"<p><b>found:</b> {found}</p><p><b>expected:</b> {e(v.expected)}</p>")
                 if v.curl:
                     parts.append(f"<p><b>reproduce:</b></p><pre>{e(v.curl)}</pre>")
                 parts.append("</details>")

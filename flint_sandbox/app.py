@@ -173,6 +173,30 @@ def clock_route(storage: Storage, auth: Authenticator) -> Route:
     return Route("/_sandbox/clock/advance", advance, methods=["POST"])
 
 
+def merchants_route(storage: Storage, auth: Authenticator) -> Route:
+    """POST /_sandbox/merchants: sandbox-only, outside /v1 and outside the spec. Creates a fresh test merchant and
+    answers 201 {"data": {"merchant_id", "api_key"}} with a key holding every scope, so a tool comparing two servers
+    (`flint-contract diff`) can start each sequence on an empty merchant. Only a key with every write scope may
+    call it (the same rule as the clock); the new merchant shares nothing with the caller's."""
+
+    async def create(request: Request) -> JSONResponse:
+        try:
+            rec = await auth.record_for(request.headers)
+            missing = sorted(CLOCK_SCOPES - rec.scopes)
+            if missing:
+                raise ApiError(403, "INSUFFICIENT_SCOPE", f"Creating a sandbox merchant needs every write scope; the"
+                               f" key lacks {missing[0]}", None, error_type(403))
+            check_version(request.headers)
+        except ApiError as e:
+            return _error(e.status, e.code, e.message, e.param)
+        key = accounts.generate_key()
+        name = "sandbox-" + key[-12:]
+        merchant_id = await storage.write(lambda tx: accounts.add_key(tx, name, key))
+        return JSONResponse({"data": {"merchant_id": merchant_id, "api_key": key}}, status_code=201)
+
+    return Route("/_sandbox/merchants", create, methods=["POST"])
+
+
 # --------------------------------------------------------------------------------------------- planted faults
 
 
@@ -261,7 +285,7 @@ def build_app(db_path: str, faults_on: frozenset[str] = frozenset(), crash_point
         service,
         authenticate=auth,
         idempotency=planted.idempotency_store(DbIdempotencyStore(storage), faults_on),
-        extra_routes=[clock_route(storage, auth)],
+        extra_routes=[clock_route(storage, auth), merchants_route(storage, auth)],
     )
     if faults.on("clamp_page_size"):
         app.add_middleware(ClampPageSize)

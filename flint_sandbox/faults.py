@@ -4,7 +4,8 @@
 spot where each would live, so the contract kit can prove it catches them. Off by default.
 
 The resource faults (`delete_keeps_resource`, `foreign_parent`, `leak_rejected_create`, `long_id_500`) live only here,
-as ASGI wrappers around the app (`middlewares()`, added by app.build_app), outside the business code.
+as ASGI wrappers around the app (`middlewares()`, added by app.build_app), outside the business code; so do the
+behavioural faults for `flint-contract diff` (`BEHAVIOURAL`, in faults_behaviour.py).
 """
 
 from __future__ import annotations
@@ -36,21 +37,28 @@ KNOWN = frozenset(
     }
 )
 
+# Behavioural faults for `flint-contract diff` (flint_sandbox.faults_behaviour): schema-valid and rule-abiding,
+# caught only by comparing with the reference. Kept apart from KNOWN, the faults `flint-contract run` targets.
+BEHAVIOURAL = frozenset(
+    {"close_keeps_open", "intent_amount_plus_one", "accepts_zero_quantity", "rejects_large_quantity", "list_drops_last"}
+)
+ALL = KNOWN | BEHAVIOURAL
+
 _active: frozenset[str] = frozenset()
 
 
 def from_env() -> frozenset[str]:
     raw = os.environ.get("FLINT_SANDBOX_FAULTS", "")
     names = frozenset(n.strip() for n in raw.split(",") if n.strip())
-    unknown = names - KNOWN
+    unknown = names - ALL
     if unknown:
-        raise SystemExit(f"FLINT_SANDBOX_FAULTS: unknown fault(s) {sorted(unknown)}; known: {sorted(KNOWN)}")
+        raise SystemExit(f"FLINT_SANDBOX_FAULTS: unknown fault(s) {sorted(unknown)}; known: {sorted(ALL)}")
     return names
 
 
 def enable(names: frozenset[str]) -> None:
     global _active
-    unknown = names - KNOWN
+    unknown = names - ALL
     if unknown:
         raise ValueError(f"unknown faults {sorted(unknown)}")
     _active = names
@@ -230,5 +238,9 @@ _MIDDLEWARES: dict[str, Callable[[ASGIApp], ASGIApp]] = {
 
 
 def middlewares() -> list[Callable[[ASGIApp], ASGIApp]]:
-    """The wrappers of the active resource faults, for app.build_app to add (none when no fault is on)."""
-    return [cls for name, cls in _MIDDLEWARES.items() if name in _active]
+    """The wrappers of the active resource and behavioural faults, for app.build_app to add (none when no fault
+    is on)."""
+    from .faults_behaviour import MIDDLEWARES  # imports this module's helpers
+
+    wrappers = {**_MIDDLEWARES, **MIDDLEWARES}
+    return [cls for name, cls in wrappers.items() if name in _active]

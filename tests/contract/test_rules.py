@@ -103,3 +103,13 @@ def test_the_engine_reports_recorded_findings_verbatim(tmp_path: Path) -> None:
     (v,) = result.violations
     assert (v.check, v.message, v.expected, v.operation, v.curl) == (
         "order_arithmetic", "total 2501\nExpected: a decoy", "total = 2500", "createOrder", "curl x")
+
+
+def test_generated_framing_headers_are_dropped_from_every_case() -> None:
+    """A negative case's random extra headers once named content-length ("$6" on a GET): uvicorn answered the
+    unparseable request with a bare text/plain 400 before the app, and the kit reported it against the sandbox."""
+    schema = schemathesis.openapi.from_dict(load_spec().document)
+    case = schema["/v1/payment-intents"]["GET"].Case(
+        headers={"content-length": "$6", "Transfer-Encoding": "x", "Host": "h", "X-Request-Id": "abc"})
+    checks.prepare_case(case)
+    assert case.headers == {"X-Request-Id": "abc"}
