@@ -190,8 +190,9 @@ class Extensions:
     validation_codes: dict[str, str]
     max_body_bytes: int
     max_depth: int
-    auth_header: str = "Authorization"
-    auth_prefix: str = "Bearer "
+    auth_header: str | None = None  # None: the spec declares no scheme one key can fill; no credentials sent
+    auth_prefix: str = ""
+    key_modes: dict[str, str] = field(default_factory=dict)  # x-api-key-modes: mode -> key prefix
     base_url: str = "http://localhost"
     # x-error-envelope: error `type` by "<status>" / "<digit>xx" / "default" (always has "default")
     error_types: dict[str, str] = field(default_factory=dict)

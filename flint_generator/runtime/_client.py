@@ -671,14 +671,13 @@ class BaseClient:
     def api_version(self) -> str | None:
         return self._settings.api_version
 
-    @property
-    def mode(self) -> str:
-        """The key's mode: "test" or "live" from its prefix (`..._test_...` / `..._live_...`), else "unknown"."""
+    def _key_mode(self) -> str:
+        """The key's mode from its prefix (the spec's x-api-key-modes), else "unknown"; generated clients expose it
+        as `mode` only when the spec declares the prefixes."""
         key = self._settings.api_key or ""
-        if "_test_" in key or key.startswith("test_"):
-            return "test"
-        if "_live_" in key or key.startswith("live_"):
-            return "live"
+        for mode, prefix in _config.KEY_MODES.items():
+            if key.startswith(prefix):
+                return mode
         return "unknown"
 
     @property

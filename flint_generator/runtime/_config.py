@@ -33,7 +33,7 @@ DOC_URL: str | None = None
 ERROR_SOURCES: dict[str, str] = {}
 OMIT_NULL: tuple[str, ...] = ()
 DEFAULT_BASE_URL = "http://localhost"
-AUTH_HEADER = "Authorization"
+AUTH_HEADER: str | None = "Authorization"
 AUTH_PREFIX = "Bearer "
 # the client: environment variables are <ENV_PREFIX>_API_KEY, _BASE_URL, _LOG; the API version pinned in a header
 ENV_PREFIX = "API"
@@ -42,3 +42,4 @@ API_VERSION_HEADER: str | None = None
 API_VERSION: str | None = None
 # what JSON numbers that are not integers parse to
 NUMBER: type = float
+KEY_MODES: dict[str, str] = {"test": "flint_test_", "live": "flint_live_"}
