@@ -39,7 +39,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
-from . import _config
+from . import _codec, _config
 from . import _runtime as _rt
 from .errors import (
     IDEMPOTENT_METHODS,
@@ -86,12 +86,14 @@ def _setup_logging() -> None:
 class RequestOptions(_t.TypedDict, total=False):
     """Keywords every operation method accepts (each overrides the client's setting for this call only):
     `timeout` (seconds or an `httpx.Timeout`, per attempt), `deadline` (seconds for the whole call: every attempt,
-    backoff and Retry-After wait), `max_retries` (after the first attempt), `extra_headers` (sent as given, last)."""
+    backoff and Retry-After wait), `max_retries` (after the first attempt), `extra_headers` (sent as given, last),
+    `strict_responses` (False: a 2xx body that does not match its schema is returned as received, see decode)."""
 
     timeout: float | httpx.Timeout | None
     deadline: float | None
     max_retries: int | None
     extra_headers: _t.Mapping[str, str] | None
+    strict_responses: bool | None
 
 
 _OPTION_NAMES = frozenset(RequestOptions.__annotations__)
@@ -117,19 +119,29 @@ class Settings:
     default_headers: _t.Mapping[str, str]
     api_version: str | None
     idempotency_key: str | None = None
+    strict_responses: bool = True
 
 
 class APIResponse(_t.Generic[T]):
     """One call's result with its HTTP response: `parsed` (what the method returns), `http_response`, `status_code`,
-    `headers`, `request_id`, `attempts` (1 + retries) and `elapsed` (seconds, all attempts and waits)."""
+    `headers`, `request_id`, `attempts` (1 + retries), `elapsed` (seconds, all attempts and waits) and
+    `validation_errors` (what a lenient call found wrong with the body; empty when it matched its schema)."""
 
-    __slots__ = ("parsed", "http_response", "attempts", "elapsed")
+    __slots__ = ("parsed", "http_response", "attempts", "elapsed", "validation_errors")
 
-    def __init__(self, parsed: T, http_response: httpx.Response, attempts: int, elapsed: float) -> None:
+    def __init__(
+        self,
+        parsed: T,
+        http_response: httpx.Response,
+        attempts: int,
+        elapsed: float,
+        validation_errors: _t.Sequence[_rt.ValidationError] = (),
+    ) -> None:
         self.parsed = parsed
         self.http_response = http_response
         self.attempts = attempts
         self.elapsed = elapsed
+        self.validation_errors = list(validation_errors)
 
     @property
     def status_code(self) -> int:
@@ -148,9 +160,11 @@ class APIResponse(_t.Generic[T]):
         return f"APIResponse(status_code={self.status_code}, request_id={self.request_id!r}, parsed={self.parsed!r})"
 
 
+# (response, attempts, elapsed seconds, validation problems of a lenient call)
+Raw = _t.Tuple[httpx.Response, int, float, _t.List[_rt.ValidationError]]
 # where the engine leaves each call's response for with_raw_response: a context variable, so threads and asyncio
 # tasks never see each other's (no shared `last_response`)
-_RAW: contextvars.ContextVar[list[tuple[httpx.Response, int, float]] | None] = contextvars.ContextVar(
+_RAW: contextvars.ContextVar[list[Raw] | None] = contextvars.ContextVar(
     "raw_responses", default=None
 )
 
@@ -503,6 +517,8 @@ class Run:
         self.timeout: float | httpx.Timeout = settings.timeout if timeout is None else timeout
         retries = options.get("max_retries")
         self.retries: int = settings.max_retries if retries is None else retries
+        strict = options.get("strict_responses")
+        self.strict: bool = settings.strict_responses if strict is None else strict
         self.attempts = 0
         # sending it again cannot double a write: an idempotent method, or the request carries its idempotency key
         self.resendable = call.method in IDEMPOTENT_METHODS or keyed
@@ -582,14 +598,23 @@ class Run:
             return delay
         raise error_for_response(response, resendable=resendable)
 
-    def done(self, response: httpx.Response) -> None:
+    def done(self, response: httpx.Response) -> _t.Any:
+        """The call's result from its final response (see decode), kept for with_raw_response."""
+        problems: list[_rt.ValidationError] = []
+        result = decode(self.call, response, self.strict, problems)
         held = _RAW.get()
         if held is not None:
-            held.append((response, self.attempts, self.clock() - self.start))
+            held.append((response, self.attempts, self.clock() - self.start, problems))
+        return result
 
 
-def decode(call: Call, response: httpx.Response, strict: bool) -> _t.Any:
-    """The parsed body of a final 2xx (None for 304 / no schema and no content)."""
+def decode(call: Call, response: httpx.Response, strict: bool, problems: list[_rt.ValidationError]) -> _t.Any:
+    """The parsed body of a final 2xx (None for 304 / no schema and no content).
+
+    A body that does not match its schema raises APIResponseValidationError, unless `strict` is off: then the
+    body is returned as received (a model still becomes its class, with the failing values kept as they came,
+    see `_codec.construct`), each problem logged as a warning and appended to `problems`. A body that is not
+    JSON at all is a protocol error either way."""
     if response.status_code == 304 or (call.parse is None and not response.content and call.response == "json"):
         return None
     if call.response == "raw":
@@ -607,9 +632,35 @@ def decode(call: Call, response: httpx.Response, strict: bool) -> _t.Any:
     try:
         return call.parse(data, "")
     except _rt.ValidationError as e:
+        if not strict:
+            return _lenient(call, response, data, e, problems)
         raise APIResponseValidationError(
             f"{response.status_code} response does not match its schema: {e}", error=e, response=response, body=data
         ) from None
+
+
+def _lenient(
+    call: Call, response: httpx.Response, data: _t.Any, error: _rt.ValidationError, problems: list[_rt.ValidationError]
+) -> _t.Any:
+    cls = _codec.model_of(call.parse) if call.parse is not None else None
+    result: _t.Any
+    if cls is not None:
+        result, found = _codec.construct(cls, data)
+        problems.extend(found or [error])
+    else:  # a list, union or scalar response: the data as received
+        result = data
+        problems.append(error)
+    for p in problems:
+        logger.warning(
+            "%s %s -> %d: response does not match its schema at %s: %s (request id %s); returned as received",
+            call.method,
+            call.path,
+            response.status_code,
+            p.path or "$",
+            p,
+            response.headers.get(_config.REQUEST_ID_HEADER),
+        )
+    return result
 
 
 # ---------------------------------------------------------------------------------------------------- clients
@@ -630,6 +681,7 @@ class BaseClient:
         deadline: float | None,
         default_headers: _t.Mapping[str, str] | None,
         api_version: str | None,
+        strict_responses: bool = True,
     ) -> None:
         _setup_logging()
         if api_key is None:
@@ -644,6 +696,7 @@ class BaseClient:
             deadline=deadline,
             default_headers=dict(default_headers or {}),
             api_version=api_version if api_version is not None else _config.API_VERSION,
+            strict_responses=strict_responses,
         )
         self.last_response: httpx.Response | None = None
 
@@ -746,7 +799,7 @@ def with_raw_response(method: _t.Callable[P, T]) -> _t.Callable[P, APIResponse[T
     response, attempts and elapsed time (kept per call in a context variable, so concurrent calls never mix)."""
 
     def call(*args: P.args, **kwargs: P.kwargs) -> APIResponse[T]:
-        held: list[tuple[httpx.Response, int, float]] = []
+        held: list[Raw] = []
         token = _RAW.set(held)
         try:
             parsed = method(*args, **kwargs)
@@ -754,8 +807,8 @@ def with_raw_response(method: _t.Callable[P, T]) -> _t.Callable[P, APIResponse[T
             _RAW.reset(token)
         if not held:
             raise TypeError("with_raw_response wraps an operation method that sends one request")
-        response, attempts, elapsed = held[-1]
-        return APIResponse(parsed, response, attempts, elapsed)
+        response, attempts, elapsed, problems = held[-1]
+        return APIResponse(parsed, response, attempts, elapsed, problems)
 
     return call
 
@@ -764,7 +817,7 @@ def async_with_raw_response(method: _t.Callable[P, _t.Awaitable[T]]) -> _t.Calla
     """The async form of `with_raw_response`: `await client.with_raw_response(client.orders.get)("ord_1")`."""
 
     async def call(*args: P.args, **kwargs: P.kwargs) -> APIResponse[T]:
-        held: list[tuple[httpx.Response, int, float]] = []
+        held: list[Raw] = []
         token = _RAW.set(held)
         try:
             parsed = await method(*args, **kwargs)
@@ -772,8 +825,8 @@ def async_with_raw_response(method: _t.Callable[P, _t.Awaitable[T]]) -> _t.Calla
             _RAW.reset(token)
         if not held:
             raise TypeError("with_raw_response wraps an operation method that sends one request")
-        response, attempts, elapsed = held[-1]
-        return APIResponse(parsed, response, attempts, elapsed)
+        response, attempts, elapsed, problems = held[-1]
+        return APIResponse(parsed, response, attempts, elapsed, problems)
 
     return call
 
@@ -807,8 +860,7 @@ class SyncEngine(BaseClient):
             self.last_response = response
             wait = run.after_response(response)
             if wait is None:
-                run.done(response)
-                return decode(call, response, True)
+                return run.done(response)
             self._sleep(wait)
 
     def with_raw_response(self, method: _t.Callable[P, T]) -> _t.Callable[P, APIResponse[T]]:
@@ -849,8 +901,7 @@ class AsyncEngine(BaseClient):
             self.last_response = response
             wait = run.after_response(response)
             if wait is None:
-                run.done(response)
-                return decode(call, response, True)
+                return run.done(response)
             await self._sleep(wait)
 
     def with_raw_response(

@@ -487,6 +487,42 @@ class Codecs:
         s.add(1, "return o")
         return self._exec(s.lines, "from_dict", f"{name}.from_dict")
 
+    def construct(self, t: Desc, data: _t.Any, path: str, problems: list[_rt.ValidationError]) -> _t.Any:
+        """Lenient parsing (the client's `strict_responses=False`): what validates is parsed as usual; a value that
+        does not is kept as received, its error appended to `problems`, and parsing goes on around it (a model
+        still becomes its class, missing required fields are UNSET, unknown keys are kept)."""
+        if t.get("n") and data is None:
+            return None
+        if t["k"] == "model" and type(data) is dict and not t.get("rc"):
+            m = self._entry("models", t["name"])
+            fields = self._fields(m)
+            o = _t.cast(_t.Any, object.__new__(self.module[t["name"]]))
+            for jname, pname, required, ft in fields:
+                where = _rt.join(path, jname)
+                if jname in data:
+                    setattr(o, pname, self.construct(ft, data[jname], where, problems))
+                else:
+                    setattr(o, pname, _rt.UNSET)
+                    if required:
+                        problems.append(_rt.missing(where, None))
+            known = frozenset(f[0] for f in fields)
+            if "x" in m:
+                o.additional_properties = {k: v for k, v in data.items() if k not in known}
+                o._unknown_ = None
+            else:
+                o._unknown_ = _rt.unknown_of(data, known) or None
+            return o
+        if t["k"] == "list" and type(data) is list and t.get("it") is not None:
+            try:
+                return eval(self.item_fn(t), self.ns)(data, path)  # the whole list at once when it validates
+            except _rt.ValidationError:
+                return [self.construct(t["it"], v, f"{path}[{i}]", problems) for i, v in enumerate(data)]
+        try:
+            return eval(self.item_fn(t), self.ns)(data, path)  # our own expression: P.m_X, P.u_X, _rt.p_X or _kN
+        except _rt.ValidationError as e:
+            problems.append(e)
+            return data
+
     def compile_to_dict(self, name: str) -> _t.Any:
         m = self._entry("models", name)
         fields = self._fields(m)
@@ -618,6 +654,28 @@ def _generated(cls: type) -> tuple[Codecs, type]:
             codecs: Codecs = getattr(sys.modules[klass.__module__], "_C")
             return codecs, klass
     raise TypeError(f"{cls.__name__} is not a generated model")
+
+
+def construct(cls: type[M], data: _t.Any) -> tuple[M, list[_rt.ValidationError]]:
+    """`cls` built leniently from `data` (see Codecs.construct) and the problems found on the way."""
+    codecs, gen = _generated(cls)
+    problems: list[_rt.ValidationError] = []
+    out: M = codecs.construct({"k": "model", "name": gen.__name__}, data, "", problems)
+    return out, problems
+
+
+def model_of(parse: _t.Callable[..., _t.Any]) -> type | None:
+    """The generated class whose `from_dict` `parse` is (a bound classmethod before its first call, the compiled
+    function installed on the class after it), else None."""
+    owner = getattr(parse, "__self__", None)
+    if isinstance(owner, type):
+        return owner
+    qual = getattr(parse, "__qualname__", "")
+    if qual.endswith(".from_dict") and qual.count(".") == 1:
+        cls = getattr(sys.modules.get(getattr(parse, "__module__", ""), None), qual.split(".")[0], None)
+        if isinstance(cls, type) and getattr(cls, "from_dict", None) is parse:
+            return cls
+    return None
 
 
 class ModelMeta(type):

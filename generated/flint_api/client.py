@@ -79,7 +79,11 @@ def money(currency: str, amount: str | _dec.Decimal | int) -> _m.Money:
 class FlintClient(_c.SyncEngine):
     """Synchronous client. `timeout` is per attempt (seconds or an `httpx.Timeout`), `deadline` bounds a whole
     call (attempts, backoff, Retry-After waits; None: no bound); `api_version` is sent in
-    Flint-Version. Pass `transport=` or `http_client=` to route requests elsewhere."""
+    Flint-Version. `strict_responses=False` (here, in `with_options` or per call) is the
+    lenient response mode: a 2xx body that does not match its schema is returned as received (models still built,
+    unknown fields kept) with each problem logged as a warning on the package logger and listed in
+    `APIResponse.validation_errors`, instead of raising `APIResponseValidationError`. Pass `transport=` or
+    `http_client=` to route requests elsewhere."""
 
     def __init__(
         self,
@@ -91,10 +95,13 @@ class FlintClient(_c.SyncEngine):
         deadline: float | None = None,
         api_version: str | None = None,
         default_headers: _t.Mapping[str, str] | None = None,
+        strict_responses: bool = True,
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
-        self._init_settings(api_key, base_url, timeout, max_retries, deadline, default_headers, api_version)
+        self._init_settings(
+            api_key, base_url, timeout, max_retries, deadline, default_headers, api_version, strict_responses
+        )
         self._init_http(transport, http_client)
         self._bind()
 
@@ -120,6 +127,7 @@ class FlintClient(_c.SyncEngine):
         api_version: str | None | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None | _rt.Unset = _rt.UNSET,
         default_headers: _t.Mapping[str, str] | _rt.Unset = _rt.UNSET,
+        strict_responses: bool | _rt.Unset = _rt.UNSET,
     ) -> FlintClient:
         """A client with some defaults changed, sharing this one's connection pool (closing it is this one's job).
         `idempotency_key` is sent by every idempotent call made through it: use such a client for one call."""
@@ -132,6 +140,7 @@ class FlintClient(_c.SyncEngine):
             api_version=api_version,
             idempotency_key=idempotency_key,
             default_headers=default_headers,
+            strict_responses=strict_responses,
         )
 
     @property
@@ -153,7 +162,11 @@ class FlintClient(_c.SyncEngine):
 class AsyncFlintClient(_c.AsyncEngine):
     """Asynchronous client. `timeout` is per attempt (seconds or an `httpx.Timeout`), `deadline` bounds a whole
     call (attempts, backoff, Retry-After waits; None: no bound); `api_version` is sent in
-    Flint-Version. Pass `transport=` or `http_client=` to route requests elsewhere."""
+    Flint-Version. `strict_responses=False` (here, in `with_options` or per call) is the
+    lenient response mode: a 2xx body that does not match its schema is returned as received (models still built,
+    unknown fields kept) with each problem logged as a warning on the package logger and listed in
+    `APIResponse.validation_errors`, instead of raising `APIResponseValidationError`. Pass `transport=` or
+    `http_client=` to route requests elsewhere."""
 
     def __init__(
         self,
@@ -165,10 +178,13 @@ class AsyncFlintClient(_c.AsyncEngine):
         deadline: float | None = None,
         api_version: str | None = None,
         default_headers: _t.Mapping[str, str] | None = None,
+        strict_responses: bool = True,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        self._init_settings(api_key, base_url, timeout, max_retries, deadline, default_headers, api_version)
+        self._init_settings(
+            api_key, base_url, timeout, max_retries, deadline, default_headers, api_version, strict_responses
+        )
         self._init_http(transport, http_client)
         self._bind()
 
@@ -194,6 +210,7 @@ class AsyncFlintClient(_c.AsyncEngine):
         api_version: str | None | _rt.Unset = _rt.UNSET,
         idempotency_key: str | None | _rt.Unset = _rt.UNSET,
         default_headers: _t.Mapping[str, str] | _rt.Unset = _rt.UNSET,
+        strict_responses: bool | _rt.Unset = _rt.UNSET,
     ) -> AsyncFlintClient:
         """A client with some defaults changed, sharing this one's connection pool (closing it is this one's job).
         `idempotency_key` is sent by every idempotent call made through it: use such a client for one call."""
@@ -206,6 +223,7 @@ class AsyncFlintClient(_c.AsyncEngine):
             api_version=api_version,
             idempotency_key=idempotency_key,
             default_headers=default_headers,
+            strict_responses=strict_responses,
         )
 
     @property

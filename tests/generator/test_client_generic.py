@@ -81,3 +81,78 @@ def test_malformed_key_modes_is_a_spec_error(tmp_path: Path, bad: Any) -> None:
     path.write_text(json.dumps(petstore(**{"x-api-key-modes": bad})))
     res = generate(path, lenient=False)
     assert any(e.pointer.startswith("/x-api-key-modes") for e in res.errors), res.errors
+
+
+# ------------------------------------------------------------------------------------- lenient response mode
+ORDER = {"type": "object", "required": ["id", "amount", "status"], "properties": {
+    "id": {"type": "string"}, "amount": {"type": "integer"},
+    "status": {"type": "string", "enum": ["open", "paid"], "x-flint-enum": "closed"},
+    "buyer": {"$ref": "#/components/schemas/Buyer"}}}
+BUYER = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+
+
+def shop() -> dict[str, Any]:
+    return mini_spec({"Order": ORDER, "Buyer": BUYER}, {"/orders/{id}": {"get": {
+        "operationId": "getOrder", "tags": ["orders"],
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "ok", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Order"}}}}}}}})
+
+
+DRIFTED = {"id": "o1", "amount": "12", "status": "refunded", "buyer": {"name": "Ann", "tier": "gold"}, "new": 1}
+
+
+@pytest.fixture(scope="module")
+def shop_pkg(tmp_path_factory: pytest.TempPathFactory) -> Package:
+    return build(tmp_path_factory.mktemp("shop"), shop())
+
+
+def test_lenient_mode_returns_drifted_response_and_logs(shop_pkg: Package, server: tuple[str, Script],
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    url, script = server
+    script.on("GET", "/orders/o1", answer(200, DRIFTED))
+    c, e, m = shop_pkg.client, shop_pkg.errors, shop_pkg.models
+    with c.MiniClient(base_url=url) as client:
+        with pytest.raises(e.APIResponseValidationError) as info:  # strict is the default
+            client.orders.get("o1")
+        assert info.value.path == "amount" and info.value.status_code == 200
+        with caplog.at_level("WARNING", logger=shop_pkg.name):
+            order = client.orders.get("o1", strict_responses=False)  # per call
+        assert isinstance(order, m.Order) and isinstance(order.buyer, m.Buyer)
+        assert (order.id, order.amount, order.status, order.buyer.name) == ("o1", "12", "refunded", "Ann")
+        assert shop_pkg.rt.undeclared_fields(order) == {"new": 1}  # unknown fields kept
+        assert shop_pkg.rt.undeclared_fields(order.buyer) == {"tier": "gold"}
+        assert order.to_dict() == DRIFTED
+        logged = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert any("at amount" in t and "returned as received" in t and "req_200" in t for t in logged), logged
+        assert any("at status" in t for t in logged), logged
+
+        lenient = c.MiniClient(base_url=url, strict_responses=False)
+        raw = lenient.with_raw_response(lenient.orders.get)("o1")
+        assert raw.parsed.amount == "12"
+        assert sorted(p.path for p in raw.validation_errors) == ["amount", "status"]
+        with pytest.raises(e.APIResponseValidationError):  # and back to strict for one call
+            lenient.orders.get("o1", strict_responses=True)
+        with pytest.raises(e.APIResponseValidationError):
+            lenient.with_options(strict_responses=True).orders.get("o1")
+        script.on("GET", "/orders/o1", answer(200, {"id": "o1", "amount": 5, "status": "paid"}))
+        clean = lenient.with_raw_response(lenient.orders.get)("o1")
+        assert clean.validation_errors == [] and clean.parsed.amount == 5
+        script.on("GET", "/orders/o1", answer(200, raw=b"{not json"))
+        with pytest.raises(e.APIProtocolError):  # not JSON at all stays an error in either mode
+            lenient.orders.get("o1")
+
+
+def test_lenient_mode_async_missing_required(shop_pkg: Package, server: tuple[str, Script]) -> None:
+    import asyncio
+
+    url, script = server
+    script.on("GET", "/orders/o2", answer(200, {"id": "o2", "status": "open"}))
+
+    async def go() -> Any:
+        async with shop_pkg.client.AsyncMiniClient(base_url=url, strict_responses=False) as client:
+            return await client.with_raw_response(client.orders.get)("o2")
+
+    raw = asyncio.run(go())
+    assert raw.parsed.id == "o2" and raw.parsed.amount is shop_pkg.rt.UNSET
+    assert [(p.path, p.kind) for p in raw.validation_errors] == [("amount", "required")]
