@@ -404,7 +404,7 @@ def prepare(
     content: bytes | None = None
     content_type = media
     if body is not _rt.UNSET:
-        data = jsonable(body)
+        data = _codec.fill_defaults(body_parse, jsonable(body))  # a variant's tag need not be passed
         _check(data, body_parse, "")
         content, content_type = encode_body(data, media)
     return Call(

@@ -486,6 +486,43 @@ class Codecs:
         s.add(1, "return o")
         return self._exec(s.lines, "from_dict", f"{name}.from_dict")
 
+    def fill(self, t: Desc, data: _t.Any) -> _t.Any:
+        """Request JSON data with the one value each single-value required field allows (`dv`, a discriminator's
+        tag) filled in where the caller left it out, at any depth a type reaches; inside a discriminated union the tag
+        selects the variant (a union's tag itself is never guessed). Dicts that change are copied, never modified."""
+        k = t["k"]
+        if k == "model" and type(data) is dict:
+            m = self._entry("models", t["name"])
+            out = data
+            dv = m.get("dv")
+            if dv and not dv.keys() <= data.keys():
+                out = {**dv, **data}
+            for f in m["f"]:
+                ft = f[2]
+                if ft["k"] in ("model", "list", "map", "union") and f[0] in out:
+                    v = out[f[0]]
+                    nv = self.fill(ft, v)
+                    if nv is not v:
+                        out = dict(out) if out is data else out
+                        out[f[0]] = nv
+            return out
+        if k == "union" and type(data) is dict:
+            u = self._entry("unions", t["name"])
+            tag = data.get(u["d"]) if "d" in u else None
+            for vt, tags in u["v"] if isinstance(tag, str) else ():
+                if tag in tags:
+                    return self.fill(vt, data)
+            return data
+        if k in ("list", "map") and t.get("it") is not None and t["it"]["k"] in ("model", "list", "map", "union"):
+            it = t["it"]
+            if k == "list" and type(data) is list:
+                new = [self.fill(it, v) for v in data]
+                return new if any(a is not b for a, b in zip(new, data)) else data
+            if k == "map" and type(data) is dict:
+                newm = {kk: self.fill(it, v) for kk, v in data.items()}
+                return newm if any(newm[kk] is not v for kk, v in data.items()) else data
+        return data
+
     def construct(self, t: Desc, data: _t.Any, path: str, problems: list[_rt.ValidationError]) -> _t.Any:
         """Lenient parsing (the client's `strict_responses=False`): what validates is parsed as usual; a value that
         does not is kept as received, its error appended to `problems`, and parsing goes on around it (a model
@@ -663,6 +700,21 @@ def construct(cls: type[M], data: _t.Any) -> tuple[M, list[_rt.ValidationError]]
     problems: list[_rt.ValidationError] = []
     out: M = codecs.construct({"k": "model", "name": gen.__name__}, data, "", problems)
     return out, problems
+
+
+def fill_defaults(parse: _t.Callable[..., _t.Any] | None, data: _t.Any) -> _t.Any:
+    """Request data for the type `parse` validates, with single-value fields filled in (see Codecs.fill)."""
+    if parse is None:
+        return data
+    cls = model_of(parse)
+    if cls is not None:
+        codecs, gen = _generated(cls)
+        return codecs.fill({"k": "model", "name": gen.__name__}, data)
+    if isinstance(parse, Lazy) and parse._name.startswith("h_"):
+        return parse._codecs.fill(parse._codecs._entry("helpers", parse._name[2:]), data)
+    if isinstance(parse, Lazy) and parse._name.startswith("u_"):
+        return parse._codecs.fill({"k": "union", "name": parse._name[2:]}, data)
+    return data
 
 
 def model_of(parse: _t.Callable[..., _t.Any]) -> type | None:

@@ -1783,7 +1783,7 @@ class OrderTaxLocationAddress(_Model):
 class PayOrderConfirmPaymentIntents(_Model):
     """action confirm_payment_intents: confirm the order's existing payment intents (created with POST /v1/orders/{order_id}/payment-intents), each with its source."""
 
-    action: str
+    action: str = "confirm_payment_intents"
     payment_intents: list[PaymentIntentSelection]
     completion_behavior: PayOrderConfirmPaymentIntentsCompletionBehavior | _rt.Unset = _U
     buyer_email: str | _rt.Unset = _U
@@ -1797,7 +1797,7 @@ class PayOrderConfirmPaymentIntents(_Model):
 class PayOrderPay(_Model):
     """action pay: start a payment attempt for the outstanding balance. The sandbox needs a payment_source (PAYMENT_SOURCE_REQUIRED without one)."""
 
-    action: str
+    action: str = "pay"
     payment_source: PaymentSourceCredential | _rt.Unset = _U
     buyer_email: str | _rt.Unset = _U
     buyer_phone: str | _rt.Unset = _U
@@ -1825,7 +1825,7 @@ class PayOrderResult(_Model):
 class PayOrderResume(_Model):
     """action resume: continue the attempt after the buyer completed its pending action (sandbox: the 3-D Secure step of tok_threeds_required)."""
 
-    action: str
+    action: str = "resume"
     order_payment_attempt_id: str
     buyer_email: str | _rt.Unset = _U
     buyer_phone: str | _rt.Unset = _U
@@ -1835,7 +1835,7 @@ class PayOrderResume(_Model):
 class PayOrderSetup(_Model):
     """action setup: save a payment source on a zero-total order (else 400 SETUP_SOURCE_NON_ZERO_ORDER)."""
 
-    action: str
+    action: str = "setup"
     setup_payment_source: PayOrderSetupSetupPaymentSource
     buyer_email: str | _rt.Unset = _U
     buyer_phone: str | _rt.Unset = _U

@@ -293,7 +293,7 @@ class OrderTaxAddressParams(_t.TypedDict, total=False):
 class PayOrderConfirmPaymentIntentsParams(_t.TypedDict, total=False):
     """The fields of `models.PayOrderConfirmPaymentIntents`: action confirm_payment_intents: confirm the order's existing payment intents (created with POST /v1/orders/{order_id}/payment-intents), each with its source."""
 
-    action: Required[str]
+    action: str
     payment_intents: Required[_t.Sequence[_m.PaymentIntentSelection | PaymentIntentSelectionParams]]
     completion_behavior: (
         _m.PayOrderConfirmPaymentIntentsCompletionBehavior | _t.Literal["complete_order", "partial_payment"]
@@ -309,7 +309,7 @@ class PayOrderConfirmPaymentIntentsParams(_t.TypedDict, total=False):
 class PayOrderPayParams(_t.TypedDict, total=False):
     """The fields of `models.PayOrderPay`: action pay: start a payment attempt for the outstanding balance. The sandbox needs a payment_source (PAYMENT_SOURCE_REQUIRED without one)."""
 
-    action: Required[str]
+    action: str
     payment_source: _m.PaymentSourceCredential | PaymentSourceCredentialParams
     buyer_email: str
     buyer_phone: str
@@ -322,7 +322,7 @@ class PayOrderPayParams(_t.TypedDict, total=False):
 class PayOrderResumeParams(_t.TypedDict, total=False):
     """The fields of `models.PayOrderResume`: action resume: continue the attempt after the buyer completed its pending action (sandbox: the 3-D Secure step of tok_threeds_required)."""
 
-    action: Required[str]
+    action: str
     order_payment_attempt_id: Required[str]
     buyer_email: str
     buyer_phone: str
@@ -332,7 +332,7 @@ class PayOrderResumeParams(_t.TypedDict, total=False):
 class PayOrderSetupParams(_t.TypedDict, total=False):
     """The fields of `models.PayOrderSetup`: action setup: save a payment source on a zero-total order (else 400 SETUP_SOURCE_NON_ZERO_ORDER)."""
 
-    action: Required[str]
+    action: str
     setup_payment_source: Required[_m.PayOrderSetupSetupPaymentSource | PayOrderSetupSetupPaymentSourceParams]
     buyer_email: str
     buyer_phone: str
