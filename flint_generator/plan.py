@@ -19,7 +19,7 @@ from flint_generator.naming import env_prefix, helper_names, snake
 from flint_generator.literals import py
 
 # scalar kinds the runtime parses with a plain `_rt.p_<kind>` when they carry no checks or codes
-SIMPLE_KINDS = ("str", "int", "float", "bool", "any", "datetime", "date", "file")
+SIMPLE_KINDS = ("str", "int", "float", "decimal", "bool", "any", "datetime", "date", "file")
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class Plan:
         """How the server turns a query/path/header string into JSON before validating it: (kind, repeated)."""
         multi = t.kind == "list"
         it = t.item if multi and t.item is not None else t
-        conv = {"int": "int", "float": "float", "bool": "bool"}.get(it.kind, "str")
+        conv = {"int": "int", "float": "float", "decimal": "decimal", "bool": "bool"}.get(it.kind, "str")
         if it.kind == "union":
             conv = "auto"
         return conv, multi
@@ -120,6 +120,8 @@ class Plan:
         k = t.kind
         if k in ("str", "int", "float", "bool"):
             return k
+        if k == "decimal":
+            return "_dec.Decimal"
         if k == "any":
             return "_t.Any"
         if k == "none":
@@ -226,7 +228,9 @@ class Plan:
         value, any sequence/mapping; `| None` when nullable."""
         k = t.kind
         out: str
-        if k == "enum":
+        if k == "decimal":
+            out = "_dec.Decimal | int"  # exact values only: a float would bring its binary rounding along
+        elif k == "enum":
             e = self.enums.get(t.name or "")
             lits = ", ".join(py(v) for _, v in e.members) if e is not None else ""
             out = self.type_expr(t, models) + (f" | _t.Literal[{lits}]" if lits else "")

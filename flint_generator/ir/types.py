@@ -16,7 +16,8 @@ from flint_generator.naming import NameEntry
 from flint_generator.errors import SpecError
 
 # TypeRef.kind: the scalars, then the named and container kinds
-SCALAR_KINDS = ("str", "int", "float", "bool", "datetime", "date", "any", "none", "file")
+# "decimal": `type: number` (exact, decimal.Decimal); "float": `type: number` with `format: float` or `double`
+SCALAR_KINDS = ("str", "int", "float", "decimal", "bool", "datetime", "date", "any", "none", "file")
 KINDS = SCALAR_KINDS + ("enum", "model", "union", "list", "map")
 
 
@@ -65,7 +66,7 @@ def merge_chain(chain: list[Codes]) -> Codes | None:
 
 @dataclass
 class TypeRef:
-    kind: str  # str int float bool datetime date any none enum model union list map
+    kind: str  # str int float decimal bool datetime date any none enum model union list map
     nullable: bool = False
     checks: list[Check] = field(default_factory=list)
     type_code: str | None = None

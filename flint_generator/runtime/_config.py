@@ -4,6 +4,8 @@ flint_generator/templates/package/_config.py.jinja."""
 
 from __future__ import annotations
 
+import decimal as _dec
+
 VALIDATION_ERROR_TYPE = "invalid_request"
 CODES: dict[str, str] = {
     "malformed_body": "MALFORMED_BODY",
@@ -41,5 +43,5 @@ INFO_VERSION = "1"
 API_VERSION_HEADER: str | None = None
 API_VERSION: str | None = None
 # what JSON numbers that are not integers parse to
-NUMBER: type = float
+NUMBER: type = _dec.Decimal
 KEY_MODES: dict[str, str] = {"test": "flint_test_", "live": "flint_live_"}

@@ -27,7 +27,6 @@ import email.utils
 import enum
 import json
 import logging
-import math
 import os
 import random
 import re
@@ -88,7 +87,8 @@ class RequestOptions(_t.TypedDict, total=False):
     """Keywords every operation method accepts (each overrides the client's setting for this call only):
     `timeout` (seconds or an `httpx.Timeout`, per attempt), `deadline` (seconds for the whole call: every attempt,
     backoff and Retry-After wait), `max_retries` (after the first attempt), `extra_headers` (sent as given, last),
-    `strict_responses` (False: a 2xx body that does not match its schema is returned as received, see decode)."""
+    `strict_responses` (False: a 2xx body that does not match its schema is returned as received, see decode).
+    """
 
     timeout: float | httpx.Timeout | None
     deadline: float | None
@@ -102,7 +102,8 @@ _OPTION_NAMES = frozenset(RequestOptions.__annotations__)
 
 class PageOptions(RequestOptions, total=False):
     """RequestOptions of the page and item iterators, plus `max_pages` / `max_items` (stop after that many). The
-    deadline applies to each page's request, never to the time the caller spends between items."""
+    deadline applies to each page's request, never to the time the caller spends between items.
+    """
 
     max_pages: int | None
     max_items: int | None
@@ -126,7 +127,8 @@ class Settings:
 class APIResponse(_t.Generic[T]):
     """One call's result with its HTTP response: `parsed` (what the method returns), `http_response`, `status_code`,
     `headers`, `request_id`, `attempts` (1 + retries), `elapsed` (seconds, all attempts and waits) and
-    `validation_errors` (what a lenient call found wrong with the body; empty when it matched its schema)."""
+    `validation_errors` (what a lenient call found wrong with the body; empty when it matched its schema).
+    """
 
     __slots__ = ("parsed", "http_response", "attempts", "elapsed", "validation_errors")
 
@@ -165,15 +167,14 @@ class APIResponse(_t.Generic[T]):
 Raw = _t.Tuple[httpx.Response, int, float, _t.List[_rt.ValidationError]]
 # where the engine leaves each call's response for with_raw_response: a context variable, so threads and asyncio
 # tasks never see each other's (no shared `last_response`)
-_RAW: contextvars.ContextVar[list[Raw] | None] = contextvars.ContextVar(
-    "raw_responses", default=None
-)
+_RAW: contextvars.ContextVar[list[Raw] | None] = contextvars.ContextVar("raw_responses", default=None)
 
 
 # ---------------------------------------------------------------------------------------------------- encoding
 def jsonable(value: _t.Any) -> _t.Any:
     """JSON data of a request value: models through to_dict, enums to their value, sequences to lists, mappings
-    (TypedDicts) to dicts without UNSET entries; Decimal stays Decimal (written as an exact number token)."""
+    (TypedDicts) to dicts without UNSET entries; Decimal stays Decimal (written as an exact number token).
+    """
     t = type(value)
     if t is str or t is int or t is bool or value is None or t is float or t is Decimal:
         return value
@@ -197,45 +198,9 @@ def jsonable(value: _t.Any) -> _t.Any:
     return value
 
 
-def _json_text(value: _t.Any, out: list[str]) -> None:
-    t = type(value)
-    if t is str:
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif value is None:
-        out.append("null")
-    elif t is bool:
-        out.append("true" if value else "false")
-    elif t is int:
-        out.append(int.__repr__(value))
-    elif t is Decimal or t is float:
-        if not math.isfinite(value):
-            raise ValueError(f"{value!r} is not a JSON number")
-        out.append(str(value) if t is Decimal else float.__repr__(value))
-    elif t is dict:
-        out.append("{")
-        for i, (k, v) in enumerate(value.items()):
-            if i:
-                out.append(",")
-            out.append(json.dumps(str(k), ensure_ascii=False))
-            out.append(":")
-            _json_text(v, out)
-        out.append("}")
-    elif t is list:
-        out.append("[")
-        for i, v in enumerate(value):
-            if i:
-                out.append(",")
-            _json_text(v, out)
-        out.append("]")
-    else:
-        raise TypeError(f"{t.__name__} is not JSON data")
-
-
 def dumps(value: _t.Any) -> bytes:
     """Compact JSON, UTF-8; a Decimal is written as its exact token (`12.50`), never through a float."""
-    out: list[str] = []
-    _json_text(value, out)
-    return "".join(out).encode()
+    return _rt.exact_json(value).encode()
 
 
 def loads(content: bytes) -> _t.Any:
@@ -376,7 +341,8 @@ def prepare(
     response: str = "json",
 ) -> Call:
     """Validate every value against its schema (RequestValidationError, nothing sent) and encode the request.
-    `fields`: the body's top-level fields given as keywords (mutually exclusive with `body`)."""
+    `fields`: the body's top-level fields given as keywords (mutually exclusive with `body`).
+    """
     given = {k: v for k, v in (fields or {}).items() if v is not _rt.UNSET}
     if given:
         if body is not _rt.UNSET:
@@ -667,7 +633,8 @@ def _lenient(
 # ---------------------------------------------------------------------------------------------------- clients
 class BaseClient:
     """What the sync and async clients share: settings from arguments, then the environment
-    (`<PREFIX>_API_KEY`, `<PREFIX>_BASE_URL`), then the spec; headers; `with_options`."""
+    (`<PREFIX>_API_KEY`, `<PREFIX>_BASE_URL`), then the spec; headers; `with_options`.
+    """
 
     _settings: Settings
     # the clock and the sleep the engine uses (tests swap them for a fake clock)
@@ -761,7 +728,8 @@ class BaseClient:
 
     def _begin(self, call: Call, options: _t.Mapping[str, _t.Any]) -> tuple[str, httpx.Headers, bool]:
         """The URL, the headers and whether the call carries an idempotency key. The key is made once per call,
-        before the first attempt (the caller's, the with_options one, else a uuid4): every retry sends the same."""
+        before the first attempt (the caller's, the with_options one, else a uuid4): every retry sends the same.
+        """
         unknown = set(options) - _OPTION_NAMES
         if unknown:
             raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
@@ -797,7 +765,8 @@ class BaseClient:
 
 def with_raw_response(method: _t.Callable[P, T]) -> _t.Callable[P, APIResponse[T]]:
     """`with_raw_response(client.orders.get)("ord_1")` -> APIResponse: the parsed result with its own HTTP
-    response, attempts and elapsed time (kept per call in a context variable, so concurrent calls never mix)."""
+    response, attempts and elapsed time (kept per call in a context variable, so concurrent calls never mix).
+    """
 
     def call(*args: P.args, **kwargs: P.kwargs) -> APIResponse[T]:
         held: list[Raw] = []
@@ -938,7 +907,8 @@ def pages(
     fetch: _t.Callable[[_t.Any], PageT], next_cursor: _t.Callable[[PageT], _t.Any], max_pages: int | None
 ) -> _t.Iterator[PageT]:
     """Lazy pages: `fetch(cursor)` (UNSET for the first) until a page has no next cursor or `max_pages` is reached.
-    Each request runs with its own deadline, started when the caller asks for that page."""
+    Each request runs with its own deadline, started when the caller asks for that page.
+    """
     cursor: _t.Any = _rt.UNSET
     n = 0
     while max_pages is None or n < max_pages:

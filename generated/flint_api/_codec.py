@@ -23,19 +23,28 @@ import re
 import sys
 import threading
 import typing as _t
+from decimal import Decimal as _Decimal
 from enum import Enum as _enum_type
 
 from . import _runtime as _rt
 
-_SIMPLE = ("str", "int", "float", "bool", "any", "datetime", "date", "none", "file")
-_EXPECTED = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "none": "null"}
+_SIMPLE = ("str", "int", "float", "decimal", "bool", "any", "datetime", "date", "none", "file")
+_EXPECTED = {
+    "str": "string",
+    "int": "integer",
+    "float": "number",
+    "decimal": "number",
+    "bool": "boolean",
+    "none": "null",
+}
 _JSON_TEST = {
     "str": "t is str",
     "enum": "t is str",
     "datetime": "t is str",
     "date": "t is str",
     "int": "t is int",
-    "float": "t is float or t is int",
+    "float": "t is float or t is int or t is _Dec",
+    "decimal": "t is _Dec or t is int or t is float",
     "bool": "t is bool",
     "list": "t is list",
     "model": "t is dict",
@@ -133,6 +142,7 @@ class Codecs:
             "_new": object.__new__,
             "P": self.p,
             "_VE": _rt.ValidationError,
+            "_Dec": _Decimal,
         }
         self._consts: dict[tuple[str, str], str] = {}
         self._data: Desc | None = None
@@ -225,7 +235,7 @@ class Codecs:
             c = _lit(code)
             if kw in _MESSAGES:
                 op, msg = _MESSAGES[kw]
-                s.add(ind, f"if {x} {op} {self._num(s, value)}:")
+                s.add(ind, f"if {x} {op} {self._num(s, value, t['k'])}:")
                 s.add(ind + 1, f"raise _rt.bad_value({loc}, {kw!r}, {c}, {_lit(msg.format(value))}{tail})")
             elif kw in _SIZES:
                 op, msg = _SIZES[kw]
@@ -256,9 +266,12 @@ class Codecs:
                 s.add(ind, f"if {v} not in {allowed}:")
                 s.add(ind + 1, f"raise _rt.not_member({v}, {loc}, {allowed}, {c}{tail})")
 
-    def _num(self, s: _Src, value: _t.Any) -> str:
+    def _num(self, s: _Src, value: _t.Any, kind: str = "") -> str:
         if isinstance(value, float) and not math.isfinite(value):
             return s.const(value)
+        if kind == "decimal" and isinstance(value, float):
+            # compared as the decimal the spec wrote: Decimal("0.1") < 0.1 is True (the float is 0.1000...055)
+            return s.const(_Decimal(repr(value)))
         return _lit(value)
 
     def _fast_container(self, t: Desc) -> str | None:
@@ -303,7 +316,8 @@ class Codecs:
 
     def _nested(self, s: _Src, ind: int, x: str, call: str, loc: str, wrap: bool) -> None:
         """`x = call` for a parser that takes a path. Inside a model (`wrap`) it gets `_rt.NESTED` and a failure is
-        moved below `loc` on the way out: building each nested value's path up front cost a concatenation per value."""
+        moved below `loc` on the way out: building each nested value's path up front cost a concatenation per value.
+        """
         if wrap:
             s.add(ind, "try:")
             s.add(ind + 1, f"{x} = {call.format(path='_rt.NESTED')}")
@@ -319,7 +333,15 @@ class Codecs:
         tc = _lit(t.get("tc"))
         if k == "any":
             s.add(ind, "pass")
-        elif k in ("str", "int", "float", "bool", "none"):
+        elif k == "float":
+            s.add(ind, f"if {self._type_test(t, x)}:")
+            s.add(ind + 1, f"{x} = _rt.to_float({x}, {loc}, {tc})")
+            self._checks(s, ind, t, x, loc)
+        elif k == "decimal":
+            s.add(ind, f"if type({x}) is not _Dec:")
+            s.add(ind + 1, f"{x} = _rt.to_decimal({x}, {loc}, {tc})")
+            self._checks(s, ind, t, x, loc)
+        elif k in ("str", "int", "bool", "none"):
             s.add(ind, f"if {self._type_test(t, x)}:")
             s.add(ind + 1, f"raise _rt.type_error({x}, {loc}, {_lit(_EXPECTED[k])}, {tc})")
             self._checks(s, ind, t, x, loc)
@@ -490,7 +512,8 @@ class Codecs:
     def fill(self, t: Desc, data: _t.Any) -> _t.Any:
         """Request JSON data with the one value each single-value required field allows (`dv`, a discriminator's
         tag) filled in where the caller left it out, at any depth a type reaches; inside a discriminated union the tag
-        selects the variant (a union's tag itself is never guessed). Dicts that change are copied, never modified."""
+        selects the variant (a union's tag itself is never guessed). Dicts that change are copied, never modified.
+        """
         k = t["k"]
         if k == "model" and type(data) is dict:
             m = self._entry("models", t["name"])
@@ -527,7 +550,8 @@ class Codecs:
     def construct(self, t: Desc, data: _t.Any, path: str, problems: list[_rt.ValidationError]) -> _t.Any:
         """Lenient parsing (the client's `strict_responses=False`): what validates is parsed as usual; a value that
         does not is kept as received, its error appended to `problems`, and parsing goes on around it (a model
-        still becomes its class, missing required fields are UNSET, unknown keys are kept)."""
+        still becomes its class, missing required fields are UNSET, unknown keys are kept).
+        """
         if t.get("n") and data is None:
             return None
         if t["k"] == "model" and type(data) is dict and not t.get("rc"):
@@ -756,7 +780,8 @@ class ModelMeta(type):
 class Model(metaclass=ModelMeta):
     """Base of the generated classes: keyword-only `__init__`, `__eq__` and `__repr__` over the fields (like
     `@dataclass(slots=True, kw_only=True)`), `from_dict` that validates and `to_dict` that writes JSON data.
-    Each is compiled for its class on first use and replaces the generic version below on that class."""
+    Each is compiled for its class on first use and replaces the generic version below on that class.
+    """
 
     __slots__ = ()
     _defaults_: _t.ClassVar[dict[str, _t.Any]] = {}
@@ -795,7 +820,8 @@ class Model(metaclass=ModelMeta):
 
 def dump(models: _t.Any, names: _t.Sequence[str] = ()) -> str:
     """The compiled source of each named class of `models` (every model and union when none are named): what
-    `from_dict`, `to_dict` and `__init__` run, for review. `python -m <package>._codec [Class ...]` prints it."""
+    `from_dict`, `to_dict` and `__init__` run, for review. `python -m <package>._codec [Class ...]` prints it.
+    """
     codecs: Codecs = models._C
     table = codecs.data
     wanted = list(names) or sorted(table["models"]) + sorted(table["unions"])

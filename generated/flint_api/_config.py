@@ -4,6 +4,8 @@ default base URL and auth header. The rest of the package reads these names from
 
 from __future__ import annotations
 
+import decimal as _dec
+
 VALIDATION_ERROR_TYPE = "validation_error"
 CODES: dict[str, str] = {
     "malformed_body": "INVALID_JSON",
@@ -65,7 +67,8 @@ ENV_PREFIX = "FLINT"
 INFO_VERSION = "2026-09-07"
 API_VERSION_HEADER: str | None = "Flint-Version"
 API_VERSION: str | None = "2026-09-07"
-# what JSON numbers that are not integers parse to
-NUMBER: type = float
+# what JSON numbers that are not integers parse to: exact decimals (a `type: number` field is decimal.Decimal;
+# `format: float`/`double` fields convert to float)
+NUMBER: type = _dec.Decimal
 # x-api-key-modes: the mode of an API key by its prefix (empty: the client has no `mode`)
 KEY_MODES: dict[str, str] = {"test": "flint_test_", "live": "flint_live_"}

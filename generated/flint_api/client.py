@@ -1114,7 +1114,7 @@ class OrdersResource:
         body: _m.UpdateOrderChargeRequest | _p.UpdateOrderChargeRequestParams | _rt.Unset = _rt.UNSET,
         *,
         amount_money: _m.MoneyInput | _p.MoneyInputParams | _rt.Unset = _rt.UNSET,
-        percent: float | _rt.Unset = _rt.UNSET,
+        percent: _dec.Decimal | int | _rt.Unset = _rt.UNSET,
         calculation_basis: (
             _m.UpdateOrderChargeRequestCalculationBasis
             | _t.Literal["subtotal_pre_discount", "subtotal_post_discount"]
@@ -4153,7 +4153,7 @@ class AsyncOrdersResource:
         body: _m.UpdateOrderChargeRequest | _p.UpdateOrderChargeRequestParams | _rt.Unset = _rt.UNSET,
         *,
         amount_money: _m.MoneyInput | _p.MoneyInputParams | _rt.Unset = _rt.UNSET,
-        percent: float | _rt.Unset = _rt.UNSET,
+        percent: _dec.Decimal | int | _rt.Unset = _rt.UNSET,
         calculation_basis: (
             _m.UpdateOrderChargeRequestCalculationBasis
             | _t.Literal["subtotal_pre_discount", "subtotal_post_discount"]

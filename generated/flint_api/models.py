@@ -14,6 +14,7 @@ and written back by `to_dict`, so a newer server's data survives a round trip.
 from __future__ import annotations
 
 import datetime as _dt
+import decimal as _dec
 import enum as _enum
 import typing as _t
 
@@ -1065,9 +1066,9 @@ PayOrderRequest: _t.TypeAlias = (
 
 Metadata: _t.TypeAlias = "dict[str, str]"
 MetadataPatch: _t.TypeAlias = "dict[str, str | None] | None"
-Percent: _t.TypeAlias = "float"
+Percent: _t.TypeAlias = "_dec.Decimal"
 RequestCurrency: _t.TypeAlias = "str"
-TipPercent: _t.TypeAlias = "float"
+TipPercent: _t.TypeAlias = "_dec.Decimal"
 
 
 class AddOrderChargeRequest(_Model):
@@ -1230,7 +1231,7 @@ class ChargeInput(_Model):
     name: str
     type_: ChargeInputType
     amount_money: MoneyInput | _rt.Unset = _U
-    percent: float | _rt.Unset = _U
+    percent: _dec.Decimal | _rt.Unset = _U
     calculation_basis: ChargeInputCalculationBasis | _rt.Unset = _U
     description: str | _rt.Unset = _U
     metadata: dict[str, str] | _rt.Unset = _U
@@ -1594,7 +1595,7 @@ class OrderCharge(_Model):
     name: str
     type_: OrderChargeType | _rt.UnknownEnumValue
     amount_money: Money | _rt.Unset = _U
-    percent: float | _rt.Unset = _U
+    percent: _dec.Decimal | _rt.Unset = _U
     calculation_basis: OrderChargeCalculationBasis | _rt.UnknownEnumValue | _rt.Unset = _U
     applied_money: Money
     tax_money: Money
@@ -2303,7 +2304,7 @@ class RequestedTip(_Model):
     name: str | _rt.Unset = _U
     description: str | _rt.Unset = _U
     amount_money: Money | _rt.Unset = _U
-    percent: float | _rt.Unset = _U
+    percent: _dec.Decimal | _rt.Unset = _U
     metadata: dict[str, str] | _rt.Unset = _U
 
 
@@ -2373,7 +2374,7 @@ class Tip(_Model):
     name: str | _rt.Unset = _U
     description: str | _rt.Unset = _U
     amount_money: Money | _rt.Unset = _U
-    percent: float | _rt.Unset = _U
+    percent: _dec.Decimal | _rt.Unset = _U
     effective_amount_money: Money
     settled_amount_money: Money
     refunded_money: Money
@@ -2391,7 +2392,7 @@ class TipInput(_Model):
     name: str | _rt.Unset = _U
     description: str | _rt.Unset = _U
     amount_money: TipMoneyInput | _rt.Unset = _U
-    percent: float | _rt.Unset = _U
+    percent: _dec.Decimal | _rt.Unset = _U
     metadata: dict[str, str] | _rt.Unset = _U
 
 
@@ -2413,7 +2414,7 @@ class UpdateOrderChargeRequest(_Model):
     """Sparse update of a charge (official UpdateOrderChargeRequestInput): amount_money or percent (sending one clears the other), name, type, calculation_basis, description, metadata patch. fulfillment_id and tax need subsystems the sandbox does not model."""
 
     amount_money: MoneyInput | _rt.Unset = _U
-    percent: float | _rt.Unset = _U
+    percent: _dec.Decimal | _rt.Unset = _U
     calculation_basis: UpdateOrderChargeRequestCalculationBasis | _rt.Unset = _U
     name: str | _rt.Unset = _U
     type_: ChargeInputType | _rt.Unset = _U

@@ -7,6 +7,7 @@ read the types; at run time each is a plain dict, validated against the schema b
 from __future__ import annotations
 
 import datetime as _dt
+import decimal as _dec
 import typing as _t
 
 from . import _runtime as _rt
@@ -97,7 +98,7 @@ class ChargeInputParams(_t.TypedDict, total=False):
         ]
     ]
     amount_money: _m.MoneyInput | MoneyInputParams
-    percent: float
+    percent: _dec.Decimal | int
     calculation_basis: _m.ChargeInputCalculationBasis | _t.Literal["subtotal_pre_discount", "subtotal_post_discount"]
     description: str
     metadata: _t.Mapping[str, str]
@@ -416,7 +417,7 @@ class TipInputParams(_t.TypedDict, total=False):
     name: str
     description: str
     amount_money: _m.TipMoneyInput | TipMoneyInputParams
-    percent: float
+    percent: _dec.Decimal | int
     metadata: _t.Mapping[str, str]
 
 
@@ -438,7 +439,7 @@ class UpdateOrderChargeRequestParams(_t.TypedDict, total=False):
     """The fields of `models.UpdateOrderChargeRequest`: Sparse update of a charge (official UpdateOrderChargeRequestInput): amount_money or percent (sending one clears the other), name, type, calculation_basis, description, metadata patch. fulfillment_id and tax need subsystems the sandbox does not model."""
 
     amount_money: _m.MoneyInput | MoneyInputParams
-    percent: float
+    percent: _dec.Decimal | int
     calculation_basis: (
         _m.UpdateOrderChargeRequestCalculationBasis | _t.Literal["subtotal_pre_discount", "subtotal_post_discount"]
     )

@@ -13,6 +13,7 @@ envelope `{"error": {"type", "code", "message", "doc_url", "error_source", "para
 from __future__ import annotations
 
 import datetime as _dt
+import decimal as _dec
 import typing as _t
 
 from starlette.applications import Starlette

@@ -205,8 +205,8 @@ def from_dict(data, path=''):
         f1 = data['radius']
     except KeyError:
         raise _rt.missing(_rt.join(path, 'radius'), None) from None
-    if type(f1) is not float and type(f1) is not int:
-        raise _rt.type_error(f1, _rt.join(path, 'radius'), 'number', None)
+    if type(f1) is not _Dec:
+        f1 = _rt.to_decimal(f1, _rt.join(path, 'radius'), None)
     o = _new(_k9)
     o.kind = f0
     o.radius = f1
@@ -702,8 +702,8 @@ def from_dict(data, path=''):
             raise e.under(_rt.join(path, 'price_money'))
     f3 = g('percent', _U)
     if f3 is not _U:
-        if type(f3) is not float and type(f3) is not int:
-            raise _rt.type_error(f3, _rt.join(path, 'percent'), 'number', None)
+        if type(f3) is not _Dec:
+            f3 = _rt.to_decimal(f3, _rt.join(path, 'percent'), None)
         if f3 < 0:
             raise _rt.bad_value(_rt.join(path, 'percent'), 'minimum', None, 'must be >= 0')
         if f3 > 100:
@@ -1169,13 +1169,13 @@ def from_dict(data, path=''):
     f0 = g('width', _U)
     if f0 is not _U:
         n -= 1
-        if type(f0) is not float and type(f0) is not int:
-            raise _rt.type_error(f0, _rt.join(path, 'width'), 'number', None)
+        if type(f0) is not _Dec:
+            f0 = _rt.to_decimal(f0, _rt.join(path, 'width'), None)
     f1 = g('height', _U)
     if f1 is not _U:
         n -= 1
-        if type(f1) is not float and type(f1) is not int:
-            raise _rt.type_error(f1, _rt.join(path, 'height'), 'number', None)
+        if type(f1) is not _Dec:
+            f1 = _rt.to_decimal(f1, _rt.join(path, 'height'), None)
     o = _new(_k50)
     o.width = f0
     o.height = f1
