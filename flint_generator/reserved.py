@@ -28,6 +28,7 @@ CLIENT_ATTRS = frozenset({
     "deadline", "api_version", "default_headers", "last_response", "last_request_id", "mode", "close", "aclose", "send",
     "money", "with_options", "with_raw_response", "_http", "_owns_http", "_settings", "_clock", "_sleep", "_bind",
     "_derive", "_headers", "_url", "_init_settings", "_init_http", "_key_mode",
+    "follow", "follow_call",
 })
 
 # params.py: module-level names (a TypedDict `<Model>Params` must avoid them)
@@ -38,7 +39,8 @@ RESOURCE_ATTRS = frozenset({"__init__", "_client"})
 
 # names bound inside a client operation method (arguments the template adds and its locals): parameter names
 # derived from the spec avoid them
-CLIENT_METHOD_LOCALS = frozenset({"self", "body", "idempotency_key", "options", "cursor", "page", "limits", "item", "r"})
+CLIENT_METHOD_LOCALS = frozenset({"self", "body", "idempotency_key", "options", "cursor", "page", "limits", "item", "r",
+                                  "token", "at", "raw", "fetch", "pages"})
 
 # module-level names a client operation method reads: a parameter with one of these names would shadow it
 CLIENT_METHOD_GLOBALS = frozenset({"_rt", "_t", "_m", "_c", "_p", "_pairs", "_decode", "_path"})

@@ -148,6 +148,19 @@ class Param:
 
 
 @dataclass
+class Pagination:
+    """How a list operation pages (ir/pagination.py decides)."""
+
+    style: str  # cursor | link | offset | page
+    items_attr: str  # Python name of the list field of the page; "" when the body itself is the list
+    item: TypeRef
+    token_param: str | None  # wire name of the query parameter the iterator sets (cursor / offset / page)
+    next_attr: str  # cursor: the next-cursor field; link: the next-URL field ("" = the Link header)
+    size_param: str | None = None  # the page-size parameter (a page shorter than it is the last)
+    total_attr: str = ""  # offset: a total-count field
+
+
+@dataclass
 class Operation:
     operation_id: str
     service_name: str
@@ -171,6 +184,7 @@ class Operation:
     page_item: TypeRef | None = None
     page_items_attr: str = ""
     page_next_attr: str = ""
+    pagination: Pagination | None = None
     idempotency_type: TypeRef | None = None  # schema of the declared idempotency header (checked by the stub)
     success_media: str = "application/json"  # not JSON: the success body is bytes (or str for text/*)
 

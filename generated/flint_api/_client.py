@@ -285,6 +285,7 @@ class Call:
         "not_modified",
         "parse",
         "response",
+        "url",
     )
 
     def __init__(
@@ -300,6 +301,7 @@ class Call:
         not_modified: bool,
         parse: Parser | None,
         response: str = "json",
+        url: str | None = None,
     ) -> None:
         self.method = method
         self.path = path
@@ -312,6 +314,7 @@ class Call:
         self.not_modified = not_modified
         self.parse = parse
         self.response = response  # "json", or a body returned as it came: "raw" (bytes) or "text" (str)
+        self.url = url  # an absolute URL (a next-page link) instead of base URL + path + query
 
 
 def _check(value: _t.Any, parse: Parser | None, path: str) -> None:
@@ -760,7 +763,20 @@ class BaseClient:
         return h
 
     def _url(self, call: Call) -> str:
+        if call.url is not None:
+            return call.url
         return self._settings.base_url + call.path + ("?" + call.query if call.query else "")
+
+    def follow_call(self, url: str, parse: Parser | None) -> Call:
+        """A GET of a next-page link, parsed like the list's first page; refused (nothing sent) unless the link
+        stays on the client's origin: a server must not be able to send the API key elsewhere."""
+        if not same_origin(self._settings.base_url, url):
+            raise APIDestinationError(
+                f"next page link {url!r} leaves the client's origin {self._settings.base_url!r}; not followed",
+                outcome="not_sent",
+                retry_allowed=False,
+            )
+        return Call("GET", urlsplit(url).path, "", [], None, None, False, None, False, parse, url=url)
 
 
 def with_raw_response(method: _t.Callable[P, T]) -> _t.Callable[P, APIResponse[T]]:
@@ -837,6 +853,10 @@ class SyncEngine(BaseClient):
         """`client.with_raw_response(client.orders.get)("ord_1")`: see APIResponse."""
         return with_raw_response(method)
 
+    def follow(self, url: str, parse: Parser | None, options: _t.Mapping[str, _t.Any]) -> APIResponse[_t.Any]:
+        """The next page at `url` (see follow_call) with its HTTP response."""
+        return with_raw_response(self.send)(self.follow_call(url, parse), options)
+
 
 class AsyncEngine(BaseClient):
     _http: httpx.AsyncClient
@@ -880,6 +900,10 @@ class AsyncEngine(BaseClient):
         """`await client.with_raw_response(client.orders.get)("ord_1")`: see APIResponse."""
         return async_with_raw_response(method)
 
+    async def follow(self, url: str, parse: Parser | None, options: _t.Mapping[str, _t.Any]) -> APIResponse[_t.Any]:
+        """The next page at `url` (see follow_call) with its HTTP response."""
+        return await async_with_raw_response(self.send)(self.follow_call(url, parse), options)
+
 
 # ---------------------------------------------------------------------------------------------------- pages
 class PageLimits:
@@ -903,21 +927,52 @@ def page_limits(options: PageOptions) -> PageLimits:
     return PageLimits(_t.cast(RequestOptions, rest), max_pages, max_items)
 
 
-def pages(
-    fetch: _t.Callable[[_t.Any], PageT], next_cursor: _t.Callable[[PageT], _t.Any], max_pages: int | None
-) -> _t.Iterator[PageT]:
-    """Lazy pages: `fetch(cursor)` (UNSET for the first) until a page has no next cursor or `max_pages` is reached.
-    Each request runs with its own deadline, started when the caller asks for that page.
-    """
-    cursor: _t.Any = _rt.UNSET
+def _last(token: _t.Any) -> bool:
+    return token is None or token is _rt.UNSET or token == ""
+
+
+def pages(fetch: _t.Callable[[_t.Any], tuple[PageT, _t.Any]], max_pages: int | None) -> _t.Iterator[PageT]:
+    """Lazy pages: `fetch(token)` (UNSET for the first page) returns the page and the next page's token (a cursor,
+    an offset, a page number or a URL; None when that page was the last) until the last page or `max_pages`.
+    Each request runs with its own deadline, started when the caller asks for that page."""
+    token: _t.Any = _rt.UNSET
     n = 0
     while max_pages is None or n < max_pages:
-        page = fetch(cursor)
+        page, token = fetch(token)
         n += 1
         yield page
-        cursor = next_cursor(page)
-        if cursor is None or cursor is _rt.UNSET or cursor == "":
+        if _last(token):
             return
+
+
+def next_offset(at: _t.Any, count: int, size: _t.Any, total: _t.Any) -> int | None:
+    """Offset pagination: the next offset after a page of `count` items fetched at `at` (UNSET: from 0), or None
+    when that page was the last: empty, shorter than the page size asked for, or reaching `total`."""
+    start = at if isinstance(at, int) else 0
+    if count == 0 or (isinstance(size, int) and count < size):
+        return None
+    nxt = start + count
+    return None if isinstance(total, int) and not isinstance(total, bool) and nxt >= total else nxt
+
+
+def next_page(at: _t.Any, count: int, size: _t.Any) -> int | None:
+    """Page-number pagination: the number after page `at` (UNSET: the first, 1), or None when that page was the
+    last (empty, or shorter than the page size asked for)."""
+    if count == 0 or (isinstance(size, int) and count < size):
+        return None
+    return (at if isinstance(at, int) else 1) + 1
+
+
+def next_link(response: httpx.Response, body_link: _t.Any = None) -> str | None:
+    """Link pagination: the next page's absolute URL from the body's next-URL field when the spec names one, else
+    from the RFC 8288 `Link: <url>; rel="next"` header; relative references resolve against the page's URL.
+    Whether it may be followed (same origin) is checked when it is requested (`BaseClient.follow_call`)."""
+    target = body_link if isinstance(body_link, str) and body_link else None
+    if target is None and "link" in response.headers:
+        target = response.links.get("next", {}).get("url")
+    if not target:
+        return None
+    return str(response.url.join(target))
 
 
 def items(
@@ -935,16 +990,15 @@ def items(
 
 
 async def apages(
-    fetch: _t.Callable[[_t.Any], _t.Awaitable[PageT]], next_cursor: _t.Callable[[PageT], _t.Any], max_pages: int | None
+    fetch: _t.Callable[[_t.Any], _t.Awaitable[tuple[PageT, _t.Any]]], max_pages: int | None
 ) -> _t.AsyncIterator[PageT]:
-    cursor: _t.Any = _rt.UNSET
+    token: _t.Any = _rt.UNSET
     n = 0
     while max_pages is None or n < max_pages:
-        page = await fetch(cursor)
+        page, token = await fetch(token)
         n += 1
         yield page
-        cursor = next_cursor(page)
-        if cursor is None or cursor is _rt.UNSET or cursor == "":
+        if _last(token):
             return
 
 
@@ -964,7 +1018,9 @@ async def aitems(
 
 def same_origin(base_url: str, url: str) -> bool:
     a, b = urlsplit(base_url), urlsplit(url)
-    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+    ports = {"http": 80, "https": 443}
+    here = (a.scheme, a.hostname, a.port or ports.get(a.scheme))
+    return here == (b.scheme, b.hostname, b.port or ports.get(b.scheme))
 
 
 # ---------------------------------------------------------------------------------------------------- money

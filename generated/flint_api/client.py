@@ -15,8 +15,8 @@ every retry of that call.
 Settings come from the arguments, then the environment (`FLINT_API_KEY`, `FLINT_BASE_URL`; `FLINT_LOG=debug|info`
 logs to stderr), then the spec. Errors: `errors.py` (`kind`, `outcome`, `retry_allowed` on every one).
 
-List methods that take a page cursor have `<method>_pages(...)` (each page) and `<method>_auto(...)` (each item)
-twins, lazy, with `max_pages=` / `max_items=` (`for item in client.orders.list_auto(): ...`, or `async for`).
+List methods that page (by cursor, next link, offset or page number) have `<method>_pages(...)` (each page) and
+`<method>_auto(...)` (each item) twins, lazy, with `max_pages=` / `max_items=` (`for item in client.orders.list_auto(): ...`, or `async for`).
 """
 
 from __future__ import annotations
@@ -387,13 +387,15 @@ class BalanceTransactionsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.BalanceTransactionListResponse]:
-        """Each page of `list` (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each page of `list` (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.pages(
-            lambda cursor: self.list(
+
+        def fetch(token: _t.Any) -> tuple[_m.BalanceTransactionListResponse, _t.Any]:
+            page = self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 currency=currency,
                 type_=type_,
                 related_object_type=related_object_type,
@@ -406,11 +408,11 @@ class BalanceTransactionsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return page
+            )
+            return page, page.next_page_token
+
+        pages = _c.pages(fetch, limits.max_pages)
+        return pages
 
     def list_auto(
         self,
@@ -459,13 +461,15 @@ class BalanceTransactionsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.BalanceTransaction]:
-        """Each item of `list` across pages (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each item of `list` across pages (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.pages(
-            lambda cursor: self.list(
+
+        def fetch(token: _t.Any) -> tuple[_m.BalanceTransactionListResponse, _t.Any]:
+            page = self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 currency=currency,
                 type_=type_,
                 related_object_type=related_object_type,
@@ -478,11 +482,11 @@ class BalanceTransactionsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return _c.items(page, lambda page: page.data, limits.max_items)
+            )
+            return page, page.next_page_token
+
+        pages = _c.pages(fetch, limits.max_pages)
+        return _c.items(pages, lambda page: page.data, limits.max_items)
 
     def get(
         self,
@@ -630,13 +634,15 @@ class OrdersResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.OrderListResponse]:
-        """Each page of `list` (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each page of `list` (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.pages(
-            lambda cursor: self.list(
+
+        def fetch(token: _t.Any) -> tuple[_m.OrderListResponse, _t.Any]:
+            page = self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 status=status,
                 payment_status=payment_status,
                 refund_status=refund_status,
@@ -648,11 +654,11 @@ class OrdersResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return page
+            )
+            return page, page.next_page_token
+
+        pages = _c.pages(fetch, limits.max_pages)
+        return pages
 
     def list_auto(
         self,
@@ -675,13 +681,15 @@ class OrdersResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.Order]:
-        """Each item of `list` across pages (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each item of `list` across pages (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.pages(
-            lambda cursor: self.list(
+
+        def fetch(token: _t.Any) -> tuple[_m.OrderListResponse, _t.Any]:
+            page = self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 status=status,
                 payment_status=payment_status,
                 refund_status=refund_status,
@@ -693,11 +701,11 @@ class OrdersResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return _c.items(page, lambda page: page.data, limits.max_items)
+            )
+            return page, page.next_page_token
+
+        pages = _c.pages(fetch, limits.max_pages)
+        return _c.items(pages, lambda page: page.data, limits.max_items)
 
     def create(
         self,
@@ -952,24 +960,26 @@ class OrdersResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.OrderActivityListResponse]:
-        """Each page of `list_activities` (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each page of `list_activities` (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.pages(
-            lambda cursor: self.list_activities(
+
+        def fetch(token: _t.Any) -> tuple[_m.OrderActivityListResponse, _t.Any]:
+            page = self.list_activities(
                 order_id,
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 sort_direction=sort_direction,
                 type_=type_,
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return page
+            )
+            return page, page.next_page_token
+
+        pages = _c.pages(fetch, limits.max_pages)
+        return pages
 
     def list_activities_auto(
         self,
@@ -1016,24 +1026,26 @@ class OrdersResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.OrderActivity]:
-        """Each item of `list_activities` across pages (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each item of `list_activities` across pages (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.pages(
-            lambda cursor: self.list_activities(
+
+        def fetch(token: _t.Any) -> tuple[_m.OrderActivityListResponse, _t.Any]:
+            page = self.list_activities(
                 order_id,
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 sort_direction=sort_direction,
                 type_=type_,
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return _c.items(page, lambda page: page.data, limits.max_items)
+            )
+            return page, page.next_page_token
+
+        pages = _c.pages(fetch, limits.max_pages)
+        return _c.items(pages, lambda page: page.data, limits.max_items)
 
     def add_charge(
         self,
@@ -1578,22 +1590,24 @@ class OrdersResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.OrderPaymentAttemptListResponse]:
-        """Each page of `list_payment_attempts` (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each page of `list_payment_attempts` (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.pages(
-            lambda cursor: self.list_payment_attempts(
+
+        def fetch(token: _t.Any) -> tuple[_m.OrderPaymentAttemptListResponse, _t.Any]:
+            page = self.list_payment_attempts(
                 order_id,
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return page
+            )
+            return page, page.next_page_token
+
+        pages = _c.pages(fetch, limits.max_pages)
+        return pages
 
     def list_payment_attempts_auto(
         self,
@@ -1604,22 +1618,24 @@ class OrdersResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.OrderPaymentAttempt]:
-        """Each item of `list_payment_attempts` across pages (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each item of `list_payment_attempts` across pages (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.pages(
-            lambda cursor: self.list_payment_attempts(
+
+        def fetch(token: _t.Any) -> tuple[_m.OrderPaymentAttemptListResponse, _t.Any]:
+            page = self.list_payment_attempts(
                 order_id,
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return _c.items(page, lambda page: page.data, limits.max_items)
+            )
+            return page, page.next_page_token
+
+        pages = _c.pages(fetch, limits.max_pages)
+        return _c.items(pages, lambda page: page.data, limits.max_items)
 
     def get_payment_attempt(
         self,
@@ -1947,13 +1963,15 @@ class PaymentIntentsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.PaymentIntentListResponse]:
-        """Each page of `list` (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each page of `list` (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.pages(
-            lambda cursor: self.list(
+
+        def fetch(token: _t.Any) -> tuple[_m.PaymentIntentListResponse, _t.Any]:
+            page = self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 order_id=order_id,
                 status=status,
                 created_after=created_after,
@@ -1961,11 +1979,11 @@ class PaymentIntentsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return page
+            )
+            return page, page.next_page_token
+
+        pages = _c.pages(fetch, limits.max_pages)
+        return pages
 
     def list_auto(
         self,
@@ -1994,13 +2012,15 @@ class PaymentIntentsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.PaymentIntent]:
-        """Each item of `list` across pages (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each item of `list` across pages (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.pages(
-            lambda cursor: self.list(
+
+        def fetch(token: _t.Any) -> tuple[_m.PaymentIntentListResponse, _t.Any]:
+            page = self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 order_id=order_id,
                 status=status,
                 created_after=created_after,
@@ -2008,11 +2028,11 @@ class PaymentIntentsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return _c.items(page, lambda page: page.data, limits.max_items)
+            )
+            return page, page.next_page_token
+
+        pages = _c.pages(fetch, limits.max_pages)
+        return _c.items(pages, lambda page: page.data, limits.max_items)
 
     def create(
         self,
@@ -2359,13 +2379,15 @@ class PayoutDestinationsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.PayoutDestinationListResponse]:
-        """Each page of `list` (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each page of `list` (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.pages(
-            lambda cursor: self.list(
+
+        def fetch(token: _t.Any) -> tuple[_m.PayoutDestinationListResponse, _t.Any]:
+            page = self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 currency=currency,
                 type_=type_,
                 status=status,
@@ -2375,11 +2397,11 @@ class PayoutDestinationsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return page
+            )
+            return page, page.next_page_token
+
+        pages = _c.pages(fetch, limits.max_pages)
+        return pages
 
     def list_auto(
         self,
@@ -2401,13 +2423,15 @@ class PayoutDestinationsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.PayoutDestination]:
-        """Each item of `list` across pages (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each item of `list` across pages (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.pages(
-            lambda cursor: self.list(
+
+        def fetch(token: _t.Any) -> tuple[_m.PayoutDestinationListResponse, _t.Any]:
+            page = self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 currency=currency,
                 type_=type_,
                 status=status,
@@ -2417,11 +2441,11 @@ class PayoutDestinationsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return _c.items(page, lambda page: page.data, limits.max_items)
+            )
+            return page, page.next_page_token
+
+        pages = _c.pages(fetch, limits.max_pages)
+        return _c.items(pages, lambda page: page.data, limits.max_items)
 
     def get(
         self,
@@ -2713,13 +2737,15 @@ class PayoutsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.PayoutListResponse]:
-        """Each page of `list` (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each page of `list` (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.pages(
-            lambda cursor: self.list(
+
+        def fetch(token: _t.Any) -> tuple[_m.PayoutListResponse, _t.Any]:
+            page = self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 currency=currency,
                 method=method,
                 balance_source_type=balance_source_type,
@@ -2732,11 +2758,11 @@ class PayoutsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return page
+            )
+            return page, page.next_page_token
+
+        pages = _c.pages(fetch, limits.max_pages)
+        return pages
 
     def list_auto(
         self,
@@ -2761,13 +2787,15 @@ class PayoutsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.Payout]:
-        """Each item of `list` across pages (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each item of `list` across pages (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.pages(
-            lambda cursor: self.list(
+
+        def fetch(token: _t.Any) -> tuple[_m.PayoutListResponse, _t.Any]:
+            page = self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 currency=currency,
                 method=method,
                 balance_source_type=balance_source_type,
@@ -2780,11 +2808,11 @@ class PayoutsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return _c.items(page, lambda page: page.data, limits.max_items)
+            )
+            return page, page.next_page_token
+
+        pages = _c.pages(fetch, limits.max_pages)
+        return _c.items(pages, lambda page: page.data, limits.max_items)
 
     def create(
         self,
@@ -2947,22 +2975,24 @@ class PayoutsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.PayoutEntryListResponse]:
-        """Each page of `list_entries` (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each page of `list_entries` (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.pages(
-            lambda cursor: self.list_entries(
+
+        def fetch(token: _t.Any) -> tuple[_m.PayoutEntryListResponse, _t.Any]:
+            page = self.list_entries(
                 payout_id,
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return page
+            )
+            return page, page.next_page_token
+
+        pages = _c.pages(fetch, limits.max_pages)
+        return pages
 
     def list_entries_auto(
         self,
@@ -2973,22 +3003,24 @@ class PayoutsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.PayoutEntry]:
-        """Each item of `list_entries` across pages (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each item of `list_entries` across pages (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.pages(
-            lambda cursor: self.list_entries(
+
+        def fetch(token: _t.Any) -> tuple[_m.PayoutEntryListResponse, _t.Any]:
+            page = self.list_entries(
                 payout_id,
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return _c.items(page, lambda page: page.data, limits.max_items)
+            )
+            return page, page.next_page_token
+
+        pages = _c.pages(fetch, limits.max_pages)
+        return _c.items(pages, lambda page: page.data, limits.max_items)
 
 
 class RefundsResource:
@@ -3068,13 +3100,15 @@ class RefundsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.RefundListResponse]:
-        """Each page of `list` (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each page of `list` (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.pages(
-            lambda cursor: self.list(
+
+        def fetch(token: _t.Any) -> tuple[_m.RefundListResponse, _t.Any]:
+            page = self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 order_id=order_id,
                 payment_intent_id=payment_intent_id,
                 status=status,
@@ -3083,11 +3117,11 @@ class RefundsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return page
+            )
+            return page, page.next_page_token
+
+        pages = _c.pages(fetch, limits.max_pages)
+        return pages
 
     def list_auto(
         self,
@@ -3110,13 +3144,15 @@ class RefundsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.Iterator[_m.Refund]:
-        """Each item of `list` across pages (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each item of `list` across pages (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.pages(
-            lambda cursor: self.list(
+
+        def fetch(token: _t.Any) -> tuple[_m.RefundListResponse, _t.Any]:
+            page = self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 order_id=order_id,
                 payment_intent_id=payment_intent_id,
                 status=status,
@@ -3125,11 +3161,11 @@ class RefundsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return _c.items(page, lambda page: page.data, limits.max_items)
+            )
+            return page, page.next_page_token
+
+        pages = _c.pages(fetch, limits.max_pages)
+        return _c.items(pages, lambda page: page.data, limits.max_items)
 
     def create(
         self,
@@ -3426,13 +3462,15 @@ class AsyncBalanceTransactionsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.BalanceTransactionListResponse]:
-        """Each page of `list` (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each page of `list` (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.apages(
-            lambda cursor: self.list(
+
+        async def fetch(token: _t.Any) -> tuple[_m.BalanceTransactionListResponse, _t.Any]:
+            page = await self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 currency=currency,
                 type_=type_,
                 related_object_type=related_object_type,
@@ -3445,11 +3483,11 @@ class AsyncBalanceTransactionsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return page
+            )
+            return page, page.next_page_token
+
+        pages = _c.apages(fetch, limits.max_pages)
+        return pages
 
     def list_auto(
         self,
@@ -3498,13 +3536,15 @@ class AsyncBalanceTransactionsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.BalanceTransaction]:
-        """Each item of `list` across pages (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each item of `list` across pages (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.apages(
-            lambda cursor: self.list(
+
+        async def fetch(token: _t.Any) -> tuple[_m.BalanceTransactionListResponse, _t.Any]:
+            page = await self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 currency=currency,
                 type_=type_,
                 related_object_type=related_object_type,
@@ -3517,11 +3557,11 @@ class AsyncBalanceTransactionsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return _c.aitems(page, lambda page: page.data, limits.max_items)
+            )
+            return page, page.next_page_token
+
+        pages = _c.apages(fetch, limits.max_pages)
+        return _c.aitems(pages, lambda page: page.data, limits.max_items)
 
     async def get(
         self,
@@ -3669,13 +3709,15 @@ class AsyncOrdersResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.OrderListResponse]:
-        """Each page of `list` (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each page of `list` (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.apages(
-            lambda cursor: self.list(
+
+        async def fetch(token: _t.Any) -> tuple[_m.OrderListResponse, _t.Any]:
+            page = await self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 status=status,
                 payment_status=payment_status,
                 refund_status=refund_status,
@@ -3687,11 +3729,11 @@ class AsyncOrdersResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return page
+            )
+            return page, page.next_page_token
+
+        pages = _c.apages(fetch, limits.max_pages)
+        return pages
 
     def list_auto(
         self,
@@ -3714,13 +3756,15 @@ class AsyncOrdersResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.Order]:
-        """Each item of `list` across pages (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each item of `list` across pages (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.apages(
-            lambda cursor: self.list(
+
+        async def fetch(token: _t.Any) -> tuple[_m.OrderListResponse, _t.Any]:
+            page = await self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 status=status,
                 payment_status=payment_status,
                 refund_status=refund_status,
@@ -3732,11 +3776,11 @@ class AsyncOrdersResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return _c.aitems(page, lambda page: page.data, limits.max_items)
+            )
+            return page, page.next_page_token
+
+        pages = _c.apages(fetch, limits.max_pages)
+        return _c.aitems(pages, lambda page: page.data, limits.max_items)
 
     async def create(
         self,
@@ -3991,24 +4035,26 @@ class AsyncOrdersResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.OrderActivityListResponse]:
-        """Each page of `list_activities` (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each page of `list_activities` (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.apages(
-            lambda cursor: self.list_activities(
+
+        async def fetch(token: _t.Any) -> tuple[_m.OrderActivityListResponse, _t.Any]:
+            page = await self.list_activities(
                 order_id,
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 sort_direction=sort_direction,
                 type_=type_,
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return page
+            )
+            return page, page.next_page_token
+
+        pages = _c.apages(fetch, limits.max_pages)
+        return pages
 
     def list_activities_auto(
         self,
@@ -4055,24 +4101,26 @@ class AsyncOrdersResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.OrderActivity]:
-        """Each item of `list_activities` across pages (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each item of `list_activities` across pages (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.apages(
-            lambda cursor: self.list_activities(
+
+        async def fetch(token: _t.Any) -> tuple[_m.OrderActivityListResponse, _t.Any]:
+            page = await self.list_activities(
                 order_id,
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 sort_direction=sort_direction,
                 type_=type_,
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return _c.aitems(page, lambda page: page.data, limits.max_items)
+            )
+            return page, page.next_page_token
+
+        pages = _c.apages(fetch, limits.max_pages)
+        return _c.aitems(pages, lambda page: page.data, limits.max_items)
 
     async def add_charge(
         self,
@@ -4617,22 +4665,24 @@ class AsyncOrdersResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.OrderPaymentAttemptListResponse]:
-        """Each page of `list_payment_attempts` (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each page of `list_payment_attempts` (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.apages(
-            lambda cursor: self.list_payment_attempts(
+
+        async def fetch(token: _t.Any) -> tuple[_m.OrderPaymentAttemptListResponse, _t.Any]:
+            page = await self.list_payment_attempts(
                 order_id,
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return page
+            )
+            return page, page.next_page_token
+
+        pages = _c.apages(fetch, limits.max_pages)
+        return pages
 
     def list_payment_attempts_auto(
         self,
@@ -4643,22 +4693,24 @@ class AsyncOrdersResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.OrderPaymentAttempt]:
-        """Each item of `list_payment_attempts` across pages (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each item of `list_payment_attempts` across pages (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.apages(
-            lambda cursor: self.list_payment_attempts(
+
+        async def fetch(token: _t.Any) -> tuple[_m.OrderPaymentAttemptListResponse, _t.Any]:
+            page = await self.list_payment_attempts(
                 order_id,
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return _c.aitems(page, lambda page: page.data, limits.max_items)
+            )
+            return page, page.next_page_token
+
+        pages = _c.apages(fetch, limits.max_pages)
+        return _c.aitems(pages, lambda page: page.data, limits.max_items)
 
     async def get_payment_attempt(
         self,
@@ -4986,13 +5038,15 @@ class AsyncPaymentIntentsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.PaymentIntentListResponse]:
-        """Each page of `list` (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each page of `list` (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.apages(
-            lambda cursor: self.list(
+
+        async def fetch(token: _t.Any) -> tuple[_m.PaymentIntentListResponse, _t.Any]:
+            page = await self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 order_id=order_id,
                 status=status,
                 created_after=created_after,
@@ -5000,11 +5054,11 @@ class AsyncPaymentIntentsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return page
+            )
+            return page, page.next_page_token
+
+        pages = _c.apages(fetch, limits.max_pages)
+        return pages
 
     def list_auto(
         self,
@@ -5033,13 +5087,15 @@ class AsyncPaymentIntentsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.PaymentIntent]:
-        """Each item of `list` across pages (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each item of `list` across pages (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.apages(
-            lambda cursor: self.list(
+
+        async def fetch(token: _t.Any) -> tuple[_m.PaymentIntentListResponse, _t.Any]:
+            page = await self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 order_id=order_id,
                 status=status,
                 created_after=created_after,
@@ -5047,11 +5103,11 @@ class AsyncPaymentIntentsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return _c.aitems(page, lambda page: page.data, limits.max_items)
+            )
+            return page, page.next_page_token
+
+        pages = _c.apages(fetch, limits.max_pages)
+        return _c.aitems(pages, lambda page: page.data, limits.max_items)
 
     async def create(
         self,
@@ -5398,13 +5454,15 @@ class AsyncPayoutDestinationsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.PayoutDestinationListResponse]:
-        """Each page of `list` (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each page of `list` (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.apages(
-            lambda cursor: self.list(
+
+        async def fetch(token: _t.Any) -> tuple[_m.PayoutDestinationListResponse, _t.Any]:
+            page = await self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 currency=currency,
                 type_=type_,
                 status=status,
@@ -5414,11 +5472,11 @@ class AsyncPayoutDestinationsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return page
+            )
+            return page, page.next_page_token
+
+        pages = _c.apages(fetch, limits.max_pages)
+        return pages
 
     def list_auto(
         self,
@@ -5440,13 +5498,15 @@ class AsyncPayoutDestinationsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.PayoutDestination]:
-        """Each item of `list` across pages (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each item of `list` across pages (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.apages(
-            lambda cursor: self.list(
+
+        async def fetch(token: _t.Any) -> tuple[_m.PayoutDestinationListResponse, _t.Any]:
+            page = await self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 currency=currency,
                 type_=type_,
                 status=status,
@@ -5456,11 +5516,11 @@ class AsyncPayoutDestinationsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return _c.aitems(page, lambda page: page.data, limits.max_items)
+            )
+            return page, page.next_page_token
+
+        pages = _c.apages(fetch, limits.max_pages)
+        return _c.aitems(pages, lambda page: page.data, limits.max_items)
 
     async def get(
         self,
@@ -5752,13 +5812,15 @@ class AsyncPayoutsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.PayoutListResponse]:
-        """Each page of `list` (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each page of `list` (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.apages(
-            lambda cursor: self.list(
+
+        async def fetch(token: _t.Any) -> tuple[_m.PayoutListResponse, _t.Any]:
+            page = await self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 currency=currency,
                 method=method,
                 balance_source_type=balance_source_type,
@@ -5771,11 +5833,11 @@ class AsyncPayoutsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return page
+            )
+            return page, page.next_page_token
+
+        pages = _c.apages(fetch, limits.max_pages)
+        return pages
 
     def list_auto(
         self,
@@ -5800,13 +5862,15 @@ class AsyncPayoutsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.Payout]:
-        """Each item of `list` across pages (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each item of `list` across pages (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.apages(
-            lambda cursor: self.list(
+
+        async def fetch(token: _t.Any) -> tuple[_m.PayoutListResponse, _t.Any]:
+            page = await self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 currency=currency,
                 method=method,
                 balance_source_type=balance_source_type,
@@ -5819,11 +5883,11 @@ class AsyncPayoutsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return _c.aitems(page, lambda page: page.data, limits.max_items)
+            )
+            return page, page.next_page_token
+
+        pages = _c.apages(fetch, limits.max_pages)
+        return _c.aitems(pages, lambda page: page.data, limits.max_items)
 
     async def create(
         self,
@@ -5986,22 +6050,24 @@ class AsyncPayoutsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.PayoutEntryListResponse]:
-        """Each page of `list_entries` (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each page of `list_entries` (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.apages(
-            lambda cursor: self.list_entries(
+
+        async def fetch(token: _t.Any) -> tuple[_m.PayoutEntryListResponse, _t.Any]:
+            page = await self.list_entries(
                 payout_id,
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return page
+            )
+            return page, page.next_page_token
+
+        pages = _c.apages(fetch, limits.max_pages)
+        return pages
 
     def list_entries_auto(
         self,
@@ -6012,22 +6078,24 @@ class AsyncPayoutsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.PayoutEntry]:
-        """Each item of `list_entries` across pages (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each item of `list_entries` across pages (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.apages(
-            lambda cursor: self.list_entries(
+
+        async def fetch(token: _t.Any) -> tuple[_m.PayoutEntryListResponse, _t.Any]:
+            page = await self.list_entries(
                 payout_id,
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return _c.aitems(page, lambda page: page.data, limits.max_items)
+            )
+            return page, page.next_page_token
+
+        pages = _c.apages(fetch, limits.max_pages)
+        return _c.aitems(pages, lambda page: page.data, limits.max_items)
 
 
 class AsyncRefundsResource:
@@ -6107,13 +6175,15 @@ class AsyncRefundsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.RefundListResponse]:
-        """Each page of `list` (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each page of `list` (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.apages(
-            lambda cursor: self.list(
+
+        async def fetch(token: _t.Any) -> tuple[_m.RefundListResponse, _t.Any]:
+            page = await self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 order_id=order_id,
                 payment_intent_id=payment_intent_id,
                 status=status,
@@ -6122,11 +6192,11 @@ class AsyncRefundsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return page
+            )
+            return page, page.next_page_token
+
+        pages = _c.apages(fetch, limits.max_pages)
+        return pages
 
     def list_auto(
         self,
@@ -6149,13 +6219,15 @@ class AsyncRefundsResource:
         flint_version: str | _rt.Unset = _rt.UNSET,
         **options: Unpack[PageOptions],
     ) -> _t.AsyncIterator[_m.Refund]:
-        """Each item of `list` across pages (follows `next_page_token`), lazily; stops
-        after `max_pages` pages / `max_items` items. The deadline applies to each page's request."""
+        """Each item of `list` across pages (follows `next_page_token`), lazily;
+        stops after the last page, or after `max_pages` pages / `max_items` items. The deadline applies to each page's
+        request."""
         limits = _c.page_limits(options)
-        page = _c.apages(
-            lambda cursor: self.list(
+
+        async def fetch(token: _t.Any) -> tuple[_m.RefundListResponse, _t.Any]:
+            page = await self.list(
                 page_size=page_size,
-                page_token=cursor,
+                page_token=token,
                 order_id=order_id,
                 payment_intent_id=payment_intent_id,
                 status=status,
@@ -6164,11 +6236,11 @@ class AsyncRefundsResource:
                 x_request_id=x_request_id,
                 flint_version=flint_version,
                 **limits.options,
-            ),
-            lambda page: page.next_page_token,
-            limits.max_pages,
-        )
-        return _c.aitems(page, lambda page: page.data, limits.max_items)
+            )
+            return page, page.next_page_token
+
+        pages = _c.apages(fetch, limits.max_pages)
+        return _c.aitems(pages, lambda page: page.data, limits.max_items)
 
     async def create(
         self,
