@@ -338,8 +338,9 @@ class Codecs:
             s.add(ind + 1, f"{x} = _rt.to_float({x}, {loc}, {tc})")
             self._checks(s, ind, t, x, loc)
         elif k == "decimal":
+            # an integer token (`8`) is the common case: converted inline, a float or anything else by the helper
             s.add(ind, f"if type({x}) is not _Dec:")
-            s.add(ind + 1, f"{x} = _rt.to_decimal({x}, {loc}, {tc})")
+            s.add(ind + 1, f"{x} = _Dec({x}) if type({x}) is int else _rt.to_decimal({x}, {loc}, {tc})")
             self._checks(s, ind, t, x, loc)
         elif k in ("str", "int", "bool", "none"):
             s.add(ind, f"if {self._type_test(t, x)}:")

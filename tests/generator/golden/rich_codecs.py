@@ -206,7 +206,7 @@ def from_dict(data, path=''):
     except KeyError:
         raise _rt.missing(_rt.join(path, 'radius'), None) from None
     if type(f1) is not _Dec:
-        f1 = _rt.to_decimal(f1, _rt.join(path, 'radius'), None)
+        f1 = _Dec(f1) if type(f1) is int else _rt.to_decimal(f1, _rt.join(path, 'radius'), None)
     o = _new(_k9)
     o.kind = f0
     o.radius = f1
@@ -703,7 +703,7 @@ def from_dict(data, path=''):
     f3 = g('percent', _U)
     if f3 is not _U:
         if type(f3) is not _Dec:
-            f3 = _rt.to_decimal(f3, _rt.join(path, 'percent'), None)
+            f3 = _Dec(f3) if type(f3) is int else _rt.to_decimal(f3, _rt.join(path, 'percent'), None)
         if f3 < 0:
             raise _rt.bad_value(_rt.join(path, 'percent'), 'minimum', None, 'must be >= 0')
         if f3 > 100:
@@ -1170,12 +1170,12 @@ def from_dict(data, path=''):
     if f0 is not _U:
         n -= 1
         if type(f0) is not _Dec:
-            f0 = _rt.to_decimal(f0, _rt.join(path, 'width'), None)
+            f0 = _Dec(f0) if type(f0) is int else _rt.to_decimal(f0, _rt.join(path, 'width'), None)
     f1 = g('height', _U)
     if f1 is not _U:
         n -= 1
         if type(f1) is not _Dec:
-            f1 = _rt.to_decimal(f1, _rt.join(path, 'height'), None)
+            f1 = _Dec(f1) if type(f1) is int else _rt.to_decimal(f1, _rt.join(path, 'height'), None)
     o = _new(_k50)
     o.width = f0
     o.height = f1
