@@ -510,10 +510,14 @@ def _json_text(value: Any, out: list[str], sort_keys: bool) -> None:
         out.append("true" if value else "false")
     elif t is int:
         out.append(int.__repr__(value))
-    elif t is _Decimal or t is float:
+    elif t is _Decimal:
+        if not value.is_finite():  # not math.isfinite: 1E+400 is a finite decimal (and a JSON number)
+            raise ValueError(f"{value!r} is not a JSON number")
+        out.append(str(value))
+    elif t is float:
         if not math.isfinite(value):
             raise ValueError(f"{value!r} is not a JSON number")
-        out.append(str(value) if t is _Decimal else float.__repr__(value))
+        out.append(float.__repr__(value))
     elif t is dict:
         out.append("{")
         for i, (k, v) in enumerate(sorted(value.items()) if sort_keys else value.items()):

@@ -79,3 +79,13 @@ def test_models_round_trip_exact_tokens(pkg: Package) -> None:
             pkg.models.Price.from_dict({"rate": bad, "amount": 1})
     with pytest.raises(rt.ValidationError):  # money in minor units stays an integer: 12.5 is refused
         pkg.models.Price.from_dict({"rate": 1, "amount": Decimal("12.5")})
+
+
+def test_exact_json_writes_any_finite_decimal(pkg: Package) -> None:
+    """1E+400 overflows a float but is a finite JSON number: written as it is (a 500 in the stub's idempotency
+    fingerprint before), while NaN and infinities are refused."""
+    rt = pkg.rt
+    assert rt.exact_json({"a": [Decimal("1E+400"), Decimal("-0.00"), 2.5]}) == '{"a":[1E+400,-0.00,2.5]}'
+    for bad in (Decimal("NaN"), Decimal("Infinity"), float("inf")):
+        with pytest.raises(ValueError):
+            rt.exact_json([bad])
