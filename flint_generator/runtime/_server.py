@@ -375,7 +375,7 @@ def _path_to(node: _t.Any, target: _t.Any, path: str) -> str | None:
     return None
 
 
-def parse_json_body(raw: bytes) -> _t.Any:
+def parse_json_body(raw: bytes, exact: bool = False) -> _t.Any:
     """Strict JSON: UTF-8, no NaN/Infinity, bounded depth, no NUL or lone surrogates, no key twice in one object
     (I-JSON, RFC 7493: json.loads would keep the last one silently). Raises _BadBody."""
     dup: list[tuple[dict[str, _t.Any], str]] = []
@@ -392,9 +392,13 @@ def parse_json_body(raw: bytes) -> _t.Any:
         return obj
 
     try:
-        # numbers with a fraction or exponent as exact Decimals (`format: float`/`double` fields convert them)
+        # `exact`: numbers with a fraction or exponent as Decimals, as the operations' bodies are read (`type: number`
+        # is exact; `format: float`/`double` fields convert them); otherwise floats, for a caller's own routes
         data = json.loads(
-            raw.decode("utf-8"), parse_constant=_reject_constant, object_pairs_hook=pairs, parse_float=Decimal
+            raw.decode("utf-8"),
+            parse_constant=_reject_constant,
+            object_pairs_hook=pairs,
+            parse_float=Decimal if exact else float,
         )
     except RecursionError:
         raise _BadBody("malformed_body", "JSON nested too deeply", None) from None
@@ -642,7 +646,7 @@ def _endpoint(
                     if media != op.media:
                         raise ApiError(415, CODES["unsupported_media_type"], f"Content-Type must be {op.media}")
                     if op.shape == "json":
-                        data = parse_json_body(raw)
+                        data = parse_json_body(raw, exact=True)
                         canonical = _canonical(data)
                     else:
                         data = await _non_json_body(op, raw, headers)
