@@ -76,17 +76,32 @@ else:
     mod = importlib.import_module(args["module"])
     cls = getattr(mod, args["cls"])
     if kind == "ours":
-        before = json.dumps(data, sort_keys=True)
-        obj = cls.from_dict(data)
-        out["roundtrip_equal"] = obj.to_dict() == data
-        out["input_unchanged"] = json.dumps(data, sort_keys=True) == before
-        bench("from_dict", lambda: cls.from_dict(data))
+        # the package reads JSON numbers exactly (parse_float=Decimal, as its client and server do): `type: number`
+        # fields are Decimals; from_dict of plain json.loads data (floats) is timed too
+        from decimal import Decimal
+
+        exact = json.loads(payload, parse_float=Decimal)
+        before = json.dumps(exact, sort_keys=True, default=str)
+        obj = cls.from_dict(exact)
+        out["roundtrip_equal"] = obj.to_dict() == exact
+        out["input_unchanged"] = json.dumps(exact, sort_keys=True, default=str) == before
+        bench("from_dict", lambda: cls.from_dict(exact))
+        bench("from_dict_floats", lambda: cls.from_dict(data))
         bench("to_dict", obj.to_dict)
     elif kind == "pydantic":
         m = cls.model_validate(data)
         out["roundtrip_equal"] = m.model_dump(mode="json", exclude_unset=True) == data
         bench("model_validate", lambda: cls.model_validate(data))
         bench("model_dump", lambda: m.model_dump(mode="json"))
+    elif kind == "stripe":
+        # stripe-python's own objects (dict subclasses, not validated): construct_from + to_dict
+        import stripe
+
+        out["version"] = stripe.VERSION
+        obj = stripe.Invoice.construct_from(data, "sk_test_bench")
+        out["roundtrip_equal"] = obj.to_dict() == data
+        bench("construct_from", lambda: stripe.Invoice.construct_from(data, "sk_test_bench"))
+        bench("to_dict", obj.to_dict)
     elif kind == "opc":
         try:
             cls.from_dict(data)
@@ -194,6 +209,9 @@ def run(calls: int = 10_000, budget: float = 3.0, repeats: int = 3) -> dict[str,
                 {**common, "kind": "pydantic", "path": str(dmcg.parent), "module": dmcg.name, "cls": "Invoice"},
                 tmp,
             )
+        print("  timing stripe-python objects", flush=True)
+        results["stripe"] = _time(peers.venv_python(), {**common, "kind": "stripe", "module": "stripe", "cls": "Invoice"},
+                                  tmp)
         opc = ensure_peer("opc")
         if opc is not None:
             print("  timing openapi-python-client models", flush=True)
@@ -230,11 +248,14 @@ def print_results(results: dict[str, Any]) -> None:
     for tool, op, label, peer in (
         ("json", "json.loads", "json.loads(bytes) (reference)", None),
         ("ours", "from_dict", "ours Invoice.from_dict(dict)", ("pydantic", "model_validate")),
+        ("ours", "from_dict_floats", "ours from_dict (float input)", ("pydantic", "model_validate")),
         ("pydantic", "model_validate", "pydantic v2 Invoice.model_validate(dict)", None),
         ("opc", "from_dict", "opc Invoice.from_dict(dict)", None),
+        ("stripe", "construct_from", "stripe-python Invoice.construct_from", None),
         ("ours", "to_dict", "ours to_dict()", ("pydantic", "model_dump")),
         ("pydantic", "model_dump", 'pydantic model_dump(mode="json")', None),
         ("opc", "to_dict", "opc to_dict()", None),
+        ("stripe", "to_dict", "stripe-python to_dict()", None),
     ):
         value = _med(results, tool, op)
         err = results.get(tool, {}).get("error")

@@ -26,6 +26,7 @@ REQUIREMENTS = [
     "black>=24,<27",
     "isort>=5.13,<7",
     "pydantic==2.*",
+    "stripe==16.1.0",  # stripe-python's objects, timed on the same invoice (models section)
 ]
 
 # openapi-python-client's default config crashes on Stripe (duplicate enum key GMT0); literal enums avoid it.

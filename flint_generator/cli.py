@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from flint_generator import __version__, write
-from flint_generator.pipeline import Result, fingerprint, generate, input_hashes
+from flint_generator.pipeline import Result, fingerprint, generate, input_hashes, package_name_problem
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,6 +64,9 @@ def _print_problems(res: Result) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out: Path = args.out
+    if args.package is not None and (problem := package_name_problem(args.package)) is not None:
+        print(f"error: --package: {problem}; {out} left unchanged", file=sys.stderr)  # checked before reading anything
+        return 1
     if not args.force and args.report is None and _is_current(args.spec, out, args.package, args.lenient):
         print(f"{out}: up to date")
         return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import keyword
 import multiprocessing
 import sys
 from dataclasses import dataclass, field
@@ -151,6 +152,16 @@ def generate(spec: Path, *, package: str | None = None, lenient: bool = True) ->
     return res
 
 
+def package_name_problem(name: str) -> str | None:
+    """Why `name` cannot be the generated package's import name (None when it can): `import class` and
+    `import 1api` are syntax errors, a non-ASCII name breaks on some file systems and in wheels."""
+    if not name.isidentifier() or not name.isascii():
+        return f"package name {name!r} is not an ASCII Python identifier"
+    if keyword.iskeyword(name):
+        return f"package name {name!r} is a Python keyword"
+    return None
+
+
 def _build(res: Result, doc: dict[str, Any], spec: Path, sha: str, package: str | None, lenient: bool) -> None:
     """IR -> templates -> black into `res` (errors in `res.errors`)."""
     api, errors = build_api(doc, lenient=lenient)
@@ -162,8 +173,9 @@ def _build(res: Result, doc: dict[str, Any], spec: Path, sha: str, package: str 
     res.degraded = api.degraded
     res.naming = api.naming
     pkg = package or api.ext.package_name
-    if not pkg.isidentifier():
-        res.errors = [SpecError("", f"package name {pkg!r} is not a Python identifier")]
+    problem = package_name_problem(pkg)
+    if problem is not None:
+        res.errors = [SpecError("", problem)]
         return
     renderer = Renderer(make_plan(api), spec_name=spec.name, spec_sha=sha, package=pkg, spec_json=spec_json_text(doc))
     try:

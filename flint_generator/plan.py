@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Mapping
 
 from flint_generator import reserved
 from flint_generator.ir import Api, EnumDef, Field, ModelDef, Operation, Param, TypeRef, UnionDef
@@ -19,7 +19,7 @@ from flint_generator.naming import env_prefix, helper_names, snake
 from flint_generator.literals import py
 
 # scalar kinds the runtime parses with a plain `_rt.p_<kind>` when they carry no checks or codes
-SIMPLE_KINDS = ("str", "int", "float", "bool", "any", "datetime", "date", "file")
+SIMPLE_KINDS = ("str", "int", "float", "decimal", "bool", "any", "datetime", "date", "file")
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class Plan:
         """How the server turns a query/path/header string into JSON before validating it: (kind, repeated)."""
         multi = t.kind == "list"
         it = t.item if multi and t.item is not None else t
-        conv = {"int": "int", "float": "float", "bool": "bool"}.get(it.kind, "str")
+        conv = {"int": "int", "float": "float", "decimal": "decimal", "bool": "bool"}.get(it.kind, "str")
         if it.kind == "union":
             conv = "auto"
         return conv, multi
@@ -120,6 +120,8 @@ class Plan:
         k = t.kind
         if k in ("str", "int", "float", "bool"):
             return k
+        if k == "decimal":
+            return "_dec.Decimal"
         if k == "any":
             return "_t.Any"
         if k == "none":
@@ -165,6 +167,36 @@ class Plan:
             return "_t.Any"
         return self.param_type(t, True)
 
+    def single_value(self, f: Field) -> tuple[bool, Any]:
+        """(True, the JSON value) when `f` is required, not nullable and its schema allows exactly one value (`const`
+        or a one-value `enum`: a discriminator's tag in a variant): it then defaults to that value, in the model's
+        constructor, its TypedDict and the client's body keywords, so callers need not pass it."""
+        t = f.type
+        if not f.required or t.nullable:
+            return False, None
+        if t.kind == "enum":
+            e = self.enums.get(t.name or "")
+            if e is not None and len(e.members) == 1:
+                return True, e.members[0][1]
+            return False, None
+        if t.kind in ("str", "int", "bool"):
+            for c in t.checks:
+                if c.keyword == "enum" and isinstance(c.value, list) and len(c.value) == 1:
+                    v = c.value[0]
+                    if type(v) is {"str": str, "int": int, "bool": bool}[t.kind]:
+                        return True, v
+        return False, None
+
+    def field_default(self, f: Field) -> str:
+        """` = <value>` in the class body for a single-value field (see single_value), else ""."""
+        single, value = self.single_value(f)
+        if not single:
+            return ""
+        if f.type.kind == "enum":
+            e = self.enums[f.type.name or ""]
+            return f" = {e.name}.{e.members[0][0]}"
+        return f" = {value!r}"
+
     def field_type(self, f: Field) -> str:
         t = f.type
         out = self.type_expr(t)
@@ -196,7 +228,9 @@ class Plan:
         value, any sequence/mapping; `| None` when nullable."""
         k = t.kind
         out: str
-        if k == "enum":
+        if k == "decimal":
+            out = "_dec.Decimal | int"  # exact values only: a float would bring its binary rounding along
+        elif k == "enum":
             e = self.enums.get(t.name or "")
             lits = ", ".join(py(v) for _, v in e.members) if e is not None else ""
             out = self.type_expr(t, models) + (f" | _t.Literal[{lits}]" if lits else "")
@@ -226,7 +260,7 @@ class Plan:
     def td_field_type(self, f: Field) -> str:
         """A TypedDict value (in params.py): Required[...] for a required field (the TypedDict is total=False)."""
         inner = self.input_type(f.type, "_m.", "")
-        return f"Required[{inner}]" if f.required else inner
+        return f"Required[{inner}]" if f.required and not self.single_value(f)[0] else inner
 
     def client_params(self, op: Operation) -> list[Param]:
         """The parameters a client method takes: all of them (a declared API-version header given per call replaces the

@@ -52,7 +52,7 @@ class Renderer:
             input_type=plan.input_type, td_field_type=plan.td_field_type, typed_dict_name=plan.typed_dict_name,
             client_params=plan.client_params, conditional=plan.conditional, body_fields=plan.body_fields,
             client_return=plan.client_return, param_parser=plan.param_parser, input_models=plan.input_models,
-            env_prefix=plan.env_prefix,
+            env_prefix=plan.env_prefix, field_default=plan.field_default,
         )
         # a TypedDict written as a class needs keys that are identifiers (and not keywords or the module's names)
         self.env.tests["is_identifier"] = lambda s: (isinstance(s, str) and s.isidentifier() and s.isascii()

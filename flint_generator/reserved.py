@@ -8,7 +8,7 @@ not listed here (that drift once let a query parameter named `item` be clobbered
 from __future__ import annotations
 
 # models.py: module-level names class bodies can see (imports, the codec machinery, type variables)
-MODELS_MODULE = frozenset({"annotations", "_rt", "_dt", "_t", "_enum", "_U", "_C", "_codec", "_Model", "_Parser",
+MODELS_MODULE = frozenset({"annotations", "_rt", "_dec", "_dt", "_t", "_enum", "_U", "_C", "_codec", "_Model", "_Parser",
                            "_T"})
 
 # attributes and methods of every generated model class (from _codec.Model), so no field may take them
@@ -27,18 +27,20 @@ CLIENT_ATTRS = frozenset({
     "__init__", "__enter__", "__exit__", "__aenter__", "__aexit__", "api_key", "base_url", "timeout", "max_retries",
     "deadline", "api_version", "default_headers", "last_response", "last_request_id", "mode", "close", "aclose", "send",
     "money", "with_options", "with_raw_response", "_http", "_owns_http", "_settings", "_clock", "_sleep", "_bind",
-    "_derive", "_headers", "_url", "_init_settings", "_init_http",
+    "_derive", "_headers", "_url", "_init_settings", "_init_http", "_key_mode",
+    "follow", "follow_call",
 })
 
 # params.py: module-level names (a TypedDict `<Model>Params` must avoid them)
-PARAMS_MODULE = frozenset({"annotations", "_t", "_m", "_rt", "_dt", "Required"})
+PARAMS_MODULE = frozenset({"annotations", "_t", "_m", "_rt", "_dec", "_dt", "Required"})
 
 # attributes of a resource class (`client.orders`): operation method names must avoid them
 RESOURCE_ATTRS = frozenset({"__init__", "_client"})
 
 # names bound inside a client operation method (arguments the template adds and its locals): parameter names
 # derived from the spec avoid them
-CLIENT_METHOD_LOCALS = frozenset({"self", "body", "idempotency_key", "options", "cursor", "page", "limits", "item", "r"})
+CLIENT_METHOD_LOCALS = frozenset({"self", "body", "idempotency_key", "options", "cursor", "page", "limits", "item", "r",
+                                  "token", "at", "raw", "fetch", "pages"})
 
 # module-level names a client operation method reads: a parameter with one of these names would shadow it
 CLIENT_METHOD_GLOBALS = frozenset({"_rt", "_t", "_m", "_c", "_p", "_pairs", "_decode", "_path"})

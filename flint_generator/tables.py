@@ -11,7 +11,8 @@ to_dict / __init__ from it at first use. Keys are short and a key is left out wh
            "vc": code when not an enum member, "rc": [codes by keyword, code] an outer schema lends the inner one}
     model {"f": [[json name, required, type(, Python name when it differs)], ...], "ru": reject unknown fields,
            "keep": keep undeclared fields, "x": additionalProperties type, "sz": [[keyword, value, code]],
-           "pr": [[oneOf|anyOf, [[required names], ...]]], "codes": {keyword: code}}
+           "pr": [[oneOf|anyOf, [[required names], ...]]], "codes": {keyword: code},
+           "dv": {json name: the one value a required field allows (a discriminator tag), filled in by clients}}
     union {"v": [[type, [discriminator values]], ...], "d": discriminator, "ru": reject unknown variants,
            "codes": {keyword: code}, "code": code, "desc": text of the error message}
 
@@ -63,6 +64,9 @@ def codecs_json(r: Plan) -> str:
                 entry.append(f.py_name)
             fields.append(entry)
         d: dict[str, Any] = {"f": fields}
+        singles = {f.json_name: v for f in m.fields if (sv := r.single_value(f))[0] for v in [sv[1]]}
+        if singles:
+            d["dv"] = singles
         if m.reject_unknown:
             d["ru"] = 1
         if not m.reject_unknown and m.extra is None:

@@ -57,15 +57,7 @@ def read_extensions(d: dict[str, Any], findings: Findings) -> Extensions:
             findings.warnings.append(SpecError("/x-client-name", f"{client!r} is not a usable class name; "
                                                              "using the default"))
         client = pascal(_text(info.get("title")) or "Api") + "Client"
-    auth_header, auth_prefix = "Authorization", "Bearer "
-    schemes = (d.get("components") or {}).get("securitySchemes") or {}
-    for req in d.get("security") or []:
-        for name in req if isinstance(req, dict) else []:
-            sch = schemes.get(name) if isinstance(schemes, dict) else None
-            if isinstance(sch, dict) and sch.get("type") == "apiKey" and sch.get("in") == "header":
-                auth_header, auth_prefix = str(sch.get("name") or "X-API-Key"), ""
-            break
-        break
+    auth_header, auth_prefix = _auth_from_security(d)
     base_url = "http://localhost"
     for srv in d.get("servers") or []:
         if isinstance(srv, dict) and isinstance(srv.get("url"), str) and srv["url"].startswith("http"):
@@ -93,12 +85,62 @@ def read_extensions(d: dict[str, Any], findings: Findings) -> Extensions:
         max_body_bytes=int(rv.get("max_body_bytes") or 1048576),
         max_depth=int(rv.get("max_depth") or 32),
         auth_header=auth_header, auth_prefix=auth_prefix, base_url=base_url,
+        key_modes=_key_modes(d, findings),
         **_envelope_settings(d, findings, idem, rid, str(rv.get("error_type") or "invalid_request")),
         **_client_settings(d, findings),
     )
 
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+def _auth_from_security(d: dict[str, Any]) -> tuple[str | None, str]:
+    """(header, prefix) the client sends the API key in, from the first security requirement the spec applies
+    (the root's, else the first operation's) whose scheme the client can fill from one key: http bearer,
+    oauth2 / openIdConnect (access tokens are bearer tokens), apiKey in a header. None: the spec declares no
+    such scheme, so the client sends no credentials of its own (no Bearer guess)."""
+    schemes = (d.get("components") or {}).get("securitySchemes") or {}
+    if not isinstance(schemes, dict):
+        return None, ""
+    requirements: list[Any] = list(d.get("security") or [])
+    for item in (d.get("paths") or {}).values():
+        for op in item.values() if isinstance(item, dict) else ():
+            if isinstance(op, dict) and isinstance(op.get("security"), list):
+                requirements.extend(op["security"])
+    for req in requirements:
+        for name in req if isinstance(req, dict) else ():
+            sch = schemes.get(name)
+            if not isinstance(sch, dict):
+                continue
+            kind = sch.get("type")
+            if kind == "http" and str(sch.get("scheme", "")).lower() == "bearer":
+                return "Authorization", "Bearer "
+            if kind in ("oauth2", "openIdConnect"):
+                return "Authorization", "Bearer "
+            if kind == "apiKey" and sch.get("in") == "header" and isinstance(sch.get("name"), str):
+                if _HEADER_TOKEN.fullmatch(sch["name"]):
+                    return sch["name"], ""
+    return None, ""
+
+
+def _key_modes(d: dict[str, Any], findings: Findings) -> dict[str, str]:
+    """x-api-key-modes: `{mode: key prefix}` (Flint: `{test: flint_test_, live: flint_live_}`); the client gets
+    a `mode` property naming the mode of its key. Absent: no `mode` (nothing about keys is guessed)."""
+    if "x-api-key-modes" not in d:
+        return {}
+    table = d["x-api-key-modes"]
+    if not isinstance(table, dict) or not table:
+        findings.fail("/x-api-key-modes", "must be a non-empty object of mode -> API key prefix")
+        return {}
+    out: dict[str, str] = {}
+    for mode, prefix in table.items():
+        if not isinstance(prefix, str) or not prefix or not prefix.isprintable():
+            findings.fail(join_pointer("/x-api-key-modes", str(mode)), "must be a non-empty key prefix")
+        elif not isinstance(mode, str) or not mode.isidentifier():
+            findings.fail(join_pointer("/x-api-key-modes", str(mode)), "the mode must be a plain name")
+        else:
+            out[mode] = prefix
+    return out
 
 
 def _client_settings(doc: dict[str, Any], findings: Findings) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from flint_generator.errors import join_pointer
+from flint_generator.ir.pagination import detect
 from flint_generator.ir.schemas import SchemaWalker, _text
 from flint_generator.ir.types import Extensions, Operation, Param, TypeRef
 from flint_generator.naming import clash_key, group_name, method_name, operation_names, param_names, pascal
@@ -140,6 +141,7 @@ def _operation(w: SchemaWalker, ext: Extensions, path: str, method: str, op: dic
     status = success_codes[0] if success_codes else (200 if method != "delete" else 204)
     success: TypeRef | None = None
     success_media = "application/json"
+    rsp: Any = None
     if success_codes:
         rsp, rptr = w.deref(responses.get(str(status), responses.get(status)),
                                join_pointer(ptr, "responses", status))
@@ -163,21 +165,14 @@ def _operation(w: SchemaWalker, ext: Extensions, path: str, method: str, op: dic
         if sec:
             scopes = sorted({x for v in sec[0].values() for x in v})
     group, group_source = group_name(op.get("tags"), path)
-    paginated = bool(ext.cursor_param and any(p.location == "query" and p.name == ext.cursor_param
-                                                   for p in plist))
-    page_item = None
-    page_attrs = ("", "")
-    if paginated and success is not None and success.kind == "model":
-        m = next((m for m in w.models.values() if m.name == success.name), None)
-        f = next((f for f in m.fields if f.json_name == ext.items_field), None) if m else None
-        nf = next((f for f in m.fields if f.json_name == ext.next_cursor), None) if m else None
-        if f is not None and f.type.kind == "list" and nf is not None:
-            page_item = f.type.item
-            page_attrs = (f.py_name, nf.py_name)
-        else:
-            paginated = False
-    elif paginated:
-        paginated = False
+    model = None
+    if success is not None and success.kind == "model":
+        model = next((m for m in w.models.values() if m.name == success.name), None)
+    pagination = detect(ext, w.findings, op, ptr, method, plist, success, model,
+                        rsp if isinstance(rsp, dict) else None)
+    paginated = pagination is not None
+    page_item = pagination.item if pagination else None
+    page_attrs = (pagination.items_attr, pagination.next_attr) if pagination else ("", "")
     cname = op.get("x-method-name")
     return Operation(
         operation_id=op_id, service_name=service, method=method.upper(), path=path, pointer=ptr, group=group,
@@ -187,5 +182,6 @@ def _operation(w: SchemaWalker, ext: Extensions, path: str, method: str, op: dic
         success_media=success_media,
         scopes=scopes, idempotent=idempotent, paginated=paginated, page_item=page_item,
         page_items_attr=page_attrs[0], page_next_attr=page_attrs[1], idempotency_type=idem_type,
+        pagination=pagination,
     )
 

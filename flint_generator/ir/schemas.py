@@ -204,7 +204,9 @@ class SchemaWalker:
         if types == "null":
             return TypeRef("none")
 
-        kind = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}.get(str(types))
+        kind = {"string": "str", "integer": "int", "number": "decimal", "boolean": "bool"}.get(str(types))
+        if kind == "decimal" and s.get("format") in ("float", "double"):
+            kind = "float"  # the spec asks for binary floating point; any other number is exact
         if kind is None and "const" in s:
             kind = _kind_of_value(s["const"])
         if kind is None and isinstance(enum, list) and enum:
@@ -442,7 +444,7 @@ def _kind_of_value(v: Any) -> str:
     if isinstance(v, int):
         return "int"
     if isinstance(v, float):
-        return "float"
+        return "decimal"
     if isinstance(v, str):
         return "str"
     return "any"

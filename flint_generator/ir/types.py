@@ -16,7 +16,8 @@ from flint_generator.naming import NameEntry
 from flint_generator.errors import SpecError
 
 # TypeRef.kind: the scalars, then the named and container kinds
-SCALAR_KINDS = ("str", "int", "float", "bool", "datetime", "date", "any", "none", "file")
+# "decimal": `type: number` (exact, decimal.Decimal); "float": `type: number` with `format: float` or `double`
+SCALAR_KINDS = ("str", "int", "float", "decimal", "bool", "datetime", "date", "any", "none", "file")
 KINDS = SCALAR_KINDS + ("enum", "model", "union", "list", "map")
 
 
@@ -65,7 +66,7 @@ def merge_chain(chain: list[Codes]) -> Codes | None:
 
 @dataclass
 class TypeRef:
-    kind: str  # str int float bool datetime date any none enum model union list map
+    kind: str  # str int float decimal bool datetime date any none enum model union list map
     nullable: bool = False
     checks: list[Check] = field(default_factory=list)
     type_code: str | None = None
@@ -147,6 +148,19 @@ class Param:
 
 
 @dataclass
+class Pagination:
+    """How a list operation pages (ir/pagination.py decides)."""
+
+    style: str  # cursor | link | offset | page
+    items_attr: str  # Python name of the list field of the page; "" when the body itself is the list
+    item: TypeRef
+    token_param: str | None  # wire name of the query parameter the iterator sets (cursor / offset / page)
+    next_attr: str  # cursor: the next-cursor field; link: the next-URL field ("" = the Link header)
+    size_param: str | None = None  # the page-size parameter (a page shorter than it is the last)
+    total_attr: str = ""  # offset: a total-count field
+
+
+@dataclass
 class Operation:
     operation_id: str
     service_name: str
@@ -170,6 +184,7 @@ class Operation:
     page_item: TypeRef | None = None
     page_items_attr: str = ""
     page_next_attr: str = ""
+    pagination: Pagination | None = None
     idempotency_type: TypeRef | None = None  # schema of the declared idempotency header (checked by the stub)
     success_media: str = "application/json"  # not JSON: the success body is bytes (or str for text/*)
 
@@ -190,8 +205,9 @@ class Extensions:
     validation_codes: dict[str, str]
     max_body_bytes: int
     max_depth: int
-    auth_header: str = "Authorization"
-    auth_prefix: str = "Bearer "
+    auth_header: str | None = None  # None: the spec declares no scheme one key can fill; no credentials sent
+    auth_prefix: str = ""
+    key_modes: dict[str, str] = field(default_factory=dict)  # x-api-key-modes: mode -> key prefix
     base_url: str = "http://localhost"
     # x-error-envelope: error `type` by "<status>" / "<digit>xx" / "default" (always has "default")
     error_types: dict[str, str] = field(default_factory=dict)

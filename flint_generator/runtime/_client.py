@@ -26,7 +26,6 @@ import email.utils
 import enum
 import json
 import logging
-import math
 import os
 import random
 import re
@@ -39,7 +38,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
-from . import _config
+from . import _codec, _config
 from . import _runtime as _rt
 from .errors import (
     IDEMPOTENT_METHODS,
@@ -86,12 +85,15 @@ def _setup_logging() -> None:
 class RequestOptions(_t.TypedDict, total=False):
     """Keywords every operation method accepts (each overrides the client's setting for this call only):
     `timeout` (seconds or an `httpx.Timeout`, per attempt), `deadline` (seconds for the whole call: every attempt,
-    backoff and Retry-After wait), `max_retries` (after the first attempt), `extra_headers` (sent as given, last)."""
+    backoff and Retry-After wait), `max_retries` (after the first attempt), `extra_headers` (sent as given, last),
+    `strict_responses` (False: a 2xx body that does not match its schema is returned as received, see decode).
+    """
 
     timeout: float | httpx.Timeout | None
     deadline: float | None
     max_retries: int | None
     extra_headers: _t.Mapping[str, str] | None
+    strict_responses: bool | None
 
 
 _OPTION_NAMES = frozenset(RequestOptions.__annotations__)
@@ -99,7 +101,8 @@ _OPTION_NAMES = frozenset(RequestOptions.__annotations__)
 
 class PageOptions(RequestOptions, total=False):
     """RequestOptions of the page and item iterators, plus `max_pages` / `max_items` (stop after that many). The
-    deadline applies to each page's request, never to the time the caller spends between items."""
+    deadline applies to each page's request, never to the time the caller spends between items.
+    """
 
     max_pages: int | None
     max_items: int | None
@@ -117,19 +120,30 @@ class Settings:
     default_headers: _t.Mapping[str, str]
     api_version: str | None
     idempotency_key: str | None = None
+    strict_responses: bool = True
 
 
 class APIResponse(_t.Generic[T]):
     """One call's result with its HTTP response: `parsed` (what the method returns), `http_response`, `status_code`,
-    `headers`, `request_id`, `attempts` (1 + retries) and `elapsed` (seconds, all attempts and waits)."""
+    `headers`, `request_id`, `attempts` (1 + retries), `elapsed` (seconds, all attempts and waits) and
+    `validation_errors` (what a lenient call found wrong with the body; empty when it matched its schema).
+    """
 
-    __slots__ = ("parsed", "http_response", "attempts", "elapsed")
+    __slots__ = ("parsed", "http_response", "attempts", "elapsed", "validation_errors")
 
-    def __init__(self, parsed: T, http_response: httpx.Response, attempts: int, elapsed: float) -> None:
+    def __init__(
+        self,
+        parsed: T,
+        http_response: httpx.Response,
+        attempts: int,
+        elapsed: float,
+        validation_errors: _t.Sequence[_rt.ValidationError] = (),
+    ) -> None:
         self.parsed = parsed
         self.http_response = http_response
         self.attempts = attempts
         self.elapsed = elapsed
+        self.validation_errors = list(validation_errors)
 
     @property
     def status_code(self) -> int:
@@ -148,17 +162,18 @@ class APIResponse(_t.Generic[T]):
         return f"APIResponse(status_code={self.status_code}, request_id={self.request_id!r}, parsed={self.parsed!r})"
 
 
+# (response, attempts, elapsed seconds, validation problems of a lenient call)
+Raw = _t.Tuple[httpx.Response, int, float, _t.List[_rt.ValidationError]]
 # where the engine leaves each call's response for with_raw_response: a context variable, so threads and asyncio
 # tasks never see each other's (no shared `last_response`)
-_RAW: contextvars.ContextVar[list[tuple[httpx.Response, int, float]] | None] = contextvars.ContextVar(
-    "raw_responses", default=None
-)
+_RAW: contextvars.ContextVar[list[Raw] | None] = contextvars.ContextVar("raw_responses", default=None)
 
 
 # ---------------------------------------------------------------------------------------------------- encoding
 def jsonable(value: _t.Any) -> _t.Any:
     """JSON data of a request value: models through to_dict, enums to their value, sequences to lists, mappings
-    (TypedDicts) to dicts without UNSET entries; Decimal stays Decimal (written as an exact number token)."""
+    (TypedDicts) to dicts without UNSET entries; Decimal stays Decimal (written as an exact number token).
+    """
     t = type(value)
     if t is str or t is int or t is bool or value is None or t is float or t is Decimal:
         return value
@@ -182,45 +197,9 @@ def jsonable(value: _t.Any) -> _t.Any:
     return value
 
 
-def _json_text(value: _t.Any, out: list[str]) -> None:
-    t = type(value)
-    if t is str:
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif value is None:
-        out.append("null")
-    elif t is bool:
-        out.append("true" if value else "false")
-    elif t is int:
-        out.append(int.__repr__(value))
-    elif t is Decimal or t is float:
-        if not math.isfinite(value):
-            raise ValueError(f"{value!r} is not a JSON number")
-        out.append(str(value) if t is Decimal else float.__repr__(value))
-    elif t is dict:
-        out.append("{")
-        for i, (k, v) in enumerate(value.items()):
-            if i:
-                out.append(",")
-            out.append(json.dumps(str(k), ensure_ascii=False))
-            out.append(":")
-            _json_text(v, out)
-        out.append("}")
-    elif t is list:
-        out.append("[")
-        for i, v in enumerate(value):
-            if i:
-                out.append(",")
-            _json_text(v, out)
-        out.append("]")
-    else:
-        raise TypeError(f"{t.__name__} is not JSON data")
-
-
 def dumps(value: _t.Any) -> bytes:
     """Compact JSON, UTF-8; a Decimal is written as its exact token (`12.50`), never through a float."""
-    out: list[str] = []
-    _json_text(value, out)
-    return "".join(out).encode()
+    return _rt.exact_json(value).encode()
 
 
 def loads(content: bytes) -> _t.Any:
@@ -305,6 +284,7 @@ class Call:
         "not_modified",
         "parse",
         "response",
+        "url",
     )
 
     def __init__(
@@ -320,6 +300,7 @@ class Call:
         not_modified: bool,
         parse: Parser | None,
         response: str = "json",
+        url: str | None = None,
     ) -> None:
         self.method = method
         self.path = path
@@ -332,6 +313,7 @@ class Call:
         self.not_modified = not_modified
         self.parse = parse
         self.response = response  # "json", or a body returned as it came: "raw" (bytes) or "text" (str)
+        self.url = url  # an absolute URL (a next-page link) instead of base URL + path + query
 
 
 def _check(value: _t.Any, parse: Parser | None, path: str) -> None:
@@ -361,7 +343,8 @@ def prepare(
     response: str = "json",
 ) -> Call:
     """Validate every value against its schema (RequestValidationError, nothing sent) and encode the request.
-    `fields`: the body's top-level fields given as keywords (mutually exclusive with `body`)."""
+    `fields`: the body's top-level fields given as keywords (mutually exclusive with `body`).
+    """
     given = {k: v for k, v in (fields or {}).items() if v is not _rt.UNSET}
     if given:
         if body is not _rt.UNSET:
@@ -390,7 +373,7 @@ def prepare(
     content: bytes | None = None
     content_type = media
     if body is not _rt.UNSET:
-        data = jsonable(body)
+        data = _codec.fill_defaults(body_parse, jsonable(body))  # a variant's tag need not be passed
         _check(data, body_parse, "")
         content, content_type = encode_body(data, media)
     return Call(
@@ -503,6 +486,8 @@ class Run:
         self.timeout: float | httpx.Timeout = settings.timeout if timeout is None else timeout
         retries = options.get("max_retries")
         self.retries: int = settings.max_retries if retries is None else retries
+        strict = options.get("strict_responses")
+        self.strict: bool = settings.strict_responses if strict is None else strict
         self.attempts = 0
         # sending it again cannot double a write: an idempotent method, or the request carries its idempotency key
         self.resendable = call.method in IDEMPOTENT_METHODS or keyed
@@ -582,14 +567,23 @@ class Run:
             return delay
         raise error_for_response(response, resendable=resendable)
 
-    def done(self, response: httpx.Response) -> None:
+    def done(self, response: httpx.Response) -> _t.Any:
+        """The call's result from its final response (see decode), kept for with_raw_response."""
+        problems: list[_rt.ValidationError] = []
+        result = decode(self.call, response, self.strict, problems)
         held = _RAW.get()
         if held is not None:
-            held.append((response, self.attempts, self.clock() - self.start))
+            held.append((response, self.attempts, self.clock() - self.start, problems))
+        return result
 
 
-def decode(call: Call, response: httpx.Response, strict: bool) -> _t.Any:
-    """The parsed body of a final 2xx (None for 304 / no schema and no content)."""
+def decode(call: Call, response: httpx.Response, strict: bool, problems: list[_rt.ValidationError]) -> _t.Any:
+    """The parsed body of a final 2xx (None for 304 / no schema and no content).
+
+    A body that does not match its schema raises APIResponseValidationError, unless `strict` is off: then the
+    body is returned as received (a model still becomes its class, with the failing values kept as they came,
+    see `_codec.construct`), each problem logged as a warning and appended to `problems`. A body that is not
+    JSON at all is a protocol error either way."""
     if response.status_code == 304 or (call.parse is None and not response.content and call.response == "json"):
         return None
     if call.response == "raw":
@@ -607,15 +601,42 @@ def decode(call: Call, response: httpx.Response, strict: bool) -> _t.Any:
     try:
         return call.parse(data, "")
     except _rt.ValidationError as e:
+        if not strict:
+            return _lenient(call, response, data, e, problems)
         raise APIResponseValidationError(
             f"{response.status_code} response does not match its schema: {e}", error=e, response=response, body=data
         ) from None
 
 
+def _lenient(
+    call: Call, response: httpx.Response, data: _t.Any, error: _rt.ValidationError, problems: list[_rt.ValidationError]
+) -> _t.Any:
+    cls = _codec.model_of(call.parse) if call.parse is not None else None
+    result: _t.Any
+    if cls is not None:
+        result, found = _codec.construct(cls, data)
+        problems.extend(found or [error])
+    else:  # a list, union or scalar response: the data as received
+        result = data
+        problems.append(error)
+    for p in problems:
+        logger.warning(
+            "%s %s -> %d: response does not match its schema at %s: %s (request id %s); returned as received",
+            call.method,
+            call.path,
+            response.status_code,
+            p.path or "$",
+            p,
+            response.headers.get(_config.REQUEST_ID_HEADER),
+        )
+    return result
+
+
 # ---------------------------------------------------------------------------------------------------- clients
 class BaseClient:
     """What the sync and async clients share: settings from arguments, then the environment
-    (`<PREFIX>_API_KEY`, `<PREFIX>_BASE_URL`), then the spec; headers; `with_options`."""
+    (`<PREFIX>_API_KEY`, `<PREFIX>_BASE_URL`), then the spec; headers; `with_options`.
+    """
 
     _settings: Settings
     # the clock and the sleep the engine uses (tests swap them for a fake clock)
@@ -630,6 +651,7 @@ class BaseClient:
         deadline: float | None,
         default_headers: _t.Mapping[str, str] | None,
         api_version: str | None,
+        strict_responses: bool = True,
     ) -> None:
         _setup_logging()
         if api_key is None:
@@ -644,6 +666,7 @@ class BaseClient:
             deadline=deadline,
             default_headers=dict(default_headers or {}),
             api_version=api_version if api_version is not None else _config.API_VERSION,
+            strict_responses=strict_responses,
         )
         self.last_response: httpx.Response | None = None
 
@@ -671,14 +694,13 @@ class BaseClient:
     def api_version(self) -> str | None:
         return self._settings.api_version
 
-    @property
-    def mode(self) -> str:
-        """The key's mode: "test" or "live" from its prefix (`..._test_...` / `..._live_...`), else "unknown"."""
+    def _key_mode(self) -> str:
+        """The key's mode from its prefix (the spec's x-api-key-modes), else "unknown"; generated clients expose it
+        as `mode` only when the spec declares the prefixes."""
         key = self._settings.api_key or ""
-        if "_test_" in key or key.startswith("test_"):
-            return "test"
-        if "_live_" in key or key.startswith("live_"):
-            return "live"
+        for mode, prefix in _config.KEY_MODES.items():
+            if key.startswith(prefix):
+                return mode
         return "unknown"
 
     @property
@@ -708,7 +730,8 @@ class BaseClient:
 
     def _begin(self, call: Call, options: _t.Mapping[str, _t.Any]) -> tuple[str, httpx.Headers, bool]:
         """The URL, the headers and whether the call carries an idempotency key. The key is made once per call,
-        before the first attempt (the caller's, the with_options one, else a uuid4): every retry sends the same."""
+        before the first attempt (the caller's, the with_options one, else a uuid4): every retry sends the same.
+        """
         unknown = set(options) - _OPTION_NAMES
         if unknown:
             raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
@@ -739,15 +762,29 @@ class BaseClient:
         return h
 
     def _url(self, call: Call) -> str:
+        if call.url is not None:
+            return call.url
         return self._settings.base_url + call.path + ("?" + call.query if call.query else "")
+
+    def follow_call(self, url: str, parse: Parser | None) -> Call:
+        """A GET of a next-page link, parsed like the list's first page; refused (nothing sent) unless the link
+        stays on the client's origin: a server must not be able to send the API key elsewhere."""
+        if not same_origin(self._settings.base_url, url):
+            raise APIDestinationError(
+                f"next page link {url!r} leaves the client's origin {self._settings.base_url!r}; not followed",
+                outcome="not_sent",
+                retry_allowed=False,
+            )
+        return Call("GET", urlsplit(url).path, "", [], None, None, False, None, False, parse, url=url)
 
 
 def with_raw_response(method: _t.Callable[P, T]) -> _t.Callable[P, APIResponse[T]]:
     """`with_raw_response(client.orders.get)("ord_1")` -> APIResponse: the parsed result with its own HTTP
-    response, attempts and elapsed time (kept per call in a context variable, so concurrent calls never mix)."""
+    response, attempts and elapsed time (kept per call in a context variable, so concurrent calls never mix).
+    """
 
     def call(*args: P.args, **kwargs: P.kwargs) -> APIResponse[T]:
-        held: list[tuple[httpx.Response, int, float]] = []
+        held: list[Raw] = []
         token = _RAW.set(held)
         try:
             parsed = method(*args, **kwargs)
@@ -755,8 +792,8 @@ def with_raw_response(method: _t.Callable[P, T]) -> _t.Callable[P, APIResponse[T
             _RAW.reset(token)
         if not held:
             raise TypeError("with_raw_response wraps an operation method that sends one request")
-        response, attempts, elapsed = held[-1]
-        return APIResponse(parsed, response, attempts, elapsed)
+        response, attempts, elapsed, problems = held[-1]
+        return APIResponse(parsed, response, attempts, elapsed, problems)
 
     return call
 
@@ -765,7 +802,7 @@ def async_with_raw_response(method: _t.Callable[P, _t.Awaitable[T]]) -> _t.Calla
     """The async form of `with_raw_response`: `await client.with_raw_response(client.orders.get)("ord_1")`."""
 
     async def call(*args: P.args, **kwargs: P.kwargs) -> APIResponse[T]:
-        held: list[tuple[httpx.Response, int, float]] = []
+        held: list[Raw] = []
         token = _RAW.set(held)
         try:
             parsed = await method(*args, **kwargs)
@@ -773,8 +810,8 @@ def async_with_raw_response(method: _t.Callable[P, _t.Awaitable[T]]) -> _t.Calla
             _RAW.reset(token)
         if not held:
             raise TypeError("with_raw_response wraps an operation method that sends one request")
-        response, attempts, elapsed = held[-1]
-        return APIResponse(parsed, response, attempts, elapsed)
+        response, attempts, elapsed, problems = held[-1]
+        return APIResponse(parsed, response, attempts, elapsed, problems)
 
     return call
 
@@ -808,13 +845,16 @@ class SyncEngine(BaseClient):
             self.last_response = response
             wait = run.after_response(response)
             if wait is None:
-                run.done(response)
-                return decode(call, response, True)
+                return run.done(response)
             self._sleep(wait)
 
     def with_raw_response(self, method: _t.Callable[P, T]) -> _t.Callable[P, APIResponse[T]]:
         """`client.with_raw_response(client.orders.get)("ord_1")`: see APIResponse."""
         return with_raw_response(method)
+
+    def follow(self, url: str, parse: Parser | None, options: _t.Mapping[str, _t.Any]) -> APIResponse[_t.Any]:
+        """The next page at `url` (see follow_call) with its HTTP response."""
+        return with_raw_response(self.send)(self.follow_call(url, parse), options)
 
 
 class AsyncEngine(BaseClient):
@@ -850,8 +890,7 @@ class AsyncEngine(BaseClient):
             self.last_response = response
             wait = run.after_response(response)
             if wait is None:
-                run.done(response)
-                return decode(call, response, True)
+                return run.done(response)
             await self._sleep(wait)
 
     def with_raw_response(
@@ -859,6 +898,10 @@ class AsyncEngine(BaseClient):
     ) -> _t.Callable[P, _t.Awaitable[APIResponse[T]]]:
         """`await client.with_raw_response(client.orders.get)("ord_1")`: see APIResponse."""
         return async_with_raw_response(method)
+
+    async def follow(self, url: str, parse: Parser | None, options: _t.Mapping[str, _t.Any]) -> APIResponse[_t.Any]:
+        """The next page at `url` (see follow_call) with its HTTP response."""
+        return await async_with_raw_response(self.send)(self.follow_call(url, parse), options)
 
 
 # ---------------------------------------------------------------------------------------------------- pages
@@ -883,20 +926,52 @@ def page_limits(options: PageOptions) -> PageLimits:
     return PageLimits(_t.cast(RequestOptions, rest), max_pages, max_items)
 
 
-def pages(
-    fetch: _t.Callable[[_t.Any], PageT], next_cursor: _t.Callable[[PageT], _t.Any], max_pages: int | None
-) -> _t.Iterator[PageT]:
-    """Lazy pages: `fetch(cursor)` (UNSET for the first) until a page has no next cursor or `max_pages` is reached.
+def _last(token: _t.Any) -> bool:
+    return token is None or token is _rt.UNSET or token == ""
+
+
+def pages(fetch: _t.Callable[[_t.Any], tuple[PageT, _t.Any]], max_pages: int | None) -> _t.Iterator[PageT]:
+    """Lazy pages: `fetch(token)` (UNSET for the first page) returns the page and the next page's token (a cursor,
+    an offset, a page number or a URL; None when that page was the last) until the last page or `max_pages`.
     Each request runs with its own deadline, started when the caller asks for that page."""
-    cursor: _t.Any = _rt.UNSET
+    token: _t.Any = _rt.UNSET
     n = 0
     while max_pages is None or n < max_pages:
-        page = fetch(cursor)
+        page, token = fetch(token)
         n += 1
         yield page
-        cursor = next_cursor(page)
-        if cursor is None or cursor is _rt.UNSET or cursor == "":
+        if _last(token):
             return
+
+
+def next_offset(at: _t.Any, count: int, size: _t.Any, total: _t.Any) -> int | None:
+    """Offset pagination: the next offset after a page of `count` items fetched at `at` (UNSET: from 0), or None
+    when that page was the last: empty, shorter than the page size asked for, or reaching `total`."""
+    start = at if isinstance(at, int) else 0
+    if count == 0 or (isinstance(size, int) and count < size):
+        return None
+    nxt = start + count
+    return None if isinstance(total, int) and not isinstance(total, bool) and nxt >= total else nxt
+
+
+def next_page(at: _t.Any, count: int, size: _t.Any) -> int | None:
+    """Page-number pagination: the number after page `at` (UNSET: the first, 1), or None when that page was the
+    last (empty, or shorter than the page size asked for)."""
+    if count == 0 or (isinstance(size, int) and count < size):
+        return None
+    return (at if isinstance(at, int) else 1) + 1
+
+
+def next_link(response: httpx.Response, body_link: _t.Any = None) -> str | None:
+    """Link pagination: the next page's absolute URL from the body's next-URL field when the spec names one, else
+    from the RFC 8288 `Link: <url>; rel="next"` header; relative references resolve against the page's URL.
+    Whether it may be followed (same origin) is checked when it is requested (`BaseClient.follow_call`)."""
+    target = body_link if isinstance(body_link, str) and body_link else None
+    if target is None and "link" in response.headers:
+        target = response.links.get("next", {}).get("url")
+    if not target:
+        return None
+    return str(response.url.join(target))
 
 
 def items(
@@ -914,16 +989,15 @@ def items(
 
 
 async def apages(
-    fetch: _t.Callable[[_t.Any], _t.Awaitable[PageT]], next_cursor: _t.Callable[[PageT], _t.Any], max_pages: int | None
+    fetch: _t.Callable[[_t.Any], _t.Awaitable[tuple[PageT, _t.Any]]], max_pages: int | None
 ) -> _t.AsyncIterator[PageT]:
-    cursor: _t.Any = _rt.UNSET
+    token: _t.Any = _rt.UNSET
     n = 0
     while max_pages is None or n < max_pages:
-        page = await fetch(cursor)
+        page, token = await fetch(token)
         n += 1
         yield page
-        cursor = next_cursor(page)
-        if cursor is None or cursor is _rt.UNSET or cursor == "":
+        if _last(token):
             return
 
 
@@ -943,7 +1017,9 @@ async def aitems(
 
 def same_origin(base_url: str, url: str) -> bool:
     a, b = urlsplit(base_url), urlsplit(url)
-    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+    ports = {"http": 80, "https": 443}
+    here = (a.scheme, a.hostname, a.port or ports.get(a.scheme))
+    return here == (b.scheme, b.hostname, b.port or ports.get(b.scheme))
 
 
 # ---------------------------------------------------------------------------------------------------- money

@@ -22,19 +22,28 @@ import re
 import sys
 import threading
 import typing as _t
+from decimal import Decimal as _Decimal
 from enum import Enum as _enum_type
 
 from . import _runtime as _rt
 
-_SIMPLE = ("str", "int", "float", "bool", "any", "datetime", "date", "none", "file")
-_EXPECTED = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "none": "null"}
+_SIMPLE = ("str", "int", "float", "decimal", "bool", "any", "datetime", "date", "none", "file")
+_EXPECTED = {
+    "str": "string",
+    "int": "integer",
+    "float": "number",
+    "decimal": "number",
+    "bool": "boolean",
+    "none": "null",
+}
 _JSON_TEST = {
     "str": "t is str",
     "enum": "t is str",
     "datetime": "t is str",
     "date": "t is str",
     "int": "t is int",
-    "float": "t is float or t is int",
+    "float": "t is float or t is int or t is _Dec",
+    "decimal": "t is _Dec or t is int or t is float",
     "bool": "t is bool",
     "list": "t is list",
     "model": "t is dict",
@@ -132,6 +141,7 @@ class Codecs:
             "_new": object.__new__,
             "P": self.p,
             "_VE": _rt.ValidationError,
+            "_Dec": _Decimal,
         }
         self._consts: dict[tuple[str, str], str] = {}
         self._data: Desc | None = None
@@ -224,7 +234,7 @@ class Codecs:
             c = _lit(code)
             if kw in _MESSAGES:
                 op, msg = _MESSAGES[kw]
-                s.add(ind, f"if {x} {op} {self._num(s, value)}:")
+                s.add(ind, f"if {x} {op} {self._num(s, value, t['k'])}:")
                 s.add(ind + 1, f"raise _rt.bad_value({loc}, {kw!r}, {c}, {_lit(msg.format(value))}{tail})")
             elif kw in _SIZES:
                 op, msg = _SIZES[kw]
@@ -255,9 +265,12 @@ class Codecs:
                 s.add(ind, f"if {v} not in {allowed}:")
                 s.add(ind + 1, f"raise _rt.not_member({v}, {loc}, {allowed}, {c}{tail})")
 
-    def _num(self, s: _Src, value: _t.Any) -> str:
+    def _num(self, s: _Src, value: _t.Any, kind: str = "") -> str:
         if isinstance(value, float) and not math.isfinite(value):
             return s.const(value)
+        if kind == "decimal" and isinstance(value, float):
+            # compared as the decimal the spec wrote: Decimal("0.1") < 0.1 is True (the float is 0.1000...055)
+            return s.const(_Decimal(repr(value)))
         return _lit(value)
 
     def _fast_container(self, t: Desc) -> str | None:
@@ -302,7 +315,8 @@ class Codecs:
 
     def _nested(self, s: _Src, ind: int, x: str, call: str, loc: str, wrap: bool) -> None:
         """`x = call` for a parser that takes a path. Inside a model (`wrap`) it gets `_rt.NESTED` and a failure is
-        moved below `loc` on the way out: building each nested value's path up front cost a concatenation per value."""
+        moved below `loc` on the way out: building each nested value's path up front cost a concatenation per value.
+        """
         if wrap:
             s.add(ind, "try:")
             s.add(ind + 1, f"{x} = {call.format(path='_rt.NESTED')}")
@@ -318,7 +332,16 @@ class Codecs:
         tc = _lit(t.get("tc"))
         if k == "any":
             s.add(ind, "pass")
-        elif k in ("str", "int", "float", "bool", "none"):
+        elif k == "float":
+            s.add(ind, f"if {self._type_test(t, x)}:")
+            s.add(ind + 1, f"{x} = _rt.to_float({x}, {loc}, {tc})")
+            self._checks(s, ind, t, x, loc)
+        elif k == "decimal":
+            # an integer token (`8`) is the common case: converted inline, a float or anything else by the helper
+            s.add(ind, f"if type({x}) is not _Dec:")
+            s.add(ind + 1, f"{x} = _Dec({x}) if type({x}) is int else _rt.to_decimal({x}, {loc}, {tc})")
+            self._checks(s, ind, t, x, loc)
+        elif k in ("str", "int", "bool", "none"):
             s.add(ind, f"if {self._type_test(t, x)}:")
             s.add(ind + 1, f"raise _rt.type_error({x}, {loc}, {_lit(_EXPECTED[k])}, {tc})")
             self._checks(s, ind, t, x, loc)
@@ -486,6 +509,83 @@ class Codecs:
         s.add(1, "return o")
         return self._exec(s.lines, "from_dict", f"{name}.from_dict")
 
+    def fill(self, t: Desc, data: _t.Any) -> _t.Any:
+        """Request JSON data with the one value each single-value required field allows (`dv`, a discriminator's
+        tag) filled in where the caller left it out, at any depth a type reaches; inside a discriminated union the tag
+        selects the variant (a union's tag itself is never guessed). Dicts that change are copied, never modified.
+        """
+        k = t["k"]
+        if k == "model" and type(data) is dict:
+            m = self._entry("models", t["name"])
+            out = data
+            dv = m.get("dv")
+            if dv and not dv.keys() <= data.keys():
+                out = {**dv, **data}
+            for f in m["f"]:
+                ft = f[2]
+                if ft["k"] in ("model", "list", "map", "union") and f[0] in out:
+                    v = out[f[0]]
+                    nv = self.fill(ft, v)
+                    if nv is not v:
+                        out = dict(out) if out is data else out
+                        out[f[0]] = nv
+            return out
+        if k == "union" and type(data) is dict:
+            u = self._entry("unions", t["name"])
+            tag = data.get(u["d"]) if "d" in u else None
+            for vt, tags in u["v"] if isinstance(tag, str) else ():
+                if tag in tags:
+                    return self.fill(vt, data)
+            return data
+        if k in ("list", "map") and t.get("it") is not None and t["it"]["k"] in ("model", "list", "map", "union"):
+            it = t["it"]
+            if k == "list" and type(data) is list:
+                new = [self.fill(it, v) for v in data]
+                return new if any(a is not b for a, b in zip(new, data)) else data
+            if k == "map" and type(data) is dict:
+                newm = {kk: self.fill(it, v) for kk, v in data.items()}
+                return newm if any(newm[kk] is not v for kk, v in data.items()) else data
+        return data
+
+    def construct(self, t: Desc, data: _t.Any, path: str, problems: list[_rt.ValidationError]) -> _t.Any:
+        """Lenient parsing (the client's `strict_responses=False`): what validates is parsed as usual; a value that
+        does not is kept as received, its error appended to `problems`, and parsing goes on around it (a model
+        still becomes its class, missing required fields are UNSET, unknown keys are kept).
+        """
+        if t.get("n") and data is None:
+            return None
+        if t["k"] == "model" and type(data) is dict and not t.get("rc"):
+            m = self._entry("models", t["name"])
+            fields = self._fields(m)
+            o = _t.cast(_t.Any, object.__new__(self.module[t["name"]]))
+            for jname, pname, required, ft in fields:
+                where = _rt.join(path, jname)
+                if jname in data:
+                    setattr(o, pname, self.construct(ft, data[jname], where, problems))
+                else:
+                    setattr(o, pname, _rt.UNSET)
+                    if required:
+                        problems.append(_rt.missing(where, None))
+            known = frozenset(f[0] for f in fields)
+            if "x" in m:
+                o.additional_properties = {k: v for k, v in data.items() if k not in known}
+                o._unknown_ = None
+            else:
+                o._unknown_ = _rt.unknown_of(data, known) or None
+            return o
+        if t["k"] == "list" and type(data) is list and t.get("it") is not None:
+            try:
+                return eval(self.item_fn(t), self.ns)(data, path)  # the whole list at once when it validates
+            except _rt.ValidationError:
+                return [self.construct(t["it"], v, f"{path}[{i}]", problems) for i, v in enumerate(data)]
+        try:
+            return eval(self.item_fn(t), self.ns)(data, path)  # our own expression: P.m_X, P.u_X, _rt.p_X or _kN
+        except _rt.ValidationError as e:
+            problems.append(e)
+            if t["k"] == "enum" and type(data) is str:
+                return _rt.UnknownEnumValue(data)  # as an open enum keeps it: to_dict still writes it back
+            return data
+
     def compile_to_dict(self, name: str) -> _t.Any:
         m = self._entry("models", name)
         fields = self._fields(m)
@@ -619,6 +719,43 @@ def _generated(cls: type) -> tuple[Codecs, type]:
     raise TypeError(f"{cls.__name__} is not a generated model")
 
 
+def construct(cls: type[M], data: _t.Any) -> tuple[M, list[_rt.ValidationError]]:
+    """`cls` built leniently from `data` (see Codecs.construct) and the problems found on the way."""
+    codecs, gen = _generated(cls)
+    problems: list[_rt.ValidationError] = []
+    out: M = codecs.construct({"k": "model", "name": gen.__name__}, data, "", problems)
+    return out, problems
+
+
+def fill_defaults(parse: _t.Callable[..., _t.Any] | None, data: _t.Any) -> _t.Any:
+    """Request data for the type `parse` validates, with single-value fields filled in (see Codecs.fill)."""
+    if parse is None:
+        return data
+    cls = model_of(parse)
+    if cls is not None:
+        codecs, gen = _generated(cls)
+        return codecs.fill({"k": "model", "name": gen.__name__}, data)
+    if isinstance(parse, Lazy) and parse._name.startswith("h_"):
+        return parse._codecs.fill(parse._codecs._entry("helpers", parse._name[2:]), data)
+    if isinstance(parse, Lazy) and parse._name.startswith("u_"):
+        return parse._codecs.fill({"k": "union", "name": parse._name[2:]}, data)
+    return data
+
+
+def model_of(parse: _t.Callable[..., _t.Any]) -> type | None:
+    """The generated class whose `from_dict` `parse` is (a bound classmethod before its first call, the compiled
+    function installed on the class after it), else None."""
+    owner = getattr(parse, "__self__", None)
+    if isinstance(owner, type):
+        return owner
+    qual = getattr(parse, "__qualname__", "")
+    if qual.endswith(".from_dict") and qual.count(".") == 1:
+        cls = getattr(sys.modules.get(getattr(parse, "__module__", ""), None), qual.split(".")[0], None)
+        if isinstance(cls, type) and getattr(cls, "from_dict", None) is parse:
+            return cls
+    return None
+
+
 class ModelMeta(type):
     """Turns the annotated body of a generated class into `__slots__`; the defaults move aside (a slot and a class
     attribute cannot share a name) and `__init__` is compiled from them on first use. A user's subclass of a
@@ -643,7 +780,8 @@ class ModelMeta(type):
 class Model(metaclass=ModelMeta):
     """Base of the generated classes: keyword-only `__init__`, `__eq__` and `__repr__` over the fields (like
     `@dataclass(slots=True, kw_only=True)`), `from_dict` that validates and `to_dict` that writes JSON data.
-    Each is compiled for its class on first use and replaces the generic version below on that class."""
+    Each is compiled for its class on first use and replaces the generic version below on that class.
+    """
 
     __slots__ = ()
     _defaults_: _t.ClassVar[dict[str, _t.Any]] = {}
@@ -682,7 +820,8 @@ class Model(metaclass=ModelMeta):
 
 def dump(models: _t.Any, names: _t.Sequence[str] = ()) -> str:
     """The compiled source of each named class of `models` (every model and union when none are named): what
-    `from_dict`, `to_dict` and `__init__` run, for review. `python -m <package>._codec [Class ...]` prints it."""
+    `from_dict`, `to_dict` and `__init__` run, for review. `python -m <package>._codec [Class ...]` prints it.
+    """
     codecs: Codecs = models._C
     table = codecs.data
     wanted = list(names) or sorted(table["models"]) + sorted(table["unions"])

@@ -4,6 +4,8 @@ flint_generator/templates/package/_config.py.jinja."""
 
 from __future__ import annotations
 
+import decimal as _dec
+
 VALIDATION_ERROR_TYPE = "invalid_request"
 CODES: dict[str, str] = {
     "malformed_body": "MALFORMED_BODY",
@@ -33,7 +35,7 @@ DOC_URL: str | None = None
 ERROR_SOURCES: dict[str, str] = {}
 OMIT_NULL: tuple[str, ...] = ()
 DEFAULT_BASE_URL = "http://localhost"
-AUTH_HEADER = "Authorization"
+AUTH_HEADER: str | None = "Authorization"
 AUTH_PREFIX = "Bearer "
 # the client: environment variables are <ENV_PREFIX>_API_KEY, _BASE_URL, _LOG; the API version pinned in a header
 ENV_PREFIX = "API"
@@ -41,4 +43,5 @@ INFO_VERSION = "1"
 API_VERSION_HEADER: str | None = None
 API_VERSION: str | None = None
 # what JSON numbers that are not integers parse to
-NUMBER: type = float
+NUMBER: type = _dec.Decimal
+KEY_MODES: dict[str, str] = {"test": "flint_test_", "live": "flint_live_"}

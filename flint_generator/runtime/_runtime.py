@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum as _enum
+import json as _json
+import math
 import re as _re
 from decimal import Decimal as _Decimal
 from typing import IO, Any, Callable, Iterable, Mapping, TypeVar, Union, cast
@@ -56,7 +58,8 @@ class ValidationError(ValueError):
     def under(self, prefix: str) -> ValidationError:
         """This error moved below `prefix`: a model re-raising what the parser of one of its values found. Nested
         values are parsed with the path `NESTED` ("$"), so their paths are only built when something fails and
-        always start with "$" followed by "." (a key, maybe empty or starting with "[") or "[" (an index)."""
+        always start with "$" followed by "." (a key, maybe empty or starting with "[") or "[" (an index).
+        """
         path = self.path
         if path[:1] == NESTED:
             rest = path[1:]
@@ -145,6 +148,7 @@ _JSON_NAMES = {
     str: "string",
     int: "integer",
     float: "number",
+    _Decimal: "number",
     bool: "boolean",
     list: "array",
     dict: "object",
@@ -343,6 +347,28 @@ def parse_map(value: Any, path: str, item: Callable[[Any, str], T], tcode: str |
         return {k: item(v, join(path, k)) for k, v in value.items()}
 
 
+def to_decimal(value: Any, path: str, tcode: str | None) -> _Decimal:
+    """A JSON number as an exact Decimal: a Decimal as it is (what the package's JSON reading gives), an int
+    exactly, a float (data from a plain `json.loads`) through its shortest repr, never its binary expansion.
+    """
+    t = type(value)
+    if t is _Decimal and value.is_finite():
+        return value  # type: ignore[no-any-return]
+    if t is int:
+        return _Decimal(value)
+    if t is float and math.isfinite(value):
+        return _Decimal(repr(value))
+    raise type_error(value, path, "number", tcode)
+
+
+def to_float(value: Any, path: str, tcode: str | None) -> float:
+    """A JSON number for a `format: float`/`double` field whose value came as a Decimal (the package reads
+    numbers exactly)."""
+    if type(value) is _Decimal and value.is_finite():
+        return float(value)
+    raise type_error(value, path, "number", tcode)
+
+
 def _list_of(kind: type, expected: str) -> Callable[[Any, str, str | None], list[Any]]:
     def check(value: Any, path: str, tcode: str | None) -> list[Any]:
         if type(value) is not list:
@@ -359,7 +385,18 @@ def _list_of(kind: type, expected: str) -> Callable[[Any, str, str | None], list
 
 list_str = _list_of(str, "string")
 list_int = _list_of(int, "integer")
-list_float = _list_of(float, "number")
+
+
+def list_float(value: Any, path: str, tcode: str | None) -> list[Any]:
+    if type(value) is not list:
+        raise type_error(value, path, "array", tcode)
+    out = list(value)
+    for i, v in enumerate(out):
+        if type(v) is not float and type(v) is not int:
+            out[i] = to_float(v, f"{path}[{i}]", tcode)
+    return out
+
+
 list_bool = _list_of(bool, "boolean")
 
 
@@ -398,8 +435,12 @@ def p_int(value: Any, path: str) -> int:
 
 def p_float(value: Any, path: str) -> float:
     if type(value) is not float and type(value) is not int:
-        raise type_error(value, path, "number", None)
+        return to_float(value, path, None)
     return value
+
+
+def p_decimal(value: Any, path: str) -> _Decimal:
+    return to_decimal(value, path, None)
 
 
 def p_bool(value: Any, path: str) -> bool:
@@ -450,10 +491,57 @@ def p_none(value: Any, path: str) -> None:
     return None
 
 
+def exact_json(value: Any, sort_keys: bool = False) -> str:
+    """Compact JSON text in which a Decimal is written as its exact token (`12.50`), never through a float; for
+    data json.dumps refuses only because it holds Decimals (json.dumps is the fast path everywhere else).
+    """
+    out: list[str] = []
+    _json_text(value, out, sort_keys)
+    return "".join(out)
+
+
+def _json_text(value: Any, out: list[str], sort_keys: bool) -> None:
+    t = type(value)
+    if t is str:
+        out.append(_json.dumps(value, ensure_ascii=False))
+    elif value is None:
+        out.append("null")
+    elif t is bool:
+        out.append("true" if value else "false")
+    elif t is int:
+        out.append(int.__repr__(value))
+    elif t is _Decimal:
+        if not value.is_finite():  # not math.isfinite: 1E+400 is a finite decimal (and a JSON number)
+            raise ValueError(f"{value!r} is not a JSON number")
+        out.append(str(value))
+    elif t is float:
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a JSON number")
+        out.append(float.__repr__(value))
+    elif t is dict:
+        out.append("{")
+        for i, (k, v) in enumerate(sorted(value.items()) if sort_keys else value.items()):
+            if i:
+                out.append(",")
+            out.append(_json.dumps(str(k), ensure_ascii=False))
+            out.append(":")
+            _json_text(v, out, sort_keys)
+        out.append("}")
+    elif t is list:
+        out.append("[")
+        for i, v in enumerate(value):
+            if i:
+                out.append(",")
+            _json_text(v, out, sort_keys)
+        out.append("]")
+    else:
+        raise TypeError(f"{t.__name__} is not JSON data")
+
+
 def dump(value: Any) -> Any:
     """Generic serializer for values whose static type is a union or Any."""
     t = type(value)
-    if t is str or t is int or t is float or t is bool or value is None:
+    if t is str or t is int or t is float or t is bool or value is None or t is _Decimal:
         return value
     if t is list:
         return [dump(v) for v in value]

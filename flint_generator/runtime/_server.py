@@ -1,6 +1,7 @@
 """The server engine of the generated package: routing, authentication hook, strict JSON, parameter and body
 validation through the models, idempotency, error envelopes. The same in every package; the spec reaches it
-through `_config.py` and `_operations.json`, and server.py adds the typed `Service` protocol."""
+through `_config.py` and `_operations.json`, and server.py adds the typed `Service` protocol.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import typing as _t
 import urllib.parse
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -72,7 +74,8 @@ class RequestContext:
 @dataclass(frozen=True)
 class OperationSecurity:
     """What an operation requires: `scopes` of its first security requirement; `requirements` lists every
-    alternative as ((scheme, (scope, ...)), ...); `anonymous` when the spec allows no credentials."""
+    alternative as ((scheme, (scope, ...)), ...); `anonymous` when the spec allows no credentials.
+    """
 
     operation_id: str
     scopes: frozenset[str]
@@ -82,7 +85,8 @@ class OperationSecurity:
 
 class ApiError(Exception):
     """Raise from a service method (or the auth hook) to answer with the error envelope. `type` None: by status
-    (ERROR_TYPES); `details` (a list of objects, e.g. `{"code", "message", "param"}`) is written as "details"."""
+    (ERROR_TYPES); `details` (a list of objects, e.g. `{"code", "message", "param"}`) is written as "details".
+    """
 
     def __init__(
         self,
@@ -298,7 +302,18 @@ def _request_id(request: Request) -> str:
 
 
 def _dumps(value: _t.Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    except TypeError:  # Decimals (`type: number` fields): each written as its exact token
+        return _rt.exact_json(value).encode("utf-8")
+
+
+def _canonical(data: _t.Any) -> bytes:
+    """A request body's canonical bytes for the idempotency fingerprint (sorted keys, compact)."""
+    try:
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except TypeError:  # Decimals: exact tokens
+        return _rt.exact_json(data, sort_keys=True).encode("utf-8")
 
 
 def _reject_constant(name: str) -> _t.Any:
@@ -354,13 +369,13 @@ def _path_to(node: _t.Any, target: _t.Any, path: str) -> str | None:
     items = node.items() if type(node) is dict else enumerate(node) if type(node) is list else ()
     for k, v in items:
         if type(v) is dict or type(v) is list:
-            found = _path_to(v, target, (f"{path}.{k}" if path else str(k)) if type(node) is dict else f"{path}[{k}]")
+            found = _path_to(v, target, ((f"{path}.{k}" if path else str(k)) if type(node) is dict else f"{path}[{k}]"))
             if found is not None:
                 return found
     return None
 
 
-def parse_json_body(raw: bytes) -> _t.Any:
+def parse_json_body(raw: bytes, exact: bool = False) -> _t.Any:
     """Strict JSON: UTF-8, no NaN/Infinity, bounded depth, no NUL or lone surrogates, no key twice in one object
     (I-JSON, RFC 7493: json.loads would keep the last one silently). Raises _BadBody."""
     dup: list[tuple[dict[str, _t.Any], str]] = []
@@ -377,7 +392,14 @@ def parse_json_body(raw: bytes) -> _t.Any:
         return obj
 
     try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant, object_pairs_hook=pairs)
+        # `exact`: numbers with a fraction or exponent as Decimals, as the operations' bodies are read (`type: number`
+        # is exact; `format: float`/`double` fields convert them); otherwise floats, for a caller's own routes
+        data = json.loads(
+            raw.decode("utf-8"),
+            parse_constant=_reject_constant,
+            object_pairs_hook=pairs,
+            parse_float=Decimal if exact else float,
+        )
     except RecursionError:
         raise _BadBody("malformed_body", "JSON nested too deeply", None) from None
     except ValueError as exc:
@@ -392,6 +414,7 @@ def parse_json_body(raw: bytes) -> _t.Any:
 
 
 _INT = re.compile(r"-?(0|[1-9][0-9]*)")
+_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 
 
 def _convert(raw: str, conv: str) -> _t.Any:
@@ -399,6 +422,8 @@ def _convert(raw: str, conv: str) -> _t.Any:
     the parameter's type check."""
     if conv == "int" or (conv == "auto" and _INT.fullmatch(raw)):
         return int(raw) if _INT.fullmatch(raw) and len(raw) < 40 else raw
+    if conv == "decimal":
+        return Decimal(raw) if _NUMBER.fullmatch(raw) else raw
     if conv == "float":
         try:
             f = float(raw)
@@ -530,7 +555,8 @@ def _serialize(result: _t.Any, shape: str = "json") -> bytes:
 
 async def _non_json_body(op: _Op, raw: bytes, headers: _t.Mapping[str, str]) -> _t.Any:
     """A form body as the JSON object its model validates (each field's text converted by the field's type, file
-    parts as (filename, bytes, content type)); a text body as str; anything else as its bytes."""
+    parts as (filename, bytes, content type)); a text body as str; anything else as its bytes.
+    """
     if op.shape == "text":
         try:
             return raw.decode("utf-8")
@@ -620,10 +646,8 @@ def _endpoint(
                     if media != op.media:
                         raise ApiError(415, CODES["unsupported_media_type"], f"Content-Type must be {op.media}")
                     if op.shape == "json":
-                        data = parse_json_body(raw)
-                        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-                            "utf-8"
-                        )
+                        data = parse_json_body(raw, exact=True)
+                        canonical = _canonical(data)
                     else:
                         data = await _non_json_body(op, raw, headers)
                         canonical = raw
@@ -695,7 +719,8 @@ def create_app(
     extra_routes: _t.Sequence[BaseRoute] = (),
 ) -> Starlette:
     """The ASGI app for `service`. `authenticate(headers, security)` returns a Principal or raises ApiError
-    (401/403); `idempotency` stores results of calls that carry the idempotency header."""
+    (401/403); `idempotency` stores results of calls that carry the idempotency header.
+    """
 
     async def openapi(request: Request) -> Response:
         return Response(_package_file("openapi.json"), media_type="application/json")

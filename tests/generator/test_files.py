@@ -275,3 +275,16 @@ def test_a_chunk_black_accepts_but_python_rejects_is_an_error_per_chunk() -> Non
     assert format_sources({"pkg/m.py": good + CHUNK_LINE + "y  =  2\n"}, use_cache=False) == {
         "pkg/m.py": "x = 1\n\n\ny = 2\n"
     }
+
+
+@pytest.mark.parametrize("name", ["class", "import", "None", "1api", "my-pkg", "sdk.v2", "café"])
+def test_package_option_rejects_keywords_and_non_identifiers(tmp_path: Path, name: str,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """`--package class` would write a package nobody can import: refused up front, exit 1, nothing written."""
+    spec = write_spec(tmp_path / "s.yaml", SMALL)
+    out = tmp_path / "out"
+    assert main(["generate", str(spec), "--out", str(out), "--package", name]) == 1
+    err = capsys.readouterr().err
+    assert f"error: --package: package name {name!r}" in err and "left unchanged" in err
+    assert not out.exists()
+    assert main(["check", str(spec), "--out", str(out), "--package", name]) == 1

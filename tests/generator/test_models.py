@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -94,7 +95,7 @@ def test_strict_rejections_say_where(rich: Package, mutate: Any, path: str, kind
 
 def test_multiple_of_is_exact_decimal(rich: Package) -> None:
     part = {"sku": "ABC-1", "quantity": 1, "percent": 0.07}
-    assert rich.models.Part.from_dict(part).percent == 0.07
+    assert rich.models.Part.from_dict(part).percent == Decimal("0.07")  # `type: number` is exact (issue 20.3)
 
 
 def test_error_codes_follow_precedence(rich: Package) -> None:

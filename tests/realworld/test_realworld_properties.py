@@ -197,8 +197,18 @@ def same_json(a: Any, b: Any) -> bool:
             return _instant(a) == _instant(b)
         except ValueError:
             return False
+    if isinstance(a, Decimal) or isinstance(b, Decimal):  # `type: number` is exact: the decimal the float was read as
+        return _exact(a) is not None and _exact(a) == _exact(b)
     return type(a) is type(b) and a == b or (isinstance(a, (int, float)) and isinstance(b, (int, float))
                                                and not isinstance(a, bool) and not isinstance(b, bool) and a == b)
+
+
+def _exact(v: Any) -> Decimal | None:
+    """The decimal a JSON number stands for: a float through its shortest repr (what the token said), as
+    `from_dict` reads it; None for anything that is not a number."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
+        return None
+    return Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
 
 
 def _instant(text: str) -> Any:

@@ -9,56 +9,58 @@
 # _k7 = frozenset({'kind', 'radius'})
 # _k8 = frozenset({'circle'})
 # _k9 = <class Circle>
-# _k10 = frozenset({'class', 'color', 'from', 'labels', 'launch_at', 'name', 'note', 'parts', 'tags'})
-# _k11 = {'red': Color.RED, 'green': Color.GREEN, 'blue-ish': Color.BLUE_ISH, 'class': Color.CLASS}
-# _k12 = re.compile('^[a-z]+\\Z')
-# _k13 = <class CreateWidgetRequest>
-# _k14 = frozenset({'good', 'pet_type'})
-# _k15 = <class Dog>
-# _k16 = frozenset({})
-# _k17 = <class Empty>
-# _k18 = frozenset({'error'})
-# _k19 = <class ErrorResponse>
-# _k20 = frozenset({'code', 'message', 'param', 'request_id', 'type'})
-# _k21 = <class ErrorResponseError>
-# _k22 = frozenset({'trees'})
-# _k23 = <class Forest>
-# _k24 = frozenset({'amount', 'currency'})
-# _k25 = {'USD': CurrencyCode.USD, 'EUR': CurrencyCode.EUR, 'GBP': CurrencyCode.GBP, 'JPY': CurrencyCode.JPY}
-# _k26 = frozenset({'USD'})
-# _k27 = <class Money>
-# _k28 = frozenset({'level', 'maybe_pet', 'mixed'})
-# _k29 = {'low': NullableEnumHolderLevel.LOW, 'high': NullableEnumHolderLevel.HIGH}
-# _k30 = <class NullableEnumHolder>
-# _k31 = frozenset({'percent', 'price_money', 'quantity', 'sku'})
-# _k32 = re.compile('^[A-Z]{3}-\\d+\\Z')
-# _k33 = <class Part>
-# _k34 = <class PartPriceMoney>
-# _k35 = frozenset({'kind', 'side'})
-# _k36 = {'square': SquareKind.SQUARE}
-# _k37 = <class Square>
-# _k38 = frozenset({'children', 'other', 'value'})
-# _k39 = <class TreeNode>
-# _k40 = frozenset({'name', 'note'})
-# _k41 = <class UpdateWidgetBody>
-# _k42 = frozenset({'color', 'const_kind', 'created_at', 'dims', 'history', 'id', 'id_or_count', 'metadata', 'name', 'note', 'parent', 'parts', 'priority', 'shape', 'ship_date', 'status', 'total_money', 'tree'})
-# _k43 = {'active': Status.ACTIVE, 'retired': Status.RETIRED}
-# _k44 = frozenset({1, 2, 3})
-# _k45 = frozenset({'widget'})
-# _k46 = <class Widget>
-# _k47 = frozenset({'height', 'width'})
-# _k48 = <class WidgetDims>
-# _k49 = frozenset({'at', 'state'})
-# _k50 = {'made': WidgetHistoryItemState.MADE, 'shipped': WidgetHistoryItemState.SHIPPED}
-# _k51 = <class WidgetHistoryItem>
-# _k52 = frozenset({'data', 'next_page_token', 'request_id'})
-# _k53 = <class WidgetListResponse>
-# _k54 = frozenset({'data', 'meta', 'request_id'})
-# _k55 = <class WidgetResponse>
-# _k56 = frozenset({'idempotency_replayed'})
-# _k57 = <class WidgetResponseMeta>
-# _k58 = {'cat': <class 'rich_golden.models.Cat'>, 'dog': <class 'rich_golden.models.Dog'>}
-# _k59 = {'circle': <class 'rich_golden.models.Circle'>, 'square': <class 'rich_golden.models.Square'>}
+# _k10 = 'circle'
+# _k11 = frozenset({'class', 'color', 'from', 'labels', 'launch_at', 'name', 'note', 'parts', 'tags'})
+# _k12 = {'red': Color.RED, 'green': Color.GREEN, 'blue-ish': Color.BLUE_ISH, 'class': Color.CLASS}
+# _k13 = re.compile('^[a-z]+\\Z')
+# _k14 = <class CreateWidgetRequest>
+# _k15 = frozenset({'good', 'pet_type'})
+# _k16 = <class Dog>
+# _k17 = frozenset({})
+# _k18 = <class Empty>
+# _k19 = frozenset({'error'})
+# _k20 = <class ErrorResponse>
+# _k21 = frozenset({'code', 'message', 'param', 'request_id', 'type'})
+# _k22 = <class ErrorResponseError>
+# _k23 = frozenset({'trees'})
+# _k24 = <class Forest>
+# _k25 = frozenset({'amount', 'currency'})
+# _k26 = {'USD': CurrencyCode.USD, 'EUR': CurrencyCode.EUR, 'GBP': CurrencyCode.GBP, 'JPY': CurrencyCode.JPY}
+# _k27 = frozenset({'USD'})
+# _k28 = <class Money>
+# _k29 = frozenset({'level', 'maybe_pet', 'mixed'})
+# _k30 = {'low': NullableEnumHolderLevel.LOW, 'high': NullableEnumHolderLevel.HIGH}
+# _k31 = <class NullableEnumHolder>
+# _k32 = frozenset({'percent', 'price_money', 'quantity', 'sku'})
+# _k33 = re.compile('^[A-Z]{3}-\\d+\\Z')
+# _k34 = <class Part>
+# _k35 = <class PartPriceMoney>
+# _k36 = frozenset({'kind', 'side'})
+# _k37 = {'square': SquareKind.SQUARE}
+# _k38 = <class Square>
+# _k39 = <SquareKind.SQUARE: 'square'>
+# _k40 = frozenset({'children', 'other', 'value'})
+# _k41 = <class TreeNode>
+# _k42 = frozenset({'name', 'note'})
+# _k43 = <class UpdateWidgetBody>
+# _k44 = frozenset({'color', 'const_kind', 'created_at', 'dims', 'history', 'id', 'id_or_count', 'metadata', 'name', 'note', 'parent', 'parts', 'priority', 'shape', 'ship_date', 'status', 'total_money', 'tree'})
+# _k45 = {'active': Status.ACTIVE, 'retired': Status.RETIRED}
+# _k46 = frozenset({1, 2, 3})
+# _k47 = frozenset({'widget'})
+# _k48 = <class Widget>
+# _k49 = frozenset({'height', 'width'})
+# _k50 = <class WidgetDims>
+# _k51 = frozenset({'at', 'state'})
+# _k52 = {'made': WidgetHistoryItemState.MADE, 'shipped': WidgetHistoryItemState.SHIPPED}
+# _k53 = <class WidgetHistoryItem>
+# _k54 = frozenset({'data', 'next_page_token', 'request_id'})
+# _k55 = <class WidgetListResponse>
+# _k56 = frozenset({'data', 'meta', 'request_id'})
+# _k57 = <class WidgetResponse>
+# _k58 = frozenset({'idempotency_replayed'})
+# _k59 = <class WidgetResponseMeta>
+# _k60 = {'cat': <class 'rich_golden.models.Cat'>, 'dog': <class 'rich_golden.models.Dog'>}
+# _k61 = {'circle': <class 'rich_golden.models.Circle'>, 'square': <class 'rich_golden.models.Square'>}
 
 # --- <rich_golden.models Animal.__init__>
 def __init__(self, *, pet_type, lives=_k2, name):
@@ -181,7 +183,7 @@ def to_dict(self):
     return d
 
 # --- <rich_golden.models Circle.__init__>
-def __init__(self, *, kind, radius):
+def __init__(self, *, kind=_k10, radius):
     self.kind = kind
     self.radius = radius
     self._unknown_ = None
@@ -203,8 +205,8 @@ def from_dict(data, path=''):
         f1 = data['radius']
     except KeyError:
         raise _rt.missing(_rt.join(path, 'radius'), None) from None
-    if type(f1) is not float and type(f1) is not int:
-        raise _rt.type_error(f1, _rt.join(path, 'radius'), 'number', None)
+    if type(f1) is not _Dec:
+        f1 = _Dec(f1) if type(f1) is int else _rt.to_decimal(f1, _rt.join(path, 'radius'), None)
     o = _new(_k9)
     o.kind = f0
     o.radius = f1
@@ -237,8 +239,8 @@ def __init__(self, *, name, color=_k2, parts, tags=_k2, labels=_k2, from_=_k2, c
 def from_dict(data, path=''):
     if type(data) is not dict:
         raise _rt.type_error(data, path, 'object', None)
-    if not _k10.issuperset(data):
-        raise _rt.unknown_fields(data, _k10, path, None)
+    if not _k11.issuperset(data):
+        raise _rt.unknown_fields(data, _k11, path, None)
     g = data.get
     try:
         f0 = data['name']
@@ -253,11 +255,11 @@ def from_dict(data, path=''):
     f1 = g('color', _U)
     if f1 is not _U:
         try:
-            f1 = _k11[f1]
+            f1 = _k12[f1]
         except (KeyError, TypeError):
             if type(f1) is not str:
                 raise _rt.type_error(f1, _rt.join(path, 'color'), 'string', None) from None
-            raise _rt.not_member(f1, _rt.join(path, 'color'), _k11, None) from None
+            raise _rt.not_member(f1, _rt.join(path, 'color'), _k12, None) from None
     try:
         f2 = data['parts']
     except KeyError:
@@ -293,7 +295,7 @@ def from_dict(data, path=''):
                 raise e.under(_rt.join(path, 'labels'))
         if len(f4) > 3:
             raise _rt.bad_value(_rt.join(path, 'labels'), 'maxProperties', None, 'must have at most 3 entries')
-        k_ = _rt.bad_key(f4, _k12, None, 10)
+        k_ = _rt.bad_key(f4, _k13, None, 10)
         if k_ is not None:
             raise _rt.bad_value(_rt.join(_rt.join(path, 'labels'), k_), 'propertyNames', None, 'invalid key')
     f5 = g('from', _U)
@@ -314,7 +316,7 @@ def from_dict(data, path=''):
             f8 = _rt.parse_datetime(f8, _rt.NESTED, None, None)
         except _VE as e:
             raise e.under(_rt.join(path, 'launch_at'))
-    o = _new(_k13)
+    o = _new(_k14)
     o.name = f0
     o.color = f1
     o.parts = f2
@@ -377,10 +379,10 @@ def from_dict(data, path=''):
         n -= 1
         if type(f1) is not bool:
             raise _rt.type_error(f1, _rt.join(path, 'good'), 'boolean', None)
-    o = _new(_k15)
+    o = _new(_k16)
     o.pet_type = f0
     o.good = f1
-    o._unknown_ = None if not n else _rt.unknown_of(data, _k14)
+    o._unknown_ = None if not n else _rt.unknown_of(data, _k15)
     return o
 
 # --- <rich_golden.models Dog.to_dict>
@@ -403,9 +405,9 @@ def __init__(self):
 def from_dict(data, path=''):
     if type(data) is not dict:
         raise _rt.type_error(data, path, 'object', None)
-    if not _k16.issuperset(data):
-        raise _rt.unknown_fields(data, _k16, path, None)
-    o = _new(_k17)
+    if not _k17.issuperset(data):
+        raise _rt.unknown_fields(data, _k17, path, None)
+    o = _new(_k18)
     o._unknown_ = None
     return o
 
@@ -432,9 +434,9 @@ def from_dict(data, path=''):
         f0 = P.m_ErrorResponseError(f0, _rt.NESTED)
     except _VE as e:
         raise e.under(_rt.join(path, 'error'))
-    o = _new(_k19)
+    o = _new(_k20)
     o.error = f0
-    o._unknown_ = None if len(data) == 1 else _rt.unknown_of(data, _k18)
+    o._unknown_ = None if len(data) == 1 else _rt.unknown_of(data, _k19)
     return o
 
 # --- <rich_golden.models ErrorResponse.to_dict>
@@ -490,13 +492,13 @@ def from_dict(data, path=''):
         n -= 1
         if type(f4) is not str:
             raise _rt.type_error(f4, _rt.join(path, 'request_id'), 'string', None)
-    o = _new(_k21)
+    o = _new(_k22)
     o.type_ = f0
     o.code = f1
     o.message = f2
     o.param = f3
     o.request_id = f4
-    o._unknown_ = None if not n else _rt.unknown_of(data, _k20)
+    o._unknown_ = None if not n else _rt.unknown_of(data, _k21)
     return o
 
 # --- <rich_golden.models ErrorResponseError.to_dict>
@@ -535,9 +537,9 @@ def from_dict(data, path=''):
                 f0 = _rt.parse_list(f0, _rt.NESTED, P.m_TreeNode, None)
             except _VE as e:
                 raise e.under(_rt.join(path, 'trees'))
-    o = _new(_k23)
+    o = _new(_k24)
     o.trees = f0
-    o._unknown_ = None if not n else _rt.unknown_of(data, _k22)
+    o._unknown_ = None if not n else _rt.unknown_of(data, _k23)
     return o
 
 # --- <rich_golden.models Forest.to_dict>
@@ -562,8 +564,8 @@ def __init__(self, *, amount, currency):
 def from_dict(data, path=''):
     if type(data) is not dict:
         raise _rt.type_error(data, path, 'object', None)
-    if not _k24.issuperset(data):
-        raise _rt.unknown_fields(data, _k24, path, None)
+    if not _k25.issuperset(data):
+        raise _rt.unknown_fields(data, _k25, path, None)
     try:
         f0 = data['amount']
     except KeyError:
@@ -577,14 +579,14 @@ def from_dict(data, path=''):
     except KeyError:
         raise _rt.missing(_rt.join(path, 'currency'), None) from None
     try:
-        f1 = _k25[f1]
+        f1 = _k26[f1]
     except (KeyError, TypeError):
         if type(f1) is not str:
             raise _rt.type_error(f1, _rt.join(path, 'currency'), 'string', 'INVALID_CURRENCY') from None
-        raise _rt.not_member(f1, _rt.join(path, 'currency'), _k25, 'INVALID_CURRENCY') from None
-    if f1.value not in _k26:
-        raise _rt.not_member(f1.value, _rt.join(path, 'currency'), _k26, 'UNSUPPORTED_CURRENCY')
-    o = _new(_k27)
+        raise _rt.not_member(f1, _rt.join(path, 'currency'), _k26, 'INVALID_CURRENCY') from None
+    if f1.value not in _k27:
+        raise _rt.not_member(f1.value, _rt.join(path, 'currency'), _k27, 'UNSUPPORTED_CURRENCY')
+    o = _new(_k28)
     o.amount = f0
     o.currency = f1
     o._unknown_ = None
@@ -614,7 +616,7 @@ def from_dict(data, path=''):
         n -= 1
         if f0 is not None:
             try:
-                f0 = _k29[f0]
+                f0 = _k30[f0]
             except (KeyError, TypeError):
                 if type(f0) is not str:
                     raise _rt.type_error(f0, _rt.join(path, 'level'), 'string', None) from None
@@ -634,11 +636,11 @@ def from_dict(data, path=''):
             f2 = P.u_NullableEnumHolderMixed(f2, _rt.NESTED)
         except _VE as e:
             raise e.under(_rt.join(path, 'mixed'))
-    o = _new(_k30)
+    o = _new(_k31)
     o.level = f0
     o.maybe_pet = f1
     o.mixed = f2
-    o._unknown_ = None if not n else _rt.unknown_of(data, _k28)
+    o._unknown_ = None if not n else _rt.unknown_of(data, _k29)
     return o
 
 # --- <rich_golden.models NullableEnumHolder.to_dict>
@@ -671,8 +673,8 @@ def __init__(self, *, sku, quantity, price_money=_k2, percent=_k2):
 def from_dict(data, path=''):
     if type(data) is not dict:
         raise _rt.type_error(data, path, 'object', None)
-    if not _k31.issuperset(data):
-        raise _rt.unknown_fields(data, _k31, path, None)
+    if not _k32.issuperset(data):
+        raise _rt.unknown_fields(data, _k32, path, None)
     g = data.get
     try:
         f0 = data['sku']
@@ -680,7 +682,7 @@ def from_dict(data, path=''):
         raise _rt.missing(_rt.join(path, 'sku'), None) from None
     if type(f0) is not str:
         raise _rt.type_error(f0, _rt.join(path, 'sku'), 'string', None)
-    if _k32.search(f0) is None:
+    if _k33.search(f0) is None:
         raise _rt.bad_value(_rt.join(path, 'sku'), 'pattern', None, 'must match ^[A-Z]{3}-\\d+$')
     try:
         f1 = data['quantity']
@@ -700,15 +702,15 @@ def from_dict(data, path=''):
             raise e.under(_rt.join(path, 'price_money'))
     f3 = g('percent', _U)
     if f3 is not _U:
-        if type(f3) is not float and type(f3) is not int:
-            raise _rt.type_error(f3, _rt.join(path, 'percent'), 'number', None)
+        if type(f3) is not _Dec:
+            f3 = _Dec(f3) if type(f3) is int else _rt.to_decimal(f3, _rt.join(path, 'percent'), None)
         if f3 < 0:
             raise _rt.bad_value(_rt.join(path, 'percent'), 'minimum', None, 'must be >= 0')
         if f3 > 100:
             raise _rt.bad_value(_rt.join(path, 'percent'), 'maximum', None, 'must be <= 100')
         if not _rt.multiple_of(f3, '0.01'):
             raise _rt.bad_value(_rt.join(path, 'percent'), 'multipleOf', None, 'must be a multiple of 0.01')
-    o = _new(_k33)
+    o = _new(_k34)
     o.sku = f0
     o.quantity = f1
     o.price_money = f2
@@ -738,8 +740,8 @@ def __init__(self, *, amount, currency):
 def from_dict(data, path=''):
     if type(data) is not dict:
         raise _rt.type_error(data, path, 'object', None)
-    if not _k24.issuperset(data):
-        raise _rt.unknown_fields(data, _k24, path, None)
+    if not _k25.issuperset(data):
+        raise _rt.unknown_fields(data, _k25, path, None)
     try:
         f0 = data['amount']
     except KeyError:
@@ -753,14 +755,14 @@ def from_dict(data, path=''):
     except KeyError:
         raise _rt.missing(_rt.join(path, 'currency'), None) from None
     try:
-        f1 = _k25[f1]
+        f1 = _k26[f1]
     except (KeyError, TypeError):
         if type(f1) is not str:
             raise _rt.type_error(f1, _rt.join(path, 'currency'), 'string', 'INVALID_CURRENCY') from None
-        raise _rt.not_member(f1, _rt.join(path, 'currency'), _k25, 'INVALID_CURRENCY') from None
-    if f1.value not in _k26:
-        raise _rt.not_member(f1.value, _rt.join(path, 'currency'), _k26, 'UNSUPPORTED_CURRENCY')
-    o = _new(_k34)
+        raise _rt.not_member(f1, _rt.join(path, 'currency'), _k26, 'INVALID_CURRENCY') from None
+    if f1.value not in _k27:
+        raise _rt.not_member(f1.value, _rt.join(path, 'currency'), _k27, 'UNSUPPORTED_CURRENCY')
+    o = _new(_k35)
     o.amount = f0
     o.currency = f1
     o._unknown_ = None
@@ -772,7 +774,7 @@ def to_dict(self):
     return d
 
 # --- <rich_golden.models Square.__init__>
-def __init__(self, *, kind, side):
+def __init__(self, *, kind=_k39, side):
     self.kind = kind
     self.side = side
     self._unknown_ = None
@@ -787,21 +789,21 @@ def from_dict(data, path=''):
     except KeyError:
         raise _rt.missing(_rt.join(path, 'kind'), None) from None
     try:
-        f0 = _k36[f0]
+        f0 = _k37[f0]
     except (KeyError, TypeError):
         if type(f0) is not str:
             raise _rt.type_error(f0, _rt.join(path, 'kind'), 'string', None) from None
-        raise _rt.not_member(f0, _rt.join(path, 'kind'), _k36, None) from None
+        raise _rt.not_member(f0, _rt.join(path, 'kind'), _k37, None) from None
     try:
         f1 = data['side']
     except KeyError:
         raise _rt.missing(_rt.join(path, 'side'), None) from None
     if type(f1) is not int:
         raise _rt.type_error(f1, _rt.join(path, 'side'), 'integer', None)
-    o = _new(_k37)
+    o = _new(_k38)
     o.kind = f0
     o.side = f1
-    o._unknown_ = None if len(data) == 2 else _rt.unknown_of(data, _k35)
+    o._unknown_ = None if len(data) == 2 else _rt.unknown_of(data, _k36)
     return o
 
 # --- <rich_golden.models Square.to_dict>
@@ -849,11 +851,11 @@ def from_dict(data, path=''):
             f2 = P.m_Forest(f2, _rt.NESTED)
         except _VE as e:
             raise e.under(_rt.join(path, 'other'))
-    o = _new(_k39)
+    o = _new(_k41)
     o.value = f0
     o.children = f1
     o.other = f2
-    o._unknown_ = None if not n else _rt.unknown_of(data, _k38)
+    o._unknown_ = None if not n else _rt.unknown_of(data, _k40)
     return o
 
 # --- <rich_golden.models TreeNode.to_dict>
@@ -881,8 +883,8 @@ def __init__(self, *, name=_k2, note=_k2):
 def from_dict(data, path=''):
     if type(data) is not dict:
         raise _rt.type_error(data, path, 'object', None)
-    if not _k40.issuperset(data):
-        raise _rt.unknown_fields(data, _k40, path, None)
+    if not _k42.issuperset(data):
+        raise _rt.unknown_fields(data, _k42, path, None)
     g = data.get
     f0 = g('name', _U)
     if f0 is not _U:
@@ -898,7 +900,7 @@ def from_dict(data, path=''):
             raise _rt.bad_value(_rt.join(path, 'note'), 'maxLength', None, 'must have at most 50 characters')
     if len(data) < 1:
         raise _rt.bad_value(path, 'minProperties', None, 'must have at least 1 fields')
-    o = _new(_k41)
+    o = _new(_k43)
     o.name = f0
     o.note = f1
     o._unknown_ = None
@@ -961,7 +963,7 @@ def from_dict(data, path=''):
     except KeyError:
         raise _rt.missing(_rt.join(path, 'status'), None) from None
     try:
-        f2 = _k43[f2]
+        f2 = _k45[f2]
     except (KeyError, TypeError):
         if type(f2) is not str:
             raise _rt.type_error(f2, _rt.join(path, 'status'), 'string', None) from None
@@ -970,11 +972,11 @@ def from_dict(data, path=''):
     if f3 is not _U:
         n -= 1
         try:
-            f3 = _k11[f3]
+            f3 = _k12[f3]
         except (KeyError, TypeError):
             if type(f3) is not str:
                 raise _rt.type_error(f3, _rt.join(path, 'color'), 'string', None) from None
-            raise _rt.not_member(f3, _rt.join(path, 'color'), _k11, None) from None
+            raise _rt.not_member(f3, _rt.join(path, 'color'), _k12, None) from None
     try:
         f4 = data['created_at']
     except KeyError:
@@ -1002,8 +1004,8 @@ def from_dict(data, path=''):
         if f7 is not None:
             if type(f7) is not int:
                 raise _rt.type_error(f7, _rt.join(path, 'priority'), 'integer', None)
-            if f7 not in _k44:
-                raise _rt.not_member(f7, _rt.join(path, 'priority'), _k44, None)
+            if f7 not in _k46:
+                raise _rt.not_member(f7, _rt.join(path, 'priority'), _k46, None)
     try:
         f8 = data['parts']
     except KeyError:
@@ -1083,9 +1085,9 @@ def from_dict(data, path=''):
         n -= 1
         if type(f17) is not str:
             raise _rt.type_error(f17, _rt.join(path, 'const_kind'), 'string', None)
-        if f17 not in _k45:
-            raise _rt.not_member(f17, _rt.join(path, 'const_kind'), _k45, None)
-    o = _new(_k46)
+        if f17 not in _k47:
+            raise _rt.not_member(f17, _rt.join(path, 'const_kind'), _k47, None)
+    o = _new(_k48)
     o.id = f0
     o.name = f1
     o.status = f2
@@ -1104,7 +1106,7 @@ def from_dict(data, path=''):
     o.tree = f15
     o.id_or_count = f16
     o.const_kind = f17
-    o._unknown_ = None if not n else _rt.unknown_of(data, _k42)
+    o._unknown_ = None if not n else _rt.unknown_of(data, _k44)
     return o
 
 # --- <rich_golden.models Widget.to_dict>
@@ -1167,17 +1169,17 @@ def from_dict(data, path=''):
     f0 = g('width', _U)
     if f0 is not _U:
         n -= 1
-        if type(f0) is not float and type(f0) is not int:
-            raise _rt.type_error(f0, _rt.join(path, 'width'), 'number', None)
+        if type(f0) is not _Dec:
+            f0 = _Dec(f0) if type(f0) is int else _rt.to_decimal(f0, _rt.join(path, 'width'), None)
     f1 = g('height', _U)
     if f1 is not _U:
         n -= 1
-        if type(f1) is not float and type(f1) is not int:
-            raise _rt.type_error(f1, _rt.join(path, 'height'), 'number', None)
-    o = _new(_k48)
+        if type(f1) is not _Dec:
+            f1 = _Dec(f1) if type(f1) is int else _rt.to_decimal(f1, _rt.join(path, 'height'), None)
+    o = _new(_k50)
     o.width = f0
     o.height = f1
-    o._unknown_ = None if not n else _rt.unknown_of(data, _k47)
+    o._unknown_ = None if not n else _rt.unknown_of(data, _k49)
     return o
 
 # --- <rich_golden.models WidgetDims.to_dict>
@@ -1219,15 +1221,15 @@ def from_dict(data, path=''):
     if f1 is not _U:
         n -= 1
         try:
-            f1 = _k50[f1]
+            f1 = _k52[f1]
         except (KeyError, TypeError):
             if type(f1) is not str:
                 raise _rt.type_error(f1, _rt.join(path, 'state'), 'string', None) from None
             f1 = _rt.UnknownEnumValue(f1)
-    o = _new(_k51)
+    o = _new(_k53)
     o.at = f0
     o.state = f1
-    o._unknown_ = None if not n else _rt.unknown_of(data, _k49)
+    o._unknown_ = None if not n else _rt.unknown_of(data, _k51)
     return o
 
 # --- <rich_golden.models WidgetHistoryItem.to_dict>
@@ -1277,11 +1279,11 @@ def from_dict(data, path=''):
         raise _rt.missing(_rt.join(path, 'request_id'), None) from None
     if type(f2) is not str:
         raise _rt.type_error(f2, _rt.join(path, 'request_id'), 'string', None)
-    o = _new(_k53)
+    o = _new(_k55)
     o.data = f0
     o.next_page_token = f1
     o.request_id = f2
-    o._unknown_ = None if not n else _rt.unknown_of(data, _k52)
+    o._unknown_ = None if not n else _rt.unknown_of(data, _k54)
     return o
 
 # --- <rich_golden.models WidgetListResponse.to_dict>
@@ -1330,11 +1332,11 @@ def from_dict(data, path=''):
             f2 = P.m_WidgetResponseMeta(f2, _rt.NESTED)
         except _VE as e:
             raise e.under(_rt.join(path, 'meta'))
-    o = _new(_k55)
+    o = _new(_k57)
     o.data = f0
     o.request_id = f1
     o.meta = f2
-    o._unknown_ = None if not n else _rt.unknown_of(data, _k54)
+    o._unknown_ = None if not n else _rt.unknown_of(data, _k56)
     return o
 
 # --- <rich_golden.models WidgetResponse.to_dict>
@@ -1365,9 +1367,9 @@ def from_dict(data, path=''):
         n -= 1
         if type(f0) is not bool:
             raise _rt.type_error(f0, _rt.join(path, 'idempotency_replayed'), 'boolean', None)
-    o = _new(_k57)
+    o = _new(_k59)
     o.idempotency_replayed = f0
-    o._unknown_ = None if not n else _rt.unknown_of(data, _k56)
+    o._unknown_ = None if not n else _rt.unknown_of(data, _k58)
     return o
 
 # --- <rich_golden.models WidgetResponseMeta.to_dict>
@@ -1402,7 +1404,7 @@ def parse(x, path=''):
     t = type(x)
     if t is dict:
         tag = x.get('pet_type')
-        cls = _k58.get(tag) if type(tag) is str else None
+        cls = _k60.get(tag) if type(tag) is str else None
         if cls is None:
             return _rt.UnknownVariant(x)
         return cls.from_dict(x, path)
@@ -1413,9 +1415,9 @@ def parse(x, path=''):
     t = type(x)
     if t is dict:
         tag = x.get('kind')
-        cls = _k59.get(tag) if type(tag) is str else None
+        cls = _k61.get(tag) if type(tag) is str else None
         if cls is None:
-            raise _rt.bad_variant(x, path, 'kind', _k59, None)
+            raise _rt.bad_variant(x, path, 'kind', _k61, None)
         return cls.from_dict(x, path)
     raise _rt.bad_value(path, 'oneOf', None, 'expected one of: Circle, Square' + ', got ' + _rt.json_type(x))
 
