@@ -24,7 +24,7 @@ from . import relaxations
 from .invariants import RULES, Exchange, Finding, Rule, supported_currencies
 from .skips import RESPONSE_SKIPPERS, response_skips
 from .spec import Spec, load_spec
-from .violations import curl_command
+from .violations import curl_command, response_text
 
 CONTEXT_ENV = "FLINT_CONTRACT_CONTEXT"
 
@@ -126,13 +126,13 @@ def _exchange(case: Case[Any], response: Response) -> Exchange:
     return found
 
 
-def record(findings: list[Finding], operation: str | None, curl: str | None) -> None:
+def record(findings: list[Finding], operation: str | None, curl: str | None, response: str | None = None) -> None:
     """Write findings as JSON lines to $FLINT_CONTRACT_FINDINGS (set by the engine per pass): the report reads
     these, never the text of the AssertionError schemathesis needs to count the failure."""
     path = os.environ.get(FINDINGS_ENV)
     if not path or not findings:
         return
-    lines = "".join(json.dumps(f.as_record(operation=operation, curl=curl)) + "\n" for f in findings)
+    lines = "".join(json.dumps(f.as_record(operation=operation, curl=curl, response=response)) + "\n" for f in findings)
     with _findings_lock, open(path, "a", encoding="utf-8") as fh:
         fh.write(lines)
 
@@ -142,10 +142,19 @@ def fail(findings: list[Finding], case: Case[Any] | None = None, response: Respo
     if not findings:
         return
     curl = _curl(response) if response is not None else None
-    record(findings, operation_id(case) if case is not None else None, curl)
+    record(findings, operation_id(case) if case is not None else None, curl,
+           _response(response) if response is not None else None)
     first = findings[0]
     more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
     raise AssertionError(f"{first.message}{more}\nexpected: {first.expected}")
+
+
+def _response(response: Response) -> str | None:
+    try:
+        headers = {str(k): v if isinstance(v, str) else ", ".join(v) for k, v in response.headers.items()}
+        return response_text(int(response.status_code), headers, response.content.decode("utf-8", "replace"))
+    except Exception:  # a response we cannot render: the finding stands without it
+        return None
 
 
 def _curl(response: Response) -> str | None:

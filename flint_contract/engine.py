@@ -484,7 +484,7 @@ def read_findings(path: Path, result: EngineResult) -> set[str]:
         seen.add(key)
         result.violations.append(
             Violation(check, message, str(record.get("expected", "")), curl=record.get("curl") or None,
-                      operation=str(operation) if operation else None)
+                      operation=str(operation) if operation else None, response=record.get("response") or None)
         )
     return checks
 

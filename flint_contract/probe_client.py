@@ -17,7 +17,7 @@ import httpx
 from .invariants import Exchange, check_response
 from .skips import RESPONSE_SKIPPERS, Skips, response_skips
 from .spec import Spec
-from .violations import Violation, curl_command
+from .violations import Violation, curl_command, response_text
 
 
 @dataclass
@@ -49,6 +49,10 @@ class Reply:
     text: str
     curl: str
     operation_id: str | None
+
+    @property
+    def response_text(self) -> str:
+        return response_text(self.status, self.headers, self.text)
 
     def json(self) -> Any:
         try:
@@ -166,7 +170,7 @@ class ProbeClient:
                 request_query=query,
             )
             for f in check_response(self.spec, ex):
-                self.collector.add(Violation(f.check, f.message, f.expected, curl, op))
+                self.collector.add(Violation(f.check, f.message, f.expected, curl, op, reply.response_text))
             for check in RESPONSE_SKIPPERS:
                 for reason in response_skips(check, ex):
                     self.collector.skips.add(check, reason, op or f"{method} {path}")
@@ -184,5 +188,6 @@ class ProbeClient:
         """Report a violation; `steps` are the requests before `reply` that reproducing it needs (in order)."""
         curls = [step.curl for step in steps] + ([reply.curl] if reply else [])
         self.collector.add(
-            Violation(check, message, expected, "\n".join(curls) or None, op or (reply.operation_id if reply else None))
+            Violation(check, message, expected, "\n".join(curls) or None, op or (reply.operation_id if reply else None),
+                      reply.response_text if reply else None)
         )

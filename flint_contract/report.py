@@ -280,7 +280,9 @@ def render_html(result: RunResult, *, examples: int = 3) -> str:
                 found = f"<pre>{e(v.message)}</pre>" if "\n" in v.message else e(v.message)
                 parts.append(f"<p><b>found:</b> {found}</p><p><b>expected:</b> {e(v.expected)}</p>")
                 if v.curl:
-                    parts.append(f"<p><b>reproduce:</b></p><pre>{e(v.curl)}</pre>")
+                    parts.append(f"<p><b>request (reproduce):</b></p><pre>{e(v.curl)}</pre>")
+                if v.response:
+                    parts.append(f'<p><b>response:</b></p><pre class="response">{e(v.response)}</pre>')
                 parts.append("</details>")
             if len(distinct) > examples:
                 parts.append(f"<p>... and {len(distinct) - examples} more distinct finding(s).</p>")

@@ -19,6 +19,7 @@ class Violation:
     expected: str  # what the contract says
     curl: str | None = None
     operation: str | None = None  # operationId or "METHOD /path"
+    response: str | None = None  # the server's answer as received: status line, headers, body (cut at RESPONSE_LIMIT)
 
     def render(self) -> str:
         lines = [f"[{self.check}]" + (f" {self.operation}" if self.operation else "")]
@@ -28,6 +29,16 @@ class Violation:
             lines.append("  reproduce:")
             lines.extend("    " + part for part in self.curl.splitlines())
         return "\n".join(lines)
+
+
+RESPONSE_LIMIT = 4000  # characters of a response body kept with a finding (the report is read, not archived)
+
+
+def response_text(status: int, headers: Mapping[str, str], body: str) -> str:
+    """The response a finding was judged on, as a person reads it under the request's curl."""
+    lines = [f"HTTP {status}"] + [f"{k}: {v}" for k, v in sorted(headers.items()) if k.lower() not in _DROP_HEADERS]
+    cut = body if len(body) <= RESPONSE_LIMIT else body[:RESPONSE_LIMIT] + f"\n... ({len(body) - RESPONSE_LIMIT} more characters)"
+    return "\n".join(lines) + "\n\n" + cut
 
 
 def curl_command(

@@ -71,12 +71,14 @@ def test_html_report_in_headless_chromium(chromium: str, report: tuple[Path, dic
         rows = browser.eval("[...document.querySelectorAll('#groups tr')].slice(1).map(r => [...r.cells].map(c => c.innerText))")
         assert rows == [[g["severity"], g["check"], g["operation"] or "(run)", str(g["count"]), str(g["distinct"])] for g in groups]
 
-        # each group: its heading, each example open with found / expected and a curl command to reproduce it
+        # each group: its heading, each example open with found / expected, the request as a curl command and the
+        # response
         sections = browser.eval("""[...document.querySelectorAll('h3[id^=g]')].map(h => {
             const out = {id: h.id, title: h.innerText, examples: []};
             for (let n = h.nextElementSibling; n && n.tagName !== 'H3' && n.tagName !== 'H2'; n = n.nextElementSibling) {
                 if (n.tagName === 'DETAILS') out.examples.push({open: n.open, text: n.innerText,
                     curl: n.querySelector('pre') ? n.querySelector('pre').innerText : null,
+                    response: n.querySelector('pre.response') ? n.querySelector('pre.response').innerText : null,
                     visible: n.getBoundingClientRect().height > 0});
             }
             return out;
@@ -90,8 +92,13 @@ def test_html_report_in_headless_chromium(chromium: str, report: tuple[Path, dic
                 assert "found:" in example["text"] and "expected:" in example["text"]
                 assert example["curl"].startswith("curl -sS -i -X ") and data["base_url"] in example["curl"]
                 assert "Bearer $FLINT_API_KEY" in example["curl"]
+                # and the response the finding was judged on: status line, headers, body
+                assert example["response"] and example["response"].startswith("HTTP "), example["text"][:300]
+                assert "content-type: application/json" in example["response"].lower()
         expected_curls = {f["curl"] for f in data["findings"] if f["curl"]}
         assert all(ex["curl"] in expected_curls for s in sections for ex in s["examples"])
+        responses = {f["response"].strip() for f in data["findings"] if f.get("response")}
+        assert all(ex["response"].strip() in responses for s in sections for ex in s["examples"])
 
         # the per-operation table: every fuzzed operation, its statuses, 2xx reached, its findings
         per_op: dict[str, int] = {}

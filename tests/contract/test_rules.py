@@ -88,6 +88,9 @@ def test_a_failing_rule_check_records_its_finding_as_data(tmp_path: Path, monkey
         "expected": RULES["money_amount_is_integer"](None, checks._exchange(case, response))[0].expected,
         "operation": "getOrder",
         "curl": 'curl -sS -i -X GET http://h/v1/orders/ord_x -H "Authorization: Bearer $FLINT_API_KEY"',
+        # the response the finding was judged on, as received (this one has no headers)
+        "response": 'HTTP 200\n\n{"data": {"total_money": {"amount": 2500.0, "currency": "USD"}}, "request_id": "rid", '
+                    '"meta": {}}',
     }
 
 
