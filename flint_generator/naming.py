@@ -374,3 +374,17 @@ def helper_names(wanted: list[str]) -> list[str]:
         used.add(n)
         out.append(n)
     return out
+
+
+# builtins the generated annotations subscript; a class binding one of these names (a resource method called `list`)
+# would make `list[...]` in its own annotations mean the method, so there they are written through typing instead
+_SUBSCRIPTED_BUILTINS = {"list": "_t.List", "dict": "_t.Dict", "tuple": "_t.Tuple"}
+
+
+def unshadow(annotation: str, bound: list[str]) -> str:
+    """`annotation` as written inside a class that binds the names `bound` (its method names)."""
+    for name in bound:
+        alias = _SUBSCRIPTED_BUILTINS.get(name)
+        if alias is not None:
+            annotation = re.sub(rf"(?<![\w.]){name}\[", alias + "[", annotation)
+    return annotation

@@ -13,6 +13,7 @@ import jinja2
 
 from flint_generator import __version__, reserved
 from flint_generator.literals import docstr, py
+from flint_generator.naming import unshadow
 from flint_generator.naming import pascal
 from flint_generator.plan import Plan
 from flint_generator.tables import codecs_json, operations_json
@@ -43,7 +44,7 @@ class Renderer:
             trim_blocks=False,
             lstrip_blocks=False,
         )
-        self.env.filters.update(py=py, docstr=docstr)
+        self.env.filters.update(py=py, docstr=docstr, unshadow=unshadow)
         self.env.globals.update(
             chunk=CHUNK, type_expr=plan.type_expr, field_type=plan.field_type, union_type=plan.union_type,
             param_type=plan.param_type, parse_fn=plan.parse_fn, return_type=plan.return_type,

@@ -149,9 +149,31 @@ def test_colliding_names_follow_the_rule_without_hex_or_repeats(tmp_path: Path) 
     assert {"ChannelFromWithA", "ChannelFromWithB", "ChannelFromWithC"} <= set(names), names
 
 
-@pytest.mark.parametrize("which", ["defects", "collisions"])
+def shadowing_spec() -> dict[str, Any]:
+    """GitHub's shape: a resource method named `list` (operationId `gists/list`) next to methods whose annotations
+    subscript `list`, and page-number pagination whose items field is optional."""
+    gists = {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}
+    page = [{"name": "per_page", "in": "query", "schema": {"type": "integer"}},
+            {"name": "page", "in": "query", "schema": {"type": "integer"}}]
+    wrapped = {"type": "object", "properties": {"total_count": {"type": "integer"}, "environments": gists}}
+    return mini_spec(
+        {"Thing": OBJ, "Wrapped": wrapped},
+        {
+            "/gists": {"get": {"operationId": "gists/list", "tags": ["gists"], "parameters": page, "responses": {
+                "200": {"description": "ok", "content": {"application/json": {"schema": gists}}}}}},
+            "/gists/public": {"get": {"operationId": "gists/list-public", "tags": ["gists"], "parameters": page,
+                                      "responses": {"200": {"description": "ok", "content": {
+                                          "application/json": {"schema": gists}}}}}},
+            "/envs": {"get": {"operationId": "gists/list-envs", "tags": ["gists"], "parameters": page,
+                              "responses": {"200": {"description": "ok", "content": {"application/json": {
+                                  "schema": {"$ref": "#/components/schemas/Wrapped"}}}}}}},
+        },
+    )
+
+
+@pytest.mark.parametrize("which", ["defects", "collisions", "shadowing"])
 def test_generated_from_defective_specs_passes_mypy_strict(tmp_path: Path, which: str) -> None:
-    spec = defects_spec() if which == "defects" else collisions_spec()
+    spec = {"defects": defects_spec, "collisions": collisions_spec, "shadowing": shadowing_spec}[which]()
     pkg = build(tmp_path, _write(tmp_path, spec))
     proc = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir",
                            str(tmp_path / ".mypy"), pkg.name], cwd=pkg.root, capture_output=True, text=True)
