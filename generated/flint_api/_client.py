@@ -955,6 +955,11 @@ def next_offset(at: _t.Any, count: int, size: _t.Any, total: _t.Any) -> int | No
     return None if isinstance(total, int) and not isinstance(total, bool) and nxt >= total else nxt
 
 
+def listed(value: list[ItemT] | _t.Any) -> list[ItemT]:
+    """A page's items field: a list, or nothing when an optional field was absent (UNSET) or null."""
+    return value if isinstance(value, list) else []
+
+
 def next_page(at: _t.Any, count: int, size: _t.Any) -> int | None:
     """Page-number pagination: the number after page `at` (UNSET: the first, 1), or None when that page was the
     last (empty, or shorter than the page size asked for)."""

@@ -486,7 +486,7 @@ class BalanceTransactionsResource:
             return page, page.next_page_token
 
         pages = _c.pages(fetch, limits.max_pages)
-        return _c.items(pages, lambda page: page.data, limits.max_items)
+        return _c.items(pages, lambda page: _c.listed(page.data), limits.max_items)
 
     def get(
         self,
@@ -705,7 +705,7 @@ class OrdersResource:
             return page, page.next_page_token
 
         pages = _c.pages(fetch, limits.max_pages)
-        return _c.items(pages, lambda page: page.data, limits.max_items)
+        return _c.items(pages, lambda page: _c.listed(page.data), limits.max_items)
 
     def create(
         self,
@@ -1045,7 +1045,7 @@ class OrdersResource:
             return page, page.next_page_token
 
         pages = _c.pages(fetch, limits.max_pages)
-        return _c.items(pages, lambda page: page.data, limits.max_items)
+        return _c.items(pages, lambda page: _c.listed(page.data), limits.max_items)
 
     def add_charge(
         self,
@@ -1635,7 +1635,7 @@ class OrdersResource:
             return page, page.next_page_token
 
         pages = _c.pages(fetch, limits.max_pages)
-        return _c.items(pages, lambda page: page.data, limits.max_items)
+        return _c.items(pages, lambda page: _c.listed(page.data), limits.max_items)
 
     def get_payment_attempt(
         self,
@@ -2032,7 +2032,7 @@ class PaymentIntentsResource:
             return page, page.next_page_token
 
         pages = _c.pages(fetch, limits.max_pages)
-        return _c.items(pages, lambda page: page.data, limits.max_items)
+        return _c.items(pages, lambda page: _c.listed(page.data), limits.max_items)
 
     def create(
         self,
@@ -2445,7 +2445,7 @@ class PayoutDestinationsResource:
             return page, page.next_page_token
 
         pages = _c.pages(fetch, limits.max_pages)
-        return _c.items(pages, lambda page: page.data, limits.max_items)
+        return _c.items(pages, lambda page: _c.listed(page.data), limits.max_items)
 
     def get(
         self,
@@ -2812,7 +2812,7 @@ class PayoutsResource:
             return page, page.next_page_token
 
         pages = _c.pages(fetch, limits.max_pages)
-        return _c.items(pages, lambda page: page.data, limits.max_items)
+        return _c.items(pages, lambda page: _c.listed(page.data), limits.max_items)
 
     def create(
         self,
@@ -3020,7 +3020,7 @@ class PayoutsResource:
             return page, page.next_page_token
 
         pages = _c.pages(fetch, limits.max_pages)
-        return _c.items(pages, lambda page: page.data, limits.max_items)
+        return _c.items(pages, lambda page: _c.listed(page.data), limits.max_items)
 
 
 class RefundsResource:
@@ -3165,7 +3165,7 @@ class RefundsResource:
             return page, page.next_page_token
 
         pages = _c.pages(fetch, limits.max_pages)
-        return _c.items(pages, lambda page: page.data, limits.max_items)
+        return _c.items(pages, lambda page: _c.listed(page.data), limits.max_items)
 
     def create(
         self,
@@ -3561,7 +3561,7 @@ class AsyncBalanceTransactionsResource:
             return page, page.next_page_token
 
         pages = _c.apages(fetch, limits.max_pages)
-        return _c.aitems(pages, lambda page: page.data, limits.max_items)
+        return _c.aitems(pages, lambda page: _c.listed(page.data), limits.max_items)
 
     async def get(
         self,
@@ -3780,7 +3780,7 @@ class AsyncOrdersResource:
             return page, page.next_page_token
 
         pages = _c.apages(fetch, limits.max_pages)
-        return _c.aitems(pages, lambda page: page.data, limits.max_items)
+        return _c.aitems(pages, lambda page: _c.listed(page.data), limits.max_items)
 
     async def create(
         self,
@@ -4120,7 +4120,7 @@ class AsyncOrdersResource:
             return page, page.next_page_token
 
         pages = _c.apages(fetch, limits.max_pages)
-        return _c.aitems(pages, lambda page: page.data, limits.max_items)
+        return _c.aitems(pages, lambda page: _c.listed(page.data), limits.max_items)
 
     async def add_charge(
         self,
@@ -4710,7 +4710,7 @@ class AsyncOrdersResource:
             return page, page.next_page_token
 
         pages = _c.apages(fetch, limits.max_pages)
-        return _c.aitems(pages, lambda page: page.data, limits.max_items)
+        return _c.aitems(pages, lambda page: _c.listed(page.data), limits.max_items)
 
     async def get_payment_attempt(
         self,
@@ -5107,7 +5107,7 @@ class AsyncPaymentIntentsResource:
             return page, page.next_page_token
 
         pages = _c.apages(fetch, limits.max_pages)
-        return _c.aitems(pages, lambda page: page.data, limits.max_items)
+        return _c.aitems(pages, lambda page: _c.listed(page.data), limits.max_items)
 
     async def create(
         self,
@@ -5520,7 +5520,7 @@ class AsyncPayoutDestinationsResource:
             return page, page.next_page_token
 
         pages = _c.apages(fetch, limits.max_pages)
-        return _c.aitems(pages, lambda page: page.data, limits.max_items)
+        return _c.aitems(pages, lambda page: _c.listed(page.data), limits.max_items)
 
     async def get(
         self,
@@ -5887,7 +5887,7 @@ class AsyncPayoutsResource:
             return page, page.next_page_token
 
         pages = _c.apages(fetch, limits.max_pages)
-        return _c.aitems(pages, lambda page: page.data, limits.max_items)
+        return _c.aitems(pages, lambda page: _c.listed(page.data), limits.max_items)
 
     async def create(
         self,
@@ -6095,7 +6095,7 @@ class AsyncPayoutsResource:
             return page, page.next_page_token
 
         pages = _c.apages(fetch, limits.max_pages)
-        return _c.aitems(pages, lambda page: page.data, limits.max_items)
+        return _c.aitems(pages, lambda page: _c.listed(page.data), limits.max_items)
 
 
 class AsyncRefundsResource:
@@ -6240,7 +6240,7 @@ class AsyncRefundsResource:
             return page, page.next_page_token
 
         pages = _c.apages(fetch, limits.max_pages)
-        return _c.aitems(pages, lambda page: page.data, limits.max_items)
+        return _c.aitems(pages, lambda page: _c.listed(page.data), limits.max_items)
 
     async def create(
         self,
