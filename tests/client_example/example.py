@@ -49,9 +49,17 @@ def main() -> None:
         except errors.APIError as e:
             raise AssertionError(f"unexpected {e.kind}") from e
 
-        # 20.3-style exactness: money stays integer minor units end to end
-        attempt = client.orders.pay(order.order_id, {"action": "pay", "payment_source": {"token": "tok_visa"}})
-        paid = client.orders.get(order.order_id).data
+        # 16.5: the key's mode comes from the spec's x-api-key-modes (flint_test_ / flint_live_)
+        assert client.mode == "test"
+
+        # 16.1: a variant's one-value discriminator tag defaults (PayOrderPay's action is "pay")
+        attempt = client.orders.pay(
+            order.order_id, models.PayOrderPay(payment_source=models.PaymentSourceCredential(token="tok_visa")))
+
+        # 16.2: the lenient response mode returns what the server sent and lists what failed its schema (nothing here)
+        lenient = client.with_raw_response(client.with_options(strict_responses=False).orders.get)(order.order_id)
+        assert not lenient.validation_errors
+        paid = lenient.parsed.data
         assert isinstance(paid.pricing_amounts.total_money, models.Money)
         print("order", order.order_id, "paid:", paid.payment_status, type(attempt).__name__)
 
