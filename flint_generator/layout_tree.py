@@ -1,0 +1,291 @@
+"""The bracket tree of one logical line and black's rules for splitting it (layout.py drives it line by line)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import black
+from black.mode import TargetVersion
+from black.strings import normalize_string_quotes, str_width
+
+# the one black mode of the generator (format.py formats with it; `check` depends on it staying fixed)
+MODE = black.Mode(line_length=120, target_versions={TargetVersion.PY310}, magic_trailing_comma=False)
+LINE_LENGTH = MODE.line_length
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_CLOSE = {")", "]", "}"}
+# a string literal with an optional prefix (no f-strings: their nested quotes are black's business)
+_STRING = re.compile(r"""(?i:[rub]{0,2})('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")""")
+_SIMPLE_TEXT = re.compile(r"[A-Za-z0-9_. :\-*>=]*")  # what may sit next to a split without being a delimiter
+_KEYWORDS = re.compile(r"\b(and|or|not|in|is|if|else|for|lambda|yield|from|as|with|del|assert|global|raise|import)\b")
+_DEF = re.compile(r"(async )?def \w+$")
+_BLOCK = re.compile(r"(async def|def|class) ")
+
+
+class _Unsupported(Exception):
+    """Outside the subset: black formats the chunk."""
+
+
+@dataclass
+class _Group:
+    open: str
+    items: list[list[_Part]] = field(default_factory=list)
+    literal: bool = False  # a collection display: always one item per line when split
+    _flat: str | None = None
+
+    @property
+    def close(self) -> str:
+        return _OPEN[self.open]
+
+    def flat(self) -> str:
+        if self._flat is None:  # laying out a line asks for the same subtrees many times
+            self._flat = self.open + ", ".join(_flat(i) for i in self.items) + self.close
+        return self._flat
+
+
+_Part = str | _Group
+
+
+def _flat(seq: list[_Part]) -> str:
+    return "".join([p if isinstance(p, str) else p.flat() for p in seq])
+
+
+_TOKEN = re.compile(
+    r"""(?P<s>'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")|(?P<o>[(\[{])|(?P<c>[)\]}])|(?P<k>,)|(?P<n>\n *)"""
+    r"""|(?P<t>[^'"()\[\]{},\n#\\]+)|(?P<x>.)"""
+)
+
+
+def _parse(text: str) -> list[_Part]:
+    """One logical line -> text and bracket groups; whitespace around brackets and commas normalised as black does."""
+    stack: list[tuple[_Group, list[_Part]]] = []
+    top: list[_Part] = []
+    cur = top
+    buf: list[str] = []
+
+    def flush(strip_left: bool, strip_right: bool) -> None:
+        s = "".join(buf)
+        buf.clear()
+        if strip_left:
+            s = s.lstrip()
+        if strip_right:
+            s = s.rstrip()
+        if s:
+            cur.append(s)
+
+    after_open = False
+    newline = False  # a line break is only allowed after an opening bracket or a comma, or before a closing one
+    for m in _TOKEN.finditer(text):
+        kind, tok = m.lastgroup, m.group()
+        if newline and kind != "c":
+            raise _Unsupported("line break inside an expression")
+        newline = False
+        if kind == "s":
+            if buf and (buf[-1][-1:].isalnum() or buf[-1][-1:] == "_"):
+                raise _Unsupported("prefixed string (f-strings are black's business)")
+            buf.append(normalize_string_quotes(tok))
+            after_open = False
+        elif kind == "t":
+            tok = tok.lstrip(" ") if after_open else tok
+            if tok:
+                buf.append(tok)
+                after_open = False
+        elif kind == "o":
+            before = "".join(buf).rstrip()
+            flush(after_open, False)
+            literal = not before or not (before[-1].isalnum() or before[-1] in "_)]")
+            if literal and before.endswith(("def", "class", "print")):
+                literal = False
+            group = _Group(tok, literal=literal)
+            cur.append(group)
+            stack.append((group, cur))
+            cur = []
+            group.items.append(cur)
+            after_open = True
+        elif kind == "k":
+            if not stack:
+                raise _Unsupported("comma outside brackets (tuple)")
+            flush(after_open, True)
+            cur = []
+            stack[-1][0].items.append(cur)
+            after_open = True
+        elif kind == "c":
+            if not stack or stack[-1][0].close != tok:
+                raise _Unsupported("unbalanced brackets")
+            flush(after_open, True)
+            group, cur = stack.pop()
+            if not group.items[-1]:
+                group.items.pop()  # trailing comma: black drops it when the line joins (magic_trailing_comma off)
+                if group.open == "(" and group.literal and len(group.items) == 1:
+                    raise _Unsupported("one-element tuple")
+            elif group.open == "(" and group.literal and len(group.items) == 1:
+                raise _Unsupported("parenthesised expression (black may drop the parentheses)")
+            after_open = False
+        elif kind == "n":
+            newline = not after_open
+        else:
+            raise _Unsupported(f"{tok!r} outside the subset (a comment, a backslash, an unterminated string)")
+    if stack or newline:
+        raise _Unsupported("unclosed bracket")
+    flush(False, False)
+    return top
+
+
+def _fits(depth: int, text: str) -> bool:
+    return 4 * depth + str_width(text) <= LINE_LENGTH
+
+
+def _check_splittable(seq: list[_Part], statement: bool) -> None:
+    """Black splits at brackets only when nothing else at this level is a delimiter (operators, keywords...)."""
+    for n, p in enumerate(seq):
+        if isinstance(p, str):
+            bare = _STRING.sub('""', p)
+            if n == 0:  # an operand of a split annotation, a lambda's body: black splits after these
+                bare = re.sub(r"^(\| |lambda \w+: )", "", bare)
+            if statement:  # the head of a statement: `r: T = `, `return `, `def f`
+                bare = re.sub(r"^(return |await |(\w+(\[[^\]]*\])?)(: [\w.\[\], |]+)? = )", "", bare)
+            if _KEYWORDS.search(bare.replace("await ", "")) or not _SIMPLE_TEXT.fullmatch(bare):
+                raise _Unsupported(f"delimiter in {p!r}")
+            if "==" in bare or "<" in bare or re.search(r"[^\s(,]\*|-(?!>)", bare):
+                raise _Unsupported(f"operator in {p!r}")
+
+
+def _lay(seq: list[_Part], depth: int, suffix: str, statement: bool = False) -> list[str]:
+    flat = _flat(seq) + suffix
+    if _fits(depth, flat):
+        return [" " * 4 * depth + flat]
+    groups = [k for k, p in enumerate(seq) if isinstance(p, _Group)]
+    if statement and isinstance(seq[0], str) and re.match(r"\w+: ", seq[0]):
+        annotated = _long_annotated(seq, depth, flat)
+        if annotated is not None:
+            return annotated
+    if not groups:
+        # an item that is one name, number or string (maybe a keyword argument): black has nowhere to split it
+        if not statement and re.fullmatch(r"(\w+=)?([\w.]+|\"\")", _STRING.sub('""', _flat(seq))):
+            return [" " * 4 * depth + flat]
+        # `NAME = "long value"` (an enum member): black wraps the value in parentheses when that makes it fit
+        m = re.fullmatch(r"(\w+ = )(.+)", flat) if statement else None
+        if m is not None and re.fullmatch(r"[\w.]+|\"\"", _STRING.sub('""', m.group(2))):
+            pad = " " * 4 * depth
+            if not _fits(depth + 1, m.group(2)):
+                return [pad + flat]
+            if _fits(depth, m.group(1) + "("):
+                return [pad + m.group(1) + "(", pad + "    " + m.group(2), pad + ")"]
+        raise _Unsupported("a line too long with nothing to split")
+    is_def = statement and isinstance(seq[0], str) and bool(_DEF.match(seq[0]))
+    _check_splittable(seq, statement)
+    k = groups[0] if is_def else groups[-1]
+    return _split_at(seq, k, depth, suffix, is_def)
+
+
+def _split_at(seq: list[_Part], k: int, depth: int, suffix: str, is_def: bool) -> list[str]:
+    group = seq[k]
+    assert isinstance(group, _Group)
+    if not group.items:
+        raise _Unsupported("split at empty brackets")
+    head = _flat(seq[:k]) + group.open
+    tail = group.close + _flat(seq[k + 1 :]) + suffix
+    if not _fits(depth, head) or not _fits(depth, tail):
+        raise _Unsupported("head or tail of a split too long")
+    pad = " " * 4 * depth
+    return [pad + head, *_body(group, depth + 1, is_def), pad + tail]
+
+
+def _body(group: _Group, depth: int, is_def: bool) -> list[str]:
+    items = group.items
+    if len(items) == 1:
+        if group.literal and group.open == "(":
+            raise _Unsupported("parenthesised expression")
+        operands = _split_bars(items[0])
+        if len(operands) > 1 and not _fits(depth, _flat(items[0])):
+            if is_def:
+                raise _Unsupported("a lone long parameter")
+            return _lay_operands(operands, depth)
+        return _lay(items[0], depth, "," if is_def else "")
+    if not group.literal:
+        joined = ", ".join(_flat(i) for i in items)
+        if _fits(depth, joined):
+            return [" " * 4 * depth + joined]
+    out: list[str] = []
+    for item in items:
+        flat = _flat(item) + ","
+        if is_def and not _fits(depth, flat):
+            out.extend(_long_annotation(item, depth, ","))
+        else:
+            out.extend(_lay(item, depth, ","))
+    return out
+
+
+def _long_annotated(seq: list[_Part], depth: int, flat: str) -> list[str] | None:
+    """A class-level `name: A | B [= value]` too long for its line, split as black splits it (None: an assignment
+    of a call, which splits like any other statement)."""
+    bare = _STRING.sub('""', flat)
+    m = re.fullmatch(r"(\w+: [^=]+ = )([\w.]+|\"\")", bare)
+    if m is not None:
+        # black wraps the value in parentheses when `name: annotation = (` fits, however long the value
+        if _fits(depth, m.group(1) + "("):
+            pad = " " * 4 * depth
+            return [pad + flat[: len(m.group(1))] + "(", pad + "    " + flat[len(m.group(1)) :], pad + ")"]
+    elif "=" in bare:
+        return None
+    if len(_split_bars(seq)) > 1:
+        return _long_annotation(seq, depth, "")  # else the annotation's own parentheses take the split
+    if m is not None:
+        raise _Unsupported("long annotated assignment of a name")
+    _check_splittable(seq, True)
+    groups = [k for k, p in enumerate(seq) if isinstance(p, _Group)]
+    if not groups:
+        raise _Unsupported("a long annotation with nothing to split")
+    return _split_at(seq, groups[-1], depth, "", False)
+
+
+def _split_bars(seq: list[_Part]) -> list[list[_Part]]:
+    """`seq` cut at its top-level ` | ` (a union type's operands)."""
+    operands: list[list[_Part]] = [[]]
+    for p in seq:
+        if isinstance(p, str):
+            for k, piece in enumerate(p.split(" | ")):
+                if k:
+                    operands.append([])
+                if piece:
+                    operands[-1].append(piece)
+        else:
+            operands[-1].append(p)
+    return operands
+
+
+def _lay_operands(operands: list[list[_Part]], depth: int) -> list[str]:
+    """A union split at its `|`s, as black's delimiter split leaves it: one operand per line, `| ` leading."""
+    if any(not o for o in operands):
+        raise _Unsupported("empty union operand")
+    out: list[str] = []
+    for k, o in enumerate(operands):
+        seq: list[_Part] = list(o)
+        if k:
+            seq[0:1] = ["| " + seq[0]] if isinstance(seq[0], str) else ["| ", seq[0]]
+        out.extend(_lay(seq, depth, ""))
+    return out
+
+
+def _long_annotation(item: list[_Part], depth: int, suffix: str) -> list[str]:
+    """`name: A | B = default` too long: black wraps the annotation in parentheses and splits it at the `|`s."""
+    first = item[0]
+    if not isinstance(first, str) or (m := re.match(r"(\w+): ", first)) is None:
+        raise _Unsupported("long parameter without an annotation")
+    parts: list[_Part] = [first[m.end() :], *item[1:]]
+    default = ""
+    tail_text = parts[-1]
+    if isinstance(tail_text, str):
+        d = re.search(r" = [\w.]+$", tail_text)
+        if d is not None:
+            default, parts[-1] = d.group(0), tail_text[: d.start()]
+    operands = _split_bars(parts)
+    if len(operands) < 2 or any(not o or any(isinstance(p, str) and (" " in p or "|" in p) for p in o) for o in operands):
+        raise _Unsupported(f"long annotation black would split otherwise {_flat(item)[:70]}")
+    pad = " " * 4 * depth
+    joined = " | ".join(_flat(o) for o in operands)
+    body = [pad + "    " + joined] if _fits(depth + 1, joined) else _lay_operands(operands, depth + 1)
+    head, tail = m.group(1) + ": (", ")" + default + suffix
+    if not (_fits(depth, head) and _fits(depth, tail)):
+        raise _Unsupported("annotation head or tail too long")
+    return [pad + head, *body, pad + tail]
