@@ -123,6 +123,16 @@ def test_slowloris_trickle_is_cut_at_the_deadline(tmp_path: Path) -> None:
         sb.stop()
 
 
+def _sockets(pid: int) -> int:
+    count = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            count += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+        except OSError:  # closed while we looked
+            pass
+    return count
+
+
 def test_connection_cap_sheds_idle_connections(tmp_path: Path) -> None:
     pytest.importorskip("flint_api.server", reason="generated/flint_api is not generated yet")
     cap = 200
@@ -138,7 +148,7 @@ def test_connection_cap_sheds_idle_connections(tmp_path: Path) -> None:
         deadline = time.monotonic() + 10
         while os.path.isdir(f"/proc/{sb.proc.pid}/fd"):
             await asyncio.sleep(0.5)
-            fds = len(os.listdir(f"/proc/{sb.proc.pid}/fd"))
+            fds = _sockets(sb.proc.pid)  # sockets only: files, pipes and the database vary with the environment
             if fds < cap + 60 or time.monotonic() > deadline:
                 break
         statuses = []
@@ -155,7 +165,7 @@ def test_connection_cap_sheds_idle_connections(tmp_path: Path) -> None:
         sb.stop()
     assert statuses == [200] * 5
     if fds >= 0:
-        assert fds < cap + 60, fds  # the cap holds: the server keeps about `cap` sockets, not 3x
+        assert 0 < fds < cap + 60, fds  # the cap holds: the server keeps about `cap` sockets, not 3x
 
 
 def test_a_flood_of_bad_requests_writes_a_bounded_log(tmp_path: Path) -> None:
