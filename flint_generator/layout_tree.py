@@ -13,7 +13,6 @@ from black.strings import normalize_string_quotes, str_width
 MODE = black.Mode(line_length=120, target_versions={TargetVersion.PY310}, magic_trailing_comma=False)
 LINE_LENGTH = MODE.line_length
 _OPEN = {"(": ")", "[": "]", "{": "}"}
-_CLOSE = {")", "]", "}"}
 # a string literal with an optional prefix (no f-strings: their nested quotes are black's business)
 _STRING = re.compile(r"""(?i:[rub]{0,2})('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")""")
 _SIMPLE_TEXT = re.compile(r"[A-Za-z0-9_. :\-*>=]*")  # what may sit next to a split without being a delimiter
