@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_large.py                      # the default five + ../shared/specs/stripe*.json
     .venv/bin/python bench/bench_large.py --repeats 3 --spec kubernetes.io.json --spec microsoft.com/graph.json
+    .venv/bin/python bench/bench_large.py --all-large --repeats 1     # every directory spec over 1 MB (long)
 
 Runs are interleaved (spec by spec, repeat by repeat: ours, opc, dmcg) so a change in machine load hits every
 tool alike. Each run is a fresh subprocess under common.measure: wall, CPU of the tree, largest process RSS and the
@@ -22,14 +23,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402
 import peers  # noqa: E402
-from common import OUT, SPECS, env_with_path, fmt_num, fresh_dir, measure, median, save_json, table  # noqa: E402
+from common import OUT, SPECS, env_with_path, fmt_num, fresh_dir, measure, median, save_json, table, tail  # noqa: E402
 
 DEFAULT_SPECS = ["digitalocean.com.json", "atlassian.com/jira.json", "stripe.com.json", "kubernetes.io.json",
                  "github.com/api.github.com.json"]
 WORK = OUT / "large-work"
 
 
-def tools_for(spec: Path, key: str, tmp: Path) -> list[tuple[str, Any, dict[str, str] | None]]:
+# datamodel-codegen refuses a spec in two ways a user fixes with a flag: a spec with dotted schema names needs a
+# directory (a package of modules) as output, and one whose models are all inline under paths needs the paths scope.
+# The first timed run that meets one of these messages is discarded and the flag kept for the runs that follow.
+DMCG_RETRY = {
+    "Modular references require an output directory": "package",
+    "Models not found in the input data": "paths",
+}
+
+
+def tools_for(spec: Path, key: str, tmp: Path, dmcg_flags: set[str]) -> list[tuple[str, Any, dict[str, str] | None]]:
     cfg = peers.opc_config(tmp)
     cold = env_with_path()
     cold["FLINT_GENERATOR_CACHE"] = ""
@@ -48,9 +58,11 @@ def tools_for(spec: Path, key: str, tmp: Path) -> list[tuple[str, Any, dict[str,
 
     def dmcg() -> list[str]:
         root = fresh_dir(WORK / f"dmcg-{key}")
+        out = root / "models" if "package" in dmcg_flags else root / "models.py"
+        scopes = ["--openapi-scopes", "schemas", "paths", "parameters"] if "paths" in dmcg_flags else []
         return [str(peers.venv_bin("datamodel-codegen")), "--input", str(spec), "--input-file-type", "openapi",
-                "--output", str(root / "models.py"), "--output-model-type", "pydantic_v2.BaseModel",
-                "--formatters", "black", "isort"]
+                "--output", str(out), "--output-model-type", "pydantic_v2.BaseModel",
+                "--formatters", "black", "isort", *scopes]
 
     return [("ours", ours(False), cold), ("ours --lenient", ours(True), cold),
             ("openapi-python-client", opc, env_with_path(peers.VENV / "bin")), ("dmcg (black+isort)", dmcg, None)]
@@ -60,10 +72,14 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--spec", action="append", help="directory name or ../shared/specs file name (repeatable)")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--all-large", action="store_true", help="every directory spec larger than 1 MB (54 in 1.3.17)")
+    ap.add_argument("--timeout", type=float, default=1800, help="seconds before a tool's run is killed (a failure)")
     a = ap.parse_args()
     peers.ensure_peers(quiet=True)
     api = corpus.fetch_corpus()
     names = a.spec or DEFAULT_SPECS + sorted(p.name for p in SPECS.glob("stripe*.json") if "fixtures" not in p.name)
+    if a.all_large:
+        names = [n for n, _, size in corpus.directory_specs(api) if size > corpus.LARGE]
     specs: list[tuple[str, Path]] = []
     for n in names:
         p = api / n if (api / n).exists() else SPECS / n
@@ -78,11 +94,20 @@ def main() -> int:
             key = corpus.re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
             res: dict[str, dict[str, Any]] = {}
             refused = False
+            dmcg_flags: set[str] = set()
             for i in range(a.repeats):
-                for label, cmd, env in tools_for(spec, key, Path(tmp)):
+                for label, cmd, env in tools_for(spec, key, Path(tmp), dmcg_flags):
                     if label == "ours --lenient" and not refused:
                         continue
-                    run = measure(cmd(), logs / f"{key}-{label.split()[0]}{'-lenient' if 'lenient' in label else ''}-{i}.log", env=env)
+                    log = logs / f"{key}-{label.split()[0]}{'-lenient' if 'lenient' in label else ''}-{i}.log"
+                    run = measure(cmd(), log, env=env, timeout=a.timeout)
+                    while run.rc != 0 and label.startswith("dmcg"):
+                        wanted = {flag for message, flag in DMCG_RETRY.items() if message in tail(run.log, 40)}
+                        if wanted <= dmcg_flags:
+                            break
+                        dmcg_flags |= wanted
+                        print(f"  {name} run {i + 1}: {label} asked for {sorted(wanted)}: run again with it", flush=True)
+                        run = measure(cmd(), log, env=env, timeout=a.timeout)
                     r = res.setdefault(label, {"wall": [], "cpu": [], "peak": [], "tree": [], "fail": []})
                     if run.rc != 0:
                         r["fail"].append(run.log)
@@ -96,23 +121,25 @@ def main() -> int:
                     print(f"  {name} run {i + 1}: {label}: {run.wall:.1f} s wall, {run.cpu:.1f} s CPU, "
                           f"{run.peak_mb:.0f} MB max, {run.tree_peak_mb:.0f} MB tree"
                           f"{'' if run.rc == 0 else f' (exit {run.rc}; log {run.log})'}", flush=True)
-            results[name] = {"size": spec.stat().st_size, "tools": {
+            results[name] = {"size": spec.stat().st_size, "dmcg_flags": sorted(dmcg_flags), "tools": {
                 k: {**v, "wall_median": median(v["wall"]) if v["wall"] else None,
                     "cpu_median": median(v["cpu"]) if v["cpu"] else None,
                     "peak_median": median(v["peak"]) if v["peak"] else None,
                     "tree_median": median(v["tree"]) if v["tree"] else None} for k, v in res.items()}}
-            save_json(OUT / "large.json", results)
+            save_json(OUT / ("large-all.json" if a.all_large else "large.json"), results)
     rows = []
     for name, r in results.items():
         t = r["tools"]
         ours = t.get("ours", {}) if t.get("ours", {}).get("wall_median") else t.get("ours --lenient", {})
         which = "ours" if t.get("ours", {}).get("wall_median") else "ours --lenient"
         for label, v in t.items():
+            flags = r.get("dmcg_flags") if label.startswith("dmcg") else None
+            shown = label + (f" +{'+'.join(flags)}" if flags else "")
             if v.get("wall_median") is None:
-                rows.append([f"{name} [{r['size'] / 1e6:.1f} MB]", label, "FAILED", "", "", "", "", ""])
+                rows.append([f"{name} [{r['size'] / 1e6:.1f} MB]", shown, "FAILED", "", "", "", "", ""])
                 continue
             ratio = lambda k: "" if label.startswith("ours") or not ours.get(k) else f"{v[k] / ours[k]:.2f}x"  # noqa
-            rows.append([f"{name} [{r['size'] / 1e6:.1f} MB]", label, fmt_num(v["wall_median"]),
+            rows.append([f"{name} [{r['size'] / 1e6:.1f} MB]", shown, fmt_num(v["wall_median"]),
                          fmt_num(v["cpu_median"]), fmt_num(v["peak_median"]), fmt_num(v["tree_median"]),
                          ratio("wall_median"), ratio("cpu_median")])
         rows.append(["", f"(ratios vs {which})", "", "", "", "", "", ""])

@@ -60,7 +60,13 @@ t0 = time.perf_counter()
 proc = subprocess.Popen(sys.argv[2:], stdout=log, stderr=subprocess.STDOUT)
 tree_peak = 0
 parent = os.getppid()
+limit = float(os.environ.get("FLINT_BENCH_TIMEOUT") or "inf")
 while proc.poll() is None:
+    if time.perf_counter() - t0 > limit:  # a tool that runs past the bench's limit counts as failed
+        proc.kill()
+        log.write(f"\n[bench] killed after {limit:.0f} s\n".encode())
+        proc.wait()
+        break
     if os.getppid() != parent:  # the bench was interrupted: do not leave the tool running as an orphan
         proc.kill()
         proc.wait()
@@ -87,9 +93,13 @@ class Run:
     log: str
 
 
-def measure(cmd: Sequence[str | Path], log: Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
-    """One run of `cmd` in a fresh child: wall seconds and peak RSS (MB) of the process tree's largest member."""
+def measure(cmd: Sequence[str | Path], log: Path, cwd: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float | None = None) -> Run:
+    """One run of `cmd` in a fresh child: wall seconds and peak RSS (MB) of the process tree's largest member.
+    Past `timeout` seconds the tool is killed and the run fails."""
     log.parent.mkdir(parents=True, exist_ok=True)
+    if timeout is not None:
+        env = {**(env if env is not None else os.environ), "FLINT_BENCH_TIMEOUT": str(timeout)}
     proc = subprocess.run(
         [sys.executable, "-c", _WRAPPER, str(log), *map(str, cmd)],
         cwd=cwd or ROOT,  # `python -m flint_generator` resolves from the repo root

@@ -13,6 +13,7 @@ that every chunk `relayout` accepts is exactly what black makes of it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from black.strings import fix_multiline_docstring, normalize_string_prefix, normalize_string_quotes
 
@@ -21,12 +22,28 @@ from flint_generator.layout_tree import _BLOCK, _STRING, MODE, LINE_LENGTH, _fit
 __all__ = ["MODE", "relayout"]
 
 
-def _check_spacing(text: str) -> None:
+def _bare(text: str) -> str:
+    """`text` with every string literal emptied (most lines hold none: skip the regex then)."""
+    return _STRING.sub('""', text) if "'" in text or '"' in text else text
+
+
+@lru_cache(maxsize=4096)
+def _black_string(literal: str) -> str:
+    """black's quotes and prefix for one literal; generated code repeats the same literals many times."""
+    return normalize_string_quotes(normalize_string_prefix(literal, MODE))
+
+
+# a number is a token starting with a digit; `_1L` inside a name is not one
+_REWRITTEN = re.compile(r"[^(,\s]\s*\*\*|(?<![\w.])(?:\d[\w.]*[A-Z]|0[xX]\w*[a-f])")
+_ODD_SPACING = re.compile(r"\S  +\S| [,:)\]}]|[(\[{] ")
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+
+
+def _check_spacing(bare: str) -> None:
     """Black normalises the spacing inside a line; the templates already emit it, so anything else goes to black."""
-    bare = _STRING.sub('""', text)
-    if re.search(r"[^(,\s]\s*\*\*|\b0[XOB]|\d[EJL]\b", bare):
+    if _REWRITTEN.search(bare):
         raise _Unsupported("power operator or numeric literal black rewrites")
-    if re.search(r"\S  +\S| [,:)\]}]|[(\[{] ", re.sub(r"\s*\n\s*", "", bare)):
+    if _ODD_SPACING.search(_LINE_BREAK.sub("", bare) if "\n" in bare else bare):
         raise _Unsupported("spacing black would change")
 
 
@@ -40,7 +57,7 @@ def _one_line(text: str, depth: int) -> list[str] | None:
     pieces = _STRING.split(text)  # text, literal body, text, ...: a prefix letter stays with the text before
     if any(_NEEDS_PARSE.search(t) for t in pieces[::2]):
         return None
-    line = _STRING.sub(lambda m: normalize_string_quotes(normalize_string_prefix(m.group(0), MODE)), text)
+    line = _STRING.sub(lambda m: _black_string(m.group(0)), text) if len(pieces) > 1 else text
     if not _fits(depth, line):
         return None
     return [" " * 4 * depth + line]
@@ -48,9 +65,10 @@ def _one_line(text: str, depth: int) -> list[str] | None:
 
 def _docstring(text: str, depth: int) -> str:
     """black's docstring rules (linegen.visit_STRING, default mode), through black's own string helpers."""
-    if re.search(r"\\\s*\n", text):
-        raise _Unsupported("backslash newline in a docstring")
     doc = normalize_string_quotes(normalize_string_prefix(text.strip(), MODE))
+    if re.search(r"\\\s*\n", text):
+        # black leaves such a docstring as it is (re-indenting it would change the string), quotes aside
+        return " " * 4 * depth + doc
     prefix = doc[: len(doc) - len(doc.lstrip("rRuU"))]
     if prefix:
         raise _Unsupported("prefixed docstring")
@@ -84,10 +102,11 @@ def _docstring(text: str, depth: int) -> str:
 
 
 def _depth(line: str) -> int:
-    bare = _STRING.sub('""', line)
+    bare = _bare(line)
     if '"""' in bare or "'''" in bare:
         raise _Unsupported("triple-quoted string inside code")
-    return sum(bare.count(c) for c in "([{") - sum(bare.count(c) for c in ")]}")
+    count = bare.count
+    return count("(") + count("[") + count("{") - count(")") - count("]") - count("}")
 
 
 def _logical_lines(chunk: str) -> list[tuple[int, str]]:
@@ -192,7 +211,7 @@ def _relayout(chunk: str) -> str:
             out.append(_docstring(text, depth))
             prev_after = 1 if prev_text.startswith("class ") else 0
         else:
-            _check_spacing(text)
+            _check_spacing(_bare(text))
             out.extend(_one_line(text, depth) or _lay(_parse(text), depth, "", statement=True))
             prev_after = 0
         prev_text, prev_depth = text, depth

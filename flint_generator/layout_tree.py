@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import black
 from black.mode import TargetVersion
@@ -13,6 +14,7 @@ from black.strings import normalize_string_quotes, str_width
 MODE = black.Mode(line_length=120, target_versions={TargetVersion.PY310}, magic_trailing_comma=False)
 LINE_LENGTH = MODE.line_length
 _OPEN = {"(": ")", "[": "]", "{": "}"}
+_quotes = lru_cache(maxsize=4096)(normalize_string_quotes)  # the same literals recur all over generated code
 # a string literal with an optional prefix (no f-strings: their nested quotes are black's business)
 _STRING = re.compile(r"""(?i:[rub]{0,2})('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")""")
 _SIMPLE_TEXT = re.compile(r"[A-Za-z0-9_. :\-*>=]*")  # what may sit next to a split without being a delimiter
@@ -82,7 +84,7 @@ def _parse(text: str) -> list[_Part]:
         if kind == "s":
             if buf and (buf[-1][-1:].isalnum() or buf[-1][-1:] == "_"):
                 raise _Unsupported("prefixed string (f-strings are black's business)")
-            buf.append(normalize_string_quotes(tok))
+            buf.append(_quotes(tok))
             after_open = False
         elif kind == "t":
             tok = tok.lstrip(" ") if after_open else tok

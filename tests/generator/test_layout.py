@@ -128,6 +128,30 @@ def test_the_common_shapes_are_taken(source: str) -> None:
     assert relayout(source) == black(source)
 
 
+# shapes the corpus showed going to black for no reason (DigitalOcean's container registry docs, `*_1L` members)
+TAKEN_TOO = [
+    # black leaves a docstring with a backslash before a line break as it is (quotes aside)
+    'def f() -> None:\n    """Run:\n\n        kubectl create secret generic docr \\\\\n          --type=x\n    """\n',
+    "def f() -> None:\n    '''Odd: \\\n  continued'''\n",
+    "class Size(str, _enum.Enum):\n    PROFESSIONAL_1L = 'professional-1l'\n    BASIC_2X = 'basic-2x'\n",
+]
+
+
+@pytest.mark.parametrize("source", TAKEN_TOO)
+def test_backslash_docstrings_and_digit_names_are_taken(source: str) -> None:
+    assert relayout(source) == black(source)
+
+
+# numeric literals black rewrites (case of prefixes, exponents, hex digits) stay black's
+REWRITTEN_NUMBERS = ["x = 0XFF\n", "x = 1E5\n", "x = 10J\n", "x = 0xabc\n", "x = 1.5E-3\n", "x = [1, 0Xa]\n"]
+
+
+@pytest.mark.parametrize("source", REWRITTEN_NUMBERS)
+def test_rewritten_numbers_go_to_black(source: str) -> None:
+    assert black(source) != source
+    assert relayout(source) is None
+
+
 DECLINED = [
     "x = 1  # a comment\n",
     "x = (a)\n",  # black may drop redundant parentheses
