@@ -94,7 +94,9 @@ def _parse(text: str) -> list[_Part]:
         elif kind == "o":
             before = "".join(buf).rstrip()
             flush(after_open, False)
-            literal = not before or not (before[-1].isalnum() or before[-1] in "_)]")
+            # `f(x)(y)` and `a[0][1]`: right after a group, a bracket is a call or subscript, never a display
+            follows_group = not before and bool(cur) and isinstance(cur[-1], _Group)
+            literal = not follows_group and (not before or not (before[-1].isalnum() or before[-1] in "_)]"))
             if literal and before.endswith(("def", "class", "print")):
                 literal = False
             group = _Group(tok, literal=literal)

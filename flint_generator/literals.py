@@ -26,9 +26,10 @@ def docstr(text: str | None) -> str:
         return ""
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\r\n", "\n").replace("\r", "\n")
     # a lone surrogate stays visible as text (`\\ud800`): type() refuses a __doc__ that is not valid UTF-8
-    text = "".join(ch if ch == "\n" or ch == "\t" or ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256
-                   else f"\\\\u{ord(ch):04x}" if 0xD800 <= ord(ch) <= 0xDFFF
-                   else f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}" for ch in text)
+    if not text.replace("\n", "").replace("\t", "").isprintable():  # rare: the loop below costs per character
+        text = "".join(ch if ch == "\n" or ch == "\t" or ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256
+                       else f"\\\\u{ord(ch):04x}" if 0xD800 <= ord(ch) <= 0xDFFF
+                       else f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}" for ch in text)
     text = text.strip()
     if text.endswith('"'):
         text += " "

@@ -15,14 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from flint_generator.errors import SpecError, SpecErrors, join_pointer, unescape_pointer
-
-try:  # the C loader is several times faster on multi-megabyte specs
-    _YamlLoader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _YamlLoader = yaml.SafeLoader
 
 
 # values under these keys are data, not OpenAPI: a "$ref" key inside an example is just a key
@@ -58,7 +51,14 @@ def read_document(path: Path) -> tuple[Any, bytes]:
     raw = path.read_bytes()
     if path.suffix.lower() == ".json":
         return json.loads(raw), raw
-    return _normalise(yaml.load(raw, Loader=_YamlLoader)), raw
+    import yaml  # only YAML specs pay for importing it
+
+    # the C loader is several times faster on multi-megabyte specs
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return _normalise(yaml.load(raw, Loader=loader)), raw
+    except yaml.YAMLError as exc:
+        raise ValueError(str(exc)) from exc
 
 
 def resolve_pointer(doc: Any, pointer: str) -> Any:
@@ -112,7 +112,7 @@ class _Bundler:
                     SpecError(where, f"referenced file {path.name} does not exist"
                               + ("; degraded to Any" if self.lenient else "")))
                 self.docs[path] = None
-            except (yaml.YAMLError, ValueError) as exc:
+            except ValueError as exc:  # read_document's YAML errors included
                 self.errors.append(SpecError(where, f"{path.name} is not valid YAML/JSON: {exc}".splitlines()[0]))
                 self.docs[path] = None
         return self.docs[path]

@@ -22,6 +22,27 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"  # package data
 # the package's fixed runtime: real modules of this tree, copied with the header line (already black-formatted)
 RUNTIME = Path(__file__).resolve().parent / "runtime"
 RUNTIME_MODULES = ("_runtime.py", "_codec.py", "_server.py", "_client.py", "errors.py")
+class _TemplateBytecode(jinja2.FileSystemBytecodeCache):
+    """Compiled templates in templates/__pycache__, as Python keeps .pyc files: compiling the templates is a fixed
+    cost of every run (60 ms), and Jinja checks each entry against its template's source. Where the directory cannot
+    be written (a read-only install), templates are simply compiled each time."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+    @classmethod
+    def beside_templates(cls) -> _TemplateBytecode | None:
+        folder = TEMPLATES / "__pycache__"
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError:
+            return None
+        return cls(str(folder), "%s.jinja-cache")
+
+
 # a line holding only NUL separates top-level chunks that format.py formats (and caches) independently; spec text
 # can never produce it (docstr() and py() escape control characters)
 CHUNK = "\x00"
@@ -43,6 +64,7 @@ class Renderer:
             keep_trailing_newline=True,
             trim_blocks=False,
             lstrip_blocks=False,
+            bytecode_cache=_TemplateBytecode.beside_templates(),
         )
         self.env.filters.update(py=py, docstr=docstr, unshadow=unshadow)
         self.env.globals.update(

@@ -29,12 +29,23 @@ def _resolves(doc: dict[str, Any], ref: str) -> bool:
     return True
 
 
+_Trail = tuple[Any, object] | None  # (parent trail, key): a node's pointer, spelled out only for a node reported
+
+
+def _pointer(trail: _Trail) -> str:
+    keys: list[object] = []
+    while trail is not None:
+        trail, key = trail
+        keys.append(key)
+    return join_pointer("", *reversed(keys))
+
+
 def _dangling_refs(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     found: list[tuple[str, dict[str, Any]]] = []
-    stack: list[tuple[str, Any]] = [("", doc)]
+    stack: list[tuple[_Trail, Any]] = [(None, doc)]
     cache: dict[str, bool] = {}
     while stack:
-        ptr, node = stack.pop()
+        trail, node = stack.pop()
         if isinstance(node, dict):
             ref = node.get("$ref")
             if isinstance(ref, str) and "%" in ref and ref.startswith("#"):
@@ -53,14 +64,14 @@ def _dangling_refs(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
                         ok = False
                     cache[ref] = ok
                 if not ok:
-                    found.append((ptr, node))
+                    found.append((_pointer(trail), node))
             for k, v in node.items():
                 if isinstance(v, (dict, list)) and not is_data(k, v):
-                    stack.append((join_pointer(ptr, k), v))
+                    stack.append(((trail, k), v))
         elif isinstance(node, list):
             for i, v in enumerate(node):
                 if isinstance(v, (dict, list)):
-                    stack.append((join_pointer(ptr, i), v))
+                    stack.append(((trail, i), v))
     return sorted(found, key=lambda t: t[0])
 
 
@@ -108,23 +119,23 @@ def _schema_value_defects(doc: dict[str, Any]) -> list[tuple[str, str, dict[str,
     """Schemas whose `default` contradicts their own type/enum, and `enum` lists with repeated values: openapi-spec-
     validator reports both without a location. (pointer, message, schema, keyword)."""
     found: list[tuple[str, str, dict[str, Any], str]] = []
-    stack: list[tuple[str, Any]] = [("", doc)]
+    stack: list[tuple[_Trail, Any]] = [(None, doc)]
     while stack:
-        ptr, node = stack.pop()
+        trail, node = stack.pop()
         if isinstance(node, dict):
             if "default" in node and ("type" in node or "enum" in node) and not _fits(node["default"], node):
-                found.append((join_pointer(ptr, "default"),
+                found.append((_pointer((trail, "default")),
                               f"default {node['default']!r} does not match the schema's type/enum", node, "default"))
             enum = node.get("enum")
             if isinstance(enum, list) and len({json.dumps(v, sort_keys=True) for v in enum}) < len(enum):
-                found.append((join_pointer(ptr, "enum"), "enum lists a value twice", node, "enum"))
+                found.append((_pointer((trail, "enum")), "enum lists a value twice", node, "enum"))
             for k, v in node.items():
                 if isinstance(v, (dict, list)) and not is_data(k, v) and not (k == "enum" and isinstance(v, list)):
-                    stack.append((join_pointer(ptr, k), v))
+                    stack.append(((trail, k), v))
         elif isinstance(node, list):
             for i, v in enumerate(node):
                 if isinstance(v, (dict, list)):
-                    stack.append((join_pointer(ptr, i), v))
+                    stack.append(((trail, i), v))
     return sorted(found, key=lambda t: t[0])
 
 
