@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
-from . import ledger, orders
+from . import ledger
 from .errors import conflict, invalid, not_found, reject_reserved_metadata
 from .ids import new_id
 from .listing import normalize_times, page, params_filters
 from .money import amount_of, check_currency, check_request_currencies, money, read_money
+from .order_inputs import merge_metadata
 from .store import Doc, Filter, Tx, format_time, parse_time
 
 IN_TRANSIT_AFTER = timedelta(days=1)
@@ -342,7 +343,7 @@ def update_destination(tx: Tx, merchant_id: str, dest_id: str, body: Mapping[str
         raise conflict("DESTINATION_NOT_ACTIVE", "A deleted payout destination can't be changed")
     if "metadata" in body:  # absent: unchanged; null: every key cleared
         reject_reserved_metadata(body["metadata"])
-        doc["metadata"] = orders.merge_metadata(doc.get("metadata"), body["metadata"])
+        doc["metadata"] = merge_metadata(doc.get("metadata"), body["metadata"])
     doc["updated_at"] = format_time(tx.now())
     tx.update("payout_destinations", merchant_id, dest_id, doc, status=doc["status"])
     return render_destination(doc)
