@@ -130,6 +130,25 @@ def _find(items: list[Doc], key: str, id: str, kind: str) -> int:
     raise not_found(kind, id)
 
 
+def _part(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any] | None, part: str, id_field: str,
+          part_id: str, what: str) -> tuple[Doc, int]:
+    """The order and the index of the line item or charge a request changes: the request's currencies checked,
+    and a missing part is 404 before the order's state is judged."""
+    doc = load(tx, merchant_id, order_id)
+    if body is not None:
+        check_request_currencies(body)
+    i = _find(doc[part], id_field, part_id, what)
+    ensure_mutable(doc)
+    return doc, i
+
+
+def _saved(tx: Tx, merchant_id: str, doc: Doc, now: datetime, activity: str, **ids: str) -> Doc:
+    """A repriced order with one change: logged, stored, and rendered for the answer."""
+    record_activity(doc, activity, now, **ids)
+    save(tx, merchant_id, doc)
+    return render(doc)
+
+
 def add_line_items(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
     doc = load(tx, merchant_id, order_id)
     check_request_currencies(body)
@@ -150,10 +169,7 @@ def add_line_items(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, A
 
 
 def update_line_item(tx: Tx, merchant_id: str, order_id: str, line_id: str, body: Mapping[str, Any]) -> Doc:
-    doc = load(tx, merchant_id, order_id)
-    check_request_currencies(body)
-    i = _find(doc["line_items"], "order_line_item_id", line_id, "line item")
-    ensure_mutable(doc)
+    doc, i = _part(tx, merchant_id, order_id, body, "line_items", "order_line_item_id", line_id, "line item")
     li = doc["line_items"][i]
     if body.get("name") is not None:
         li["name"] = body["name"]
@@ -174,23 +190,17 @@ def update_line_item(tx: Tx, merchant_id: str, order_id: str, line_id: str, body
     li["version"] = int(li.get("version", 1)) + 1
     now = tx.now()
     reprice_for(doc, now, lambda j: "quantity" if j == i else None)
-    record_activity(doc, "line_item_updated", now, order_line_item_id=line_id)
-    save(tx, merchant_id, doc)
-    return render(doc)
+    return _saved(tx, merchant_id, doc, now, "line_item_updated", order_line_item_id=line_id)
 
 
 def _remove_part(tx: Tx, merchant_id: str, order_id: str, part: str, id_field: str, part_id: str, what: str,
                  activity: str) -> Doc:
-    """Remove one line item or charge and reprice (a missing one is 404 before the order's state is judged)."""
-    doc = load(tx, merchant_id, order_id)
-    i = _find(doc[part], id_field, part_id, what)
-    ensure_mutable(doc)
+    """Remove one line item or charge and reprice."""
+    doc, i = _part(tx, merchant_id, order_id, None, part, id_field, part_id, what)
     del doc[part][i]
     now = tx.now()
     reprice(doc, now)
-    record_activity(doc, activity, now, **{id_field: part_id})
-    save(tx, merchant_id, doc)
-    return render(doc)
+    return _saved(tx, merchant_id, doc, now, activity, **{id_field: part_id})
 
 
 def delete_line_item(tx: Tx, merchant_id: str, order_id: str, line_id: str) -> Doc:
@@ -206,17 +216,12 @@ def add_charge(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any])
     c = new_charge(body["charge"], "charge", doc["currency"], now)
     doc["charges"].append(c)
     reprice(doc, now)
-    record_activity(doc, "charge_added", now, order_charge_id=c["order_charge_id"])
-    save(tx, merchant_id, doc)
-    return render(doc)
+    return _saved(tx, merchant_id, doc, now, "charge_added", order_charge_id=c["order_charge_id"])
 
 
 def update_charge(tx: Tx, merchant_id: str, order_id: str, charge_id: str, body: Mapping[str, Any]) -> Doc:
     """Sparse charge update: amount_money makes it a fixed charge (percent cleared), percent a percent charge."""
-    doc = load(tx, merchant_id, order_id)
-    check_request_currencies(body)
-    i = _find(doc["charges"], "order_charge_id", charge_id, "charge")
-    ensure_mutable(doc)
+    doc, i = _part(tx, merchant_id, order_id, body, "charges", "order_charge_id", charge_id, "charge")
     c = doc["charges"][i]
     if body.get("amount_money") is not None and body.get("percent") is not None:
         raise invalid("INVALID_REQUEST", "send at most one of amount_money or percent", None)
@@ -239,9 +244,7 @@ def update_charge(tx: Tx, merchant_id: str, order_id: str, charge_id: str, body:
     now = tx.now()
     c["updated_at"] = format_time(now)
     reprice(doc, now)
-    record_activity(doc, "charge_updated", now, order_charge_id=charge_id)
-    save(tx, merchant_id, doc)
-    return render(doc)
+    return _saved(tx, merchant_id, doc, now, "charge_updated", order_charge_id=charge_id)
 
 
 def delete_charge(tx: Tx, merchant_id: str, order_id: str, charge_id: str) -> Doc:
@@ -257,9 +260,7 @@ def apply_discount(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, A
     doc["applied_discounts"].append(d)
     now = tx.now()
     reprice(doc, now)
-    record_activity(doc, "discount_applied", now, order_discount_id=d["order_discount_id"])
-    save(tx, merchant_id, doc)
-    return render(doc)
+    return _saved(tx, merchant_id, doc, now, "discount_applied", order_discount_id=d["order_discount_id"])
 
 
 def remove_discounts(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
@@ -320,6 +321,4 @@ def close_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]
         reprice(doc, now)
     else:
         doc["updated_at"] = format_time(now)
-    record_activity(doc, "closed", now)
-    save(tx, merchant_id, doc)
-    return render(doc)
+    return _saved(tx, merchant_id, doc, now, "closed")

@@ -252,6 +252,16 @@ def capture_amount(pi: Doc, body: Mapping[str, Any]) -> int:
     return amount
 
 
+def _lifecycle_saved(tx: Tx, merchant_id: str, order: Doc, pis: OrderPis, pi: Doc, attempt: Doc | None) -> Doc:
+    """Store the order and its intents after a capture or a cancel; the OrderPaymentLifecycle answer."""
+    pis.save()
+    orders.save(tx, merchant_id, order)
+    out: Doc = {"order": orders.render(order), "payment_intent": pi}
+    if attempt is not None:
+        out["payment_attempt"] = render_attempt(attempt)
+    return out
+
+
 def capture(tx: Tx, merchant_id: str, order_id: str, pi_id: str, body: Mapping[str, Any]) -> Doc:
     check_request_currencies(body)
     order = orders.load(tx, merchant_id, order_id)
@@ -270,13 +280,8 @@ def capture(tx: Tx, merchant_id: str, order_id: str, pi_id: str, body: Mapping[s
         settle_attempt(attempt, pis.by_id, now)
         save_attempt(tx, merchant_id, attempt)
     record_activity(order, "payment", now, payment_intent_id=pi_id, amount_money=dict(pi["captured_money"]),
-              **({"payment_attempt_id": attempt["payment_attempt_id"]} if attempt else {}))
-    pis.save()
-    orders.save(tx, merchant_id, order)
-    out: Doc = {"order": orders.render(order), "payment_intent": pi}
-    if attempt is not None:
-        out["payment_attempt"] = render_attempt(attempt)
-    return out
+                    **({"payment_attempt_id": attempt["payment_attempt_id"]} if attempt else {}))
+    return _lifecycle_saved(tx, merchant_id, order, pis, pi, attempt)
 
 
 def cancel(tx: Tx, merchant_id: str, order_id: str, pi_id: str, body: Mapping[str, Any]) -> Doc:
@@ -302,12 +307,7 @@ def cancel(tx: Tx, merchant_id: str, order_id: str, pi_id: str, body: Mapping[st
         settle_attempt(attempt, pis.by_id, now)
         save_attempt(tx, merchant_id, attempt)
     order["updated_at"] = format_time(now)
-    pis.save()
-    orders.save(tx, merchant_id, order)
-    out: Doc = {"order": orders.render(order), "payment_intent": pi}
-    if attempt is not None:
-        out["payment_attempt"] = render_attempt(attempt)
-    return out
+    return _lifecycle_saved(tx, merchant_id, order, pis, pi, attempt)
 
 
 def cancel_pi(pi: Doc, body: Mapping[str, Any], now: datetime) -> None:

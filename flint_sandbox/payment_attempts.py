@@ -209,7 +209,7 @@ def run_attempt(
                 other["updated_at"] = format_time(now)
         fail_attempt(attempt, [p for p, _ in legs], code, message, now)
         record_activity(order, "payment_failed", now, payment_attempt_id=attempt["payment_attempt_id"],
-                  payment_intent_id=pi["payment_intent_id"], amount_money=dict(pi["amount_money"]), failure_code=code)
+                        payment_intent_id=pi["payment_intent_id"], amount_money=dict(pi["amount_money"]), failure_code=code)
         order["updated_at"] = format_time(now)
         return
     if any(t in THREEDS for _, t in legs):
@@ -241,7 +241,7 @@ def finish_legs(
         pis.touch(pi)
         if pi["status"] == "succeeded":
             record_activity(order, "payment", now, payment_attempt_id=attempt["payment_attempt_id"],
-                      payment_intent_id=pi["payment_intent_id"], amount_money=dict(pi["captured_money"]))
+                            payment_intent_id=pi["payment_intent_id"], amount_money=dict(pi["captured_money"]))
     settle_attempt(attempt, pis.by_id, now)
     order["updated_at"] = format_time(now)
 
