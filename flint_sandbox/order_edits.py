@@ -1,10 +1,12 @@
-"""The order-editing operations: create and update an order, its line items, charges, discounts, and closing it."""
+"""Editing orders from the typed request models: create, update, line items, charges, discounts, close."""
 
 from __future__ import annotations
 
 import copy
 from datetime import datetime
-from typing import Any, Mapping
+
+
+from flint_api import Unset, models
 
 from . import pricing
 from .errors import conflict, invalid, not_found
@@ -12,17 +14,24 @@ from .ids import new_id
 from .money import check_request_currencies, money, read_money
 from .order_activities import record_activity
 from .order_inputs import (
-    CHARGE_TEXT, checked_metadata, currency_of, merge_metadata, new_charge, new_discount, new_line_item, new_tip,
+    checked_metadata, currency_of, merge_metadata, new_charge, new_discount, new_line_item, new_tip,
     promotion_not_found, tax_input,
 )
 from .order_pricing import DEFAULT_TAX, millionths, reprice, reprice_for
 from .orders import MAX_LINE_ITEMS, ensure_mutable, load, render, save
+from .request_models import RequestModel, opt, wire
 from .store import Doc, Tx, format_time
 
-_TEXT_FIELDS = ("buyer_note", "internal_note", "customer_id", "external_reference_id")
 
 
-def _set_tip(doc: Doc, body: Mapping[str, Any] | None, now: datetime) -> str | None:
+def _texts(body: models.CreateOrderRequest | models.UpdateOrderRequest) -> dict[str, str]:
+    """The order's free-text fields the request sets (none of them is nullable)."""
+    sent = {"buyer_note": body.buyer_note, "internal_note": body.internal_note, "customer_id": body.customer_id,
+            "external_reference_id": body.external_reference_id}
+    return {k: v for k, v in sent.items() if not isinstance(v, Unset)}
+
+
+def _set_tip(doc: Doc, body: models.TipInput | None, now: datetime) -> str | None:
     """Replace (or with None clear) the requested tip; returns the activity type."""
     state = doc["_sandbox"]
     had = doc.get("requested_tip") is not None
@@ -39,10 +48,10 @@ def _set_tip(doc: Doc, body: Mapping[str, Any] | None, now: datetime) -> str | N
     return "requested_tip_updated" if had else "requested_tip_added"
 
 
-def create_order(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
+def create_order(tx: Tx, merchant_id: str, body: models.CreateOrderRequest) -> Doc:
     now = tx.now()
     check_request_currencies(body)
-    items = list(body["line_items"])  # at least one: the schema's minItems
+    items = body.line_items  # at least one: the schema's minItems
     currency = currency_of(items, None, "line_items")
     order_id = new_id("ord")
     doc: Doc = {
@@ -57,62 +66,57 @@ def create_order(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
         "line_items": [new_line_item(it, f"line_items[{i}]", currency, now) for i, it in enumerate(items)],
         "applied_discounts": [],
         "charges": [],
-        "tax": tax_input(body["tax"]) if body.get("tax") is not None else dict(DEFAULT_TAX),
+        "tax": dict(DEFAULT_TAX) if isinstance(body.tax, Unset) else tax_input(body.tax),
         "authorization_amounts": {"authorized_money": money(0, currency), "capturable_money": money(0, currency)},
         "buyer_actions": [],
         "payment_intent_ids": [],
         "refund_ids": [],
-        "metadata": checked_metadata(body.get("metadata") or {}, "metadata"),
+        "metadata": checked_metadata(opt(body.metadata) or {}, "metadata"),
         "created_at": format_time(now),
         "updated_at": format_time(now),
         "_sandbox": {"paid_once": False, "authorized": 0},
     }
     doc["_creating"] = True
-    for i, d in enumerate(body.get("discounts") or []):
+    for i, d in enumerate(opt(body.discounts) or []):
         doc["applied_discounts"].append(new_discount(d, f"discounts[{i}]", doc))
     del doc["_creating"]
-    for key in _TEXT_FIELDS:
-        if body.get(key) is not None:
-            doc[key] = body[key]
-    if body.get("requested_tip") is not None:
-        _set_tip(doc, body["requested_tip"], now)
+    for key, text in _texts(body).items():
+        doc[key] = text
+    if not isinstance(body.requested_tip, Unset):
+        _set_tip(doc, body.requested_tip, now)
     reprice(doc, now)
     record_activity(doc, "created", now)
     save(tx, merchant_id, doc, new=True)
     return render(doc)
 
 
-def update_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
+def update_order(tx: Tx, merchant_id: str, order_id: str, body: models.UpdateOrderRequest) -> Doc:
     doc = load(tx, merchant_id, order_id)
     now = tx.now()
     check_request_currencies(body)
-    rev = body.get("order_revision")
-    if rev is not None and rev != doc.get("order_revision", 1):
+    rev = body.order_revision
+    if not isinstance(rev, Unset) and rev != doc.get("order_revision", 1):
         raise conflict("ORDER_REVISION_MISMATCH",
                        f"order_revision {rev} is not the order's current revision {doc.get('order_revision', 1)}",
                        "order_revision")
     if doc["status"] != "open":
         raise conflict("ORDER_CLOSED", "The order is closed and can't be changed")
-    if "tax" in body or "requested_tip" in body:
+    if not isinstance(body.tax, Unset) or not isinstance(body.requested_tip, Unset):
         ensure_mutable(doc)
     activities: list[str] = []
-    for key in _TEXT_FIELDS:
-        if key in body:
-            if body[key] is None:
-                doc.pop(key, None)
-            else:
-                doc[key] = body[key]
-    if "metadata" in body:
-        doc["metadata"] = merge_metadata(doc.get("metadata"), body["metadata"])
-    if any(k in body for k in (*_TEXT_FIELDS, "metadata")):
+    texts = _texts(body)
+    doc.update(texts)
+    if not isinstance(body.metadata, Unset):
+        doc["metadata"] = merge_metadata(doc.get("metadata"), body.metadata)
+    if texts or not isinstance(body.metadata, Unset):
         activities.append("order_updated")
-    if "tax" in body:
-        doc["tax"] = dict(DEFAULT_TAX) if body["tax"] is None else tax_input(body["tax"])
+    if not isinstance(body.tax, Unset):
+        doc["tax"] = tax_input(body.tax)
         activities.append("tax_updated")
     tip_ids: dict[str, str] = {}
-    if "requested_tip" in body:
+    if not isinstance(body.requested_tip, Unset):
         tip_id = doc["_sandbox"].get("tip_id")
-        kind = _set_tip(doc, body["requested_tip"], now)
+        kind = _set_tip(doc, body.requested_tip, now)
         if kind:
             activities.append(kind)
             tip_ids["order_tip_id"] = doc["_sandbox"].get("tip_id") or tip_id or ""
@@ -130,7 +134,7 @@ def _find(items: list[Doc], key: str, id: str, kind: str) -> int:
     raise not_found(kind, id)
 
 
-def _part(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any] | None, part: str, id_field: str,
+def _part(tx: Tx, merchant_id: str, order_id: str, body: RequestModel | None, part: str, id_field: str,
           part_id: str, what: str) -> tuple[Doc, int]:
     """The order and the index of the line item or charge a request changes: the request's currencies checked,
     and a missing part is 404 before the order's state is judged."""
@@ -149,11 +153,11 @@ def _saved(tx: Tx, merchant_id: str, doc: Doc, now: datetime, activity: str, **i
     return render(doc)
 
 
-def add_line_items(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
+def add_line_items(tx: Tx, merchant_id: str, order_id: str, body: models.AddOrderLineItemsRequest) -> Doc:
     doc = load(tx, merchant_id, order_id)
     check_request_currencies(body)
     ensure_mutable(doc)
-    items = list(body["line_items"])  # at least one: the schema's minItems
+    items = body.line_items  # at least one: the schema's minItems
     if len(doc["line_items"]) + len(items) > MAX_LINE_ITEMS:  # with the lines the order already has
         raise invalid("TOO_MANY_LINE_ITEMS", f"An order holds at most {MAX_LINE_ITEMS} line items", "line_items")
     currency_of(items, doc["currency"], "line_items")
@@ -168,25 +172,18 @@ def add_line_items(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, A
     return render(doc)
 
 
-def update_line_item(tx: Tx, merchant_id: str, order_id: str, line_id: str, body: Mapping[str, Any]) -> Doc:
+def update_line_item(tx: Tx, merchant_id: str, order_id: str, line_id: str,
+                     body: models.UpdateOrderLineItemRequest) -> Doc:
     doc, i = _part(tx, merchant_id, order_id, body, "line_items", "order_line_item_id", line_id, "line item")
     li = doc["line_items"][i]
-    if body.get("name") is not None:
-        li["name"] = body["name"]
-    if "description" in body:
-        if body["description"] is None:
-            li.pop("description", None)
-        else:
-            li["description"] = body["description"]
-    if body.get("quantity") is not None:
-        li["quantity"] = body["quantity"]
-    if body.get("unit_price_money") is not None:
-        price = read_money(
-            body["unit_price_money"], "unit_price_money", currency=doc["currency"]
-        )
+    for k, v in (("name", body.name), ("description", body.description), ("quantity", body.quantity)):
+        if not isinstance(v, Unset):
+            li[k] = v
+    if not isinstance(body.unit_price_money, Unset):
+        price = read_money(body.unit_price_money, "unit_price_money", currency=doc["currency"])
         li["unit_price_money"] = money(price, doc["currency"])
-    if "metadata" in body:
-        li["metadata"] = merge_metadata(li.get("metadata"), body["metadata"])
+    if not isinstance(body.metadata, Unset):
+        li["metadata"] = merge_metadata(li.get("metadata"), body.metadata)
     li["version"] = int(li.get("version", 1)) + 1
     now = tx.now()
     reprice_for(doc, now, lambda j: "quantity" if j == i else None)
@@ -208,39 +205,38 @@ def delete_line_item(tx: Tx, merchant_id: str, order_id: str, line_id: str) -> D
                         "line_item_removed")
 
 
-def add_charge(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
+def add_charge(tx: Tx, merchant_id: str, order_id: str, body: models.AddOrderChargeRequest) -> Doc:
     doc = load(tx, merchant_id, order_id)
     check_request_currencies(body)
     ensure_mutable(doc)
     now = tx.now()
-    c = new_charge(body["charge"], "charge", doc["currency"], now)
+    c = new_charge(body.charge, "charge", doc["currency"], now)
     doc["charges"].append(c)
     reprice(doc, now)
     return _saved(tx, merchant_id, doc, now, "charge_added", order_charge_id=c["order_charge_id"])
 
 
-def update_charge(tx: Tx, merchant_id: str, order_id: str, charge_id: str, body: Mapping[str, Any]) -> Doc:
+def update_charge(tx: Tx, merchant_id: str, order_id: str, charge_id: str,
+                  body: models.UpdateOrderChargeRequest) -> Doc:
     """Sparse charge update: amount_money makes it a fixed charge (percent cleared), percent a percent charge."""
     doc, i = _part(tx, merchant_id, order_id, body, "charges", "order_charge_id", charge_id, "charge")
     c = doc["charges"][i]
-    if body.get("amount_money") is not None and body.get("percent") is not None:
+    if not isinstance(body.amount_money, Unset) and not isinstance(body.percent, Unset):
         raise invalid("INVALID_REQUEST", "send at most one of amount_money or percent", None)
-    if body.get("amount_money") is not None:
-        c["amount_money"] = money(read_money(body["amount_money"], "amount_money", currency=doc["currency"]),
+    if not isinstance(body.amount_money, Unset):
+        c["amount_money"] = money(read_money(body.amount_money, "amount_money", currency=doc["currency"]),
                                   doc["currency"])
         c.pop("percent", None)
-    if body.get("percent") is not None:
-        c["percent"] = pricing.millionths_to_percent(millionths(body["percent"], "percent"))
+    if not isinstance(body.percent, Unset):
+        c["percent"] = pricing.millionths_to_percent(millionths(body.percent, "percent"))
         c.pop("amount_money", None)
-    if body.get("calculation_basis") is not None:
-        if body["calculation_basis"] not in ("subtotal_pre_discount", "subtotal_post_discount"):
-            raise invalid("INVALID_REQUEST", "unknown calculation_basis", "calculation_basis")
-        c["calculation_basis"] = body["calculation_basis"]
-    for k in CHARGE_TEXT:
-        if body.get(k) is not None:
-            c[k] = body[k]
-    if "metadata" in body:
-        c["metadata"] = merge_metadata(c.get("metadata"), body["metadata"])
+    if not isinstance(body.calculation_basis, Unset):
+        c["calculation_basis"] = wire(body.calculation_basis)  # one of the two bases: the schema's enum
+    for k, v in (("name", body.name), ("type", body.type_), ("description", body.description)):
+        if not isinstance(v, Unset):
+            c[k] = wire(v)
+    if not isinstance(body.metadata, Unset):
+        c["metadata"] = merge_metadata(c.get("metadata"), body.metadata)
     now = tx.now()
     c["updated_at"] = format_time(now)
     reprice(doc, now)
@@ -251,7 +247,7 @@ def delete_charge(tx: Tx, merchant_id: str, order_id: str, charge_id: str) -> Do
     return _remove_part(tx, merchant_id, order_id, "charges", "order_charge_id", charge_id, "charge", "charge_removed")
 
 
-def apply_discount(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
+def apply_discount(tx: Tx, merchant_id: str, order_id: str, body: models.DiscountInput) -> Doc:
     """applyOrderDiscount: one DiscountInput."""
     doc = load(tx, merchant_id, order_id)
     check_request_currencies(body)
@@ -263,9 +259,9 @@ def apply_discount(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, A
     return _saved(tx, merchant_id, doc, now, "discount_applied", order_discount_id=d["order_discount_id"])
 
 
-def remove_discounts(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
+def remove_discounts(tx: Tx, merchant_id: str, order_id: str, body: models.RemoveOrderDiscountsRequest) -> Doc:
     doc = load(tx, merchant_id, order_id)
-    ids = [str(i) for i in (body.get("order_discount_ids") or [])]
+    ids = list(body.order_discount_ids)
     existing = {d["order_discount_id"]: d for d in doc["applied_discounts"]}
     for i, did in enumerate(ids):
         if did not in existing:
@@ -284,10 +280,11 @@ def remove_discounts(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str,
     return render(doc)
 
 
-def preview_discounts(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
+def preview_discounts(tx: Tx, merchant_id: str, order_id: str, body: models.DiscountPreviewRequest | Unset) -> Doc:
     """No promotions catalog: nothing to preview (a promotion in the body is 404 PROMOTION_NOT_FOUND)."""
     load(tx, merchant_id, order_id)
-    if (body.get("discount") or {}).get("promotion") is not None:
+    discount = None if isinstance(body, Unset) else opt(body.discount)
+    if discount is not None and not isinstance(discount.promotion, Unset):
         raise promotion_not_found("discount.promotion")
     return {"applied": [], "available": [], "skipped": []}
 
@@ -304,7 +301,7 @@ def reprice_discounts(tx: Tx, merchant_id: str, order_id: str) -> Doc:
     return render(doc)
 
 
-def close_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
+def close_order(tx: Tx, merchant_id: str, order_id: str, body: models.CloseOrderRequest) -> Doc:
     doc = load(tx, merchant_id, order_id)
     if doc["status"] != "open":
         raise conflict("ORDER_CLOSED", "The order is already closed")
@@ -312,8 +309,8 @@ def close_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]
         raise conflict("ORDER_FINANCIAL_MUTATION_NOT_ALLOWED", "Capture or cancel the open authorization before closing")
     now = tx.now()
     doc["status"] = "closed"
-    if body.get("reason_message") is not None:
-        doc["closed_reason"] = body["reason_message"]
+    if not isinstance(body.reason_message, Unset):
+        doc["closed_reason"] = body.reason_message
     for d in doc["applied_discounts"]:
         if d["status"] == "pending":
             d["status"] = "canceled"

@@ -1,15 +1,18 @@
-"""Order request inputs made into document parts: metadata patches, line items, discounts, charges, tips, tax."""
+"""Order request inputs (generated request models) as document parts: metadata, lines, discounts, charges, tips, tax."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Mapping, Sequence
+
+from flint_api import Unset, models
 
 from . import pricing
 from .errors import DomainError, invalid, not_found, reject_reserved_metadata
 from .ids import new_id, ulid
 from .money import check_currency, money, read_money
 from .order_pricing import millionths, tax_state
+from .request_models import opt, wire
 from .store import Doc, format_time
 
 
@@ -38,22 +41,20 @@ def merge_metadata(
     return {} if patch is None else checked_metadata(patch, param, base)
 
 
-def new_line_item(item: Mapping[str, Any], param: str, currency: str | None, now: datetime) -> Doc:
-    price = read_money(
-        item["unit_price_money"], f"{param}.unit_price_money", currency=currency
-    )
+def new_line_item(item: models.CreateOrderLineItem, param: str, currency: str | None, now: datetime) -> Doc:
+    price = read_money(item.unit_price_money, f"{param}.unit_price_money", currency=currency)
     line: Doc = {
         "order_line_item_id": new_id("li"),
         "version": 1,
-        "name": item["name"],
-        "quantity": item.get("quantity") or 1,  # 1 when left out
-        "unit_price_money": money(price, item["unit_price_money"]["currency"]),
+        "name": item.name,
+        "quantity": opt(item.quantity) or 1,  # 1 when left out
+        "unit_price_money": money(price, item.unit_price_money.currency),
         "source_type": "ad_hoc",
     }
-    if item.get("description") is not None:
-        line["description"] = item["description"]
-    if item.get("metadata") is not None:
-        line["metadata"] = checked_metadata(item["metadata"], f"{param}.metadata")
+    if not isinstance(item.description, Unset):
+        line["description"] = item.description
+    if not isinstance(item.metadata, Unset):
+        line["metadata"] = checked_metadata(item.metadata, f"{param}.metadata")
     return line
 
 
@@ -61,31 +62,32 @@ def promotion_not_found(param: str) -> DomainError:
     return DomainError(404, "PROMOTION_NOT_FOUND", "No such promotion (the sandbox has no promotions)", param)
 
 
-def new_discount(item: Mapping[str, Any], param: str | None, doc: Doc) -> Doc:
+def new_discount(item: models.DiscountInput, param: str | None, doc: Doc) -> Doc:
     """One DiscountInput: `{manual: {...}}` (fixed amount) or `{promotion: {...}}` (always 404 here)."""
     def at(field: str) -> str:
         return f"{param}.{field}" if param else field
 
     currency = doc["currency"]
-    if item.get("promotion") is not None:
+    if not isinstance(item.promotion, Unset):
         raise promotion_not_found(at("promotion"))
-    body = item["manual"]  # the schema's oneOf: exactly one of manual and promotion
+    body = item.manual
+    assert not isinstance(body, Unset)  # the schema's oneOf: exactly one of manual and promotion
     mp = at("manual")
     # Charges are never discounted in the sandbox; the codes are the official ones for these shapes.
-    if body.get("discount_class") == "service_charge":
+    if body.discount_class == "service_charge":
         raise invalid("SERVICE_CHARGE_DISCOUNT_SCOPE_INVALID", "The sandbox never discounts charges",
                       f"{mp}.discount_class")
-    if body.get("order_charge_ids"):
+    if body.order_charge_ids:
         raise invalid("ORDER_DISCOUNT_NO_CHARGE_IDS", "The sandbox never discounts charges", f"{mp}.order_charge_ids")
-    amount = read_money(body["amount_money"], f"{mp}.amount_money", currency=currency)
-    line_ids = list(body.get("order_line_item_ids") or [])
+    amount = read_money(body.amount_money, f"{mp}.amount_money", currency=currency)
+    line_ids = list(opt(body.order_line_item_ids) or [])
     if line_ids and doc.get("_creating"):
         # the lines get their ids in this request, so nothing can name them yet
         raise invalid("CREATE_ORDER_LINE_ITEM_DISCOUNT_UNSUPPORTED", "createOrder cannot limit a discount to lines",
                       f"{mp}.order_line_item_ids")
-    if body.get("scope") == "line_item" and not line_ids:
+    if body.scope == "line_item" and not line_ids:
         raise invalid("LINE_ITEM_DISCOUNT_REQUIRES_IDS", "scope line_item needs order_line_item_ids",
-                      f"{mp}.order_line_item_ids" if "order_line_item_ids" in body else f"{mp}.scope")
+                      f"{mp}.scope" if isinstance(body.order_line_item_ids, Unset) else f"{mp}.order_line_item_ids")
     known = {li["order_line_item_id"] for li in doc["line_items"]}
     for i, lid in enumerate(line_ids):
         if lid not in known:
@@ -93,91 +95,83 @@ def new_discount(item: Mapping[str, Any], param: str | None, doc: Doc) -> Doc:
     d: Doc = {
         "order_discount_id": ulid(),
         "order_id": doc["order_id"],
-        "customer_facing_name": body["name"],
+        "customer_facing_name": body.name,
         "amount_money": money(amount, currency),
         "applied_money": money(0, currency),
         "status": "pending",
         "source": "manual",
     }
-    for k in ("discount_class", "scope"):
-        if body.get(k) is not None:
-            d[k] = body[k]
+    for k, v in (("discount_class", body.discount_class), ("scope", body.scope)):
+        if not isinstance(v, Unset):
+            d[k] = wire(v)
     if line_ids:
         d["order_line_item_ids"] = line_ids
     return d
 
 
-CHARGE_TEXT = ("name", "type", "description")
-
-
-def new_charge(body: Mapping[str, Any], param: str, currency: str, now: datetime) -> Doc:
+def new_charge(body: models.ChargeInput, param: str, currency: str, now: datetime) -> Doc:
     def at(field: str) -> str:
         return f"{param}.{field}" if param else field
 
-    has_amount = body.get("amount_money") is not None  # else percent: the schema's oneOf
-    basis = body.get("calculation_basis") or "subtotal_pre_discount"
+    basis = opt(body.calculation_basis)
     c: Doc = {
         "order_charge_id": new_id("chg"),
-        "name": body["name"],
-        "type": body.get("type") or "service_fee",
-        "calculation_basis": basis,
+        "name": body.name,
+        "type": wire(body.type_),
+        "calculation_basis": "subtotal_pre_discount" if basis is None else wire(basis),
         "created_at": format_time(now),
         "updated_at": format_time(now),
     }
-    if body.get("description") is not None:
-        c["description"] = body["description"]
-    if body.get("metadata") is not None:
-        c["metadata"] = checked_metadata(body["metadata"], at("metadata"))
-    if has_amount:
-        c["amount_money"] = money(read_money(body["amount_money"], at("amount_money"), currency=currency), currency)
+    if not isinstance(body.description, Unset):
+        c["description"] = body.description
+    if not isinstance(body.metadata, Unset):
+        c["metadata"] = checked_metadata(body.metadata, at("metadata"))
+    if not isinstance(body.amount_money, Unset):  # else percent: the schema's oneOf
+        c["amount_money"] = money(read_money(body.amount_money, at("amount_money"), currency=currency), currency)
     else:
-        c["percent"] = pricing.millionths_to_percent(millionths(body["percent"], at("percent")))
+        c["percent"] = pricing.millionths_to_percent(millionths(body.percent, at("percent")))
     return c
 
 
-def new_tip(body: Mapping[str, Any], param: str, currency: str) -> Doc:
-    has_amount = body.get("amount_money") is not None  # else percent: the schema's oneOf
+def new_tip(body: models.TipInput, param: str, currency: str) -> Doc:
     tip: Doc = {}
-    if body.get("name") is not None:
-        tip["name"] = body["name"]
-    if body.get("description") is not None:
-        tip["description"] = body["description"]
-    if has_amount:
-        amount = read_money(body["amount_money"], f"{param}.amount_money", currency=currency)
+    if not isinstance(body.name, Unset):
+        tip["name"] = body.name
+    if not isinstance(body.description, Unset):
+        tip["description"] = body.description
+    if not isinstance(body.amount_money, Unset):  # else percent: the schema's oneOf
+        amount = read_money(body.amount_money, f"{param}.amount_money", currency=currency)
         tip["amount_money"] = money(amount, currency)
     else:
-        tip["percent"] = pricing.millionths_to_percent(millionths(body["percent"], f"{param}.percent"))
-    if body.get("metadata") is not None:
-        tip["metadata"] = checked_metadata(body["metadata"], f"{param}.metadata")
+        tip["percent"] = pricing.millionths_to_percent(millionths(body.percent, f"{param}.percent"))
+    if not isinstance(body.metadata, Unset):
+        tip["metadata"] = checked_metadata(body.metadata, f"{param}.metadata")
     return tip
 
 
-def tax_input(body: Mapping[str, Any]) -> Doc:
+def tax_input(body: models.TaxInput) -> Doc:
     """TaxInput -> OrderTax: the sandbox rule applies when a location (its address and postal code are required
     by the schema) is given."""
-    enabled = body.get("enabled") is not False
-    location = body.get("location")
-    if location is None:
+    enabled = body.enabled is not False
+    location = body.location
+    if isinstance(location, Unset):
         return tax_state(enabled, None)
-    loc: Doc = {"address": {k: v for k, v in location["address"].items() if isinstance(v, str)}}
+    loc: Doc = {"address": {k: v for k, v in location.address.to_dict().items() if isinstance(v, str)}}
     loc["address"].setdefault("country", "US")
-    for k in ("address_type", "address_source"):
-        if isinstance(location.get(k), str):
-            loc[k] = location[k]
+    for k, v in (("address_type", location.address_type), ("address_source", location.address_source)):
+        if not isinstance(v, Unset):
+            loc[k] = wire(v)
     return tax_state(enabled, loc)
 
 
-def currency_of(items: list[Mapping[str, Any]], existing: str | None, prefix: str) -> str:
+def currency_of(items: Sequence[models.CreateOrderLineItem], existing: str | None, prefix: str) -> str:
     """All line items share one currency: the first line's, or the order's."""
     currency = existing
     for i, item in enumerate(items):
-        m = item.get("unit_price_money")
-        if m is not None:  # required on a new line, optional in a line update
-            c = check_currency(m["currency"], f"{prefix}[{i}].unit_price_money.currency")
-            if currency is None:
-                currency = c
-            elif c != currency:
-                raise invalid(
-                    "CURRENCY_MISMATCH", "All line items share one currency", f"{prefix}[{i}].unit_price_money.currency"
-                )
+        param = f"{prefix}[{i}].unit_price_money.currency"
+        c = check_currency(item.unit_price_money.currency, param)
+        if currency is None:
+            currency = c
+        elif c != currency:
+            raise invalid("CURRENCY_MISMATCH", "All line items share one currency", param)
     return currency or "USD"

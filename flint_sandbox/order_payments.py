@@ -6,6 +6,8 @@ import copy
 from datetime import datetime
 from typing import Any, Mapping, Sequence
 
+from flint_api import Unset, models
+
 from . import orders
 from .errors import conflict, invalid, not_found
 from .ids import new_id
@@ -16,7 +18,9 @@ from .payment_attempts import (
     leg_of, load_attempt, new_attempt, open_order, outstanding_of, render_attempt, run_attempt, save_attempt,
     set_active, settle_attempt,
 )
-from .payment_intents import CLIENT_ACTION, CONFIRMABLE, DECLINES, THREEDS, collect, credential, new_payment_intent
+from .payment_intents import (
+    CLIENT_ACTION, CONFIRMABLE, DECLINES, THREEDS, capture_method_of, collect, credential, new_payment_intent,
+)
 from .store import Doc, Filter, Tx, format_time
 
 
@@ -51,7 +55,7 @@ def pay_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) 
             if pi["payment_intent_id"] in fixed_intents(order):
                 fixed_intents(order).remove(pi["payment_intent_id"])
         else:
-            pi = new_payment_intent(merchant_id, order["currency"], outstanding, "automatic", now, {},
+            pi = new_payment_intent(merchant_id, order["currency"], outstanding, "automatic", now, None,
                                     order["order_id"])
             pis.add(pi)
         pi["amount_money"] = money(outstanding, order["currency"])  # pay charges the outstanding balance
@@ -161,7 +165,8 @@ def _setup(tx: Tx, merchant_id: str, order: Doc, body: Mapping[str, Any], now: d
 # ---------------------------------------------------------------------------------------------------- attempts API
 
 
-def create_order_payment_intent(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
+def create_order_payment_intent(tx: Tx, merchant_id: str, order_id: str,
+                                body: models.CreateOrderPaymentIntentRequest) -> Doc:
     check_request_currencies(body)
     order = orders.load(tx, merchant_id, order_id)
     now = tx.now()
@@ -179,9 +184,8 @@ def create_order_payment_intent(tx: Tx, merchant_id: str, order_id: str, body: M
         raise conflict("ORDER_FINANCIAL_MUTATION_NOT_ALLOWED",
                        "A payment intent already follows the order's balance: pay, confirm or cancel it first")
     uncommitted = outstanding - sum(amount_of(p["amount_money"]) for p in staged)
-    if body.get("amount_money") is not None:
-        amount = read_money(body["amount_money"], "amount_money", positive=True,
-                            currency=order["currency"])
+    if not isinstance(body.amount_money, Unset):
+        amount = read_money(body.amount_money, "amount_money", positive=True, currency=order["currency"])
         if amount > uncommitted:
             raise invalid("AMOUNT_EXCEEDS_BALANCE",
                           f"amount_money {amount} exceeds the outstanding balance not yet covered ({uncommitted})",
@@ -191,10 +195,10 @@ def create_order_payment_intent(tx: Tx, merchant_id: str, order_id: str, body: M
         if amount <= 0:
             raise conflict("ORDER_FINANCIAL_MUTATION_NOT_ALLOWED",
                            "Open payment intents and authorizations already cover the outstanding balance")
-    pi = new_payment_intent(merchant_id, order["currency"], amount, body.get("capture_method") or "automatic", now,
-                            body, order["order_id"])
+    pi = new_payment_intent(merchant_id, order["currency"], amount, capture_method_of(body), now, body,
+                            order["order_id"])
     pis.add(pi)
-    if body.get("amount_money") is not None:
+    if not isinstance(body.amount_money, Unset):
         fixed_intents(order).append(pi["payment_intent_id"])
     order["updated_at"] = format_time(now)
     pis.save()

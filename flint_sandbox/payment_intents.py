@@ -18,11 +18,14 @@ import copy
 from datetime import datetime, timedelta
 from typing import Any, Mapping, Sequence
 
+from flint_api import UNSET, Unset, models
+
 from . import ledger, orders, pricing
 from .errors import invalid, not_found
 from .ids import new_id
 from .listing import normalize_times, page, params_filters
 from .money import amount_of, money
+from .request_models import opt, wire
 from .store import Doc, Tx, format_time
 
 
@@ -71,10 +74,21 @@ def zero(pi: Doc) -> Doc:
     return money(0, pi["amount_money"]["currency"])
 
 
+PaymentIntentRequest = models.CreatePaymentIntentRequest | models.CreateOrderPaymentIntentRequest
+
+
+def capture_method_of(body: PaymentIntentRequest) -> str:
+    return "automatic" if isinstance(body.capture_method, Unset) else wire(body.capture_method)
+
+
 def new_payment_intent(
-    merchant_id: str, currency: str, amount: int, capture_method: str, now: datetime, body: Mapping[str, Any],
-    order_id: str | None = None,
+    merchant_id: str, currency: str, amount: int, capture_method: str, now: datetime,
+    body: PaymentIntentRequest | None, order_id: str | None = None,
 ) -> Doc:
+    """A new intent; `body` is the request that creates it (None: an intent `pay` creates for the order)."""
+    sent = UNSET if body is None else body.payment_options
+    options: Sequence[str] = [] if isinstance(sent, Unset) else sent
+    metadata = None if body is None else opt(body.metadata)
     pid = new_id("pi")
     pi: Doc = {
         "payment_intent_id": pid,
@@ -82,7 +96,7 @@ def new_payment_intent(
         "status": "requires_payment_method",
         "payment_flow": "api",
         "origin": "api",
-        "payment_options": list(body.get("payment_options") or ["card"]),
+        "payment_options": [wire(o) for o in options] or ["card"],
         "support_reference": "SR-" + pid[-8:],
         "risk": None,
         "capture_method": capture_method,
@@ -104,15 +118,16 @@ def new_payment_intent(
         "payment_source": None,
         "refund_status": "none",
         "dispute_status": "none",
-        "metadata": dict(body.get("metadata") or {}),
+        "metadata": dict(metadata or {}),
         "created_at": format_time(now),
         "updated_at": format_time(now),
     }
     if order_id is not None:
         pi["order_id"] = order_id
     for f in ("external_reference_id", "customer_id", "receipt_email", "transaction_purpose"):
-        if body.get(f) is not None:
-            pi[f] = body[f]
+        value = getattr(body, f, UNSET)  # the last three: standalone intents only
+        if not isinstance(value, Unset) and value is not None:
+            pi[f] = wire(value)
     return pi
 
 

@@ -11,7 +11,7 @@ from flint_api import UNSET, Unset, models
 from flint_api.server import RequestContext
 
 from . import order_edits, orders
-from .service_core import ServiceCore, body_of, expand_paths, query_of
+from .service_core import ServiceCore, expand_paths, query_of
 
 
 class OrderHandlers(ServiceCore):
@@ -42,7 +42,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        return await self._write(models.OrderResponse, ctx, order_edits.create_order, body_of(body))
+        return await self._write(models.OrderResponse, ctx, order_edits.create_order, body)
 
     async def get_order(
         self,
@@ -64,7 +64,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        return await self._write(models.OrderResponse, ctx, order_edits.update_order, order_id, body_of(body))
+        return await self._write(models.OrderResponse, ctx, order_edits.update_order, order_id, body)
 
     async def list_order_activities(
         self,
@@ -90,7 +90,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        return await self._write(models.OrderResponse, ctx, order_edits.add_charge, order_id, body_of(body))
+        return await self._write(models.OrderResponse, ctx, order_edits.add_charge, order_id, body)
 
     async def delete_order_charge(
         self,
@@ -113,8 +113,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        b = body_of(body)
-        return await self._write(models.OrderResponse, ctx, order_edits.update_charge, order_id, order_charge_id, b)
+        return await self._write(models.OrderResponse, ctx, order_edits.update_charge, order_id, order_charge_id, body)
 
     async def close_order(
         self,
@@ -125,7 +124,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        return await self._write(models.OrderResponse, ctx, order_edits.close_order, order_id, body_of(body))
+        return await self._write(models.OrderResponse, ctx, order_edits.close_order, order_id, body)
 
     async def apply_order_discount(
         self,
@@ -136,7 +135,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        return await self._write(models.OrderResponse, ctx, order_edits.apply_discount, order_id, body_of(body))
+        return await self._write(models.OrderResponse, ctx, order_edits.apply_discount, order_id, body)
 
     async def preview_order_discounts(
         self,
@@ -147,8 +146,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.DiscountPreviewResponse:
-        b = body_of(body)
-        return await self._get(models.DiscountPreviewResponse, ctx, order_edits.preview_discounts, order_id, b)
+        return await self._get(models.DiscountPreviewResponse, ctx, order_edits.preview_discounts, order_id, body)
 
     async def remove_order_discounts(
         self,
@@ -159,8 +157,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        b = body_of(body)
-        return await self._write(models.OrderResponse, ctx, order_edits.remove_discounts, order_id, b)
+        return await self._write(models.OrderResponse, ctx, order_edits.remove_discounts, order_id, body)
 
     async def reprice_order_discounts(
         self,
@@ -181,8 +178,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        b = body_of(body)
-        return await self._write(models.OrderResponse, ctx, order_edits.add_line_items, order_id, b)
+        return await self._write(models.OrderResponse, ctx, order_edits.add_line_items, order_id, body)
 
     async def delete_order_line_item(
         self,
@@ -206,5 +202,5 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        line_id, b = order_line_item_id, body_of(body)
-        return await self._write(models.OrderResponse, ctx, order_edits.update_line_item, order_id, line_id, b)
+        line_id = order_line_item_id
+        return await self._write(models.OrderResponse, ctx, order_edits.update_line_item, order_id, line_id, body)

@@ -79,9 +79,8 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.CreateOrderPaymentIntentResponse:
-        b = body_of(body)
         return await self._write(
-            models.CreateOrderPaymentIntentResponse, ctx, order_payments.create_order_payment_intent, order_id, b
+            models.CreateOrderPaymentIntentResponse, ctx, order_payments.create_order_payment_intent, order_id, body
         )
 
     async def cancel_order_payment(
@@ -134,9 +133,8 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.CreateOrderPaymentIntentResponse:
-        b = body_of(body)
         return await self._write(
-            models.CreateOrderPaymentIntentResponse, ctx, standalone_payments.create_payment_intent, b
+            models.CreateOrderPaymentIntentResponse, ctx, standalone_payments.create_payment_intent, body
         )
 
     async def get_payment_intent(
@@ -160,8 +158,10 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PaymentIntentResponse:
-        pi_id, b = payment_intent_id, body_of(body)
-        return await self._write(models.PaymentIntentResponse, ctx, standalone_payments.update_payment_intent, pi_id, b)
+        pi_id = payment_intent_id
+        return await self._write(
+            models.PaymentIntentResponse, ctx, standalone_payments.update_payment_intent, pi_id, body
+        )
 
     async def cancel_payment_intent(
         self,

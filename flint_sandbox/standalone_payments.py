@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from flint_api import Unset, models
+
 from .errors import conflict, invalid
 from .money import amount_of, check_request_currencies, money, read_money
 from .order_inputs import merge_metadata
 from .order_payments import cancel_pi, capture_amount
 from .payment_intents import (
-    CONFIRMABLE, DECLINES, THREEDS, collect, complete, credential, decline, load_pi, new_payment_intent,
+    CONFIRMABLE, DECLINES, THREEDS, capture_method_of, collect, complete, credential, decline, load_pi, new_payment_intent,
     require_action, save_pi,
 )
 from .store import Doc, Tx, format_time
@@ -21,29 +23,30 @@ def _standalone(pi: Doc, code: str, what: str) -> None:
                              " it through /v1/orders/{order_id}")
 
 
-def _tip(body: Mapping[str, Any], amount: int, currency: str) -> int | None:
-    if body.get("tip_money") is None:
+def _tip(body: models.CreatePaymentIntentRequest | models.UpdatePaymentIntentRequest, amount: int,
+         currency: str) -> int | None:
+    if isinstance(body.tip_money, Unset):
         return None
-    tip = read_money(body["tip_money"], "tip_money", currency=currency)
+    tip = read_money(body.tip_money, "tip_money", currency=currency)
     if tip > amount:
         raise invalid("INVALID_AMOUNT", f"tip_money {tip} is more than amount_money {amount}", "tip_money.amount")
     return tip
 
 
-def create_payment_intent(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
+def create_payment_intent(tx: Tx, merchant_id: str, body: models.CreatePaymentIntentRequest) -> Doc:
     check_request_currencies(body)
-    amount = read_money(body["amount_money"], "amount_money", positive=True)
-    currency = body["amount_money"]["currency"]
+    amount = read_money(body.amount_money, "amount_money", positive=True)
+    currency = body.amount_money.currency
     tip = _tip(body, amount, currency)
     now = tx.now()
-    pi = new_payment_intent(merchant_id, currency, amount, body.get("capture_method") or "automatic", now, body)
+    pi = new_payment_intent(merchant_id, currency, amount, capture_method_of(body), now, body)
     if tip is not None:
         pi["tip_money"] = money(tip, currency)
     save_pi(tx, merchant_id, pi, new=True)
     return {"payment_intent": pi, "payment_collection": {}}
 
 
-def update_payment_intent(tx: Tx, merchant_id: str, pi_id: str, body: Mapping[str, Any]) -> Doc:
+def update_payment_intent(tx: Tx, merchant_id: str, pi_id: str, body: models.UpdatePaymentIntentRequest) -> Doc:
     check_request_currencies(body)
     pi = load_pi(tx, merchant_id, pi_id)
     _standalone(pi, "PAYMENT_INTENT_CANNOT_BE_UPDATED", "change")
@@ -51,20 +54,20 @@ def update_payment_intent(tx: Tx, merchant_id: str, pi_id: str, body: Mapping[st
         raise conflict("PAYMENT_INTENT_CANNOT_BE_UPDATED", f"A payment intent in status {pi['status']} can't be updated")
     currency = pi["amount_money"]["currency"]
     amount = amount_of(pi["amount_money"])
-    if body.get("amount_money") is not None:
-        amount = read_money(body["amount_money"], "amount_money", positive=True,
-                            currency=currency)
+    if not isinstance(body.amount_money, Unset):
+        amount = read_money(body.amount_money, "amount_money", positive=True, currency=currency)
     tip = _tip(body, amount, currency)
     if tip is None and amount_of(pi["tip_money"]) > amount:
         raise invalid("INVALID_AMOUNT", "amount_money is less than the tip it includes", "amount_money.amount")
     pi["amount_money"] = money(amount, currency)
     if tip is not None:
         pi["tip_money"] = money(tip, currency)
-    for f in ("customer_id", "external_reference_id", "receipt_email"):
-        if body.get(f) is not None:
-            pi[f] = body[f]
-    if "metadata" in body and body["metadata"] is not None:
-        pi["metadata"] = merge_metadata(pi.get("metadata"), body["metadata"])
+    for f, value in (("customer_id", body.customer_id), ("external_reference_id", body.external_reference_id),
+                     ("receipt_email", body.receipt_email)):
+        if not isinstance(value, Unset):
+            pi[f] = value
+    if not isinstance(body.metadata, Unset) and body.metadata is not None:
+        pi["metadata"] = merge_metadata(pi.get("metadata"), body.metadata)
     pi["updated_at"] = format_time(tx.now())
     save_pi(tx, merchant_id, pi)
     return pi

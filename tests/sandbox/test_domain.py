@@ -3,21 +3,53 @@ ledger, payouts, tenancy."""
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import multiprocessing
 import os
+import typing
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
-from flint_sandbox import (
-    accounts, ledger, order_edits, order_payments, order_pricing, orders, payment_attempts, payment_intents, payouts,
-    refund_creation, refunds, standalone_payments,
-)
+from flint_api import Unset
+from flint_sandbox import accounts, ledger, order_pricing, orders, payment_intents, payouts, refunds
 from flint_sandbox.errors import DomainError
 from pg_harness import STORES, store_db
 from flint_sandbox.store import Storage, Tx, open_storage
+
+
+class _Decoded:
+    """A module of business functions whose request body these tests write in wire form: each call decodes the
+    body into the request model the function takes (its `body` annotation), as the stub does before a handler."""
+
+    def __init__(self, module: ModuleType) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        fn = getattr(self._module, name)
+        hint = typing.get_type_hints(fn).get("body") if inspect.isfunction(fn) else None
+        model = next((t for t in typing.get_args(hint) or (hint,) if t is not Unset), None)
+        if not hasattr(model, "from_dict"):
+            return fn
+        signature = inspect.signature(fn)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(*args, **kwargs)
+            if isinstance(bound.arguments.get("body"), dict):
+                bound.arguments["body"] = model.from_dict(bound.arguments["body"])
+            return fn(*bound.args, **bound.kwargs)
+
+        return call
+
+
+order_edits, order_payments, payment_attempts, refund_creation, standalone_payments = (
+    _Decoded(importlib.import_module(f"flint_sandbox.{name}"))
+    for name in ("order_edits", "order_payments", "payment_attempts", "refund_creation", "standalone_payments")
+)
 
 SQLiteStorage = Storage  # the fixture's type below: either store
 
