@@ -1,9 +1,17 @@
-"""Creating a refund: what it refunds (order, payment intent, tenders, lines), checked and recorded at once."""
+"""Creating a refund: what it refunds (order, payment intent, tenders, lines), checked and recorded at once.
+
+A refund is validated against the order's settlement inside the same transaction that records it.
+A refund names what it refunds with one of: `order_id` (spread over the order's captured payments, oldest first),
+`payment_intent_id` (that payment; a standalone intent refunds the intent only), `tender_allocations` (explicit
+amounts per payment) or `gift_card_load_id` (no gift cards in the sandbox: 404 GIFT_CARD_NOT_FOUND). `line_items`
+allocate the refund to those lines; without them it is spread over every line pro rata (largest remainder).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Mapping
+
+from flint_api import Unset, models
 
 from . import ledger, orders, pricing
 from .errors import DomainError, invalid, not_found, reject_reserved_metadata
@@ -13,6 +21,7 @@ from .order_activities import record_activity
 from .order_pricing import reprice
 from .planted import HONEST, Policy
 from .refunds import render
+from .request_models import opt, wire
 from .store import Doc, Tx, format_time
 
 
@@ -27,18 +36,18 @@ def _load_pi(tx: Tx, merchant_id: str, pi_id: str, param: str) -> Doc:
     return pi
 
 
-def _tenders(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> list[tuple[Doc, int]]:
+def _tenders(tx: Tx, merchant_id: str, body: models.CreateRefundRequest) -> list[tuple[Doc, int]]:
     """`tender_allocations` as (payment intent, amount) pairs; gift-card tenders are 404 GIFT_CARD_NOT_FOUND."""
     out: list[tuple[Doc, int]] = []
     seen: set[str] = set()
-    for i, t in enumerate(body.get("tender_allocations") or []):
+    for i, t in enumerate(opt(body.tender_allocations) or []):
         param = f"tender_allocations[{i}]"
-        if t.get("tender_type") == "gift_card_redemption":
+        if t.tender_type == "gift_card_redemption":
             raise DomainError(404, "GIFT_CARD_NOT_FOUND",
-                              f"No such gift card redemption: {t.get('gift_card_redemption_id')}",
-                              f"{param}.gift_card_redemption_id" if "gift_card_redemption_id" in t
-                              else f"{param}.tender_type")
-        pi_id = t.get("payment_intent_id")
+                              f"No such gift card redemption: {opt(t.gift_card_redemption_id)}",
+                              f"{param}.tender_type" if isinstance(t.gift_card_redemption_id, Unset)
+                              else f"{param}.gift_card_redemption_id")
+        pi_id = opt(t.payment_intent_id)
         if pi_id is None:
             raise invalid("FIELD_REQUIRED", "A payment_intent tender needs payment_intent_id",
                           f"{param}.payment_intent_id")
@@ -46,14 +55,14 @@ def _tenders(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> list[tuple[Do
             raise invalid("INVALID_REQUEST", "A payment intent appears in two tender allocations",
                           f"{param}.payment_intent_id")
         seen.add(pi_id)
-        amount = read_money(t.get("amount_money"), f"{param}.amount_money", positive=True)
+        amount = read_money(t.amount_money, f"{param}.amount_money", positive=True)
         out.append((_load_pi(tx, merchant_id, pi_id, f"{param}.payment_intent_id"), amount))
     return out
 
 
-def _line_amounts(order: Doc, body: Mapping[str, Any]) -> list[tuple[int, int]] | None:
+def _line_amounts(order: Doc, body: models.CreateRefundRequest) -> list[tuple[int, int]] | None:
     """`line_items` as (index in the order's lines, the most that line gives to this refund), or None."""
-    items = body.get("line_items")
+    items = opt(body.line_items)
     if not items:
         return None
     cur = order["currency"]
@@ -63,22 +72,22 @@ def _line_amounts(order: Doc, body: Mapping[str, Any]) -> list[tuple[int, int]] 
     seen: set[int] = set()
     for i, item in enumerate(items):
         param = f"line_items[{i}]"
-        n = index.get(item.get("order_line_item_id"))
+        n = index.get(item.order_line_item_id)
         if n is None:
-            raise not_found("order line item", str(item.get("order_line_item_id")), f"{param}.order_line_item_id")
+            raise not_found("order line item", item.order_line_item_id, f"{param}.order_line_item_id")
         if n in seen:
             raise invalid("INVALID_REQUEST", "A line item is listed twice", f"{param}.order_line_item_id")
         seen.add(n)
         li = lines[n]
         total, refunded = amount_of(li["total_money"]), amount_of(li.get("refunded_money"))
         room = max(total - refunded, 0)
-        if item.get("amount_money") is not None:
-            want = read_money(item["amount_money"], f"{param}.amount_money", positive=True, currency=cur)
+        if not isinstance(item.amount_money, Unset):
+            want = read_money(item.amount_money, f"{param}.amount_money", positive=True, currency=cur)
             if want > room:
                 raise invalid("AMOUNT_EXCEEDS_REFUNDABLE", f"Line refund of {want} exceeds its refundable {room}",
                               f"{param}.amount_money.amount")
-        elif item.get("quantity") is not None:
-            q, quantity = int(item["quantity"]), int(li["quantity"])
+        elif not isinstance(item.quantity, Unset):
+            q, quantity = item.quantity, int(li["quantity"])
             left_q = quantity - int(li.get("refunded_quantity") or 0)
             if q > left_q:
                 raise invalid("AMOUNT_EXCEEDS_REFUNDABLE", f"Only {left_q} units of the line are left to refund",
@@ -153,20 +162,20 @@ def _record_activity(tx: Tx, merchant_id: str, order: Doc, refund: Doc) -> None:
 
 
 def create_refund(
-    tx: Tx, merchant_id: str, body: Mapping[str, Any], idempotency_key: str | None, policy: Policy = HONEST
+    tx: Tx, merchant_id: str, body: models.CreateRefundRequest, idempotency_key: str | None, policy: Policy = HONEST
 ) -> Doc:
     now = tx.now()
     check_request_currencies(body)
-    reject_reserved_metadata(body.get("metadata"))
-    if body.get("gift_card_load_id") is not None:
-        raise DomainError(404, "GIFT_CARD_NOT_FOUND", f"No such gift card load: {body['gift_card_load_id']}",
+    reject_reserved_metadata(opt(body.metadata))
+    if not isinstance(body.gift_card_load_id, Unset):
+        raise DomainError(404, "GIFT_CARD_NOT_FOUND", f"No such gift card load: {body.gift_card_load_id}",
                           "gift_card_load_id")
-    if body.get("charges"):
+    if body.charges:
         raise invalid("NOTHING_TO_REFUND_FOR_CHARGE", "The sandbox never refunds order charges", "charges[0]")
-    if body.get("tax_breakdown_refunds"):
+    if body.tax_breakdown_refunds:
         raise invalid("INVALID_REQUEST", "Tax breakdown refunds are not modelled by the sandbox",
                       "tax_breakdown_refunds")
-    order_id, pi_id = body.get("order_id"), body.get("payment_intent_id")
+    order_id, pi_id = opt(body.order_id), opt(body.payment_intent_id)
     tenders = _tenders(tx, merchant_id, body)
 
     # Which payments the refund comes from, and the order behind them (None: standalone payment intents).
@@ -197,7 +206,7 @@ def create_refund(
         paid, refunded = amount_of(sa["paid_money"]), amount_of(sa["refunded_money"])
         settled_tip = amount_of(sa.get("settled_tip_money"))
     else:  # standalone payment intents: the intents alone are refunded
-        if body.get("line_items"):
+        if body.line_items:
             raise invalid("INVALID_REQUEST", "A payment intent without an order has no line items", "line_items")
         cur = named[0]["amount_money"]["currency"]
         paid = sum(amount_of(p.get("captured_money")) for p in named)
@@ -205,16 +214,17 @@ def create_refund(
         settled_tip = 0
     refundable = paid - refunded
     if paid == 0 and not skip_checks:
-        first = next(k for k in ("order_id", "payment_intent_id", "tender_allocations") if body.get(k) is not None)
+        named_by = (("order_id", body.order_id), ("payment_intent_id", body.payment_intent_id),
+                    ("tender_allocations", body.tender_allocations))
+        first = next(k for k, v in named_by if not isinstance(v, Unset))
         raise invalid("NO_PAYMENTS_FOR_ORDER", "There are no settled payments to refund", first)
     if named and not tenders:
         refundable = min(refundable, _pi_room(named[0]))
 
     lines_asked = _line_amounts(order, body) if order is not None else None
     amount_param = "order_id"
-    if body.get("amount_money") is not None:
-        amount = read_money(body["amount_money"], "amount_money", positive=True,
-                            currency=cur)
+    if not isinstance(body.amount_money, Unset):
+        amount = read_money(body.amount_money, "amount_money", positive=True, currency=cur)
         amount_param = "amount_money.amount"
         if tenders and amount != sum(a for _, a in tenders):
             raise invalid("INVALID_AMOUNT", "amount_money must equal the sum of the tender allocations",
@@ -291,7 +301,7 @@ def create_refund(
         "refunded_tip_money": money(refunded_tip, cur),
         "status": "pending",
         "refund_method": "original_payment",
-        "reason": body.get("reason"),
+        "reason": None if isinstance(body.reason, Unset) else wire(body.reason),
         "line_item_allocations": allocations,
         "payment_refunds": payment_refunds,
         "tender_allocations": [
@@ -299,7 +309,7 @@ def create_refund(
              "amount_money": pr["amount_money"]}
             for pr in payment_refunds
         ],
-        "metadata": dict(body.get("metadata") or {}),
+        "metadata": dict(opt(body.metadata) or {}),
         "created_at": format_time(now),
         "updated_at": format_time(now),
         "_sandbox": {"balance_transaction_id": txn["balance_transaction_id"]},
@@ -308,9 +318,9 @@ def create_refund(
         doc["order_id"] = order_id
     if idempotency_key is not None:
         doc["idempotency_key"] = idempotency_key
-    for key in ("reason_message", "external_reference_id"):
-        if body.get(key) is not None:
-            doc[key] = body[key]
+    for key, text in (("reason_message", body.reason_message), ("external_reference_id", body.external_reference_id)):
+        if not isinstance(text, Unset):
+            doc[key] = text
     tx.insert(
         "refunds", merchant_id, refund_id, doc,
         order_id=order_id, payment_intent_id=doc.get("payment_intent_id"), status="pending", amount=amount, currency=cur,

@@ -1,14 +1,7 @@
 """Refunds: their lifecycle, reading, updating and listing them (creating one is in refund_creation).
 
-Refunds are validated against the order's settlement inside the same transaction that records them.
-
 Lifecycle (documented in the spec): `pending` when created; `succeeded` once the sandbox clock is one day past
 its creation (advance it with `flint-sandbox clock advance`). The sandbox never fails a refund.
-
-A refund names what it refunds with one of: `order_id` (spread over the order's captured payments, oldest first),
-`payment_intent_id` (that payment; a standalone intent refunds the intent only), `tender_allocations` (explicit
-amounts per payment) or `gift_card_load_id` (no gift cards in the sandbox: 404 GIFT_CARD_NOT_FOUND). `line_items`
-allocate the refund to those lines; without them it is spread over every line pro rata (largest remainder).
 """
 
 from __future__ import annotations

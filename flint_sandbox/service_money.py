@@ -41,7 +41,7 @@ class MoneyHandlers(ServiceCore):
     ) -> models.CreateRefundResponse:
         key, policy = ctx.idempotency_key, self.policy
         return await self._write(
-            models.CreateRefundResponse, ctx, refund_creation.create_refund, body_of(body), key, policy
+            models.CreateRefundResponse, ctx, refund_creation.create_refund, body, key, policy
         )
 
     async def get_refund(
