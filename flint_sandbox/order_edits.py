@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 from datetime import datetime
 
-
 from flint_api import Unset, models
 
 from . import pricing

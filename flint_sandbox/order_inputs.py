@@ -19,7 +19,9 @@ from .store import Doc, format_time
 MAX_METADATA_KEYS = 50
 
 
-def checked_metadata(value: Mapping[str, str | None], param: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
+def checked_metadata(
+    value: Mapping[str, str | None], param: str, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """Merge a metadata patch (the schema checked keys and values): null values delete keys; flint_ keys are
     reserved; the merged map stays within Metadata's key limit."""
     reject_reserved_metadata(dict(value), param)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Sequence
 
-from flint_api import Unset, models
+from flint_api import UnknownVariant, Unset, models
 
 from . import orders
 from .errors import conflict, invalid, not_found
 from .ids import new_id
 from .money import amount_of, check_request_currencies, money, read_money
 from .order_activities import record_activity
+from .request_models import opt, wire
 from .payment_attempts import (
     ATTEMPTS, OrderPis, active_attempt, check_expected, due_of, fail_attempt, finish_legs, fixed_intents, leg_amounts,
     leg_of, load_attempt, new_attempt, open_order, outstanding_of, render_attempt, run_attempt, save_attempt,
@@ -24,18 +25,19 @@ from .payment_intents import (
 from .store import Doc, Filter, Tx, format_time
 
 
-def pay_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) -> Doc:
+def pay_order(tx: Tx, merchant_id: str, order_id: str, body: models.PayOrderRequest) -> Doc:
+    # the stub's discriminator (INVALID_ACTION) lets only the four actions through
+    assert not isinstance(body, UnknownVariant)
     check_request_currencies(body)
     order = orders.load(tx, merchant_id, order_id)
     now = tx.now()
-    action = body.get("action")
     open_order(order)
-    if action == "resume":
+    if isinstance(body, models.PayOrderResume):
         return _resume(tx, merchant_id, order, body, now)
     if active_attempt(tx, merchant_id, order) is not None:
         raise conflict("ORDER_PAYMENT_ATTEMPT_ACTIVE",
                        "The order has a payment attempt waiting for a buyer action: resume or cancel it first")
-    if action == "setup":
+    if isinstance(body, models.PayOrderSetup):
         return _setup(tx, merchant_id, order, body, now)
     pis = OrderPis(tx, merchant_id, order)
     outstanding = outstanding_of(order, pis)
@@ -44,11 +46,11 @@ def pay_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) 
                        + (" (an authorization holds the rest: capture or cancel it)" if pis.authorized() else ""))
     check_expected(body, due_of(order), order["currency"])
     attempt = new_attempt(order, "payment", due_of(order), now)
-    if action == "confirm_payment_intents":
+    if isinstance(body, models.PayOrderConfirmPaymentIntents):
         legs = _selected_legs(order, pis, body, outstanding)
-    else:  # "pay": the stub's discriminator (INVALID_ACTION) let only the four actions through
-        token = credential(body.get("payment_source"), ("token", "payment_method_id", "confirmation_token"),
-                            "payment_source.", "payment_source")
+    else:  # "pay"
+        token = credential(opt(body.payment_source), ("token", "payment_method_id", "confirmation_token"),
+                           "payment_source.", "payment_source")
         staged = [p for p in pis.staged() if p["status"] == "requires_payment_method"]
         if staged:
             pi = staged[-1]
@@ -60,9 +62,9 @@ def pay_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) 
             pis.add(pi)
         pi["amount_money"] = money(outstanding, order["currency"])  # pay charges the outstanding balance
         legs = [(pi, token)]
-    if body.get("buyer_email") is not None:
+    if not isinstance(body.buyer_email, Unset):
         for pi, _ in legs:
-            pi["receipt_email"] = body["buyer_email"]
+            pi["receipt_email"] = body.buyer_email
     attempt["payment_intents"] = [leg_of(p) for p, _ in legs]
     run_attempt(tx, merchant_id, order, pis, attempt, legs, now)
     set_active(order, attempt)
@@ -72,16 +74,16 @@ def pay_order(tx: Tx, merchant_id: str, order_id: str, body: Mapping[str, Any]) 
     return {"order": orders.render(order), "payment_attempt": render_attempt(attempt)}
 
 
-def _selected_legs(order: Doc, pis: OrderPis, body: Mapping[str, Any], outstanding: int) -> list[tuple[Doc, str]]:
-    selections = body.get("payment_intents") or []
+def _selected_legs(order: Doc, pis: OrderPis, body: models.PayOrderConfirmPaymentIntents,
+                   outstanding: int) -> list[tuple[Doc, str]]:
     legs: list[tuple[Doc, str]] = []
     seen: set[str] = set()
-    for i, sel in enumerate(selections):
+    for i, sel in enumerate(body.payment_intents):
         p = f"payment_intents[{i}]"
-        pid = sel.get("payment_intent_id")
+        pid = sel.payment_intent_id
         pi = pis.by_id.get(pid)
         if pi is None:
-            raise not_found("payment intent", str(pid), f"{p}.payment_intent_id")
+            raise not_found("payment intent", pid, f"{p}.payment_intent_id")
         if pid in seen:
             raise invalid("INVALID_REQUEST", "A payment intent is listed twice", f"{p}.payment_intent_id")
         seen.add(pid)
@@ -97,7 +99,7 @@ def _selected_legs(order: Doc, pis: OrderPis, body: Mapping[str, Any], outstandi
     if total > outstanding:
         raise invalid("AMOUNT_EXCEEDS_BALANCE",
                       f"The payment intents total {total}, more than the outstanding {outstanding}", "payment_intents")
-    if (body.get("completion_behavior") or "complete_order") == "complete_order" and total < outstanding:
+    if (opt(body.completion_behavior) or "complete_order") == "complete_order" and total < outstanding:
         raise invalid(
             "INVALID_AMOUNT",
             f"The payment intents total {total} of the outstanding {outstanding}; complete_order needs all of it"
@@ -107,9 +109,8 @@ def _selected_legs(order: Doc, pis: OrderPis, body: Mapping[str, Any], outstandi
     return legs
 
 
-def _resume(tx: Tx, merchant_id: str, order: Doc, body: Mapping[str, Any], now: datetime) -> Doc:
-    attempt = load_attempt(tx, merchant_id, order, str(body.get("order_payment_attempt_id")),
-                            "order_payment_attempt_id")
+def _resume(tx: Tx, merchant_id: str, order: Doc, body: models.PayOrderResume, now: datetime) -> Doc:
+    attempt = load_attempt(tx, merchant_id, order, body.order_payment_attempt_id, "order_payment_attempt_id")
     if attempt["status"] != "requires_action":
         raise conflict("PAYMENT_ATTEMPT_NOT_RESUMABLE", f"The payment attempt is {attempt['status']}, not requires_action")
     expected = amount_of(attempt["expected_outstanding_money"])
@@ -134,11 +135,11 @@ def _resume(tx: Tx, merchant_id: str, order: Doc, body: Mapping[str, Any], now: 
     return {"order": orders.render(order), "payment_attempt": render_attempt(attempt)}
 
 
-def _setup(tx: Tx, merchant_id: str, order: Doc, body: Mapping[str, Any], now: datetime) -> Doc:
+def _setup(tx: Tx, merchant_id: str, order: Doc, body: models.PayOrderSetup, now: datetime) -> Doc:
     if amount_of(order["pricing_amounts"]["total_money"]) != 0:
         raise invalid("SETUP_SOURCE_NON_ZERO_ORDER", "action setup needs an order with a zero total", "action")
     check_expected(body, 0, order["currency"])
-    token = credential(body.get("setup_payment_source"), ("token",), "setup_payment_source.", "setup_payment_source")
+    token = credential(body.setup_payment_source, ("token",), "setup_payment_source.", "setup_payment_source")
     attempt = new_attempt(order, "setup", 0, now)
     if token in DECLINES:
         code, message = DECLINES[token]
@@ -223,8 +224,9 @@ def _owning_attempt(tx: Tx, merchant_id: str, order: Doc, pi_id: str, statuses: 
     return None
 
 
-def _check_attempt_id(attempt: Doc | None, body: Mapping[str, Any]) -> None:
-    given = body.get("order_payment_attempt_id")
+def _check_attempt_id(attempt: Doc | None, body: models.CaptureOrderPaymentRequest | models.CancelOrderPaymentRequest
+                      ) -> None:
+    given = opt(body.order_payment_attempt_id)
     if attempt is None:
         if given is not None:
             raise invalid("PAYMENT_ATTEMPT_MISMATCH", "No payment attempt owns this payment intent",
@@ -240,12 +242,12 @@ def _check_attempt_id(attempt: Doc | None, body: Mapping[str, Any]) -> None:
                       "order_payment_attempt_id")
 
 
-def capture_amount(pi: Doc, body: Mapping[str, Any]) -> int:
+def capture_amount(pi: Doc, body: models.CaptureOrderPaymentRequest | models.CapturePaymentIntentRequest) -> int:
     capturable = amount_of(pi["capturable_money"])
-    m = body.get("amount_money")
-    if m is None:
+    m = body.amount_money
+    if isinstance(m, Unset):
         return capturable
-    if m["currency"] != pi["amount_money"]["currency"]:
+    if m.currency != pi["amount_money"]["currency"]:
         read_money(m, "amount_money")  # an unsupported currency keeps its own code
         raise invalid("CAPTURE_CURRENCY_MISMATCH", "Capture currency must match the authorization",
                       "amount_money.currency")
@@ -266,7 +268,7 @@ def _lifecycle_saved(tx: Tx, merchant_id: str, order: Doc, pis: OrderPis, pi: Do
     return out
 
 
-def capture(tx: Tx, merchant_id: str, order_id: str, pi_id: str, body: Mapping[str, Any]) -> Doc:
+def capture(tx: Tx, merchant_id: str, order_id: str, pi_id: str, body: models.CaptureOrderPaymentRequest) -> Doc:
     check_request_currencies(body)
     order = orders.load(tx, merchant_id, order_id)
     _load_order_pi(tx, merchant_id, order, pi_id)
@@ -288,7 +290,7 @@ def capture(tx: Tx, merchant_id: str, order_id: str, pi_id: str, body: Mapping[s
     return _lifecycle_saved(tx, merchant_id, order, pis, pi, attempt)
 
 
-def cancel(tx: Tx, merchant_id: str, order_id: str, pi_id: str, body: Mapping[str, Any]) -> Doc:
+def cancel(tx: Tx, merchant_id: str, order_id: str, pi_id: str, body: models.CancelOrderPaymentRequest) -> Doc:
     order = orders.load(tx, merchant_id, order_id)
     _load_order_pi(tx, merchant_id, order, pi_id)
     now = tx.now()
@@ -300,7 +302,7 @@ def cancel(tx: Tx, merchant_id: str, order_id: str, pi_id: str, body: Mapping[st
     if pi["status"] == "requires_capture":
         attempt = _owning_attempt(tx, merchant_id, order, pi_id, ("requires_capture",))
         _check_attempt_id(attempt, body)
-    elif body.get("order_payment_attempt_id") is not None:
+    elif not isinstance(body.order_payment_attempt_id, Unset):
         raise invalid("PAYMENT_ATTEMPT_MISMATCH", "No active payment attempt owns this payment intent",
                       "order_payment_attempt_id")
     cancel_pi(pi, body, now)
@@ -314,14 +316,16 @@ def cancel(tx: Tx, merchant_id: str, order_id: str, pi_id: str, body: Mapping[st
     return _lifecycle_saved(tx, merchant_id, order, pis, pi, attempt)
 
 
-def cancel_pi(pi: Doc, body: Mapping[str, Any], now: datetime) -> None:
+def cancel_pi(pi: Doc, body: models.CancelOrderPaymentRequest | models.CancelPaymentIntentRequest, now: datetime
+              ) -> None:
     cur = pi["amount_money"]["currency"]
     if pi["status"] == "requires_capture":
         pi["released_money"] = money(amount_of(pi["released_money"]) + amount_of(pi["capturable_money"]), cur)
     pi["capturable_money"] = money(0, cur)
     pi["status"] = "canceled"
     pi["current_payment_action"] = None
-    pi["cancellation_reason"] = body.get("cancellation_reason") or "requested_by_customer"
+    reason = opt(body.cancellation_reason)
+    pi["cancellation_reason"] = "requested_by_customer" if reason is None else wire(reason)
     pi["updated_at"] = format_time(now)
 
 

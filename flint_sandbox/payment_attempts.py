@@ -6,6 +6,8 @@ import copy
 from datetime import datetime
 from typing import Any, Mapping, Sequence
 
+from flint_api import UNSET, Unset, models
+
 from . import orders
 from .errors import conflict, invalid, not_found
 from .ids import new_id
@@ -79,10 +81,13 @@ def outstanding_of(order: Doc, pis: OrderPis) -> int:
     return due_of(order) - pis.authorized()
 
 
-def check_expected(body: Mapping[str, Any], expected: int, currency: str) -> None:
-    if body.get("expected_outstanding_money") is None:
+PayAction = models.PayOrderPay | models.PayOrderConfirmPaymentIntents | models.PayOrderSetup | models.PayOrderResume
+
+
+def check_expected(body: PayAction, expected: int, currency: str) -> None:
+    if isinstance(body.expected_outstanding_money, Unset):
         return
-    got = read_money(body["expected_outstanding_money"], "expected_outstanding_money", currency=currency)
+    got = read_money(body.expected_outstanding_money, "expected_outstanding_money", currency=currency)
     if got != expected:
         raise conflict(
             "ORDER_CHANGED_REFRESH_REQUIRED",
@@ -209,7 +214,8 @@ def run_attempt(
                 other["updated_at"] = format_time(now)
         fail_attempt(attempt, [p for p, _ in legs], code, message, now)
         record_activity(order, "payment_failed", now, payment_attempt_id=attempt["payment_attempt_id"],
-                        payment_intent_id=pi["payment_intent_id"], amount_money=dict(pi["amount_money"]), failure_code=code)
+                        payment_intent_id=pi["payment_intent_id"], amount_money=dict(pi["amount_money"]),
+                        failure_code=code)
         order["updated_at"] = format_time(now)
         return
     if any(t in THREEDS for _, t in legs):
@@ -274,7 +280,9 @@ def get_attempt(tx: Tx, merchant_id: str, order_id: str, attempt_id: str) -> Doc
     return render_attempt(load_attempt(tx, merchant_id, order, attempt_id, "payment_attempt_id"))
 
 
-def cancel_attempt(tx: Tx, merchant_id: str, order_id: str, attempt_id: str, body: Mapping[str, Any]) -> Doc:
+def cancel_attempt(tx: Tx, merchant_id: str, order_id: str, attempt_id: str,
+                   body: models.CancelOrderPaymentAttemptRequest | Unset = UNSET) -> Doc:
+    """The buyer step is abandoned: the attempt is canceled (its cancellation_reason is not recorded)."""
     order = orders.load(tx, merchant_id, order_id)
     attempt = load_attempt(tx, merchant_id, order, attempt_id, "payment_attempt_id")
     if attempt["status"] != "requires_action":

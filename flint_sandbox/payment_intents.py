@@ -25,7 +25,7 @@ from .errors import invalid, not_found
 from .ids import new_id
 from .listing import normalize_times, page, params_filters
 from .money import amount_of, money
-from .request_models import opt, wire
+from .request_models import RequestModel, opt, wire
 from .store import Doc, Tx, format_time
 
 
@@ -43,10 +43,11 @@ AUTHORIZATION_DAYS = 7
 CLIENT_ACTION = {"stripe": {"account_id": "acct_sandbox", "publishable_key": "pk_test_sandbox"}}
 
 
-def credential(source: object, fields: Sequence[str], prefix: str, required_param: str) -> str:
-    """The one test token of a payment source. `fields[0]` is the token field."""
-    src = source if isinstance(source, Mapping) else {}
-    given = [f for f in fields if src.get(f) is not None]
+def credential(source: RequestModel | None, fields: Sequence[str], prefix: str, required_param: str) -> str:
+    """The one test token of a payment source (the request model holding `fields`, None when not sent).
+    `fields[0]` is the token field."""
+    src = {f: v for f in fields if (v := opt(getattr(source, f, UNSET))) is not None}
+    given = list(src)
     if not given:
         raise invalid("PAYMENT_SOURCE_REQUIRED", "A payment source token is required", required_param)
     if len(given) > 1:

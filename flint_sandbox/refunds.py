@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
+from flint_api import Unset, models
+
 from . import ledger
 from .errors import invalid, not_found, reject_reserved_metadata
 from .listing import normalize_times, page, params_filters
@@ -55,13 +57,13 @@ def get_refund(tx: Tx, merchant_id: str, refund_id: str, expand: list[str] | Non
     return _expand(tx, merchant_id, render(doc, tx.now()), expand)
 
 
-def update_refund(tx: Tx, merchant_id: str, refund_id: str, body: Mapping[str, Any]) -> Doc:
+def update_refund(tx: Tx, merchant_id: str, refund_id: str, body: models.UpdateRefundRequest) -> Doc:
     doc = tx.get("refunds", merchant_id, refund_id)
     if doc is None:
         raise not_found("refund", refund_id)
-    if "metadata" in body:  # absent: unchanged; null: every key cleared
-        reject_reserved_metadata(body["metadata"])
-        doc["metadata"] = merge_metadata(doc.get("metadata"), body["metadata"])
+    if not isinstance(body.metadata, Unset):  # absent: unchanged; null: every key cleared
+        reject_reserved_metadata(body.metadata)
+        doc["metadata"] = merge_metadata(doc.get("metadata"), body.metadata)
     doc["updated_at"] = format_time(tx.now())
     tx.update("refunds", merchant_id, refund_id, doc, status=doc["status"])
     return render(doc, tx.now())

@@ -1,17 +1,17 @@
 """What every `SandboxService` handler shares: the storage transactions, idempotency, error mapping, envelopes.
 
 A handler takes the stub's typed arguments (the request model and parameters the stub decoded and validated
-against the spec), hands the business function their wire form (`_body`, `_params`), runs it inside one storage
-transaction (reads in a read transaction, mutations in `BEGIN IMMEDIATE`), and wraps the resulting document in
-the generated response model. Routing, auth, body parsing and request validation belong to the stub, so the
-business functions check only what depends on state (amounts against balances, currency match, transitions).
+against the spec), hands the business function the request model itself and the query as plain values
+(`query_of`), runs it inside one storage transaction (reads in a read transaction, mutations in
+`BEGIN IMMEDIATE`), and wraps the resulting document in the generated response model. Routing, auth, body
+parsing and request validation belong to the stub, so the business functions check only what depends on state (amounts against balances, currency match, transitions).
 """
 
 from __future__ import annotations
 
 import enum
 import logging
-from typing import Any, Callable, Concatenate, Mapping, ParamSpec, Protocol, Sequence, TypeVar
+from typing import Any, Callable, Concatenate, Mapping, ParamSpec, Sequence, TypeVar
 
 import flint_api
 from flint_api import Unset, ValidationError
@@ -47,10 +47,6 @@ CONFLICT_MESSAGES = {
 }
 
 
-class _Body(Protocol):
-    def to_dict(self) -> dict[str, Any]: ...
-
-
 def plain(value: object) -> Any:
     """A typed parameter (enum, list of enums, datetime, str, int) as the value the business code reads; None
     for UNSET."""
@@ -63,9 +59,9 @@ def plain(value: object) -> Any:
     return value
 
 
-def body_of(body: _Body | Unset) -> dict[str, Any]:
-    """The validated request model in wire form (absent fields left out), `{}` for an optional body not sent."""
-    return {} if isinstance(body, Unset) else body.to_dict()
+def sent(body: M | Unset, empty: Callable[[], M]) -> M:
+    """An optional request body: the model sent, or an empty one (every field absent) when none was."""
+    return empty() if isinstance(body, Unset) else body
 
 
 _NOT_QUERY = frozenset({"self", "ctx", "x_request_id", "flint_version"})

@@ -11,7 +11,7 @@ from flint_api import UNSET, Unset, models
 from flint_api.server import RequestContext
 
 from . import ledger, payouts, refund_creation, refunds
-from .service_core import ServiceCore, body_of, expand_paths, merchant, plain, query_of
+from .service_core import ServiceCore, expand_paths, merchant, plain, query_of
 
 
 class MoneyHandlers(ServiceCore):
@@ -65,7 +65,7 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.RefundResponse:
-        return await self._write(models.RefundResponse, ctx, refunds.update_refund, refund_id, body_of(body))
+        return await self._write(models.RefundResponse, ctx, refunds.update_refund, refund_id, body)
 
     async def list_balance_transactions(
         self,
@@ -125,7 +125,7 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PayoutSettingsResponse:
-        return await self._write(models.PayoutSettingsResponse, ctx, payouts.update_settings, body_of(body))
+        return await self._write(models.PayoutSettingsResponse, ctx, payouts.update_settings, body)
 
     async def list_payout_destinations(
         self,
@@ -177,8 +177,8 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PayoutDestinationResponse:
-        dest_id, b = payout_destination_id, body_of(body)
-        return await self._write(models.PayoutDestinationResponse, ctx, payouts.update_destination, dest_id, b)
+        dest_id = payout_destination_id
+        return await self._write(models.PayoutDestinationResponse, ctx, payouts.update_destination, dest_id, body)
 
     async def list_payouts(
         self,
@@ -208,7 +208,7 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PayoutResponse:
-        return await self._write(models.PayoutResponse, ctx, payouts.create_payout, body_of(body))
+        return await self._write(models.PayoutResponse, ctx, payouts.create_payout, body)
 
     async def get_payout(
         self,

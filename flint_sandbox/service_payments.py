@@ -11,7 +11,7 @@ from flint_api import UNSET, Unset, models
 from flint_api.server import RequestContext
 
 from . import order_payments, payment_attempts, payment_intents, standalone_payments
-from .service_core import ServiceCore, body_of, expand_paths, query_of
+from .service_core import ServiceCore, expand_paths, query_of, sent
 
 
 class PaymentHandlers(ServiceCore):
@@ -24,7 +24,7 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PayOrderResponse:
-        return await self._write(models.PayOrderResponse, ctx, order_payments.pay_order, order_id, body_of(body))
+        return await self._write(models.PayOrderResponse, ctx, order_payments.pay_order, order_id, body)
 
     async def list_order_payment_attempts(
         self,
@@ -65,9 +65,9 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.CancelOrderPaymentAttemptResponse:
-        attempt_id, b = payment_attempt_id, body_of(body)
+        attempt_id = payment_attempt_id
         return await self._write(
-            models.CancelOrderPaymentAttemptResponse, ctx, payment_attempts.cancel_attempt, order_id, attempt_id, b
+            models.CancelOrderPaymentAttemptResponse, ctx, payment_attempts.cancel_attempt, order_id, attempt_id, body
         )
 
     async def create_order_payment_intent(
@@ -93,7 +93,7 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderPaymentLifecycleResponse:
-        pi_id, b = payment_intent_id, body_of(body)
+        pi_id, b = payment_intent_id, sent(body, models.CancelOrderPaymentRequest)
         return await self._write(models.OrderPaymentLifecycleResponse, ctx, order_payments.cancel, order_id, pi_id, b)
 
     async def capture_order_payment(
@@ -106,7 +106,7 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderPaymentLifecycleResponse:
-        pi_id, b = payment_intent_id, body_of(body)
+        pi_id, b = payment_intent_id, sent(body, models.CaptureOrderPaymentRequest)
         return await self._write(models.OrderPaymentLifecycleResponse, ctx, order_payments.capture, order_id, pi_id, b)
 
     async def list_payment_intents(
@@ -172,8 +172,10 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PaymentIntentResponse:
-        pi_id, b = payment_intent_id, body_of(body)
-        return await self._write(models.PaymentIntentResponse, ctx, standalone_payments.cancel_payment_intent, pi_id, b)
+        pi_id = payment_intent_id
+        return await self._write(
+            models.PaymentIntentResponse, ctx, standalone_payments.cancel_payment_intent, pi_id, body
+        )
 
     async def capture_payment_intent(
         self,
@@ -184,7 +186,7 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PaymentIntentResponse:
-        pi_id, b = payment_intent_id, body_of(body)
+        pi_id, b = payment_intent_id, sent(body, models.CapturePaymentIntentRequest)
         return await self._write(
             models.PaymentIntentResponse, ctx, standalone_payments.capture_payment_intent, pi_id, b
         )
@@ -198,7 +200,7 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PaymentIntentResponse:
-        pi_id, b = payment_intent_id, body_of(body)
+        pi_id = payment_intent_id
         return await self._write(
-            models.PaymentIntentResponse, ctx, standalone_payments.confirm_payment_intent, pi_id, b
+            models.PaymentIntentResponse, ctx, standalone_payments.confirm_payment_intent, pi_id, body
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
 from flint_api import Unset, models
 
 from .errors import conflict, invalid
@@ -11,8 +9,8 @@ from .money import amount_of, check_request_currencies, money, read_money
 from .order_inputs import merge_metadata
 from .order_payments import cancel_pi, capture_amount
 from .payment_intents import (
-    CONFIRMABLE, DECLINES, THREEDS, capture_method_of, collect, complete, credential, decline, load_pi, new_payment_intent,
-    require_action, save_pi,
+    CONFIRMABLE, DECLINES, THREEDS, capture_method_of, collect, complete, credential, decline, load_pi,
+    new_payment_intent, require_action, save_pi,
 )
 from .store import Doc, Tx, format_time
 
@@ -73,7 +71,7 @@ def update_payment_intent(tx: Tx, merchant_id: str, pi_id: str, body: models.Upd
     return pi
 
 
-def confirm_payment_intent(tx: Tx, merchant_id: str, pi_id: str, body: Mapping[str, Any]) -> Doc:
+def confirm_payment_intent(tx: Tx, merchant_id: str, pi_id: str, body: models.ConfirmPaymentIntentRequest) -> Doc:
     pi = load_pi(tx, merchant_id, pi_id)
     _standalone(pi, "PAYMENT_INTENT_CANNOT_BE_UPDATED", "pay (action confirm_payment_intents)")
     now = tx.now()
@@ -97,7 +95,7 @@ def confirm_payment_intent(tx: Tx, merchant_id: str, pi_id: str, body: Mapping[s
     return pi
 
 
-def capture_payment_intent(tx: Tx, merchant_id: str, pi_id: str, body: Mapping[str, Any]) -> Doc:
+def capture_payment_intent(tx: Tx, merchant_id: str, pi_id: str, body: models.CapturePaymentIntentRequest) -> Doc:
     check_request_currencies(body)
     pi = load_pi(tx, merchant_id, pi_id)
     _standalone(pi, "INVALID_STATUS_FOR_CAPTURE", "capture")
@@ -109,7 +107,7 @@ def capture_payment_intent(tx: Tx, merchant_id: str, pi_id: str, body: Mapping[s
     return pi
 
 
-def cancel_payment_intent(tx: Tx, merchant_id: str, pi_id: str, body: Mapping[str, Any]) -> Doc:
+def cancel_payment_intent(tx: Tx, merchant_id: str, pi_id: str, body: models.CancelPaymentIntentRequest) -> Doc:
     pi = load_pi(tx, merchant_id, pi_id)
     _standalone(pi, "PAYMENT_INTENT_NOT_CANCELABLE", "cancel")
     if pi["status"] in ("succeeded", "canceled", "expired"):

@@ -7,7 +7,7 @@ import importlib
 import inspect
 import multiprocessing
 import os
-import typing
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import ModuleType
@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from flint_api import Unset
-from flint_sandbox import accounts, ledger, order_pricing, orders, payment_intents, payouts, refunds
+from flint_api import models
+from flint_sandbox import accounts, ledger, order_pricing, orders, payment_intents
 from flint_sandbox.errors import DomainError
 from pg_harness import STORES, store_db
 from flint_sandbox.store import Storage, Tx, open_storage
@@ -31,24 +31,29 @@ class _Decoded:
 
     def __getattr__(self, name: str) -> Any:
         fn = getattr(self._module, name)
-        hint = typing.get_type_hints(fn).get("body") if inspect.isfunction(fn) else None
-        model = next((t for t in typing.get_args(hint) or (hint,) if t is not Unset), None)
-        if not hasattr(model, "from_dict"):
+        param = inspect.signature(fn).parameters.get("body") if inspect.isfunction(fn) else None
+        found = re.match(r"models\.(\w+)", str(param.annotation)) if param is not None else None
+        if found is None:
             return fn
+        model = getattr(models, found.group(1))
+        # a model class, or a union alias decoded by its generated parse_<name> function
+        decode = model.from_dict if hasattr(model, "from_dict") else getattr(
+            models, "parse_" + re.sub(r"(?<!^)(?=[A-Z])", "_", found.group(1)).lower())
         signature = inspect.signature(fn)
 
         def call(*args: Any, **kwargs: Any) -> Any:
             bound = signature.bind(*args, **kwargs)
             if isinstance(bound.arguments.get("body"), dict):
-                bound.arguments["body"] = model.from_dict(bound.arguments["body"])
+                bound.arguments["body"] = decode(bound.arguments["body"])
             return fn(*bound.args, **bound.kwargs)
 
         return call
 
 
-order_edits, order_payments, payment_attempts, refund_creation, standalone_payments = (
+order_edits, order_payments, payment_attempts, payouts, refund_creation, refunds, standalone_payments = (
     _Decoded(importlib.import_module(f"flint_sandbox.{name}"))
-    for name in ("order_edits", "order_payments", "payment_attempts", "refund_creation", "standalone_payments")
+    for name in ("order_edits", "order_payments", "payment_attempts", "payouts", "refund_creation", "refunds",
+                 "standalone_payments")
 )
 
 SQLiteStorage = Storage  # the fixture's type below: either store
