@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from . import pricing
-from .errors import conflict, invalid, not_found
+from .errors import conflict, found, invalid
 from .listing import normalize_times, page, params_filters
 from .money import amount_of, money
 from .order_activities import write_activity
@@ -25,10 +25,7 @@ ORDER_COLUMNS = ("status", "payment_status", "refund_status", "total", "currency
 
 
 def load(tx: Tx, merchant_id: str, order_id: str, param: str | None = None) -> Doc:
-    doc = tx.get("orders", merchant_id, order_id)
-    if doc is None:
-        raise not_found("order", order_id, param)
-    return doc
+    return found(tx.get("orders", merchant_id, order_id), "order", order_id, param)
 
 
 _PRIVATE = ("_sandbox", "currency")  # currency is stored for the other modules; the Order has no currency field

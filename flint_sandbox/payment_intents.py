@@ -21,7 +21,7 @@ from typing import Any, Mapping, Sequence
 from flint_api import UNSET, Unset, models
 
 from . import ledger, orders, pricing
-from .errors import invalid, not_found
+from .errors import found, invalid
 from .ids import new_id
 from .listing import normalize_times, page, params_filters
 from .money import amount_of, money
@@ -250,10 +250,7 @@ def expanded_summary(pi: Doc) -> Doc:
 
 
 def load_pi(tx: Tx, merchant_id: str, pi_id: str) -> Doc:
-    pi = tx.get("payment_intents", merchant_id, pi_id)
-    if pi is None:
-        raise not_found("payment intent", pi_id, "payment_intent_id")
-    return pi
+    return found(tx.get("payment_intents", merchant_id, pi_id), "payment intent", pi_id, "payment_intent_id")
 
 
 def get_payment_intent(tx: Tx, merchant_id: str, pi_id: str, expand: list[str] | None = None) -> Doc:

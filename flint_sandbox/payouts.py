@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from flint_api import Unset, models
 
 from . import ledger
-from .errors import conflict, invalid, not_found, reject_reserved_metadata
+from .errors import conflict, found, invalid, not_found, reject_reserved_metadata
 from .ids import new_id
 from .listing import normalize_times, page, params_filters
 from .money import amount_of, check_currency, check_request_currencies, money, read_money
@@ -65,9 +65,8 @@ def _destination(tx: Tx, merchant_id: str, dest_id: str | None, currency: str) -
                            f"Name a payout_destination_id: {currency} has no default payout destination",
                            "payout_destination_id")
     else:
-        dest = tx.get("payout_destinations", merchant_id, dest_id)
-        if dest is None:
-            raise not_found("payout destination", dest_id, "payout_destination_id")
+        dest = found(tx.get("payout_destinations", merchant_id, dest_id), "payout destination", dest_id,
+                     "payout_destination_id")
     if dest["status"] != "active":
         raise conflict("DESTINATION_NOT_ACTIVE", f"Payout destination {dest['payout_destination_id']} is {dest['status']}",
                        "payout_destination_id")
@@ -124,10 +123,7 @@ def create_payout(tx: Tx, merchant_id: str, body: models.CreatePayoutRequest) ->
 
 
 def _load(tx: Tx, merchant_id: str, payout_id: str) -> Doc:
-    doc = tx.get("payouts", merchant_id, payout_id)
-    if doc is None:
-        raise not_found("payout", payout_id)
-    return doc
+    return found(tx.get("payouts", merchant_id, payout_id), "payout", payout_id)
 
 
 def get_payout(tx: Tx, merchant_id: str, payout_id: str, expand: list[str] | None = None) -> Doc:
@@ -296,9 +292,7 @@ def update_settings(tx: Tx, merchant_id: str, body: models.UpdatePayoutSettingsR
         for cur, dest_id in body.default_payout_destinations.items():
             param = f"default_payout_destinations.{cur}"
             check_currency(cur, param)
-            dest = tx.get("payout_destinations", merchant_id, dest_id)
-            if dest is None:
-                raise not_found("payout destination", dest_id, param)
+            dest = found(tx.get("payout_destinations", merchant_id, dest_id), "payout destination", dest_id, param)
             if dest["status"] != "active":
                 raise conflict("DESTINATION_NOT_ACTIVE", f"Payout destination {dest_id} is {dest['status']}", param)
             if dest["currency"] != cur:
@@ -324,10 +318,7 @@ def update_settings(tx: Tx, merchant_id: str, body: models.UpdatePayoutSettingsR
 
 
 def _dest(tx: Tx, merchant_id: str, dest_id: str) -> Doc:
-    doc = tx.get("payout_destinations", merchant_id, dest_id)
-    if doc is None:
-        raise not_found("payout destination", dest_id)
-    return doc
+    return found(tx.get("payout_destinations", merchant_id, dest_id), "payout destination", dest_id)
 
 
 def render_destination(doc: Doc) -> Doc:

@@ -14,7 +14,7 @@ from datetime import datetime
 from flint_api import Unset, models
 
 from . import ledger, orders, pricing
-from .errors import DomainError, invalid, not_found, reject_reserved_metadata
+from .errors import DomainError, found, invalid, not_found, reject_reserved_metadata
 from .ids import new_id
 from .money import amount_of, check_request_currencies, money, read_money
 from .order_activities import record_activity
@@ -30,10 +30,7 @@ def _pi_room(pi: Doc) -> int:
 
 
 def _load_pi(tx: Tx, merchant_id: str, pi_id: str, param: str) -> Doc:
-    pi = tx.get("payment_intents", merchant_id, pi_id)
-    if pi is None:
-        raise not_found("payment intent", pi_id, param)
-    return pi
+    return found(tx.get("payment_intents", merchant_id, pi_id), "payment intent", pi_id, param)
 
 
 def _tenders(tx: Tx, merchant_id: str, body: models.CreateRefundRequest) -> list[tuple[Doc, int]]:

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from flint_api import Unset, models
 
 from . import ledger
-from .errors import invalid, not_found, reject_reserved_metadata
+from .errors import found, invalid, reject_reserved_metadata
 from .listing import normalize_times, page, params_filters
 from .order_inputs import merge_metadata
 from .store import Doc, Filter, Tx, format_time
@@ -51,16 +51,12 @@ def _expand(tx: Tx, merchant_id: str, doc: Doc, expand: list[str] | None) -> Doc
 
 
 def get_refund(tx: Tx, merchant_id: str, refund_id: str, expand: list[str] | None = None) -> Doc:
-    doc = tx.get("refunds", merchant_id, refund_id)
-    if doc is None:
-        raise not_found("refund", refund_id)
+    doc = found(tx.get("refunds", merchant_id, refund_id), "refund", refund_id)
     return _expand(tx, merchant_id, render(doc, tx.now()), expand)
 
 
 def update_refund(tx: Tx, merchant_id: str, refund_id: str, body: models.UpdateRefundRequest) -> Doc:
-    doc = tx.get("refunds", merchant_id, refund_id)
-    if doc is None:
-        raise not_found("refund", refund_id)
+    doc = found(tx.get("refunds", merchant_id, refund_id), "refund", refund_id)
     if not isinstance(body.metadata, Unset):  # absent: unchanged; null: every key cleared
         reject_reserved_metadata(body.metadata)
         doc["metadata"] = merge_metadata(doc.get("metadata"), body.metadata)
