@@ -126,6 +126,18 @@ CLOCK_MAX_BODY_BYTES = 4096
 CLOCK_SCOPES = frozenset(s for s in accounts.ALL_SCOPES if s.endswith(".write"))
 
 
+async def sandbox_caller(auth: Authenticator, request: Request, action: str) -> KeyRecord:
+    """The caller of a sandbox-only route: its key must hold every write scope (CLOCK_SCOPES) and the request
+    name the version served; otherwise the ApiError to answer with."""
+    rec = await auth.record_for(request.headers)
+    missing = sorted(CLOCK_SCOPES - rec.scopes)
+    if missing:
+        raise ApiError(403, "INSUFFICIENT_SCOPE", f"{action} needs every write scope; the key lacks {missing[0]}",
+                       None, error_type(403))
+    check_version(request.headers)
+    return rec
+
+
 def clock_route(storage: Storage, auth: Authenticator) -> Route:
     """POST /_sandbox/clock/advance {"days": N}: sandbox-only, outside /v1 and outside the spec. Moves the calling
     merchant's clock forward by N days (0 <= N <= 3650, fractions allowed); the clock never runs more than
@@ -133,12 +145,7 @@ def clock_route(storage: Storage, auth: Authenticator) -> Route:
 
     async def advance(request: Request) -> JSONResponse:
         try:
-            rec = await auth.record_for(request.headers)
-            missing = sorted(CLOCK_SCOPES - rec.scopes)
-            if missing:
-                raise ApiError(403, "INSUFFICIENT_SCOPE", f"Moving the sandbox clock needs every write scope; the key"
-                               f" lacks {missing[0]}", None, error_type(403))
-            check_version(request.headers)
+            rec = await sandbox_caller(auth, request, "Moving the sandbox clock")
         except ApiError as e:
             return _error(e.status, e.code, e.message, e.param)
         raw = b""
@@ -181,12 +188,7 @@ def merchants_route(storage: Storage, auth: Authenticator) -> Route:
 
     async def create(request: Request) -> JSONResponse:
         try:
-            rec = await auth.record_for(request.headers)
-            missing = sorted(CLOCK_SCOPES - rec.scopes)
-            if missing:
-                raise ApiError(403, "INSUFFICIENT_SCOPE", f"Creating a sandbox merchant needs every write scope; the"
-                               f" key lacks {missing[0]}", None, error_type(403))
-            check_version(request.headers)
+            await sandbox_caller(auth, request, "Creating a sandbox merchant")
         except ApiError as e:
             return _error(e.status, e.code, e.message, e.param)
         key = accounts.generate_key()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flint_api.server import error_type as error_type  # the spec's x-error-envelope table: an error's type follows its status
 
 
@@ -20,6 +22,13 @@ class DomainError(Exception):
 
 def not_found(kind: str, id: str, param: str | None = None) -> DomainError:
     return DomainError(404, "RESOURCE_NOT_FOUND", f"No such {kind}: {id}", param)
+
+
+def found(doc: dict[str, Any] | None, kind: str, id: str, param: str | None = None) -> dict[str, Any]:
+    """A looked-up document, or 404 RESOURCE_NOT_FOUND when there is none."""
+    if doc is None:
+        raise not_found(kind, id, param)
+    return doc
 
 
 def invalid(code: str, message: str, param: str | None = None) -> DomainError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
-from .errors import invalid, not_found
+from .errors import found, invalid
 from .ids import new_id
 from .listing import normalize_times, page, params_filters
 from .money import money
@@ -202,9 +202,7 @@ def list_txns(tx: Tx, merchant_id: str, params: Mapping[str, Any]) -> tuple[list
 
 
 def get_txn(tx: Tx, merchant_id: str, txn_id: str, expand: list[str] | None = None) -> Doc:
-    doc = tx.get("balance_transactions", merchant_id, txn_id)
-    if doc is None:
-        raise not_found("balance transaction", txn_id)
+    doc = found(tx.get("balance_transactions", merchant_id, txn_id), "balance transaction", txn_id)
     out = render_txn(doc, tx.now())
     # An expansion with nothing behind it (a payout row has no order) is left out rather than null.
     if expand and "order" in expand:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from .errors import invalid
+from .request_models import MoneyModel, RequestModel
 
 SUPPORTED_CURRENCIES = ("USD",)
 # Every ISO 4217 code (the spec's former CurrencyCode enum): a code outside it is INVALID_CURRENCY, a code in it
@@ -46,12 +47,12 @@ def check_currency(currency: object, param: str) -> str:
     return currency
 
 
-def check_request_currencies(body: Mapping[str, Any]) -> None:
+def check_request_currencies(body: Mapping[str, Any] | RequestModel) -> None:
     """Check every currency a request body carries, before any business rule (so before CURRENCY_MISMATCH):
     each `currency` string (Money objects and plain currency fields) and each key of a `*_by_currency` map.
     Not ISO 4217 (XYZ) -> 400 INVALID_CURRENCY; ISO but not supported (EUR) -> 400 UNSUPPORTED_CURRENCY; `param`
-    is the field path (`line_items[0].unit_price_money.currency`)."""
-    _walk_currencies(body, "")
+    is the field path (`line_items[0].unit_price_money.currency`), so a request model is walked in wire form."""
+    _walk_currencies(body if isinstance(body, Mapping) else body.to_dict(), "")
 
 
 def _walk_currencies(value: object, path: str) -> None:
@@ -71,14 +72,17 @@ def _walk_currencies(value: object, path: str) -> None:
             _walk_currencies(item, f"{path}[{i}]")
 
 
-def read_money(obj: Mapping[str, Any], param: str, *, positive: bool = False, currency: str | None = None) -> int:
+def read_money(
+    obj: Mapping[str, Any] | MoneyModel, param: str, *, positive: bool = False, currency: str | None = None
+) -> int:
     """The amount of a request's Money object, already decoded against the schema (a JSON integer, 0..int64 max,
     three capitals: the stub answered anything else with the schema's code). Here only the server rules: money that
     moves is > 0, the currency is ISO 4217 and supported, and it matches the resource's currency."""
-    amount = int(obj["amount"])
+    # a typed money model (the paths that read request models) or its wire form (the rest)
+    amount, sent = (int(obj["amount"]), obj.get("currency")) if isinstance(obj, Mapping) else (obj.amount, obj.currency)
     if positive and amount == 0:
         raise invalid("INVALID_AMOUNT", "amount must be greater than zero", f"{param}.amount")
-    got = check_currency(obj.get("currency"), f"{param}.currency")
+    got = check_currency(sent, f"{param}.currency")
     if currency is not None and got != currency:
         raise invalid("CURRENCY_MISMATCH", f"Currency {got} does not match the order's {currency}", f"{param}.currency")
     return amount

@@ -11,11 +11,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
-from . import ledger, orders
-from .errors import conflict, invalid, not_found, reject_reserved_metadata
+from flint_api import Unset, models
+
+from . import ledger
+from .errors import conflict, found, invalid, not_found, reject_reserved_metadata
 from .ids import new_id
 from .listing import normalize_times, page, params_filters
 from .money import amount_of, check_currency, check_request_currencies, money, read_money
+from .order_inputs import merge_metadata
+from .request_models import opt, wire
 from .store import Doc, Filter, Tx, format_time, parse_time
 
 IN_TRANSIT_AFTER = timedelta(days=1)
@@ -61,9 +65,8 @@ def _destination(tx: Tx, merchant_id: str, dest_id: str | None, currency: str) -
                            f"Name a payout_destination_id: {currency} has no default payout destination",
                            "payout_destination_id")
     else:
-        dest = tx.get("payout_destinations", merchant_id, dest_id)
-        if dest is None:
-            raise not_found("payout destination", dest_id, "payout_destination_id")
+        dest = found(tx.get("payout_destinations", merchant_id, dest_id), "payout destination", dest_id,
+                     "payout_destination_id")
     if dest["status"] != "active":
         raise conflict("DESTINATION_NOT_ACTIVE", f"Payout destination {dest['payout_destination_id']} is {dest['status']}",
                        "payout_destination_id")
@@ -72,13 +75,13 @@ def _destination(tx: Tx, merchant_id: str, dest_id: str | None, currency: str) -
     return dest
 
 
-def create_payout(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
+def create_payout(tx: Tx, merchant_id: str, body: models.CreatePayoutRequest) -> Doc:
     now = tx.now()
     check_request_currencies(body)
-    reject_reserved_metadata(body.get("metadata"))
-    amount = read_money(body["amount_money"], "amount_money", positive=True)
-    cur = body["amount_money"]["currency"]
-    dest = _destination(tx, merchant_id, body.get("payout_destination_id"), cur)
+    reject_reserved_metadata(opt(body.metadata))
+    amount = read_money(body.amount_money, "amount_money", positive=True)
+    cur = body.amount_money.currency
+    dest = _destination(tx, merchant_id, opt(body.payout_destination_id), cur)
     available = ledger.available_balance(tx, merchant_id, cur)  # read under the write lock: no double spend
     if amount > available:
         raise invalid(
@@ -87,7 +90,8 @@ def create_payout(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
             "amount_money.amount",
         )
     payout_id = new_id("po")
-    method = body.get("method") or "standard"
+    method = "standard" if isinstance(body.method, Unset) else wire(body.method)
+    source = "card" if isinstance(body.balance_source_type, Unset) else wire(body.balance_source_type)
     doc: Doc = {
         "payout_id": payout_id,
         "merchant_id": merchant_id,
@@ -101,16 +105,16 @@ def create_payout(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
         "currency": cur,
         "method": method,
         "status": "pending",
-        "balance_source_type": body.get("balance_source_type") or "card",
+        "balance_source_type": source,
         "payout_destination_id": dest["payout_destination_id"],
         "arrival_at": format_time(now + PAID_AFTER),
-        "metadata": dict(body.get("metadata") or {}),
+        "metadata": dict(opt(body.metadata) or {}),
         "created_at": format_time(now),
         "updated_at": format_time(now),
     }
-    for key in ("description", "statement_descriptor", "external_reference_id"):
-        if body.get(key) is not None:
-            doc[key] = body[key]
+    texts = {"description": body.description, "statement_descriptor": body.statement_descriptor,
+             "external_reference_id": body.external_reference_id}
+    doc.update({k: v for k, v in texts.items() if not isinstance(v, Unset)})
     txn = ledger.post(tx, merchant_id, type="payout", amount=-amount, fee=0, currency=cur, related=("payout", payout_id))
     tx.insert("payouts", merchant_id, payout_id, doc, status="pending", currency=cur, amount=amount,
               payout_destination_id=dest["payout_destination_id"], method=method)
@@ -119,10 +123,7 @@ def create_payout(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
 
 
 def _load(tx: Tx, merchant_id: str, payout_id: str) -> Doc:
-    doc = tx.get("payouts", merchant_id, payout_id)
-    if doc is None:
-        raise not_found("payout", payout_id)
-    return doc
+    return found(tx.get("payouts", merchant_id, payout_id), "payout", payout_id)
 
 
 def get_payout(tx: Tx, merchant_id: str, payout_id: str, expand: list[str] | None = None) -> Doc:
@@ -264,19 +265,19 @@ def get_settings(tx: Tx, merchant_id: str) -> Doc:
     return doc
 
 
-def update_settings(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
+def update_settings(tx: Tx, merchant_id: str, body: models.UpdatePayoutSettingsRequest) -> Doc:
     check_request_currencies(body)
     doc = _settings_row(tx, merchant_id)
     # delay (0..30), interval, weekly (business days) and monthly (1..31) payout days: ranges and enums the
     # schema checks, with their own codes
-    if "delay_days_override" in body:
-        doc["delay_days_override"] = body["delay_days_override"]
-    if body.get("interval") is not None:
-        doc["interval"] = body["interval"]
-    if body.get("weekly_payout_days") is not None:
-        doc["weekly_payout_days"] = sorted(set(body["weekly_payout_days"]), key=WEEKDAYS.index)
-    if body.get("monthly_payout_days") is not None:
-        doc["monthly_payout_days"] = sorted(set(body["monthly_payout_days"]))
+    if not isinstance(body.delay_days_override, Unset):  # null: back to the default delay
+        doc["delay_days_override"] = body.delay_days_override
+    if not isinstance(body.interval, Unset):
+        doc["interval"] = wire(body.interval)
+    if not isinstance(body.weekly_payout_days, Unset):
+        doc["weekly_payout_days"] = sorted({wire(d) for d in body.weekly_payout_days}, key=WEEKDAYS.index)
+    if not isinstance(body.monthly_payout_days, Unset):
+        doc["monthly_payout_days"] = sorted(set(body.monthly_payout_days))
     # A schedule without days gets a documented default rather than an error.
     if doc["interval"] == "weekly" and not doc.get("weekly_payout_days"):
         doc["weekly_payout_days"] = ["monday"]
@@ -284,25 +285,23 @@ def update_settings(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
         doc["monthly_payout_days"] = [1]
     # The spec (and the Flint docs) constrain statement_descriptor by length only (1..22, checked by the stub):
     # the sandbox accepts any schema-valid text rather than inventing a character set.
-    if body.get("statement_descriptor") is not None:
-        doc["statement_descriptor"] = body["statement_descriptor"]
-    if body.get("default_payout_destinations") is not None:
+    if not isinstance(body.statement_descriptor, Unset):
+        doc["statement_descriptor"] = body.statement_descriptor
+    if not isinstance(body.default_payout_destinations, Unset):
         defaults = dict(doc.get("default_payout_destinations") or {})
-        for cur, dest_id in body["default_payout_destinations"].items():
+        for cur, dest_id in body.default_payout_destinations.items():
             param = f"default_payout_destinations.{cur}"
             check_currency(cur, param)
-            dest = tx.get("payout_destinations", merchant_id, dest_id) if isinstance(dest_id, str) else None
-            if dest is None:
-                raise not_found("payout destination", str(dest_id), param)
+            dest = found(tx.get("payout_destinations", merchant_id, dest_id), "payout destination", dest_id, param)
             if dest["status"] != "active":
                 raise conflict("DESTINATION_NOT_ACTIVE", f"Payout destination {dest_id} is {dest['status']}", param)
             if dest["currency"] != cur:
                 raise invalid("CURRENCY_MISMATCH", "The destination takes another currency", param)
             defaults[cur] = dest_id
         doc["default_payout_destinations"] = defaults
-    if body.get("minimum_balance_by_currency") is not None:
+    if not isinstance(body.minimum_balance_by_currency, Unset):
         mins = dict(doc.get("minimum_balance_by_currency") or {})
-        for cur, m in body["minimum_balance_by_currency"].items():
+        for cur, m in body.minimum_balance_by_currency.items():
             param = f"minimum_balance_by_currency.{cur}"
             check_currency(cur, param)
             if m is None:
@@ -319,10 +318,7 @@ def update_settings(tx: Tx, merchant_id: str, body: Mapping[str, Any]) -> Doc:
 
 
 def _dest(tx: Tx, merchant_id: str, dest_id: str) -> Doc:
-    doc = tx.get("payout_destinations", merchant_id, dest_id)
-    if doc is None:
-        raise not_found("payout destination", dest_id)
-    return doc
+    return found(tx.get("payout_destinations", merchant_id, dest_id), "payout destination", dest_id)
 
 
 def render_destination(doc: Doc) -> Doc:
@@ -336,13 +332,13 @@ def get_destination(tx: Tx, merchant_id: str, dest_id: str) -> Doc:
     return render_destination(_dest(tx, merchant_id, dest_id))
 
 
-def update_destination(tx: Tx, merchant_id: str, dest_id: str, body: Mapping[str, Any]) -> Doc:
+def update_destination(tx: Tx, merchant_id: str, dest_id: str, body: models.UpdatePayoutDestinationRequest) -> Doc:
     doc = _dest(tx, merchant_id, dest_id)
     if doc["status"] == "deleted":
         raise conflict("DESTINATION_NOT_ACTIVE", "A deleted payout destination can't be changed")
-    if "metadata" in body:  # absent: unchanged; null: every key cleared
-        reject_reserved_metadata(body["metadata"])
-        doc["metadata"] = orders.merge_metadata(doc.get("metadata"), body["metadata"])
+    if not isinstance(body.metadata, Unset):  # absent: unchanged; null: every key cleared
+        reject_reserved_metadata(body.metadata)
+        doc["metadata"] = merge_metadata(doc.get("metadata"), body.metadata)
     doc["updated_at"] = format_time(tx.now())
     tx.update("payout_destinations", merchant_id, dest_id, doc, status=doc["status"])
     return render_destination(doc)

@@ -1,17 +1,17 @@
 """What every `SandboxService` handler shares: the storage transactions, idempotency, error mapping, envelopes.
 
 A handler takes the stub's typed arguments (the request model and parameters the stub decoded and validated
-against the spec), hands the business function their wire form (`_body`, `_params`), runs it inside one storage
-transaction (reads in a read transaction, mutations in `BEGIN IMMEDIATE`), and wraps the resulting document in
-the generated response model. Routing, auth, body parsing and request validation belong to the stub, so the
-business functions check only what depends on state (amounts against balances, currency match, transitions).
+against the spec), hands the business function the request model itself and the query as plain values
+(`query_of`), runs it inside one storage transaction (reads in a read transaction, mutations in
+`BEGIN IMMEDIATE`), and wraps the resulting document in the generated response model. Routing, auth, body
+parsing and request validation belong to the stub, so the business functions check only what depends on state (amounts against balances, currency match, transitions).
 """
 
 from __future__ import annotations
 
 import enum
 import logging
-from typing import Any, Callable, Protocol, Sequence, TypeVar
+from typing import Any, Callable, Concatenate, Mapping, ParamSpec, Sequence, TypeVar
 
 import flint_api
 from flint_api import Unset, ValidationError
@@ -27,6 +27,8 @@ from .store import Doc, Storage, StorageBusy, Tx
 log = logging.getLogger("sandbox")
 T = TypeVar("T")
 M = TypeVar("M")
+P = ParamSpec("P")
+Page = tuple[list[Doc], str | None]  # one page of a list and the next page's token
 
 # An expansion shows another resource, so it needs what reading that resource needs: the security
 # requirements of the operation that reads it.
@@ -45,10 +47,6 @@ CONFLICT_MESSAGES = {
 }
 
 
-class _Body(Protocol):
-    def to_dict(self) -> dict[str, Any]: ...
-
-
 def plain(value: object) -> Any:
     """A typed parameter (enum, list of enums, datetime, str, int) as the value the business code reads; None
     for UNSET."""
@@ -61,14 +59,19 @@ def plain(value: object) -> Any:
     return value
 
 
-def body_of(body: _Body | Unset) -> dict[str, Any]:
-    """The validated request model in wire form (absent fields left out), `{}` for an optional body not sent."""
-    return {} if isinstance(body, Unset) else body.to_dict()
+def sent(body: M | Unset, empty: Callable[[], M]) -> M:
+    """An optional request body: the model sent, or an empty one (every field absent) when none was."""
+    return empty() if isinstance(body, Unset) else body
 
 
-def params_of(**kwargs: object) -> dict[str, Any]:
-    """The query parameters that were sent, as plain values."""
-    return {k: p for k, v in kwargs.items() if (p := plain(v)) is not None}
+_NOT_QUERY = frozenset({"self", "ctx", "x_request_id", "flint_version"})
+
+
+def query_of(handler_args: Mapping[str, object]) -> dict[str, Any]:
+    """The query parameters a list handler was called with, from its `locals()` taken before anything else is
+    bound: the arguments but self, ctx and the headers, those sent, as plain values under their wire names (the
+    stubs spell `type` as `type_`). A nested list's path id comes along; that list puts it in its query itself."""
+    return {k.rstrip("_"): p for k, v in handler_args.items() if k not in _NOT_QUERY and (p := plain(v)) is not None}
 
 
 def merchant(ctx: RequestContext) -> str:
@@ -123,6 +126,23 @@ class ServiceCore:
         except StorageBusy as e:
             raise _busy(e) from None
 
+    # What every handler does, one helper per kind of operation: the business function `fn(tx, merchant, *args)`
+    # in the right transaction, its result as the response model `cls`.
+    async def _get(self, cls: Callable[..., M], ctx: RequestContext, fn: Callable[Concatenate[Tx, str, P], Any], /,
+                   *args: P.args, **kwargs: P.kwargs) -> M:
+        m = merchant(ctx)
+        return self._one(cls, ctx, await self._read(ctx, lambda tx: fn(tx, m, *args, **kwargs)))
+
+    async def _list(self, cls: Callable[..., M], ctx: RequestContext, fn: Callable[Concatenate[Tx, str, P], Page], /,
+                    *args: P.args, **kwargs: P.kwargs) -> M:
+        m = merchant(ctx)
+        return self._many(cls, ctx, await self._read(ctx, lambda tx: fn(tx, m, *args, **kwargs)))
+
+    async def _write(self, cls: Callable[..., M], ctx: RequestContext, fn: Callable[Concatenate[Tx, str, P], Any], /,
+                     *args: P.args, **kwargs: P.kwargs) -> M:
+        m = merchant(ctx)
+        return await self._write_one(cls, ctx, lambda tx: fn(tx, m, *args, **kwargs))
+
     async def _write_one(self, cls: Callable[..., M], ctx: RequestContext, fn: Callable[[Tx], Any]) -> M:
         """One mutation in one transaction, together with its idempotency record: the business rules, the
         response model, and (for a keyed request) the serialized response stored under the key, all committed
@@ -171,7 +191,7 @@ class ServiceCore:
     def _one(self, cls: Callable[..., M], ctx: RequestContext, doc: Any) -> M:
         return self._model(cls, _envelope(ctx, doc))
 
-    def _many(self, cls: Callable[..., M], ctx: RequestContext, result: tuple[list[Doc], str | None]) -> M:
+    def _many(self, cls: Callable[..., M], ctx: RequestContext, result: Page) -> M:
         docs, token = result
         return self._model(cls, _envelope(ctx, docs, token, listing=True))
 

@@ -10,8 +10,8 @@ from datetime import datetime
 from flint_api import UNSET, Unset, models
 from flint_api.server import RequestContext
 
-from . import ledger, payouts, refunds
-from .service_core import ServiceCore, body_of, expand_paths, merchant, params_of, plain
+from . import ledger, payouts, refund_creation, refunds
+from .service_core import ServiceCore, expand_paths, merchant, plain, query_of
 
 
 class MoneyHandlers(ServiceCore):
@@ -29,19 +29,7 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.RefundListResponse:
-        m = merchant(ctx)
-        p = params_of(
-            page_size=page_size,
-            page_token=page_token,
-            order_id=order_id,
-            payment_intent_id=payment_intent_id,
-            status=status,
-            created_after=created_after,
-            created_before=created_before,
-        )
-        return self._many(
-            models.RefundListResponse, ctx, await self._read(ctx, lambda tx: refunds.list_refunds(tx, m, p))
-        )
+        return await self._list(models.RefundListResponse, ctx, refunds.list_refunds, query_of(locals()))
 
     async def create_refund(
         self,
@@ -51,9 +39,9 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.CreateRefundResponse:
-        m, b, key = merchant(ctx), body_of(body), ctx.idempotency_key
-        return await self._write_one(
-            models.CreateRefundResponse, ctx, lambda tx: refunds.create_refund(tx, m, b, key, self.policy)
+        key, policy = ctx.idempotency_key, self.policy
+        return await self._write(
+            models.CreateRefundResponse, ctx, refund_creation.create_refund, body, key, policy
         )
 
     async def get_refund(
@@ -65,10 +53,8 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.RefundResponse:
-        m, ex = merchant(ctx), expand_paths(ctx, expand)
-        return self._one(
-            models.RefundResponse, ctx, await self._read(ctx, lambda tx: refunds.get_refund(tx, m, refund_id, ex))
-        )
+        ex = expand_paths(ctx, expand)
+        return await self._get(models.RefundResponse, ctx, refunds.get_refund, refund_id, ex)
 
     async def update_refund(
         self,
@@ -79,8 +65,7 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.RefundResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(models.RefundResponse, ctx, lambda tx: refunds.update_refund(tx, m, refund_id, b))
+        return await self._write(models.RefundResponse, ctx, refunds.update_refund, refund_id, body)
 
     async def list_balance_transactions(
         self,
@@ -100,23 +85,8 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.BalanceTransactionListResponse:
-        m = merchant(ctx)
-        p = params_of(
-            page_size=page_size,
-            page_token=page_token,
-            currency=currency,
-            type=type_,
-            related_object_type=related_object_type,
-            related_object_id=related_object_id,
-            status=status,
-            created_after=created_after,
-            created_before=created_before,
-            available_after=available_after,
-            available_before=available_before,
-        )
-        return self._many(
-            models.BalanceTransactionListResponse, ctx, await self._read(ctx, lambda tx: ledger.list_txns(tx, m, p))
-        )
+        q = query_of(locals())
+        return await self._list(models.BalanceTransactionListResponse, ctx, ledger.list_txns, q)
 
     async def get_balance_transaction(
         self,
@@ -127,9 +97,8 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.BalanceTransactionResponse:
-        m, ex = merchant(ctx), expand_paths(ctx, expand)
-        doc = await self._read(ctx, lambda tx: ledger.get_txn(tx, m, balance_transaction_id, ex))
-        return self._one(models.BalanceTransactionResponse, ctx, doc)
+        txn_id, ex = balance_transaction_id, expand_paths(ctx, expand)
+        return await self._get(models.BalanceTransactionResponse, ctx, ledger.get_txn, txn_id, ex)
 
     async def list_balances(
         self,
@@ -146,10 +115,7 @@ class MoneyHandlers(ServiceCore):
     async def get_payout_settings(
         self, ctx: RequestContext, *, x_request_id: str | Unset = UNSET, flint_version: str | Unset = UNSET
     ) -> models.PayoutSettingsResponse:
-        m = merchant(ctx)
-        return self._one(
-            models.PayoutSettingsResponse, ctx, await self._read(ctx, lambda tx: payouts.get_settings(tx, m))
-        )
+        return await self._get(models.PayoutSettingsResponse, ctx, payouts.get_settings)
 
     async def update_payout_settings(
         self,
@@ -159,8 +125,7 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PayoutSettingsResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(models.PayoutSettingsResponse, ctx, lambda tx: payouts.update_settings(tx, m, b))
+        return await self._write(models.PayoutSettingsResponse, ctx, payouts.update_settings, body)
 
     async def list_payout_destinations(
         self,
@@ -177,22 +142,8 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PayoutDestinationListResponse:
-        m = merchant(ctx)
-        p = params_of(
-            page_size=page_size,
-            page_token=page_token,
-            currency=currency,
-            type=type_,
-            status=status,
-            available_payout_method=available_payout_method,
-            default_for_currency=default_for_currency,
-            include_deleted=include_deleted,
-        )
-        return self._many(
-            models.PayoutDestinationListResponse,
-            ctx,
-            await self._read(ctx, lambda tx: payouts.list_destinations(tx, m, p)),
-        )
+        q = query_of(locals())
+        return await self._list(models.PayoutDestinationListResponse, ctx, payouts.list_destinations, q)
 
     async def get_payout_destination(
         self,
@@ -202,9 +153,8 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PayoutDestinationResponse:
-        m = merchant(ctx)
-        doc = await self._read(ctx, lambda tx: payouts.get_destination(tx, m, payout_destination_id))
-        return self._one(models.PayoutDestinationResponse, ctx, doc)
+        dest_id = payout_destination_id
+        return await self._get(models.PayoutDestinationResponse, ctx, payouts.get_destination, dest_id)
 
     async def delete_payout_destination(
         self,
@@ -215,10 +165,8 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PayoutDestinationResponse:
-        m = merchant(ctx)
-        return await self._write_one(
-            models.PayoutDestinationResponse, ctx, lambda tx: payouts.delete_destination(tx, m, payout_destination_id)
-        )
+        dest_id = payout_destination_id
+        return await self._write(models.PayoutDestinationResponse, ctx, payouts.delete_destination, dest_id)
 
     async def update_payout_destination(
         self,
@@ -229,12 +177,8 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PayoutDestinationResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(
-            models.PayoutDestinationResponse,
-            ctx,
-            lambda tx: payouts.update_destination(tx, m, payout_destination_id, b),
-        )
+        dest_id = payout_destination_id
+        return await self._write(models.PayoutDestinationResponse, ctx, payouts.update_destination, dest_id, body)
 
     async def list_payouts(
         self,
@@ -254,23 +198,7 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PayoutListResponse:
-        m = merchant(ctx)
-        p = params_of(
-            page_size=page_size,
-            page_token=page_token,
-            currency=currency,
-            method=method,
-            balance_source_type=balance_source_type,
-            payout_destination_id=payout_destination_id,
-            status=status,
-            created_after=created_after,
-            created_before=created_before,
-            arrival_after=arrival_after,
-            arrival_before=arrival_before,
-        )
-        return self._many(
-            models.PayoutListResponse, ctx, await self._read(ctx, lambda tx: payouts.list_payouts(tx, m, p))
-        )
+        return await self._list(models.PayoutListResponse, ctx, payouts.list_payouts, query_of(locals()))
 
     async def create_payout(
         self,
@@ -280,8 +208,7 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PayoutResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(models.PayoutResponse, ctx, lambda tx: payouts.create_payout(tx, m, b))
+        return await self._write(models.PayoutResponse, ctx, payouts.create_payout, body)
 
     async def get_payout(
         self,
@@ -292,10 +219,8 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PayoutResponse:
-        m, ex = merchant(ctx), expand_paths(ctx, expand)
-        return self._one(
-            models.PayoutResponse, ctx, await self._read(ctx, lambda tx: payouts.get_payout(tx, m, payout_id, ex))
-        )
+        ex = expand_paths(ctx, expand)
+        return await self._get(models.PayoutResponse, ctx, payouts.get_payout, payout_id, ex)
 
     async def cancel_payout(
         self,
@@ -306,8 +231,7 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PayoutResponse:
-        m = merchant(ctx)
-        return await self._write_one(models.PayoutResponse, ctx, lambda tx: payouts.cancel_payout(tx, m, payout_id))
+        return await self._write(models.PayoutResponse, ctx, payouts.cancel_payout, payout_id)
 
     async def list_payout_entries(
         self,
@@ -319,9 +243,5 @@ class MoneyHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PayoutEntryListResponse:
-        m, p = merchant(ctx), params_of(page_size=page_size, page_token=page_token)
-        return self._many(
-            models.PayoutEntryListResponse,
-            ctx,
-            await self._read(ctx, lambda tx: payouts.list_entries(tx, m, payout_id, p)),
-        )
+        q = query_of(locals())
+        return await self._list(models.PayoutEntryListResponse, ctx, payouts.list_entries, payout_id, q)

@@ -10,8 +10,8 @@ from datetime import datetime
 from flint_api import UNSET, Unset, models
 from flint_api.server import RequestContext
 
-from . import orders
-from .service_core import ServiceCore, body_of, expand_paths, merchant, params_of
+from . import order_edits, orders
+from .service_core import ServiceCore, expand_paths, query_of
 
 
 class OrderHandlers(ServiceCore):
@@ -32,20 +32,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderListResponse:
-        m = merchant(ctx)
-        p = params_of(
-            page_size=page_size,
-            page_token=page_token,
-            status=status,
-            payment_status=payment_status,
-            refund_status=refund_status,
-            created_after=created_after,
-            created_before=created_before,
-            min_amount=min_amount,
-            max_amount=max_amount,
-            currency=currency,
-        )
-        return self._many(models.OrderListResponse, ctx, await self._read(ctx, lambda tx: orders.list_orders(tx, m, p)))
+        return await self._list(models.OrderListResponse, ctx, orders.list_orders, query_of(locals()))
 
     async def create_order(
         self,
@@ -55,8 +42,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.create_order(tx, m, b))
+        return await self._write(models.OrderResponse, ctx, order_edits.create_order, body)
 
     async def get_order(
         self,
@@ -67,10 +53,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        m, ex = merchant(ctx), expand_paths(ctx, expand)
-        return self._one(
-            models.OrderResponse, ctx, await self._read(ctx, lambda tx: orders.get_order(tx, m, order_id, ex))
-        )
+        return await self._get(models.OrderResponse, ctx, orders.get_order, order_id, expand_paths(ctx, expand))
 
     async def update_order(
         self,
@@ -81,8 +64,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.update_order(tx, m, order_id, b))
+        return await self._write(models.OrderResponse, ctx, order_edits.update_order, order_id, body)
 
     async def list_order_activities(
         self,
@@ -96,10 +78,8 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderActivityListResponse:
-        m = merchant(ctx)
-        p = params_of(page_size=page_size, page_token=page_token, sort_direction=sort_direction, type=type_)
-        result = await self._read(ctx, lambda tx: orders.list_activities(tx, m, order_id, p))
-        return self._many(models.OrderActivityListResponse, ctx, result)
+        q = query_of(locals())
+        return await self._list(models.OrderActivityListResponse, ctx, orders.list_activities, order_id, q)
 
     async def add_order_charge(
         self,
@@ -110,8 +90,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.add_charge(tx, m, order_id, b))
+        return await self._write(models.OrderResponse, ctx, order_edits.add_charge, order_id, body)
 
     async def delete_order_charge(
         self,
@@ -122,10 +101,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        m = merchant(ctx)
-        return await self._write_one(
-            models.OrderResponse, ctx, lambda tx: orders.delete_charge(tx, m, order_id, order_charge_id)
-        )
+        return await self._write(models.OrderResponse, ctx, order_edits.delete_charge, order_id, order_charge_id)
 
     async def update_order_charge(
         self,
@@ -137,10 +113,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(
-            models.OrderResponse, ctx, lambda tx: orders.update_charge(tx, m, order_id, order_charge_id, b)
-        )
+        return await self._write(models.OrderResponse, ctx, order_edits.update_charge, order_id, order_charge_id, body)
 
     async def close_order(
         self,
@@ -151,8 +124,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.close_order(tx, m, order_id, b))
+        return await self._write(models.OrderResponse, ctx, order_edits.close_order, order_id, body)
 
     async def apply_order_discount(
         self,
@@ -163,8 +135,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.apply_discount(tx, m, order_id, b))
+        return await self._write(models.OrderResponse, ctx, order_edits.apply_discount, order_id, body)
 
     async def preview_order_discounts(
         self,
@@ -175,9 +146,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.DiscountPreviewResponse:
-        m, b = merchant(ctx), body_of(body)
-        doc = await self._read(ctx, lambda tx: orders.preview_discounts(tx, m, order_id, b))
-        return self._one(models.DiscountPreviewResponse, ctx, doc)
+        return await self._get(models.DiscountPreviewResponse, ctx, order_edits.preview_discounts, order_id, body)
 
     async def remove_order_discounts(
         self,
@@ -188,8 +157,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.remove_discounts(tx, m, order_id, b))
+        return await self._write(models.OrderResponse, ctx, order_edits.remove_discounts, order_id, body)
 
     async def reprice_order_discounts(
         self,
@@ -199,8 +167,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        m = merchant(ctx)
-        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.reprice_discounts(tx, m, order_id))
+        return await self._write(models.OrderResponse, ctx, order_edits.reprice_discounts, order_id)
 
     async def add_order_line_items(
         self,
@@ -211,8 +178,7 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(models.OrderResponse, ctx, lambda tx: orders.add_line_items(tx, m, order_id, b))
+        return await self._write(models.OrderResponse, ctx, order_edits.add_line_items, order_id, body)
 
     async def delete_order_line_item(
         self,
@@ -223,10 +189,8 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        m = merchant(ctx)
-        return await self._write_one(
-            models.OrderResponse, ctx, lambda tx: orders.delete_line_item(tx, m, order_id, order_line_item_id)
-        )
+        line_id = order_line_item_id
+        return await self._write(models.OrderResponse, ctx, order_edits.delete_line_item, order_id, line_id)
 
     async def update_order_line_item(
         self,
@@ -238,7 +202,5 @@ class OrderHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(
-            models.OrderResponse, ctx, lambda tx: orders.update_line_item(tx, m, order_id, order_line_item_id, b)
-        )
+        line_id = order_line_item_id
+        return await self._write(models.OrderResponse, ctx, order_edits.update_line_item, order_id, line_id, body)

@@ -10,8 +10,8 @@ from datetime import datetime
 from flint_api import UNSET, Unset, models
 from flint_api.server import RequestContext
 
-from . import payments
-from .service_core import ServiceCore, body_of, expand_paths, merchant, params_of
+from . import order_payments, payment_attempts, payment_intents, standalone_payments
+from .service_core import ServiceCore, expand_paths, query_of, sent
 
 
 class PaymentHandlers(ServiceCore):
@@ -24,8 +24,7 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PayOrderResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(models.PayOrderResponse, ctx, lambda tx: payments.pay_order(tx, m, order_id, b))
+        return await self._write(models.PayOrderResponse, ctx, order_payments.pay_order, order_id, body)
 
     async def list_order_payment_attempts(
         self,
@@ -37,9 +36,10 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderPaymentAttemptListResponse:
-        m, p = merchant(ctx), params_of(page_size=page_size, page_token=page_token)
-        docs = await self._read(ctx, lambda tx: payments.list_attempts(tx, m, order_id, p))
-        return self._many(models.OrderPaymentAttemptListResponse, ctx, docs)
+        q = query_of(locals())
+        return await self._list(
+            models.OrderPaymentAttemptListResponse, ctx, payment_attempts.list_attempts, order_id, q
+        )
 
     async def get_order_payment_attempt(
         self,
@@ -50,9 +50,10 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderPaymentAttemptResponse:
-        m = merchant(ctx)
-        doc = await self._read(ctx, lambda tx: payments.get_attempt(tx, m, order_id, payment_attempt_id))
-        return self._one(models.OrderPaymentAttemptResponse, ctx, doc)
+        attempt_id = payment_attempt_id
+        return await self._get(
+            models.OrderPaymentAttemptResponse, ctx, payment_attempts.get_attempt, order_id, attempt_id
+        )
 
     async def cancel_order_payment_attempt(
         self,
@@ -64,11 +65,9 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.CancelOrderPaymentAttemptResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(
-            models.CancelOrderPaymentAttemptResponse,
-            ctx,
-            lambda tx: payments.cancel_attempt(tx, m, order_id, payment_attempt_id, b),
+        attempt_id = payment_attempt_id
+        return await self._write(
+            models.CancelOrderPaymentAttemptResponse, ctx, payment_attempts.cancel_attempt, order_id, attempt_id, body
         )
 
     async def create_order_payment_intent(
@@ -80,11 +79,8 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.CreateOrderPaymentIntentResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(
-            models.CreateOrderPaymentIntentResponse,
-            ctx,
-            lambda tx: payments.create_order_payment_intent(tx, m, order_id, b),
+        return await self._write(
+            models.CreateOrderPaymentIntentResponse, ctx, order_payments.create_order_payment_intent, order_id, body
         )
 
     async def cancel_order_payment(
@@ -97,10 +93,8 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderPaymentLifecycleResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(
-            models.OrderPaymentLifecycleResponse, ctx, lambda tx: payments.cancel(tx, m, order_id, payment_intent_id, b)
-        )
+        pi_id, b = payment_intent_id, sent(body, models.CancelOrderPaymentRequest)
+        return await self._write(models.OrderPaymentLifecycleResponse, ctx, order_payments.cancel, order_id, pi_id, b)
 
     async def capture_order_payment(
         self,
@@ -112,12 +106,8 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.OrderPaymentLifecycleResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(
-            models.OrderPaymentLifecycleResponse,
-            ctx,
-            lambda tx: payments.capture(tx, m, order_id, payment_intent_id, b),
-        )
+        pi_id, b = payment_intent_id, sent(body, models.CaptureOrderPaymentRequest)
+        return await self._write(models.OrderPaymentLifecycleResponse, ctx, order_payments.capture, order_id, pi_id, b)
 
     async def list_payment_intents(
         self,
@@ -132,20 +122,8 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PaymentIntentListResponse:
-        m = merchant(ctx)
-        p = params_of(
-            page_size=page_size,
-            page_token=page_token,
-            order_id=order_id,
-            status=status,
-            created_after=created_after,
-            created_before=created_before,
-        )
-        return self._many(
-            models.PaymentIntentListResponse,
-            ctx,
-            await self._read(ctx, lambda tx: payments.list_payment_intents(tx, m, p)),
-        )
+        q = query_of(locals())
+        return await self._list(models.PaymentIntentListResponse, ctx, payment_intents.list_payment_intents, q)
 
     async def create_payment_intent(
         self,
@@ -155,9 +133,8 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.CreateOrderPaymentIntentResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(
-            models.CreateOrderPaymentIntentResponse, ctx, lambda tx: payments.create_payment_intent(tx, m, b)
+        return await self._write(
+            models.CreateOrderPaymentIntentResponse, ctx, standalone_payments.create_payment_intent, body
         )
 
     async def get_payment_intent(
@@ -169,9 +146,8 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PaymentIntentResponse:
-        m, ex = merchant(ctx), expand_paths(ctx, expand)
-        doc = await self._read(ctx, lambda tx: payments.get_payment_intent(tx, m, payment_intent_id, ex))
-        return self._one(models.PaymentIntentResponse, ctx, doc)
+        pi_id, ex = payment_intent_id, expand_paths(ctx, expand)
+        return await self._get(models.PaymentIntentResponse, ctx, payment_intents.get_payment_intent, pi_id, ex)
 
     async def update_payment_intent(
         self,
@@ -182,9 +158,9 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PaymentIntentResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(
-            models.PaymentIntentResponse, ctx, lambda tx: payments.update_payment_intent(tx, m, payment_intent_id, b)
+        pi_id = payment_intent_id
+        return await self._write(
+            models.PaymentIntentResponse, ctx, standalone_payments.update_payment_intent, pi_id, body
         )
 
     async def cancel_payment_intent(
@@ -196,9 +172,9 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PaymentIntentResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(
-            models.PaymentIntentResponse, ctx, lambda tx: payments.cancel_payment_intent(tx, m, payment_intent_id, b)
+        pi_id = payment_intent_id
+        return await self._write(
+            models.PaymentIntentResponse, ctx, standalone_payments.cancel_payment_intent, pi_id, body
         )
 
     async def capture_payment_intent(
@@ -210,9 +186,9 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PaymentIntentResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(
-            models.PaymentIntentResponse, ctx, lambda tx: payments.capture_payment_intent(tx, m, payment_intent_id, b)
+        pi_id, b = payment_intent_id, sent(body, models.CapturePaymentIntentRequest)
+        return await self._write(
+            models.PaymentIntentResponse, ctx, standalone_payments.capture_payment_intent, pi_id, b
         )
 
     async def confirm_payment_intent(
@@ -224,7 +200,7 @@ class PaymentHandlers(ServiceCore):
         x_request_id: str | Unset = UNSET,
         flint_version: str | Unset = UNSET,
     ) -> models.PaymentIntentResponse:
-        m, b = merchant(ctx), body_of(body)
-        return await self._write_one(
-            models.PaymentIntentResponse, ctx, lambda tx: payments.confirm_payment_intent(tx, m, payment_intent_id, b)
+        pi_id = payment_intent_id
+        return await self._write(
+            models.PaymentIntentResponse, ctx, standalone_payments.confirm_payment_intent, pi_id, body
         )

@@ -31,7 +31,9 @@ import anyio.to_thread
 import psycopg
 from psycopg import errors as pg_errors
 
-from .store import BUSY_TIMEOUT_MS, POSTGRES, SqlTx, StorageBusy, Tx, format_time, pending_migrations
+from .store import BUSY_TIMEOUT_MS, StorageBusy, Tx, format_time
+from .store_schema import POSTGRES, pending_migrations
+from .store_sql import SqlTx
 
 T = TypeVar("T")
 

@@ -11,7 +11,7 @@ import pytest
 
 from flint_sandbox import accounts, faults
 from flint_sandbox.cli import parse_key
-from flint_sandbox.store import SQLiteStorage
+from flint_sandbox.store_sqlite import SQLiteStorage
 
 
 def test_key_splits_at_the_first_colon() -> None:

@@ -196,13 +196,13 @@ STATE_RULES = {
     ("pricing.py", "AMOUNT_TOO_LARGE", "param"): "a computed total (lines x quantity, sums) fits int64",
     ("money.py", "INVALID_CURRENCY", "param"): "ISO 4217 membership: the schema checks only three capitals",
     ("money.py", "INVALID_AMOUNT", "f'{param}.amount'"): "money that moves is > 0 (the schema says >= 0, as official)",
-    ("orders.py", "METADATA_TOO_MANY_KEYS", "param"): "a patch merged into the stored map",
-    ("orders.py", "TOO_MANY_LINE_ITEMS", "'line_items'"): "new lines plus the lines the order already has",
-    ("payments.py", "INVALID_AMOUNT", "'payment_intents'"): "the selected legs against the outstanding balance",
-    ("payments.py", "INVALID_AMOUNT", "'tip_money.amount'"): "the tip within amount_money (two fields)",
-    ("payments.py", "INVALID_AMOUNT", "'amount_money.amount'"): "a new amount within the stored tip",
-    ("refunds.py", "FIELD_REQUIRED", "f'{param}.payment_intent_id'"): "needed only when tender_type is payment_intent",
-    ("refunds.py", "INVALID_AMOUNT", "'amount_money.amount'"): "amount_money equals the tender allocations' sum",
+    ("order_inputs.py", "METADATA_TOO_MANY_KEYS", "param"): "a patch merged into the stored map",
+    ("order_edits.py", "TOO_MANY_LINE_ITEMS", "'line_items'"): "new lines plus the lines the order already has",
+    ("order_payments.py", "INVALID_AMOUNT", "'payment_intents'"): "the selected legs against the outstanding balance",
+    ("standalone_payments.py", "INVALID_AMOUNT", "'tip_money.amount'"): "the tip within amount_money (two fields)",
+    ("standalone_payments.py", "INVALID_AMOUNT", "'amount_money.amount'"): "a new amount within the stored tip",
+    ("refund_creation.py", "FIELD_REQUIRED", "f'{param}.payment_intent_id'"): "needed only when tender_type is payment_intent",
+    ("refund_creation.py", "INVALID_AMOUNT", "'amount_money.amount'"): "amount_money equals the tender allocations' sum",
 }
 
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from pg_harness import PgServer, query
-from flint_sandbox.store import MIGRATIONS, SQLiteStorage, normalize_url, open_storage, sqlite_path
+from flint_sandbox.store import normalize_url, open_storage, sqlite_path
+from flint_sandbox.store_schema import MIGRATIONS
+from flint_sandbox.store_sqlite import SQLiteStorage
 
 LATEST = [(v,) for v, _, _ in MIGRATIONS]
 
