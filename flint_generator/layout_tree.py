@@ -188,7 +188,9 @@ def _split_at(seq: list[_Part], k: int, depth: int, suffix: str, is_def: bool) -
         raise _Unsupported("split at empty brackets")
     head = _flat(seq[:k]) + group.open
     tail = group.close + _flat(seq[k + 1 :]) + suffix
-    if not _fits(depth, head) or not _fits(depth, tail):
+    # `class <name too long>(_Model):` has one bracket pair, so black splits there however long the head is
+    only_bases = len(seq) == 3 and k == 1 and isinstance(seq[0], str) and re.fullmatch(r"class \w+", seq[0])
+    if not (_fits(depth, head) or only_bases) or not _fits(depth, tail):
         raise _Unsupported("head or tail of a split too long")
     pad = " " * 4 * depth
     return [pad + head, *_body(group, depth + 1, is_def), pad + tail]
@@ -283,6 +285,18 @@ def _long_annotation(item: list[_Part], depth: int, suffix: str) -> list[str]:
         if d is not None:
             default, parts[-1] = d.group(0), tail_text[: d.start()]
     operands = _split_bars(parts)
+    if len(operands) == 1 and len(parts) == 1 and isinstance(parts[0], str) and re.fullmatch(r"[\w.]+", parts[0]):
+        # one dotted name: black has nothing to split and leaves the line too long (AWS EC2's long model names)
+        return [" " * 4 * depth + _flat(item) + suffix]
+    if len(operands) == 1 and not default and len(parts) == 2 and isinstance(parts[0], str) and isinstance(
+            parts[1], _Group) and parts[1].open == "[" and re.fullmatch(r"[\w.]+", parts[0]):
+        # `name: list[<one long name>]`: the subscript is the only bracket, black splits there
+        inner = parts[1].items
+        pad = " " * 4 * depth
+        if (len(inner) == 1 and len(inner[0]) == 1 and isinstance(inner[0][0], str)
+                and re.fullmatch(r"[\w.]+", inner[0][0]) and _fits(depth + 1, inner[0][0])
+                and _fits(depth, m.group(1) + ": " + parts[0] + "[")):
+            return [pad + m.group(1) + ": " + parts[0] + "[", pad + "    " + inner[0][0], pad + "]" + suffix]
     if len(operands) < 2 or any(not o or any(isinstance(p, str) and (" " in p or "|" in p) for p in o) for o in operands):
         raise _Unsupported(f"long annotation black would split otherwise {_flat(item)[:70]}")
     pad = " " * 4 * depth
