@@ -13,6 +13,7 @@ bench/out/large.json. Never asserts. Needs `bench/corpus.py` to have fetched the
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus  # noqa: E402
+import corpus_fetch  # noqa: E402
 import peers  # noqa: E402
 from common import OUT, SPECS, env_with_path, fmt_num, fresh_dir, measure, median, save_json, table  # noqa: E402
 
@@ -62,7 +63,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args()
     peers.ensure_peers(quiet=True)
-    api = corpus.fetch_corpus()
+    api = corpus_fetch.fetch_corpus()
     names = a.spec or DEFAULT_SPECS + sorted(p.name for p in SPECS.glob("stripe*.json") if "fixtures" not in p.name)
     specs: list[tuple[str, Path]] = []
     for n in names:
@@ -75,7 +76,7 @@ def main() -> int:
     logs = WORK / "logs"
     with tempfile.TemporaryDirectory(prefix="flint-large-") as tmp:
         for name, spec in specs:
-            key = corpus.re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+            key = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
             res: dict[str, dict[str, Any]] = {}
             refused = False
             for i in range(a.repeats):
