@@ -24,7 +24,7 @@ RUNTIME = Path(__file__).resolve().parent / "runtime"
 RUNTIME_MODULES = ("_runtime.py", "_codec.py", "_server.py", "_client.py", "errors.py",
                    "_values.py", "_checks.py", "_parsers.py", "_dump.py",
                    "_options.py", "_request.py", "_retry.py", "_responses.py", "_pages.py", "_money.py",
-                   "_server_types.py", "_route_table.py", "_server_input.py", "_server_output.py")
+                   "_server_types.py", "_server_routes.py", "_server_input.py", "_server_output.py")
 # a line holding only NUL separates top-level chunks that format.py formats (and caches) independently; spec text
 # can never produce it (docstr() and py() escape control characters)
 CHUNK = "\x00"

@@ -4,8 +4,9 @@ validation through the models, idempotency, error envelopes. The same in every p
 through `_config.py` and `_operations.json`, and server.py adds the typed `Service` protocol.
 
 The pieces live in modules of their own: _server_types.py (Principal, ApiError, the idempotency protocol),
-_route_table.py (the operations), _server_input.py (strict JSON, parameters, form bodies) and _server_output.py
-(envelopes, request ids, JSON bytes); this module runs a request through them and builds the app.
+_server_routes.py (the operations), _server_input.py (strict JSON, parameters, form bodies) and _server_output.py
+(envelopes, request ids, JSON bytes); this module runs a request through them and builds the app. A client-only
+copy of the package leaves out server.py and every _server*.py.
 """
 
 from __future__ import annotations
@@ -29,17 +30,17 @@ from ._config import (
     REPLAYED_HEADER,
     REQUEST_ID_HEADER,
 )
-from ._route_table import _OPS as _OPS
-from ._route_table import IDEMPOTENT_OPERATIONS as IDEMPOTENT_OPERATIONS
-from ._route_table import OPERATION_SECURITY as OPERATION_SECURITY
-from ._route_table import SUCCESS_STATUS as SUCCESS_STATUS
-from ._route_table import _Op, _package_file
 from ._runtime import UNSET, Unset, ValidationError
 from ._server_input import _BadBody, _non_json_body, _read_body, _read_params
 from ._server_input import parse_json_body as parse_json_body
 from ._server_output import _canonical, _envelope, _replay_body, _request_id, _serialize, _validation_error
 from ._server_output import error_type as error_type
 from ._server_output import serialize as serialize
+from ._server_routes import _OPS as _OPS
+from ._server_routes import IDEMPOTENT_OPERATIONS as IDEMPOTENT_OPERATIONS
+from ._server_routes import OPERATION_SECURITY as OPERATION_SECURITY
+from ._server_routes import SUCCESS_STATUS as SUCCESS_STATUS
+from ._server_routes import _Op, _package_file
 from ._server_types import (
     ApiError,
     Authenticate,

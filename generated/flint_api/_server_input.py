@@ -16,8 +16,8 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 
 from ._config import CODES, MAX_BODY_BYTES, MAX_DEPTH
-from ._route_table import _Op
 from ._runtime import UNSET, ValidationError
+from ._server_routes import _Op
 from ._server_types import ApiError
 
 
