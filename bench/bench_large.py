@@ -14,6 +14,7 @@ bench/out/large.json. Never asserts. Needs `bench/corpus.py` to have fetched the
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus  # noqa: E402
+import corpus_fetch  # noqa: E402
 import peers  # noqa: E402
 from common import OUT, SPECS, env_with_path, fmt_num, fresh_dir, measure, median, save_json, table, tail  # noqa: E402
 
@@ -76,10 +77,10 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=1800, help="seconds before a tool's run is killed (a failure)")
     a = ap.parse_args()
     peers.ensure_peers(quiet=True)
-    api = corpus.fetch_corpus()
+    api = corpus_fetch.fetch_corpus()
     names = a.spec or DEFAULT_SPECS + sorted(p.name for p in SPECS.glob("stripe*.json") if "fixtures" not in p.name)
     if a.all_large:
-        names = [n for n, _, size in corpus.directory_specs(api) if size > corpus.LARGE]
+        names = [n for n, _, size in corpus_fetch.directory_specs(api) if size > corpus_fetch.LARGE]
     specs: list[tuple[str, Path]] = []
     for n in names:
         p = api / n if (api / n).exists() else SPECS / n
@@ -91,7 +92,7 @@ def main() -> int:
     logs = WORK / "logs"
     with tempfile.TemporaryDirectory(prefix="flint-large-") as tmp:
         for name, spec in specs:
-            key = corpus.re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+            key = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
             res: dict[str, dict[str, Any]] = {}
             refused = False
             dmcg_flags: set[str] = set()

@@ -16,7 +16,8 @@ from typing import Sequence
 
 from . import __version__, engine, progress_bar
 from .diff import cli as diff_cli
-from .report import DEFAULT_EXAMPLES, print_result, write_findings, write_html, write_junit
+from .progress import stderr_line
+from .report import DEFAULT_EXAMPLES, print_result, write_reports
 from .runner import DEFAULT_MAX_EXAMPLES, EXIT_CANNOT_RUN, QUICK_MAX_EXAMPLES, RunOptions, execute
 from .scenarios import PROBES
 
@@ -104,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=args.stream,
         spec_path=args.spec,
         destructive=args.destructive,
-        progress=None if args.quiet else bar or _stderr_line,
+        progress=None if args.quiet else bar or stderr_line,
         har=args.har,
         vcr=args.vcr,
     )
@@ -113,25 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if bar is not None:
             bar.close()
-    reports = []
-    if args.junit:
-        write_junit(result, args.junit, examples=args.examples)
-        reports.append(f"JUnit {args.junit}")
-    if args.html:
-        write_html(result, args.html, examples=args.examples)
-        reports.append(f"HTML {args.html}")
-    if args.json:
-        write_findings(result, args.json)
-        reports.append(f"JSON {args.json}")
+    reports = write_reports(result, junit=args.junit, html=args.html, json_path=args.json, examples=args.examples)
     for fmt, (path, count) in sorted(result.cassettes.items()):
         reports.append(f"{fmt.upper()} {path} ({count} schemathesis requests)")
     print_result(result, sys.stdout, examples=args.examples, reports=reports)
     return result.exit_code
-
-
-def _stderr_line(line: str) -> None:
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
 
 
 if __name__ == "__main__":  # python -m flint_contract.cli

@@ -4,200 +4,45 @@ NDJSON report we read back.
 A subprocess gives us schemathesis' own, verified exit codes and isolates its global registries
 (checks, hooks) from the caller; the NDJSON event stream is the one report that carries every
 response status and every stateful transition, which is what the strict defaults need.
+
+This module plans the passes (the stateful groups, the last pass) and runs them; engine_config.py writes what a
+pass is told and engine_report.py reads what it reported.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
+from .engine_config import PHASES, EngineSettings, command, write_config
+from .engine_report import EngineResult, iter_events, read_findings, read_ndjson
 from .progress import Progress
-from .skips import Skips
 from .spec import Spec
-from .violations import Violation, curl_command
 
-PHASES = ("examples", "coverage", "fuzzing", "stateful")
-RUN_LEVEL_2XX_CHECK = "every_operation_reaches_2xx"
-# Warnings that must fail the run instead of printing and exiting 0 (cookbook P9).
-FAIL_ON_WARNINGS = ("missing_auth", "missing_test_data", "unresolvable_reference")
-
-
-@dataclass
-class EngineSettings:
-    base_url: str
-    api_key: str
-    peer_api_key: str | None = None
-    max_examples: int = 25
-    stateful_max_examples: int = 100  # scenarios per stateful suite
-    stateful_max_steps: int = 6
-    seed: int = 1
-    workers: int = 2
-    phases: tuple[str, ...] = PHASES
-    operations: tuple[str, ...] = ()  # operationIds; empty = all
-    exclude_operations: tuple[str, ...] = ()
-    checks: tuple[str, ...] = ()  # empty = all built-in + Flint checks
-    exclude_checks: tuple[str, ...] = ()
-    max_time: int | None = None
-    request_timeout: float = 10.0
-    cassettes: tuple[str, ...] = ()  # schemathesis' own recordings per pass: "har", "vcr" (flint_contract.cassettes)
-
-
-@dataclass
-class EngineResult:
-    exit_code: int
-    violations: list[Violation]
-    operations_tested: set[str] = field(default_factory=set)
-    operations_2xx: set[str] = field(default_factory=set)
-    statuses: dict[str, set[int]] = field(default_factory=dict)
-    links_total: int = 0
-    links_selected: int = 0
-    links_covered: set[str] = field(default_factory=set)
-    warnings: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    output: str = ""
-    elapsed: float = 0.0
-    ndjson_path: Path | None = None
-    ndjson_paths: list[Path] = field(default_factory=list)
-    relaxations_used: dict[str, int] = field(default_factory=dict)  # "opId status CODE" -> responses excused
-    pass_exits: dict[str, int] = field(default_factory=dict)  # schemathesis pass name -> its exit code
-    skips: Skips = field(default_factory=Skips)  # responses a Flint rule could not judge, and why
-    cassettes: dict[str, list[Path]] = field(default_factory=dict)  # "har"/"vcr" -> one file per pass, in order
-
-    def merge(self, other: "EngineResult") -> None:
-        """Fold a later pass into this result (exit code: the worst of both)."""
-        self.exit_code = max(self.exit_code, other.exit_code)
-        self.violations.extend(other.violations)
-        self.operations_tested |= other.operations_tested
-        self.operations_2xx |= other.operations_2xx
-        for op, statuses in other.statuses.items():
-            self.statuses.setdefault(op, set()).update(statuses)
-        self.links_total = max(self.links_total, other.links_total)
-        self.links_selected += other.links_selected
-        self.links_covered |= other.links_covered
-        self.warnings.extend(other.warnings)
-        self.errors.extend(other.errors)
-        self.output += other.output
-        self.elapsed += other.elapsed
-        self.ndjson_paths.extend(other.ndjson_paths)
-        self.pass_exits.update(other.pass_exits)
-        self.skips.merge(other.skips)
-        for fmt, paths in other.cassettes.items():
-            self.cassettes.setdefault(fmt, []).extend(paths)
-        for key, n in other.relaxations_used.items():
-            self.relaxations_used[key] = self.relaxations_used.get(key, 0) + n
-
-
-def _toml_str(value: str) -> str:
-    return json.dumps(value)
-
-
-def bearer_scheme(spec: Spec) -> str | None:
-    schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
-    for name, scheme in schemes.items():
-        scheme, _, _ = spec.deref(scheme)
-        if isinstance(scheme, dict) and scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "bearer":
-            return str(name)
-    return None
-
-
-def write_config(spec: Spec, settings: EngineSettings, workdir: Path, filename: str = "schemathesis.toml") -> Path:
-    scheme = bearer_scheme(spec)
-    lines = [
-        "# Generated by flint-contract for one run; do not edit.",
-        f"workers = {settings.workers}",
-        "continue-on-failure = true",
-        f"request-timeout = {settings.request_timeout}",
-        "",
-        "[generation]",
-        'database = "none"',
-        f"max-examples = {settings.max_examples}",
-        # Flint rejects NUL characters in any string (DESIGN.md, server stub contract), a rule JSON
-        # Schema cannot state; without this every schema-valid string could be a rightful 400.
-        "allow-x00 = false",
-        "",
-        # Mask only credentials: the default markers also hide page_token and Idempotency-Key,
-        # which the curl reproducers need.
-        "[output.sanitization]",
-        'keys-to-sanitize = ["authorization", "x-api-key"]',
-        'sensitive-markers = ["authorization", "password", "secret"]',
-        "",
-        "[phases.stateful]",
-        f"max-steps = {settings.stateful_max_steps}",
-        "",
-        "[phases.stateful.generation]",
-        f"max-examples = {settings.stateful_max_examples}",
-        "",
-        # Only the spec's own links: inferred ones would make "100% link coverage" meaningless.
-        "[phases.stateful.inference]",
-        "algorithms = []",
-        "",
-        "[warnings]",
-        "fail-on = [" + ", ".join(_toml_str(w) for w in FAIL_ON_WARNINGS) + "]",
-        "",
-    ]
-    if scheme:
-        lines += [f"[auth.openapi.{scheme}]", 'bearer = "${FLINT_API_KEY}"', ""]
-    else:
-        lines += ["[headers]", 'Authorization = "Bearer ${FLINT_API_KEY}"', ""]
-    path = workdir / filename
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
-
-
-def command(spec: Spec, settings: EngineSettings, config: Path, ndjson: Path, junit: Path) -> list[str]:
-    st = Path(sys.executable).with_name("st")
-    base = [str(st)] if st.exists() else [sys.executable, "-m", "schemathesis.cli"]
-    cmd = base + [
-        "--config-file",
-        str(config),
-        "run",
-        str(spec.path),
-        "--url",
-        settings.base_url,
-        "--seed",
-        str(settings.seed),
-        "--generation-database",
-        "none",
-        "--phases",
-        ",".join(settings.phases),
-        "--report",
-        "ndjson,junit",
-        "--report-ndjson-path",
-        str(ndjson),
-        "--report-junit-path",
-        str(junit),
-        "--exclude-checks",
-        # positive_data_acceptance is replaced by flint_positive_data_acceptance (relaxations.py).
-        # every_operation_reaches_2xx (st_hooks, run-level) is judged by the kit across all passes
-        # (runner.coverage_violations): within one pass it is wrong, e.g. a stateful group that never
-        # gets to captureOrderPayment's 2xx, which the unit pass reached, failed the pass.
-        ",".join(("positive_data_acceptance", RUN_LEVEL_2XX_CHECK, *settings.exclude_checks)),
-        "--no-color",
-    ]
-    if settings.cassettes:
-        from .cassettes import pass_path
-
-        at = cmd.index("ndjson,junit")
-        cmd[at] = ",".join(("ndjson", "junit", *settings.cassettes))
-        for fmt in settings.cassettes:
-            cmd += [f"--report-{fmt}-path", str(pass_path(ndjson.parent, ndjson.stem, fmt))]
-    if settings.checks:
-        cmd += ["--checks", ",".join(settings.checks)]
-    for op in settings.operations:
-        cmd += ["--include-operation-id", op]
-    for op in settings.exclude_operations:
-        cmd += ["--exclude-operation-id", op]
-    if settings.max_time:
-        cmd += ["--max-time", str(settings.max_time)]
-    return cmd
+__all__ = [
+    "GROUP_FACTORS",
+    "LAST_PASS",
+    "PARALLEL_STATEFUL",
+    "PHASES",
+    "STATEFUL_GROUPS",
+    "EngineResult",
+    "EngineSettings",
+    "iter_events",
+    "read_findings",
+    "read_ndjson",
+    "run",
+    "run_once",
+    "spec_links",
+    "stateful_groups",
+    "write_config",
+]
 
 
 # Operations that destroy something the rest of the run needs. The sandbox (like Flint) has no
@@ -405,176 +250,3 @@ def spec_links(spec: Spec) -> set[str]:
                 if target is not None:
                     out.add(f"{op.label} -> [{status}] {link_name} -> {target.label}")
     return out
-
-
-# ---------------------------------------------------------------------------------- the report
-def iter_events(path: Path) -> Iterator[tuple[str, Any]]:
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(event, dict) and len(event) == 1:
-                ((event_name, payload),) = event.items()
-                yield str(event_name), payload
-
-
-def _label_to_op(spec: Spec) -> dict[str, str]:
-    return {op.label: op.operation_id for op in spec.operations.values()}
-
-
-def _case_label(case: Any) -> str | None:
-    value = case.get("value") if isinstance(case, dict) else None
-    if isinstance(value, dict):
-        op = value.get("operation")
-        if isinstance(op, dict) and op.get("label"):
-            return str(op["label"])
-        method, path = value.get("method"), value.get("path")
-        if method and path:
-            return f"{str(method).upper()} {path}"
-    return None
-
-
-def _curl_from_interaction(interaction: Any, key_var: str) -> str | None:
-    """A curl command for the request schemathesis sent, from its recorded interaction."""
-    request = interaction.get("request") if isinstance(interaction, dict) else None
-    if not isinstance(request, dict) or not request.get("uri"):
-        return None
-    headers: dict[str, str] = {}
-    for name, values in (request.get("headers") or {}).items():
-        value = values[0] if isinstance(values, list) and values else values
-        if isinstance(value, str):
-            headers[str(name)] = value
-    body = request.get("body")
-    raw: bytes | None = None
-    if isinstance(body, dict) and "$base64" in body:
-        raw = base64.b64decode(body["$base64"])
-    elif isinstance(body, str):
-        raw = body.encode("utf-8")
-    return curl_command(str(request.get("method") or "GET"), str(request["uri"]), headers, raw, key_var=key_var)
-
-
-def read_findings(path: Path, result: EngineResult) -> set[str]:
-    """The Flint checks' findings as the hooks recorded them (JSON lines: check, message, expected, operation,
-    curl), one violation per distinct (check, operation, message). Returns the checks that reported any: their
-    schemathesis failures are the same findings, so read_ndjson skips them."""
-    if not path.is_file():
-        return set()
-    seen: set[tuple[str, str, str]] = set()
-    checks: set[str] = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue  # a line cut short by a killed pass
-        if not isinstance(record, dict) or not record.get("check"):
-            continue
-        if "skip" in record:
-            result.skips.add(str(record["check"]), str(record["skip"]), str(record.get("operation") or "?"))
-            continue
-        check, operation, message = str(record["check"]), record.get("operation"), str(record.get("message", ""))
-        checks.add(check)
-        key = (check, str(operation), message)
-        if key in seen:
-            continue
-        seen.add(key)
-        result.violations.append(
-            Violation(check, message, str(record.get("expected", "")), curl=record.get("curl") or None,
-                      operation=str(operation) if operation else None, response=record.get("response") or None)
-        )
-    return checks
-
-
-def read_ndjson(
-    path: Path, result: EngineResult, spec: Spec, key_var: str = "FLINT_API_KEY", reported: set[str] | None = None
-) -> None:
-    """Fill `result` from schemathesis' NDJSON events: failures of schemathesis' own checks (Flint checks in
-    `reported` came as data through read_findings), per-operation statuses, links."""
-    reported = reported or set()
-    labels = _label_to_op(spec)
-    seen_failures: set[tuple[str, str, str]] = set()
-    for name, payload in iter_events(path):  # noqa: B007
-        if name == "PhaseStarted":
-            data = (payload or {}).get("payload") or {}
-            if "transitions_total" in data:
-                result.links_total = max(result.links_total, int(data.get("transitions_total") or 0))
-                result.links_selected = max(result.links_selected, int(data.get("transitions_selected") or 0))
-        elif name == "ScenarioFinished":
-            recorder = (payload or {}).get("recorder") or {}
-            cases = recorder.get("cases") or {}
-            interactions = recorder.get("interactions") or {}
-            for case_id, node in cases.items():
-                label = _case_label(node)
-                if label not in labels:
-                    continue  # coverage-phase probes with methods the spec does not declare
-                op_id = labels[label]
-                inter = interactions.get(case_id) or {}
-                response = inter.get("response") if isinstance(inter, dict) else None
-                status = response.get("status_code") if isinstance(response, dict) else None
-                if isinstance(status, int):
-                    result.operations_tested.add(op_id)
-                    result.statuses.setdefault(op_id, set()).add(status)
-                    if 200 <= status < 300:
-                        result.operations_2xx.add(op_id)
-                transition = node.get("transition") if isinstance(node, dict) else None
-                if isinstance(transition, dict) and node.get("is_transition_applied") and transition.get("id"):
-                    result.links_covered.add(str(transition["id"]))
-            for case_id, checks in (recorder.get("checks") or {}).items():
-                label = _case_label(cases.get(case_id) or {})
-                op_id = labels.get(label or "", label or "?")
-                for check in checks or []:
-                    info = check.get("failure_info") if isinstance(check, dict) else None
-                    if not info:
-                        continue
-                    failure = info.get("failure") or {}
-                    title = str(failure.get("title") or "")
-                    message = str(failure.get("message") or "")
-                    check_name = str(check.get("name") or failure.get("code") or "schemathesis")
-                    key = (check_name, str(op_id), title + message[:200])
-                    if key in seen_failures or check_name in reported:
-                        continue
-                    seen_failures.add(key)
-                    found, expected = _builtin_failure(check_name, title, message)
-                    curl = _curl_from_interaction(interactions.get(case_id), key_var)
-                    result.violations.append(
-                        Violation(
-                            check=check_name,
-                            message=found,
-                            expected=expected,
-                            curl=curl or str(info.get("code_sample") or "") or None,
-                            operation=op_id,
-                        )
-                    )
-        elif name == "NonFatalError":
-            result.errors.append(str((payload or {}).get("info", {}).get("message") or payload)[:500])
-        elif name == "FatalError":
-            result.errors.append(str(payload)[:500])
-        elif name == "EngineFinished":
-            warnings = (payload or {}).get("payload") or {}
-            if isinstance(warnings, dict):
-                if warnings.get("warnings"):
-                    result.warnings.append(str(warnings["warnings"])[:500])
-            # Run-level (after_run) check failures are only here, not in any scenario's recorder.
-            for failure in (payload or {}).get("failures") or []:
-                if not isinstance(failure, dict):
-                    continue
-                title = str(failure.get("title") or "")
-                check_name = title.split("`")[1] if title.count("`") >= 2 else str(failure.get("code") or "schemathesis")
-                if check_name in reported:
-                    continue
-                found, expected = _builtin_failure(check_name, title, str(failure.get("message") or ""))
-                result.violations.append(
-                    Violation(check_name, found, expected, operation=str(failure["operation"]) if failure.get("operation") else None)
-                )
-
-
-def _builtin_failure(check: str, title: str, message: str) -> tuple[str, str]:
-    """A schemathesis check's own failure: its title and message are what was found; what is expected is that
-    check's rule (schemathesis states it in the title, e.g. "Undocumented HTTP status code")."""
-    found = " ".join(line.strip() for line in message.splitlines() if line.strip())
-    text = f"{title}: {found}" if title and found else (title or found)
-    return text, f"the response conforms to the spec (schemathesis check {check})"

@@ -141,7 +141,7 @@ def seed(client: ProbeClient, *, destructive: bool = False, run_tag: str = "") -
 
     # Funds for every payout the run will try (fuzzed amounts stay small next to this).
     f.paid_order(unit=1_000_000, qty=10)
-    # Refunded one cent at a time by root createRefund steps of the stateful phase (checks._steer_stateful).
+    # Refunded one cent at a time by root createRefund steps of the stateful phase (case_steering._steer_stateful).
     s.stateful_refund_order = f.paid_order(unit=1_000_000, qty=1)[0]
     # A paid order: refunds, the payment intent, the ledger and the balance payouts draw on.
     paid_id, paid = f.paid_order(unit=5000, qty=4)

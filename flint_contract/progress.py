@@ -6,6 +6,7 @@ the running step and the elapsed time (the bar replaces the heartbeat lines)."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from types import TracebackType
@@ -14,6 +15,12 @@ from typing import Callable, Optional
 Sink = Optional[Callable[[str], None]]
 
 HEARTBEAT_SECONDS = 15.0
+
+
+def stderr_line(line: str) -> None:
+    """The plain sink of the command lines: each progress line to stderr as it comes."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 class Progress:

@@ -165,6 +165,23 @@ def _by_check(violations: list[Violation]) -> dict[str, int]:
     return by_check
 
 
+def write_reports(
+    result: RunResult, *, junit: Path | None, html: Path | None, json_path: Path | None, examples: int
+) -> list[str]:
+    """Write the JUnit, HTML and JSON reports a command line asked for; returns how the verdict names them."""
+    reports = []
+    if junit:
+        write_junit(result, junit, examples=examples)
+        reports.append(f"JUnit {junit}")
+    if html:
+        write_html(result, html, examples=examples)
+        reports.append(f"HTML {html}")
+    if json_path:
+        write_findings(result, json_path)
+        reports.append(f"JSON {json_path}")
+    return reports
+
+
 def write_junit(result: RunResult, path: Path, *, examples: int = 3) -> None:
     """One testcase per (check, operation) that failed, one per check that ran clean; each failure
     carries up to `examples` distinct findings and the counts."""

@@ -20,7 +20,7 @@ from .probe_client import ProbeClient, Reply
 from .spec import Link, Operation, Spec
 
 _PARAM = re.compile(r"\{([^}]+)\}")
-_MISSING: Any = object()
+MISSING: Any = object()
 MAX_CHAIN = 4  # links followed from a root operation before giving up
 
 
@@ -43,7 +43,8 @@ def _quote_segment(value: str) -> str:
 
 
 # ------------------------------------------------------------------------------- runtime expressions
-def _pointer(doc: Any, pointer: str) -> Any:
+def pointer_get(doc: Any, pointer: str) -> Any:
+    """The value at a JSON pointer in `doc`, MISSING when there is none."""
     node = doc
     for raw in [p for p in pointer.split("/") if p]:
         part = raw.replace("~1", "/").replace("~0", "~")
@@ -52,28 +53,28 @@ def _pointer(doc: Any, pointer: str) -> Any:
         elif isinstance(node, dict) and part in node:
             node = node[part]
         else:
-            return _MISSING
+            return MISSING
     return node
 
 
 def evaluate(expr: Any, path: Mapping[str, str], body: Any, response: Any) -> Any:
     """An OpenAPI runtime expression ($response.body#/..., $request.path.x, $request.body#/...) or a
-    structure of them (a link's requestBody); anything else is a constant. _MISSING when unresolvable."""
+    structure of them (a link's requestBody); anything else is a constant. MISSING when unresolvable."""
     if isinstance(expr, dict):
         out = {k: evaluate(v, path, body, response) for k, v in expr.items()}
-        return _MISSING if any(v is _MISSING for v in out.values()) else out
+        return MISSING if any(v is MISSING for v in out.values()) else out
     if isinstance(expr, list):
         items = [evaluate(v, path, body, response) for v in expr]
-        return _MISSING if any(v is _MISSING for v in items) else items
+        return MISSING if any(v is MISSING for v in items) else items
     if not isinstance(expr, str) or not expr.startswith("$"):
         return copy.deepcopy(expr)
     if expr.startswith("$response.body#"):
-        return _pointer(response, expr.split("#", 1)[1])
+        return pointer_get(response, expr.split("#", 1)[1])
     if expr.startswith("$request.body#"):
-        return _pointer(body, expr.split("#", 1)[1])
+        return pointer_get(body, expr.split("#", 1)[1])
     if expr.startswith("$request.path."):
-        return path.get(expr[len("$request.path."):], _MISSING)
-    return _MISSING
+        return path.get(expr[len("$request.path."):], MISSING)
+    return MISSING
 
 
 # ------------------------------------------------------------------------------------------ chains
@@ -177,13 +178,13 @@ def realize(client: ProbeClient, spec: Spec, chain: Chain) -> tuple[Instance | N
         target = spec.operations[link.target]
         in_path = set(path_params(target))
         evaluated = {k: evaluate(v, params, body, response) for k, v in link.parameters.items()}
-        if any(v is _MISSING or v is None for v in evaluated.values()):
+        if any(v is MISSING or v is None for v in evaluated.values()):
             return None, reply
         params = {k: str(v) for k, v in evaluated.items() if k in in_path}
         query = {k: v for k, v in evaluated.items() if k not in in_path}
         if link.request_body is not None:
             body = evaluate(link.request_body, params, body, response)
-            if body is _MISSING:
+            if body is MISSING:
                 return None, reply
         else:
             body = example_body(spec, link.target)
@@ -294,7 +295,7 @@ _ID_TOKEN = re.compile(r'"([a-z]+_[0-9A-Za-z]{10,})"')
 def _first_difference(a: Any, b: Any, path: str = "") -> str:
     if isinstance(a, dict) and isinstance(b, dict):
         for k in sorted(set(a) | set(b)):
-            if a.get(k, _MISSING) != b.get(k, _MISSING):
+            if a.get(k, MISSING) != b.get(k, MISSING):
                 return _first_difference(a.get(k), b.get(k), f"{path}.{k}" if path else str(k))
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         for i, (x, y) in enumerate(zip(a, b)):

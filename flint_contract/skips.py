@@ -104,7 +104,7 @@ def response_skips(check: str, ex: Exchange) -> list[str]:
     return [NON_INTEGER] if any(_has_non_integer(o) for o in objects) else []
 
 
-# The rules that pass silently over what they cannot compute (flint_contract.invariants._amt is None).
+# The rules that pass silently over what they cannot compute (flint_contract.rules_orders._amt is None).
 RESPONSE_SKIPPERS = ("order_arithmetic", "balance_transaction_net")
 
 # Probes that need a second merchant's key, and the checks each would report.

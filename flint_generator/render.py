@@ -21,7 +21,12 @@ from flint_generator.tables import codecs_json, operations_json
 TEMPLATES = Path(__file__).resolve().parent / "templates"  # package data
 # the package's fixed runtime: real modules of this tree, copied with the header line (already black-formatted)
 RUNTIME = Path(__file__).resolve().parent / "runtime"
-RUNTIME_MODULES = ("_runtime.py", "_codec.py", "_server.py", "_client.py", "errors.py")
+RUNTIME_MODULES = ("_runtime.py", "_codec.py", "_server.py", "_client.py", "errors.py",
+                   "_values.py", "_checks.py", "_parsers.py", "_dump.py",
+                   "_options.py", "_request.py", "_retry.py", "_responses.py", "_pages.py", "_money.py",
+                   "_server_types.py", "_server_routes.py", "_server_input.py", "_server_output.py")
+
+
 class _TemplateBytecode(jinja2.FileSystemBytecodeCache):
     """Compiled templates in templates/__pycache__, as Python keeps .pyc files: compiling the templates is a fixed
     cost of every run (60 ms), and Jinja checks each entry against its template's source. Where the directory cannot

@@ -11,7 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from ..report import DEFAULT_EXAMPLES, write_findings, write_html, write_junit
+from ..progress import stderr_line
+from ..report import DEFAULT_EXAMPLES, write_reports
 from .driver import (DEFAULT_BUDGET, DEFAULT_LENGTH, DEFAULT_SEQUENCES, QUICK_BUDGET, QUICK_LENGTH, QUICK_SEQUENCES,
                      DiffOptions, execute_diff)
 from .report import print_diff
@@ -58,26 +59,12 @@ def main(args: argparse.Namespace) -> int:
         workers=args.workers,
         quick=args.quick,
         spec_path=args.spec,
-        progress=None if args.quiet else _stderr_line,
+        progress=None if args.quiet else stderr_line,
     )
     result = execute_diff(opts)
     from .report import to_run_result
 
     run = to_run_result(result)
-    reports = []
-    if args.junit:
-        write_junit(run, args.junit, examples=args.examples)
-        reports.append(f"JUnit {args.junit}")
-    if args.html:
-        write_html(run, args.html, examples=args.examples)
-        reports.append(f"HTML {args.html}")
-    if args.json:
-        write_findings(run, args.json)
-        reports.append(f"JSON {args.json}")
+    reports = write_reports(run, junit=args.junit, html=args.html, json_path=args.json, examples=args.examples)
     print_diff(result, sys.stdout, examples=args.examples, reports=reports)
     return result.exit_code
-
-
-def _stderr_line(line: str) -> None:
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()

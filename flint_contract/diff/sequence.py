@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 from urllib.parse import quote
 
-from ..resources import fill_path
+from ..resources import MISSING, fill_path, pointer_get
 from ..spec import Spec
-
-_MISSING: Any = object()
 
 
 @dataclass(frozen=True)
@@ -68,27 +66,14 @@ def _renumber(node: Any, mapping: Mapping[int, int]) -> Any:
     return node
 
 
-def pointer_get(doc: Any, pointer: str) -> Any:
-    node = doc
-    for raw in [p for p in pointer.split("/") if p]:
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return _MISSING
-    return node
-
-
 class Unresolved(Exception):
     """A reference points at something the earlier response does not have (on this server)."""
 
 
 def resolve(node: Any, bodies: list[Any]) -> Any:
     if isinstance(node, Ref):
-        value = pointer_get(bodies[node.step], node.pointer) if node.step < len(bodies) else _MISSING
-        if value is _MISSING or value is None:
+        value = pointer_get(bodies[node.step], node.pointer) if node.step < len(bodies) else MISSING
+        if value is MISSING or value is None:
             raise Unresolved(f"step {node.step}{node.pointer}")
         return value
     if isinstance(node, dict):

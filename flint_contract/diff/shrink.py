@@ -17,9 +17,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..resources import pointer_get
 from .compare import category
 from .execute import SequenceRun
-from .sequence import Ref, Step, pointer_get
+from .sequence import Ref, Step
 
 _INDEX = re.compile(r"^\d+$")
 Aliases = dict[tuple[int, str], list[tuple[int, str]]]

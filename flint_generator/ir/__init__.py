@@ -4,6 +4,7 @@ operation the plan and the templates need. Nothing downstream reads the raw docu
     extensions.py  the x- extensions          schemas.py     schemas -> TypeRefs and named classes
     operations.py  paths -> Operations        usage.py       request/response usage -> strictness, enum openness
     types.py       the dataclasses            findings.py    errors, warnings, degraded (JSON pointers)
+    classes.py     the walker's builders of models, enums and unions
 """
 
 from __future__ import annotations

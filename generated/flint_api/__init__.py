@@ -5,7 +5,7 @@
 - `flint_api.params`: TypedDicts of the request bodies (for type checkers)
 - `flint_api.client`: `FlintClient` / `AsyncFlintClient` (needs httpx); `errors`: its exceptions
 - `flint_api.server`: `Service` protocol and `create_app` (needs starlette; imported only by who uses it, so the
-  client part can be vendored and type-checked without `server.py` and `_server.py`)
+  client part can be vendored and type-checked without `server.py` and the `_server*.py` modules)
 
 Importing the package imports only the runtime; the rest loads on first use.
 """

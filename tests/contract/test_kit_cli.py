@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from contract_target import Target, target
-from flint_contract import cli, engine
+from flint_contract import cli, engine, engine_report
 from flint_contract.localserver import Sandbox
 from flint_contract.spec import load_spec
 
@@ -107,7 +107,7 @@ def _sequence(path: Path) -> list[tuple[tuple[str, int | None], ...]]:
         steps = []
         for case_id, node in (recorder.get("cases") or {}).items():
             response = ((recorder.get("interactions") or {}).get(case_id) or {}).get("response") or {}
-            steps.append((str(engine._case_label(node)), response.get("status_code")))
+            steps.append((str(engine_report._case_label(node)), response.get("status_code")))
         scenarios.append(tuple(steps))
     return scenarios
 

@@ -1,5 +1,5 @@
 """Issue 16's user-side example project (tests/client_example): it vendors only the client part of the generated
-package (server.py and _server.py left out), is type-checked by mypy --strict with no server dependency on the
+package (server.py and _server*.py left out), is type-checked by mypy --strict with no server dependency on the
 path (site-packages off; only httpx and its own dependencies), and runs against a real sandbox process with
 starlette made unimportable."""
 
@@ -33,7 +33,7 @@ def vendor(tmp: Path) -> Path:
     """The user's tree: the package without its server modules, and the example."""
     root = tmp / "project"
     shutil.copytree(REPO / "generated" / "flint_api", root / "flint_api",
-                    ignore=shutil.ignore_patterns("server.py", "_server.py", "__pycache__"))
+                    ignore=shutil.ignore_patterns("server.py", "_server*.py", "__pycache__"))
     shutil.copy(EXAMPLE, root / "example.py")
     return root
 

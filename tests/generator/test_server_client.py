@@ -411,7 +411,7 @@ def test_sync_client_connection_error(rich: Package) -> None:
 
 
 def test_retry_after_forms_and_cap(rich: Package) -> None:
-    c = rich.module("_client")  # the client's engine
+    c = rich.module("_retry")  # the client's retry policy
 
     def resp(value: str) -> httpx.Response:
         return httpx.Response(429, headers={"retry-after": value})
@@ -451,7 +451,7 @@ class Flaky(httpx.AsyncBaseTransport):
 
 def test_transport_errors_retry_only_when_safe(rich: Package, monkeypatch: pytest.MonkeyPatch) -> None:
     m, c, e = rich.models, rich.client, rich.errors
-    monkeypatch.setattr(rich.module("_client"), "INITIAL_RETRY_DELAY", 0.0)
+    monkeypatch.setattr(rich.module("_retry"), "INITIAL_RETRY_DELAY", 0.0)
     service = Service(rich)
     app = make_app(rich, service)
 
