@@ -20,6 +20,7 @@ from pathlib import Path
 import black
 
 from flint_generator.layout import MODE, relayout
+from flint_generator.layout_tree import _FORMAT_ONCE
 
 CHUNK_LINE = "\n\x00\n"
 # FLINT_GENERATOR_VERIFY_LAYOUT=1: black runs on every chunk and a chunk where layout.relayout disagrees is an error
@@ -35,10 +36,6 @@ class FormatError(Exception):
         self.message = message
 
 
-# black.format_str runs a second full pass whenever the first changed anything (a guard for optional trailing
-# commas meeting optional parentheses, which magic_trailing_comma=False rules out): every raw chunk paid twice.
-# One pass halves the generator's dominant cost; tests/generator check that the output is a black fixed point.
-_FORMAT_ONCE = getattr(black, "_format_str_once", None) or black.format_str
 
 
 def _format_one(source: str, fast: str | None = None) -> tuple[str | None, str | None]:

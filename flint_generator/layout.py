@@ -4,10 +4,11 @@ Black costs most of a cold generation, and nearly all of it goes to parsing code
 a line that fits stays on one line; otherwise a `def` splits at its parameters and any other line at its last
 bracket pair, the body going on its own line if it fits, else one item per line with a trailing comma; a
 collection literal that splits always puts one item per line. `relayout` applies those rules (and black's
-string-quote and docstring rules, through black's own string functions) to a chunk and returns None as soon as
-the chunk holds anything outside that subset: comments, operators where a split is needed, lambdas, f-strings,
-backslashes, unusual blank lines. Those chunks go to black. Tests and `bench/corpus.py --verify-layout` check
-that every chunk `relayout` accepts is exactly what black makes of it.
+string-quote and docstring rules, through black's own string functions) to a chunk. A statement outside that
+subset (operators where a split is needed, lambdas, f-strings, nested splits) is laid out by black alone, at its
+depth; what shapes blank lines or needs its neighbours (comments, imports, decorators, unusual blank lines) makes
+`relayout` return None, and black formats the whole chunk. Tests and `bench/corpus.py --verify-layout` check that
+every chunk `relayout` returns is exactly what black makes of it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ from functools import lru_cache
 
 from black.strings import fix_multiline_docstring, normalize_string_prefix, normalize_string_quotes
 
-from flint_generator.layout_tree import _BLOCK, _STRING, MODE, LINE_LENGTH, _fits, _lay, _parse, _Unsupported
+from flint_generator.layout_tree import (
+    _BLOCK,
+    _FORMAT_ONCE,
+    _STRING,
+    MODE,
+    LINE_LENGTH,
+    _fits,
+    _lay,
+    _parse,
+    _Unsupported,
+)
 
 __all__ = ["MODE", "relayout"]
 
@@ -211,8 +222,46 @@ def _relayout(chunk: str) -> str:
             out.append(_docstring(text, depth))
             prev_after = 1 if prev_text.startswith("class ") else 0
         else:
-            _check_spacing(_bare(text))
-            out.extend(_one_line(text, depth) or _lay(_parse(text), depth, "", statement=True))
+            out.extend(_statement(text, depth))
             prev_after = 0
         prev_text, prev_depth = text, depth
     return "\n".join(out) + "\n"
+
+
+def _statement(text: str, depth: int) -> list[str]:
+    try:
+        _check_spacing(_bare(text))
+        return _one_line(text, depth) or _lay(_parse(text), depth, "", statement=True)
+    except _Unsupported:
+        if text.startswith(("#", "@", "else", "elif", "except", "finally")):
+            raise  # comments and decorators weigh on blank lines; clauses need their block: the chunk is black's
+        return _black_statement(text, depth)
+
+
+def _black_statement(text: str, depth: int) -> list[str]:
+    """One logical line black's rules are too many for here, laid out by black alone at its own depth.
+
+    Black lays out a statement by its text and depth only (no magic trailing commas, no comments here), so formatting
+    it inside `depth` empty class wrappers gives the lines it has in the whole chunk; blank lines stay this module's
+    business. Without this, one such line sent its whole chunk to black: on Azure's WebApps, a 1.3 MB class."""
+    pad = "    " * depth
+    block = text.rstrip().endswith(":")
+    wrappers = "".join("    " * level + "class _:\n" for level in range(depth))
+    source = wrappers + pad + text + ("\n" + pad + "    pass" if block else "") + "\n"
+    try:
+        lines = str(_FORMAT_ONCE(source, mode=MODE)).split("\n")
+    except Exception as exc:  # black raises several types (InvalidInput, ASTSafetyError...)
+        raise _Unsupported(f"black refused a statement: {type(exc).__name__}") from exc
+    if lines[:depth] != [w for w in wrappers.split("\n") if w] or lines[-1] != "":
+        raise _Unsupported("black moved the wrappers")
+    body = [ln for ln in lines[depth:-1]]
+    while body and not body[0]:
+        body.pop(0)
+    if block:
+        if not body or body[-1] != pad + "    pass":
+            raise _Unsupported("black changed the block's body")
+        body.pop()
+    if not body or not body[0].startswith(pad) or body[0][len(pad) : len(pad) + 1] in (" ", "") or "" in body:
+        raise _Unsupported("black's statement is not one run of lines at its depth")
+    return body
+

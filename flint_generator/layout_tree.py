@@ -13,6 +13,10 @@ from black.strings import normalize_string_quotes, str_width
 # the one black mode of the generator (format.py formats with it; `check` depends on it staying fixed)
 MODE = black.Mode(line_length=120, target_versions={TargetVersion.PY310}, magic_trailing_comma=False)
 LINE_LENGTH = MODE.line_length
+# black.format_str runs a second full pass whenever the first changed anything (a guard for optional trailing
+# commas meeting optional parentheses, which magic_trailing_comma=False rules out): every raw chunk paid twice.
+# One pass halves the generator's dominant cost; tests/generator check that the output is a black fixed point.
+_FORMAT_ONCE = getattr(black, "_format_str_once", None) or black.format_str
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _quotes = lru_cache(maxsize=4096)(normalize_string_quotes)  # the same literals recur all over generated code
 # a string literal with an optional prefix (no f-strings: their nested quotes are black's business)

@@ -14,6 +14,7 @@ import pytest
 
 from flint_generator.format import _FORMAT_ONCE, MODE, split_chunks
 from flint_generator.ir import build_api
+from flint_generator import layout
 from flint_generator.layout import relayout
 from flint_generator.load import load_spec
 from flint_generator.plan import make_plan
@@ -154,17 +155,10 @@ def test_shapes_the_corpus_sent_to_black_are_taken_as_black_lays_them(source: st
     assert relayout(source) == black(source)
 
 
-# numeric literals black rewrites (case of prefixes, exponents, hex digits) stay black's
-REWRITTEN_NUMBERS = ["x = 0XFF\n", "x = 1E5\n", "x = 10J\n", "x = 0xabc\n", "x = 1.5E-3\n", "x = [1, 0Xa]\n"]
-
-
-@pytest.mark.parametrize("source", REWRITTEN_NUMBERS)
-def test_rewritten_numbers_go_to_black(source: str) -> None:
-    assert black(source) != source
-    assert relayout(source) is None
-
-
-DECLINED = [
+# statements outside the subset: the tree layout refuses them and black lays out that statement alone, at its depth
+# (numbers black rewrites, comments, redundant parentheses, operators, f-strings, lambdas)
+BLACKS_STATEMENTS = [
+    "x = 0XFF\n", "x = 1E5\n", "x = 10J\n", "x = 0xabc\n", "x = 1.5E-3\n", "x = [1, 0Xa]\n",
     "x = 1  # a comment\n",
     "x = (a)\n",  # black may drop redundant parentheses
     "y  =  2\n",  # spacing black normalises
@@ -174,9 +168,38 @@ DECLINED = [
     "value = some_function_name_that_is_quite_long(argument_one) + another_function_name_that_is_long(argument_two)"
     " + 1 + more(arguments)\n",
     "s = f'{x!r}'\n",
+    "handler = lambda request, response: process_the_request_and_the_response(request, response, extra, more, args, and_more, and_even_more)\n",
+]
+
+
+@pytest.mark.parametrize("source", BLACKS_STATEMENTS)
+def test_statements_outside_the_subset_are_black_s(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = layout._black_statement
+    monkeypatch.setattr(layout, "_black_statement", lambda text, depth: calls.append(text) or real(text, depth))
+    assert relayout(source) == black(source)
+    assert len(calls) == 1
+
+
+def test_one_odd_statement_in_a_class_goes_to_black_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Azure's WebApps: one parameter black splits its own way sent a 1.3 MB class to black; now only its def line."""
+    methods = "".join(f"    def method_{i}(self, a: int, b: str = 'x') -> None:\n        return g(a, b)\n\n" for i in range(5))
+    odd = ("    def update(\n        self,\n        properties: _t.Mapping[str, _m.AzureStoragePropertyDictionaryResourcePrope"
+           "rtiesValue | _p.AzureStoragePropertyDictionaryResourcePropertiesValueParams] | _rt.Unset = _rt.UNSET,\n"
+           "    ) -> None:\n        return None\n")
+    source = "class WebApps:\n    \"\"\"Operations.\"\"\"\n\n" + methods + odd
+    calls: list[str] = []
+    real = layout._black_statement
+    monkeypatch.setattr(layout, "_black_statement", lambda text, depth: calls.append(text) or real(text, depth))
+    assert relayout(source) == black(source)
+    assert [c.split("(")[0] for c in calls] == ["def update"]
+
+
+# what shapes blank lines or needs its neighbours stays a whole-chunk decision for black
+DECLINED = [
     "import os\n\nx = 1\n",
     "def f() -> None:\n\n    pass\n",  # a blank line at a block start
-    "handler = lambda request, response: process_the_request_and_the_response(request, response, extra, more, args, and_more, and_even_more)\n",
+    "# a comment\nx = 1\n",
 ]
 
 
