@@ -19,7 +19,7 @@ from decimal import Decimal as _Decimal
 from enum import Enum as _enum_type
 
 from . import _runtime as _rt
-from ._codec import Codecs, Desc, _Factory, ident
+from ._codec import Codecs, Desc, _Factory, ident, type_key
 from ._codec_values import _EXPECTED, _JSON_TEST, Src, ValueCompiler, _lit
 
 _REQUIRED = object()  # no default in the class body
@@ -60,6 +60,7 @@ class Compiler(ValueCompiler, Codecs):
         self._enum_maps: dict[str, str] = {}
         self._compiled = 0
         self._lock = threading.Lock()
+        self._parsers: dict[str, _t.Callable[[_t.Any, str], _t.Any]] = {}  # see parser_of
         self.sources: dict[str, str] = {}  # linecache name of each compiled function -> its source, for dump()
 
     @property
@@ -124,6 +125,14 @@ class Compiler(ValueCompiler, Codecs):
         return self.const(self.module[name])
 
     def parser_of(self, t: Desc) -> _t.Callable[[_t.Any, str], _t.Any]:
+        # cached: each lenient parse of a field's value asks again, and compiling anew each time was most of it
+        key = type_key(t)
+        fn = self._parsers.get(key)
+        if fn is None:
+            fn = self._parsers[key] = self._parser_of(t)
+        return fn
+
+    def _parser_of(self, t: Desc) -> _t.Callable[[_t.Any, str], _t.Any]:
         expr = self.item_fn(t)  # our own expression: P.m_X, P.u_X, _rt.p_X or _kN
         head, _, name = expr.partition(".")
         fn: _t.Callable[[_t.Any, str], _t.Any]
