@@ -356,8 +356,10 @@ class Model(metaclass=ModelMeta):
 
         def __init__(self, **kwargs):
             codecs, gen = _generated(type(self))
-            init = codecs.compile_init(gen.__name__, gen.__slots__, gen._defaults_)
-            gen.__init__ = init
+            init = vars(gen).get("__init__")  # installed already: this is a reference taken before
+            if init is None:
+                init = codecs.compile_init(gen.__name__, gen.__slots__, gen._defaults_)
+                gen.__init__ = init
             init(self, **kwargs)
 
     @classmethod
@@ -375,8 +377,10 @@ class Model(metaclass=ModelMeta):
     def to_dict(self) -> dict[str, _t.Any]:
         """JSON-ready data: absent (UNSET) fields are omitted, undeclared fields a response carried are kept."""
         codecs, gen = _generated(type(self))
-        fn = codecs.compile_to_dict(gen.__name__)
-        setattr(gen, "to_dict", fn)
+        fn = vars(gen).get("to_dict")  # installed already: `obj.to_dict` was taken before (exec mode compiled anew)
+        if fn is None:
+            fn = codecs.compile_to_dict(gen.__name__)
+            setattr(gen, "to_dict", fn)
         out: dict[str, _t.Any] = fn(self)
         return out
 
