@@ -73,9 +73,6 @@ class Codecs:
         """Functions by name: `m_<Model>` (from_dict), `u_<Union>`, `h_<helper>`."""
         raise NotImplementedError
 
-    def compile_named(self, name: str) -> _t.Any:
-        raise NotImplementedError
-
     def compile_from_dict(self, name: str, target: type | None = None) -> _t.Any:
         raise NotImplementedError
 
@@ -211,9 +208,6 @@ class Precompiled(Codecs):
     @property
     def p(self) -> _t.Any:
         return self.compiled.P
-
-    def compile_named(self, name: str) -> _t.Any:
-        return getattr(self.compiled.P, name)
 
     def compile_from_dict(self, name: str, target: type | None = None) -> _t.Any:
         fn = getattr(self.compiled, "m_" + name)
