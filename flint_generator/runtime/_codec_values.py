@@ -82,7 +82,7 @@ class Src:
         """The source: `def <fn>(...)` as exec mode runs it, or (for `--codecs=source`) under another name with
         annotations, the body the same either way."""
         if typed:
-            params = [p if p == "*" else _annotated(p) for p in self.params]
+            params = [p if p == "*" else _annotated(p, self.fn != "__init__") for p in self.params]
             ret = " -> None" if self.fn == "__init__" else " -> _t.Any"
         else:
             params, ret = self.params, ""
@@ -90,9 +90,9 @@ class Src:
         return "\n".join([head, *self.lines]) + "\n"
 
 
-def _annotated(param: str) -> str:
+def _annotated(param: str, parser: bool) -> str:
     name, eq, default = param.partition("=")
-    kind = "str" if name == "path" else "_t.Any"
+    kind = "str" if parser and name == "path" else "_t.Any"  # an __init__'s `path` is a field
     return f"{name}: {kind} = {default}" if eq else f"{name}: {kind}"
 
 
