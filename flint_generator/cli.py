@@ -1,4 +1,4 @@
-"""`python -m flint_generator generate|check SPEC --out DIR [--strict] [--report PATH] [--package NAME]`.
+"""`python -m flint_generator generate|check SPEC --out DIR [--strict] [--report PATH] [--package NAME] [--codecs MODE]`.
 
 Exit codes: 0 success (check: up to date), 1 spec problems / stale output / failure. Messages name JSON pointers;
 never a traceback.
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from flint_generator import __version__, write
-from flint_generator.pipeline import Result, fingerprint, generate, input_hashes, package_name_problem
+from flint_generator.pipeline import CODECS, Result, fingerprint, generate, input_hashes, package_name_problem
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,13 +31,17 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--lenient", dest="lenient", action="store_true", help="the default (kept for old scripts)")
         s.add_argument("--report", type=Path, help="write a JSON report (problems, degradations, naming)")
         s.add_argument("--force", action="store_true", help="regenerate even when the manifest says nothing changed")
+        s.add_argument("--codecs", choices=CODECS, default="exec",
+                       help="exec (default): the models' from_dict/to_dict/__init__ are compiled at first use; "
+                            "source: written by the generator into <package>/_codecs_compiled.py, so the package "
+                            "never calls exec/eval/compile (for policies that forbid it; reviewable as a diff)")
     return p
 
 
-def _is_current(spec: Path, out: Path, package: str | None, lenient: bool) -> bool:
+def _is_current(spec: Path, out: Path, package: str | None, lenient: bool, codecs: str) -> bool:
     """No-op fast path: same generator+templates, same spec inputs, and the tree still matches the manifest."""
     manifest = write.read_manifest(out)
-    if manifest is None or manifest.get("fingerprint") != fingerprint(package, lenient):
+    if manifest is None or manifest.get("fingerprint") != fingerprint(package, lenient, codecs):
         return False
     inputs = manifest.get("inputs")
     if not isinstance(inputs, dict) or not inputs:
@@ -67,11 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.package is not None and (problem := package_name_problem(args.package)) is not None:
         print(f"error: --package: {problem}; {out} left unchanged", file=sys.stderr)  # checked before reading anything
         return 1
-    if not args.force and args.report is None and _is_current(args.spec, out, args.package, args.lenient):
+    current = not args.force and args.report is None
+    if current and _is_current(args.spec, out, args.package, args.lenient, args.codecs):
         print(f"{out}: up to date")
         return 0
     try:
-        res = generate(args.spec, package=args.package, lenient=args.lenient)
+        res = generate(args.spec, package=args.package, lenient=args.lenient, codecs=args.codecs)
     except Exception as exc:  # last line of defence: a message, not a traceback
         print(f"error: generator failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

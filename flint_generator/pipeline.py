@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flint_generator import __version__
+from flint_generator.codec_source import MODULE, compiled_module
 from flint_generator.errors import SpecError, SpecErrors
 from flint_generator.format import FormatError, format_sources
 from flint_generator.ir import Api, build_api
@@ -52,9 +53,9 @@ class Result:
         }
 
 
-def fingerprint(package: str | None, lenient: bool) -> str:
+def fingerprint(package: str | None, lenient: bool, codecs: str = "exec") -> str:
     h = hashlib.sha256(template_fingerprint().encode())
-    h.update(json.dumps([package, lenient]).encode())
+    h.update(json.dumps([package, lenient, codecs]).encode())
     return h.hexdigest()
 
 
@@ -71,6 +72,7 @@ def input_hashes(spec: Path, files: list[Path]) -> dict[str, str]:
 
 
 VALIDATE_DEFAULT_BELOW = 1_000_000
+CODECS = ("exec", "source")  # how the models' functions are compiled: at first use, or by the generator
 
 
 class _Background:
@@ -105,9 +107,12 @@ def _send_problems(doc: dict[str, Any], conn: Any) -> None:
     conn.close()
 
 
-def generate(spec: Path, *, package: str | None = None, lenient: bool = True) -> Result:
+def generate(spec: Path, *, package: str | None = None, lenient: bool = True, codecs: str = "exec") -> Result:
     """The default (lenient) mode repairs what public specs get wrong and reports each repair as a warning with
-    its JSON pointer; `lenient=False` (the CLI's --strict) refuses them and adds openapi-spec-validator's findings."""
+    its JSON pointer; `lenient=False` (the CLI's --strict) refuses them and adds openapi-spec-validator's findings.
+    `codecs="source"` writes the models' compiled functions as `_codecs_compiled.py` (see codec_source.py)."""
+    if codecs not in CODECS:
+        raise ValueError(f"codecs must be one of {CODECS}, not {codecs!r}")
     res = Result()
     try:
         loaded = load_spec(spec, lenient=lenient)
@@ -126,7 +131,7 @@ def generate(spec: Path, *, package: str | None = None, lenient: bool = True) ->
     background = _Background(doc) if not lenient or size < VALIDATE_DEFAULT_BELOW else None
     failure: Exception | None = None
     try:
-        _build(res, doc, spec, loaded.sha256, package, lenient)
+        _build(res, doc, spec, loaded.sha256, package, lenient, codecs)
     except Exception as exc:  # an invalid spec can trip the IR: the validator's findings explain it, if any
         failure = exc
     found = background.result() if background is not None else schema_problems(doc) if failure is not None else []
@@ -143,7 +148,7 @@ def generate(spec: Path, *, package: str | None = None, lenient: bool = True) ->
         return res
     res.meta = {
         "generator": f"flint-generator {__version__}",
-        "fingerprint": fingerprint(package, lenient),
+        "fingerprint": fingerprint(package, lenient, codecs),
         "spec": spec.name,
         "spec_sha256": loaded.sha256,
         "inputs": input_hashes(spec, loaded.files),
@@ -162,7 +167,8 @@ def package_name_problem(name: str) -> str | None:
     return None
 
 
-def _build(res: Result, doc: dict[str, Any], spec: Path, sha: str, package: str | None, lenient: bool) -> None:
+def _build(res: Result, doc: dict[str, Any], spec: Path, sha: str, package: str | None, lenient: bool,
+           codecs: str) -> None:
     """IR -> templates -> black into `res` (errors in `res.errors`)."""
     api, errors = build_api(doc, lenient=lenient)
     if api is None:
@@ -177,7 +183,9 @@ def _build(res: Result, doc: dict[str, Any], spec: Path, sha: str, package: str 
     if problem is not None:
         res.errors = [SpecError("", problem)]
         return
-    renderer = Renderer(make_plan(api), spec_name=spec.name, spec_sha=sha, package=pkg, spec_json=spec_json_text(doc))
+    plan = make_plan(api)
+    renderer = Renderer(plan, spec_name=spec.name, spec_sha=sha, package=pkg, spec_json=spec_json_text(doc),
+                        codecs=codecs)
     try:
         sources = renderer.files()
     except Exception as exc:  # a template bug must not leave a traceback or a half-written tree
@@ -189,5 +197,11 @@ def _build(res: Result, doc: dict[str, Any], spec: Path, sha: str, package: str 
         res.errors = [SpecError("", f"black could not format {exc.path}: {exc.message}")]
         return
     formatted.update(renderer.runtime_files())
+    if codecs == "source":
+        try:
+            formatted[f"{pkg}/{MODULE}"] = compiled_module(plan, sources[f"{pkg}/_codecs.json"], pkg, renderer.header)
+        except Exception as exc:  # a table the compiler refuses (exec mode would fail at first use instead)
+            res.errors = [SpecError("", f"compiling the codecs failed: {type(exc).__name__}: {exc}")]
+            return
     res.files = {path: text.encode("utf-8") for path, text in sorted(formatted.items())}
     res.meta = {"package": pkg}

@@ -8,8 +8,8 @@ not listed here (that drift once let a query parameter named `item` be clobbered
 from __future__ import annotations
 
 # models.py: module-level names class bodies can see (imports, the codec machinery, type variables)
-MODELS_MODULE = frozenset({"annotations", "_rt", "_dec", "_dt", "_t", "_enum", "_U", "_C", "_codec", "_Model", "_Parser",
-                           "_T"})
+MODELS_MODULE = frozenset({"annotations", "_rt", "_dec", "_dt", "_t", "_enum", "_U", "_C", "_codec", "_codec_compile",
+                           "_Model", "_Parser", "_T"})
 
 # attributes and methods of every generated model class (from _codec.Model), so no field may take them
 MODEL_ATTRS = frozenset({"from_dict", "to_dict", "additional_properties", "self", "cls", "__slots__", "__init__",

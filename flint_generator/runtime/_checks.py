@@ -155,7 +155,7 @@ def recode(fn: Callable[[Any, str], T], value: Any, path: str, codes: Mapping[st
         raise
 
 
-def multiple_of(value: int | float, step: str) -> bool:
+def multiple_of(value: int | float | _Decimal, step: str) -> bool:
     """Exact decimal check: 0.07 is a multiple of 0.01 even though 0.07 % 0.01 != 0 in floats."""
     try:
         return (_Decimal(str(value)) % _Decimal(step)) == 0

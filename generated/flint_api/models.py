@@ -2,8 +2,8 @@
 """Models of Flint API: one class per schema, standard library only.
 
 Classes behave like `@dataclass(slots=True, kw_only=True)` (keyword-only __init__, __eq__, __repr__, __slots__);
-their methods are compiled from `_codecs.json` on first use (see `_codec.py`), which keeps this file to the
-declarations and the import fast. `_runtime.replace(obj, **kw)` copies with changes.
+their methods are compiled from `_codecs.json` (at run time
+on first use: see `_codec.py`), which keeps this file to the declarations and the import fast. `_runtime.replace(obj, **kw)` copies with changes.
 
 `from_dict(data, path="")` validates strictly and raises `ValidationError(path, kind, keyword, code)`;
 `to_dict()` returns JSON-ready data. Absent optional fields are `UNSET` (omitted by `to_dict`), null is `None`.
@@ -19,6 +19,7 @@ import enum as _enum
 import typing as _t
 
 from . import _codec
+from . import _codec_compile
 from . import _runtime as _rt
 from ._codec import Model as _Model
 
@@ -27,7 +28,7 @@ _T = _t.TypeVar("_T")
 # (data, path) -> value: what client.py and server.py call for unions and non-model bodies
 _Parser: _t.TypeAlias = _t.Callable[[_t.Any, str], _T]
 # compiles each class's from_dict / to_dict / __init__ from _codecs.json on first use
-_C = _codec.Codecs(globals())
+_C = _codec_compile.Compiler(globals())
 
 
 class AppliedDiscountStatus(str, _enum.Enum):

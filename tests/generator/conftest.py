@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -51,14 +52,19 @@ class Package:
         return self.module("_runtime")
 
 
-def build(tmp: Path, spec: Path | dict[str, Any], *, lenient: bool = True, name: str | None = None) -> Package:
+# FLINT_TEST_CODECS=source runs the tests on packages generated with --codecs=source (test_codec_source.py does)
+CODECS = os.environ.get("FLINT_TEST_CODECS", "exec")
+
+
+def build(tmp: Path, spec: Path | dict[str, Any], *, lenient: bool = True, name: str | None = None,
+          codecs: str | None = None) -> Package:
     """Generate `spec` (a path or an inline dict) into `tmp/out` as a uniquely named package and import it."""
     if isinstance(spec, dict):
         path = tmp / "spec.yaml"
         path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
         spec = path
     name = name or f"gen_{uuid.uuid4().hex[:10]}"
-    res = generate(spec, package=name, lenient=lenient)
+    res = generate(spec, package=name, lenient=lenient, codecs=codecs or CODECS)
     assert not res.errors, res.errors
     out = tmp / "out"
     write.apply(out, write.plan(out, res.files, write.manifest_text(res.meta, res.files)))

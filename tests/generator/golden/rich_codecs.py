@@ -102,7 +102,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models Animal.to_dict>
 def to_dict(self):
-    d = {'pet_type': self.pet_type, 'name': self.name}
+    d: dict[str, object] = {'pet_type': self.pet_type, 'name': self.name}
     v = self.lives
     if v is not _U:
         d['lives'] = v
@@ -135,7 +135,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models ArchiveWidgetBody.to_dict>
 def to_dict(self):
-    d = {}
+    d: dict[str, object] = {}
     v = self.reason
     if v is not _U:
         d['reason'] = v
@@ -173,7 +173,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models Cat.to_dict>
 def to_dict(self):
-    d = {'pet_type': self.pet_type}
+    d: dict[str, object] = {'pet_type': self.pet_type}
     v = self.lives
     if v is not _U:
         d['lives'] = v
@@ -215,7 +215,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models Circle.to_dict>
 def to_dict(self):
-    d = {'kind': self.kind, 'radius': self.radius}
+    d: dict[str, object] = {'kind': self.kind, 'radius': self.radius}
     u = self._unknown_
     if u:
         d.update(u)
@@ -331,7 +331,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models CreateWidgetRequest.to_dict>
 def to_dict(self):
-    d = {'name': self.name, 'parts': [i0.to_dict() for i0 in self.parts]}
+    d: dict[str, object] = {'name': self.name, 'parts': [i0.to_dict() for i0 in self.parts]}
     v = self.color
     if v is not _U:
         d['color'] = v.value
@@ -387,7 +387,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models Dog.to_dict>
 def to_dict(self):
-    d = {'pet_type': self.pet_type}
+    d: dict[str, object] = {'pet_type': self.pet_type}
     v = self.good
     if v is not _U:
         d['good'] = v
@@ -413,7 +413,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models Empty.to_dict>
 def to_dict(self):
-    d = {}
+    d: dict[str, object] = {}
     return d
 
 # --- <rich_golden.models ErrorResponse.__init__>
@@ -441,7 +441,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models ErrorResponse.to_dict>
 def to_dict(self):
-    d = {'error': self.error.to_dict()}
+    d: dict[str, object] = {'error': self.error.to_dict()}
     u = self._unknown_
     if u:
         d.update(u)
@@ -503,7 +503,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models ErrorResponseError.to_dict>
 def to_dict(self):
-    d = {'type': self.type_, 'code': self.code, 'message': self.message}
+    d: dict[str, object] = {'type': self.type_, 'code': self.code, 'message': self.message}
     v = self.param
     if v is not _U:
         d['param'] = v
@@ -544,7 +544,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models Forest.to_dict>
 def to_dict(self):
-    d = {}
+    d: dict[str, object] = {}
     v = self.trees
     if v is not _U:
         d['trees'] = [i0.to_dict() for i0 in v]
@@ -594,7 +594,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models Money.to_dict>
 def to_dict(self):
-    d = {'amount': self.amount, 'currency': self.currency.value}
+    d: dict[str, object] = {'amount': self.amount, 'currency': self.currency.value}
     return d
 
 # --- <rich_golden.models NullableEnumHolder.__init__>
@@ -645,7 +645,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models NullableEnumHolder.to_dict>
 def to_dict(self):
-    d = {}
+    d: dict[str, object] = {}
     v = self.level
     if v is not _U:
         d['level'] = None if v is None else v.value
@@ -720,7 +720,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models Part.to_dict>
 def to_dict(self):
-    d = {'sku': self.sku, 'quantity': self.quantity}
+    d: dict[str, object] = {'sku': self.sku, 'quantity': self.quantity}
     v = self.price_money
     if v is not _U:
         d['price_money'] = v.to_dict()
@@ -770,7 +770,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models PartPriceMoney.to_dict>
 def to_dict(self):
-    d = {'amount': self.amount, 'currency': self.currency.value}
+    d: dict[str, object] = {'amount': self.amount, 'currency': self.currency.value}
     return d
 
 # --- <rich_golden.models Square.__init__>
@@ -808,7 +808,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models Square.to_dict>
 def to_dict(self):
-    d = {'kind': self.kind.value, 'side': self.side}
+    d: dict[str, object] = {'kind': self.kind.value, 'side': self.side}
     u = self._unknown_
     if u:
         d.update(u)
@@ -860,7 +860,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models TreeNode.to_dict>
 def to_dict(self):
-    d = {'value': self.value}
+    d: dict[str, object] = {'value': self.value}
     v = self.children
     if v is not _U:
         d['children'] = [i0.to_dict() for i0 in v]
@@ -908,7 +908,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models UpdateWidgetBody.to_dict>
 def to_dict(self):
-    d = {}
+    d: dict[str, object] = {}
     v = self.name
     if v is not _U:
         d['name'] = v
@@ -1111,7 +1111,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models Widget.to_dict>
 def to_dict(self):
-    d = {'id': self.id, 'name': self.name, 'status': self.status.value, 'created_at': _rt.dump_datetime(self.created_at), 'parts': [i0.to_dict() for i0 in self.parts], 'total_money': self.total_money.to_dict()}
+    d: dict[str, object] = {'id': self.id, 'name': self.name, 'status': self.status.value, 'created_at': _rt.dump_datetime(self.created_at), 'parts': [i0.to_dict() for i0 in self.parts], 'total_money': self.total_money.to_dict()}
     v = self.color
     if v is not _U:
         d['color'] = v.value
@@ -1184,7 +1184,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models WidgetDims.to_dict>
 def to_dict(self):
-    d = {}
+    d: dict[str, object] = {}
     v = self.width
     if v is not _U:
         d['width'] = v
@@ -1234,7 +1234,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models WidgetHistoryItem.to_dict>
 def to_dict(self):
-    d = {'at': _rt.dump_datetime(self.at)}
+    d: dict[str, object] = {'at': _rt.dump_datetime(self.at)}
     v = self.state
     if v is not _U:
         d['state'] = v.value
@@ -1288,7 +1288,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models WidgetListResponse.to_dict>
 def to_dict(self):
-    d = {'data': [i0.to_dict() for i0 in self.data], 'request_id': self.request_id}
+    d: dict[str, object] = {'data': [i0.to_dict() for i0 in self.data], 'request_id': self.request_id}
     v = self.next_page_token
     if v is not _U:
         d['next_page_token'] = v
@@ -1341,7 +1341,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models WidgetResponse.to_dict>
 def to_dict(self):
-    d = {'data': self.data.to_dict(), 'request_id': self.request_id}
+    d: dict[str, object] = {'data': self.data.to_dict(), 'request_id': self.request_id}
     v = self.meta
     if v is not _U:
         d['meta'] = v.to_dict()
@@ -1374,7 +1374,7 @@ def from_dict(data, path=''):
 
 # --- <rich_golden.models WidgetResponseMeta.to_dict>
 def to_dict(self):
-    d = {}
+    d: dict[str, object] = {}
     v = self.idempotency_replayed
     if v is not _U:
         d['idempotency_replayed'] = v
