@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
-from typing import Any
+from typing import Any, Iterator
 
 from flint_generator.errors import SpecError, join_pointer
 from flint_generator.load import follow_exact, is_data, resolve_pointer
@@ -40,31 +40,13 @@ def _pointer(trail: _Trail) -> str:
     return join_pointer("", *reversed(keys))
 
 
-def _dangling_refs(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    found: list[tuple[str, dict[str, Any]]] = []
+def _objects(doc: dict[str, Any]) -> Iterator[tuple[_Trail, dict[str, Any]]]:
+    """Every object of the document outside literal data (examples, defaults, enums), with its trail."""
     stack: list[tuple[_Trail, Any]] = [(None, doc)]
-    cache: dict[str, bool] = {}
     while stack:
         trail, node = stack.pop()
         if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and "%" in ref and ref.startswith("#"):
-                # a $ref is a URI: `#/paths/~1keys~1%7Bid%7D` means `{id}`; the IR keys components by the decoded
-                # pointer, so every reference is written in that one spelling (valid either way: no warning)
-                decoded = "#" + urllib.parse.unquote(ref[1:])
-                if decoded != ref and not _resolves(doc, ref) and _resolves(doc, decoded):
-                    node["$ref"] = ref = decoded
-            if isinstance(ref, str):
-                ok = cache.get(ref)
-                if ok is None:
-                    try:
-                        resolve_pointer(doc, ref[1:] if ref.startswith("#") else "\0")
-                        ok = ref.startswith("#")
-                    except KeyError:
-                        ok = False
-                    cache[ref] = ok
-                if not ok:
-                    found.append((_pointer(trail), node))
+            yield trail, node
             for k, v in node.items():
                 if isinstance(v, (dict, list)) and not is_data(k, v):
                     stack.append(((trail, k), v))
@@ -72,6 +54,30 @@ def _dangling_refs(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             for i, v in enumerate(node):
                 if isinstance(v, (dict, list)):
                     stack.append(((trail, i), v))
+
+
+def _dangling_refs(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    cache: dict[str, bool] = {}
+    for trail, node in _objects(doc):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and "%" in ref and ref.startswith("#"):
+            # a $ref is a URI: `#/paths/~1keys~1%7Bid%7D` means `{id}`; the IR keys components by the decoded
+            # pointer, so every reference is written in that one spelling (valid either way: no warning)
+            decoded = "#" + urllib.parse.unquote(ref[1:])
+            if decoded != ref and not _resolves(doc, ref) and _resolves(doc, decoded):
+                node["$ref"] = ref = decoded
+        if isinstance(ref, str):
+            ok = cache.get(ref)
+            if ok is None:
+                try:
+                    resolve_pointer(doc, ref[1:] if ref.startswith("#") else "\0")
+                    ok = ref.startswith("#")
+                except KeyError:
+                    ok = False
+                cache[ref] = ok
+            if not ok:
+                found.append((_pointer(trail), node))
     return sorted(found, key=lambda t: t[0])
 
 
@@ -119,23 +125,13 @@ def _schema_value_defects(doc: dict[str, Any]) -> list[tuple[str, str, dict[str,
     """Schemas whose `default` contradicts their own type/enum, and `enum` lists with repeated values: openapi-spec-
     validator reports both without a location. (pointer, message, schema, keyword)."""
     found: list[tuple[str, str, dict[str, Any], str]] = []
-    stack: list[tuple[_Trail, Any]] = [(None, doc)]
-    while stack:
-        trail, node = stack.pop()
-        if isinstance(node, dict):
-            if "default" in node and ("type" in node or "enum" in node) and not _fits(node["default"], node):
-                found.append((_pointer((trail, "default")),
-                              f"default {node['default']!r} does not match the schema's type/enum", node, "default"))
-            enum = node.get("enum")
-            if isinstance(enum, list) and len({json.dumps(v, sort_keys=True) for v in enum}) < len(enum):
-                found.append((_pointer((trail, "enum")), "enum lists a value twice", node, "enum"))
-            for k, v in node.items():
-                if isinstance(v, (dict, list)) and not is_data(k, v) and not (k == "enum" and isinstance(v, list)):
-                    stack.append(((trail, k), v))
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                if isinstance(v, (dict, list)):
-                    stack.append(((trail, i), v))
+    for trail, node in _objects(doc):
+        if "default" in node and ("type" in node or "enum" in node) and not _fits(node["default"], node):
+            found.append((_pointer((trail, "default")),
+                          f"default {node['default']!r} does not match the schema's type/enum", node, "default"))
+        enum = node.get("enum")
+        if isinstance(enum, list) and len({json.dumps(v, sort_keys=True) for v in enum}) < len(enum):
+            found.append((_pointer((trail, "enum")), "enum lists a value twice", node, "enum"))
     return sorted(found, key=lambda t: t[0])
 
 
