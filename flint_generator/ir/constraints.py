@@ -29,13 +29,27 @@ def schema_codes(schema: dict[str, Any]) -> Codes:
     )
 
 
+# the instance types each keyword applies to; JSON Schema ignores a keyword on any other type
+APPLIES_TO = {
+    **dict.fromkeys(("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"), {"integer", "number"}),
+    **dict.fromkeys(("minLength", "maxLength", "pattern"), {"string"}),
+    **dict.fromkeys(("minItems", "maxItems", "uniqueItems"), {"array"}),
+    **dict.fromkeys(("minProperties", "maxProperties", "propertyNames"), {"object"}),
+}
+
+
 def schema_checks(s: dict[str, Any], chain: list[Codes], pointer: str, findings: Findings,
                   deref: Deref) -> list[Check]:
     """The enforced keywords of one schema as Checks, each with the code its chain resolves to."""
     out: list[Check] = []
+    declared = s.get("type")
+    types = {declared} if isinstance(declared, str) else {t for t in declared if isinstance(t, str)} if isinstance(
+        declared, list) else None
     for kw in SUPPORTED_CHECKS:
         if kw not in s:
             continue
+        if types is not None and kw in APPLIES_TO and not types & APPLIES_TO[kw]:
+            continue  # `minLength` on an integer (apisetu.gov.in): compiled as len(int), it failed every document
         v = s[kw]
         if kw in ("exclusiveMinimum", "exclusiveMaximum") and isinstance(v, bool):
             if v:  # 3.0 boolean form modifies minimum/maximum

@@ -178,3 +178,25 @@ def test_generated_from_defective_specs_passes_mypy_strict(tmp_path: Path, which
     proc = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir",
                            str(tmp_path / ".mypy"), pkg.name], cwd=pkg.root, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+def test_keywords_for_another_type_are_ignored_as_json_schema_says(tmp_path: Path) -> None:
+    """apisetu.gov.in's `number: {type: integer, minLength: 1}`: compiled as len(int), every valid document failed
+    with a TypeError. A keyword whose type the schema does not declare is ignored; the ones that apply still hold."""
+    pkg = build(tmp_path, mini_spec({"Cert": {"type": "object", "required": ["number"], "properties": {
+        "number": {"type": "integer", "minLength": 1, "maxLength": 9, "pattern": "^[0-9]+$", "minimum": 1},
+        "name": {"type": "string", "minimum": 3, "minItems": 1, "maxLength": 4},
+        "tags": {"type": "array", "items": {"type": "string"}, "minLength": 2, "maxItems": 2},
+        "either": {"type": ["string", "integer"], "minLength": 2},
+    }}}))
+    cert = pkg.models.Cert
+    ok = cert.from_dict({"number": 12, "name": "ab", "tags": ["x"], "either": 7})
+    assert ok.number == 12 and ok.to_dict() == {"number": 12, "name": "ab", "tags": ["x"], "either": 7}
+    with pytest.raises(pkg.module("_runtime").ValidationError):
+        cert.from_dict({"number": 0})  # minimum applies to an integer
+    with pytest.raises(pkg.module("_runtime").ValidationError):
+        cert.from_dict({"number": 1, "name": "abcde"})  # maxLength applies to a string
+    with pytest.raises(pkg.module("_runtime").ValidationError):
+        cert.from_dict({"number": 1, "tags": ["a", "b", "c"]})  # maxItems applies to an array
+    with pytest.raises(pkg.module("_runtime").ValidationError):
+        cert.from_dict({"number": 1, "either": "a"})  # minLength applies to the string side
