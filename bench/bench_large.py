@@ -14,6 +14,7 @@ bench/out/large.json. Never asserts. Needs `bench/corpus.py` to have fetched the
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import tempfile
@@ -75,7 +76,11 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--all-large", action="store_true", help="every directory spec larger than 1 MB (54 in 1.3.17)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds before a tool's run is killed (a failure)")
+    ap.add_argument("--report", type=Path, help="print the table of a saved run (bench/out/large*.json) and stop")
     a = ap.parse_args()
+    if a.report:
+        print(report(json.loads(a.report.read_text(encoding="utf-8"))))
+        return 0
     peers.ensure_peers(quiet=True)
     api = corpus_fetch.fetch_corpus()
     names = a.spec or DEFAULT_SPECS + sorted(p.name for p in SPECS.glob("stripe*.json") if "fixtures" not in p.name)
@@ -122,32 +127,89 @@ def main() -> int:
                     print(f"  {name} run {i + 1}: {label}: {run.wall:.1f} s wall, {run.cpu:.1f} s CPU, "
                           f"{run.peak_mb:.0f} MB max, {run.tree_peak_mb:.0f} MB tree"
                           f"{'' if run.rc == 0 else f' (exit {run.rc}; log {run.log})'}", flush=True)
-            results[name] = {"size": spec.stat().st_size, "dmcg_flags": sorted(dmcg_flags), "tools": {
+            outputs = {"ours": "ours", "ours --lenient": "ours", "openapi-python-client": "opc",
+                       "dmcg (black+isort)": "dmcg"}
+            for label, v in res.items():  # what the last run left: how much code, and what opc left out
+                v["out_mb"] = tree_mb(WORK / f"{outputs[label]}-{key}")
+                if label == "openapi-python-client":
+                    v["skipped_ops"] = opc_skipped(logs / f"{key}-openapi-python-client-{a.repeats - 1}.log")
+            results[name] = {"size": spec.stat().st_size, "operations": operation_count(spec),
+                             "dmcg_flags": sorted(dmcg_flags), "tools": {
                 k: {**v, "wall_median": median(v["wall"]) if v["wall"] else None,
                     "cpu_median": median(v["cpu"]) if v["cpu"] else None,
                     "peak_median": median(v["peak"]) if v["peak"] else None,
                     "tree_median": median(v["tree"]) if v["tree"] else None} for k, v in res.items()}}
             save_json(OUT / ("large-all.json" if a.all_large else "large.json"), results)
+    print()
+    print(report(results))
+    return 0
+
+
+def tree_mb(folder: Path) -> float | None:
+    files = [f for f in folder.rglob("*") if f.is_file()] if folder.is_dir() else []
+    return round(sum(f.stat().st_size for f in files) / 1e6, 2) if files else None
+
+
+def opc_skipped(log: Path) -> int | None:
+    """Endpoints openapi-python-client said it left out (it still exits 0)."""
+    try:
+        return log.read_text(encoding="utf-8", errors="replace").count("Endpoint will not be generated")
+    except OSError:
+        return None
+
+
+def operation_count(spec: Path) -> int | None:
+    try:
+        doc = json.loads(spec.read_bytes())
+    except (OSError, ValueError):
+        return None
+    methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+    return sum(len(methods & set(item)) for item in (doc.get("paths") or {}).values() if isinstance(item, dict))
+
+
+def report(results: dict[str, Any]) -> str:
+    """The table (medians, peer/ours ratios, output size, operations opc left out) and a tally per peer of the specs
+    where we are faster in CPU and wall time and smaller in peak memory."""
     rows = []
+    tally: dict[str, dict[str, list[str]]] = {}
     for name, r in results.items():
         t = r["tools"]
         ours = t.get("ours", {}) if t.get("ours", {}).get("wall_median") else t.get("ours --lenient", {})
         which = "ours" if t.get("ours", {}).get("wall_median") else "ours --lenient"
+        ops = r.get("operations")
         for label, v in t.items():
             flags = r.get("dmcg_flags") if label.startswith("dmcg") else None
             shown = label + (f" +{'+'.join(flags)}" if flags else "")
+            skipped = v.get("skipped_ops")
+            left = f"{ops - skipped}/{ops} ops" if skipped is not None and ops else ""
+            head = f"{name} [{r['size'] / 1e6:.1f} MB]"
             if v.get("wall_median") is None:
-                rows.append([f"{name} [{r['size'] / 1e6:.1f} MB]", shown, "FAILED", "", "", "", "", ""])
+                rows.append([head, shown, "FAILED", "", "", "", "", "", "", ""])
+                if not label.startswith("ours"):
+                    tally.setdefault(label, {}).setdefault("failed", []).append(name)
                 continue
             ratio = lambda k: "" if label.startswith("ours") or not ours.get(k) else f"{v[k] / ours[k]:.2f}x"  # noqa
-            rows.append([f"{name} [{r['size'] / 1e6:.1f} MB]", shown, fmt_num(v["wall_median"]),
-                         fmt_num(v["cpu_median"]), fmt_num(v["peak_median"]), fmt_num(v["tree_median"]),
-                         ratio("wall_median"), ratio("cpu_median")])
-        rows.append(["", f"(ratios vs {which})", "", "", "", "", "", ""])
-    print()
-    print(table(["spec", "tool", "wall s", "CPU s", "MB max", "MB tree", "wall peer/ours", "CPU peer/ours"], rows))
-    return 0
-
+            rows.append([head, shown, fmt_num(v["wall_median"]), fmt_num(v["cpu_median"]), fmt_num(v["peak_median"]),
+                         fmt_num(v["tree_median"]), ratio("wall_median"), ratio("cpu_median"),
+                         fmt_num(v.get("out_mb")) if v.get("out_mb") is not None else "", left])
+            if not label.startswith("ours") and ours.get("cpu_median"):
+                mine = tally.setdefault(label, {})
+                for what, key, better in (("CPU", "cpu_median", lambda p, o: p > o),
+                                          ("wall", "wall_median", lambda p, o: p > o),
+                                          ("memory", "tree_median", lambda p, o: p > o)):
+                    won = better(v[key], ours[key])
+                    mine.setdefault(f"{what} {'faster' if what != 'memory' else 'smaller'}" if won
+                                    else f"{what} {'slower' if what != 'memory' else 'larger'}", []).append(name)
+        rows.append(["", f"(ratios vs {which})", "", "", "", "", "", "", "", ""])
+    lines = [table(["spec", "tool", "wall s", "CPU s", "MB max", "MB tree", "wall peer/ours", "CPU peer/ours",
+                    "out MB", "opc made"], rows), ""]
+    for peer, counts in tally.items():
+        parts = [f"{k}: {len(v)}" for k, v in sorted(counts.items())]
+        lines.append(f"ours against {peer}: " + ", ".join(parts))
+        for k in ("CPU slower", "wall slower", "memory larger"):
+            if counts.get(k):
+                lines.append(f"  {k}: {', '.join(counts[k])}")
+    return "\n".join(lines)
 
 if __name__ == "__main__":
     raise SystemExit(main())
