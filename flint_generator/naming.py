@@ -8,6 +8,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -46,7 +47,7 @@ def snake(text: str) -> str:
     return name
 
 
-def safe_identifier(name: str, avoid: frozenset[str] | set[str] = frozenset()) -> str:
+def safe_identifier(name: str, avoid: Container[str] = frozenset()) -> str:
     """A JSON name as a Python attribute/parameter: kept when valid, else sanitised; keywords and
     builtins get a trailing `_` (`from` -> `from_`, `type` -> `type_`)."""
     if not name.isidentifier() or not name.isascii():
@@ -63,7 +64,7 @@ def safe_identifier(name: str, avoid: frozenset[str] | set[str] = frozenset()) -
     return name
 
 
-def unique_fields(json_names: list[str], avoid: frozenset[str] | set[str]) -> dict[str, str]:
+def unique_fields(json_names: list[str], avoid: Container[str]) -> dict[str, str]:
     """Python names for a class's properties; clashes after sanitising get more trailing `_` in sorted JSON-name
     order, which is deterministic and readable (`foo-bar` -> `foo_bar_` next to a real `foo_bar`)."""
     out: dict[str, str] = {}
