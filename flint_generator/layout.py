@@ -194,6 +194,8 @@ def _relayout(chunk: str) -> str:
         if is_block and not text.startswith("@"):
             defs.append(depth)
         opener = prev_text.endswith(":") and bool(_BLOCK.match(prev_text))
+        if opener and text == "...":
+            raise _Unsupported("a body that is only `...`: black joins it to its def or class line")
         if not out:
             want = 0
         elif is_doc:

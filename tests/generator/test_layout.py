@@ -200,6 +200,9 @@ DECLINED = [
     "import os\n\nx = 1\n",
     "def f() -> None:\n\n    pass\n",  # a blank line at a block start
     "# a comment\nx = 1\n",
+    # a body of only `...` goes on the def (or class) line: `def f(self) -> None: ...`
+    "class P(Protocol):\n    def f(self, a: int) -> None:\n        ...\n",
+    "class Empty:\n    ...\n",
 ]
 
 
