@@ -194,12 +194,10 @@ def report(results: dict[str, Any]) -> str:
                          fmt_num(v.get("out_mb")) if v.get("out_mb") is not None else "", left])
             if not label.startswith("ours") and ours.get("cpu_median"):
                 mine = tally.setdefault(label, {})
-                for what, key, better in (("CPU", "cpu_median", lambda p, o: p > o),
-                                          ("wall", "wall_median", lambda p, o: p > o),
-                                          ("memory", "tree_median", lambda p, o: p > o)):
-                    won = better(v[key], ours[key])
-                    mine.setdefault(f"{what} {'faster' if what != 'memory' else 'smaller'}" if won
-                                    else f"{what} {'slower' if what != 'memory' else 'larger'}", []).append(name)
+                for key, won, lost in (("cpu_median", "CPU faster", "CPU slower"),
+                                       ("wall_median", "wall faster", "wall slower"),
+                                       ("tree_median", "memory smaller", "memory larger")):
+                    mine.setdefault(won if v[key] > ours[key] else lost, []).append(name)
         rows.append(["", f"(ratios vs {which})", "", "", "", "", "", "", "", ""])
     lines = [table(["spec", "tool", "wall s", "CPU s", "MB max", "MB tree", "wall peer/ours", "CPU peer/ours",
                     "out MB", "opc made"], rows), ""]

@@ -235,7 +235,7 @@ def _statement(text: str, depth: int) -> list[str]:
         _check_spacing(_bare(text))
         return _one_line(text, depth) or _lay(_parse(text), depth, "", statement=True)
     except _Unsupported:
-        if text.startswith(("#", "@", "else", "elif", "except", "finally")):
+        if re.match(r"#|@|(else|elif|except|finally)\b", text):
             raise  # comments and decorators weigh on blank lines; clauses need their block: the chunk is black's
         return _black_statement(text, depth)
 
@@ -256,7 +256,7 @@ def _black_statement(text: str, depth: int) -> list[str]:
         raise _Unsupported(f"black refused a statement: {type(exc).__name__}") from exc
     if lines[:depth] != [w for w in wrappers.split("\n") if w] or lines[-1] != "":
         raise _Unsupported("black moved the wrappers")
-    body = [ln for ln in lines[depth:-1]]
+    body = lines[depth:-1]
     while body and not body[0]:
         body.pop(0)
     if block:
