@@ -56,7 +56,9 @@ class Plan:
         return None
 
     def parse_fn(self, t: TypeRef | None) -> str | None:
-        """A callable (data, path) -> value for a response/body type, from client.py/server.py."""
+        """How `_operations.json` names the parser (data, path) -> value of a parameter, body or response type: a
+        model's `_m.<Model>.from_dict`, a union's `_m._parse_<Union>`, `h:<helper>` (a `_codecs.json` helper, which
+        models.py does not declare), a runtime `_rt.p_<kind>`; None when any JSON value will do."""
         if t is None:
             return None
         if t.kind == "model" and not t.nullable:
@@ -65,7 +67,7 @@ class Plan:
             return f"_m._parse_{t.name}"
         helper = self.helper_of.get(id(t))
         if helper:
-            return f"_m.{helper}"
+            return f"h:{helper}"
         return self.direct_fn(t)
 
     def param_conv(self, t: TypeRef) -> tuple[str, bool]:
@@ -290,9 +292,6 @@ class Plan:
         if self.conditional(op) and ret not in ("None", "_t.Any"):
             ret += " | None"
         return ret
-
-    def param_parser(self, t: TypeRef) -> str:
-        return self.parse_fn(t) or "None"
 
     def path_expr(self, op: Operation) -> str:
         """The request path as concatenated literals and quoted parameters (never an f-string of spec text)."""

@@ -23,7 +23,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"  # package data
 RUNTIME = Path(__file__).resolve().parent / "runtime"
 RUNTIME_MODULES = ("_runtime.py", "_codec.py", "_server.py", "_client.py", "errors.py",
                    "_values.py", "_checks.py", "_parsers.py", "_dump.py",
-                   "_options.py", "_request.py", "_retry.py", "_responses.py", "_pages.py", "_money.py",
+                   "_options.py", "_operations.py", "_request.py", "_retry.py", "_responses.py", "_pages.py", "_money.py",
                    "_server_types.py", "_server_routes.py", "_server_input.py", "_server_output.py")
 # exec mode's compiler of the models' functions; a `--codecs=source` package has _codecs_compiled.py instead
 CODEC_COMPILER = ("_codec_values.py", "_codec_compile.py")
@@ -83,7 +83,7 @@ class Renderer:
             response_shape=plan.response_shape,
             input_type=plan.input_type, td_field_type=plan.td_field_type, typed_dict_name=plan.typed_dict_name,
             client_params=plan.client_params, conditional=plan.conditional, body_fields=plan.body_fields,
-            client_return=plan.client_return, param_parser=plan.param_parser, input_models=plan.input_models,
+            client_return=plan.client_return, input_models=plan.input_models,
             env_prefix=plan.env_prefix, field_default=plan.field_default,
         )
         # a TypedDict written as a class needs keys that are identifiers (and not keywords or the module's names)

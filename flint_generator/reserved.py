@@ -43,7 +43,7 @@ CLIENT_METHOD_LOCALS = frozenset({"self", "body", "idempotency_key", "options", 
                                   "token", "at", "raw", "fetch", "pages"})
 
 # module-level names a client operation method reads: a parameter with one of these names would shadow it
-CLIENT_METHOD_GLOBALS = frozenset({"_rt", "_t", "_m", "_c", "_p", "_pairs", "_decode", "_path"})
+CLIENT_METHOD_GLOBALS = frozenset({"_rt", "_t", "_m", "_c", "_p", "_pairs", "_decode", "_path", "locals"})
 
 # the keys of RequestOptions (`**options`): a parameter of the same name would collide with them
 REQUEST_OPTIONS = frozenset({"timeout", "max_retries", "extra_headers", "deadline"})

@@ -1,4 +1,5 @@
-"""The IR as data for the generated package: `_codecs.json` (models) and `_operations.json` (server routes).
+"""The IR as data for the generated package: `_codecs.json` (models) and `_operations.json` (client calls, server
+routes).
 
 Tables rather than code: black formats Python at about 100 KB/s, and Stripe's field rules and route table were
 most of the generator's time as code. Both files write one entry per line, so a spec change reads as a diff.
@@ -16,7 +17,8 @@ to_dict / __init__ from it at first use. Keys are short and a key is left out wh
     union {"v": [[type, [discriminator values]], ...], "d": discriminator, "ru": reject unknown variants,
            "codes": {keyword: code}, "code": code, "desc": text of the error message}
 
-`_operations.json`: one entry per operation in routing order (literal path segments first), read by server.py.
+`_operations.json`: one entry per operation in routing order (literal path segments first), read by the client
+engine (client.py's methods pass their arguments and the operation id) and by server.py.
 Parsers are named by attribute paths from `_m` (models) or `_rt` (runtime), never evaluated as code.
 """
 
@@ -109,7 +111,8 @@ def operations_json(r: Plan) -> str:
         params = []
         for p in op.params:
             conv, multi = r.param_conv(p.type)
-            params.append([p.name, p.py_name, p.location, conv, multi, p.required, r.parse_fn(p.type) or "_rt.p_any"])
+            params.append([p.name, p.py_name, p.location, conv, multi, p.required, r.parse_fn(p.type) or "_rt.p_any",
+                           p.style, p.explode])
         entry = {
             "id": op.operation_id, "method": op.method, "path": op.path, "status": op.success_status,
             "params": params,
@@ -124,6 +127,10 @@ def operations_json(r: Plan) -> str:
             "service": op.service_name,
             "positional": [p.py_name for p in op.params if p.location == "path"],
             "keywords": [p.py_name for p in op.params if p.location != "path"],
+            # the client's side: body fields its methods take as keywords, how a 2xx body is parsed, 304 handling
+            "fields": [[f.json_name, f.py_name] for f in r.body_fields(op)],
+            "parse": r.parse_fn(op.success),
+            "not_modified": r.conditional(op),
         }
         rows.append(json.dumps(entry, ensure_ascii=True, sort_keys=True))
     return "[\n" + ",\n".join(rows) + ("\n]\n" if rows else "]\n")

@@ -49,8 +49,9 @@ from ._pages import next_page as next_page
 from ._pages import page_limits as page_limits
 from ._pages import pages as pages
 from ._pages import same_origin
-from ._request import Call, Parser
+from ._request import Call
 from ._request import prepare as prepare
+from ._request import prepare_operation, response_parser
 from ._responses import APIResponse as APIResponse
 from ._responses import async_with_raw_response
 from ._responses import with_raw_response as with_raw_response
@@ -202,7 +203,7 @@ class BaseClient:
             return call.url
         return self._settings.base_url + call.path + ("?" + call.query if call.query else "")
 
-    def follow_call(self, url: str, parse: Parser | None) -> Call:
+    def follow_call(self, url: str, operation_id: str) -> Call:
         """A GET of a next-page link, parsed like the list's first page; refused (nothing sent) unless the link
         stays on the client's origin: a server must not be able to send the API key elsewhere."""
         if not same_origin(self._settings.base_url, url):
@@ -211,7 +212,9 @@ class BaseClient:
                 outcome="not_sent",
                 retry_allowed=False,
             )
-        return Call("GET", urlsplit(url).path, "", [], None, None, False, None, False, parse, url=url)
+        return Call(
+            "GET", urlsplit(url).path, "", [], None, None, False, None, False, response_parser(operation_id), url=url
+        )
 
 
 class SyncEngine(BaseClient):
@@ -226,6 +229,11 @@ class SyncEngine(BaseClient):
     def close(self) -> None:
         if self._owns_http:
             self._http.close()
+
+    def call(self, operation_id: str, args: _t.Mapping[str, _t.Any]) -> _t.Any:
+        """One operation of the package's _operations.json, called with a client method's `locals()` (its arguments,
+        `options` among them)."""
+        return self.send(prepare_operation(operation_id, args), args["options"])
 
     def send(self, call: Call, options: _t.Mapping[str, _t.Any]) -> _t.Any:
         """Run the call's attempts; return the parsed 2xx body (None for a 304) or raise an APIError."""
@@ -250,9 +258,9 @@ class SyncEngine(BaseClient):
         """`client.with_raw_response(client.orders.get)("ord_1")`: see APIResponse."""
         return with_raw_response(method)
 
-    def follow(self, url: str, parse: Parser | None, options: _t.Mapping[str, _t.Any]) -> APIResponse[_t.Any]:
-        """The next page at `url` (see follow_call) with its HTTP response."""
-        return with_raw_response(self.send)(self.follow_call(url, parse), options)
+    def follow(self, url: str, operation_id: str, options: _t.Mapping[str, _t.Any]) -> APIResponse[_t.Any]:
+        """The next page at `url` (see follow_call) of a list operation, with its HTTP response."""
+        return with_raw_response(self.send)(self.follow_call(url, operation_id), options)
 
 
 class AsyncEngine(BaseClient):
@@ -269,6 +277,10 @@ class AsyncEngine(BaseClient):
     async def close(self) -> None:
         if self._owns_http:
             await self._http.aclose()
+
+    async def call(self, operation_id: str, args: _t.Mapping[str, _t.Any]) -> _t.Any:
+        """One operation of the package's _operations.json, called with a client method's `locals()`."""
+        return await self.send(prepare_operation(operation_id, args), args["options"])
 
     async def send(self, call: Call, options: _t.Mapping[str, _t.Any]) -> _t.Any:
         """Run the call's attempts; return the parsed 2xx body (None for a 304) or raise an APIError."""
@@ -297,6 +309,6 @@ class AsyncEngine(BaseClient):
         """`await client.with_raw_response(client.orders.get)("ord_1")`: see APIResponse."""
         return async_with_raw_response(method)
 
-    async def follow(self, url: str, parse: Parser | None, options: _t.Mapping[str, _t.Any]) -> APIResponse[_t.Any]:
-        """The next page at `url` (see follow_call) with its HTTP response."""
-        return await async_with_raw_response(self.send)(self.follow_call(url, parse), options)
+    async def follow(self, url: str, operation_id: str, options: _t.Mapping[str, _t.Any]) -> APIResponse[_t.Any]:
+        """The next page at `url` (see follow_call) of a list operation, with its HTTP response."""
+        return await async_with_raw_response(self.send)(self.follow_call(url, operation_id), options)

@@ -29,6 +29,7 @@ from ._config import (
     REPLAYED_HEADER,
     REQUEST_ID_HEADER,
 )
+from ._operations import package_file as _package_file
 from ._runtime import UNSET, Unset, ValidationError
 from ._server_input import _BadBody, _non_json_body, _read_body, _read_params
 from ._server_input import parse_json_body as parse_json_body
@@ -39,7 +40,7 @@ from ._server_routes import _OPS as _OPS
 from ._server_routes import IDEMPOTENT_OPERATIONS as IDEMPOTENT_OPERATIONS
 from ._server_routes import OPERATION_SECURITY as OPERATION_SECURITY
 from ._server_routes import SUCCESS_STATUS as SUCCESS_STATUS
-from ._server_routes import _Op, _package_file
+from ._server_routes import _Op
 from ._server_types import (
     ApiError,
     Authenticate,

@@ -4,17 +4,11 @@ routing order, with the parsers of its parameters and body looked up in the mode
 
 from __future__ import annotations
 
-import importlib
-import importlib.resources as _resources
-import json
 import typing as _t
 from dataclasses import dataclass
 
-from . import _runtime as _rt
+from . import _operations
 from ._server_types import OperationSecurity, RequestContext
-
-# the models module of this package, found at import time (the engine is the same text in every package)
-_m: _t.Any = importlib.import_module(".models", __package__)
 
 
 @dataclass(frozen=True)
@@ -68,26 +62,15 @@ class _FromDict:
         return self.cls.from_dict(data, path)
 
 
-def _package_file(name: str) -> bytes:
-    """A data file of this package, also when it is vendored inside a zip file (zipapp, PyInstaller)."""
-    return _resources.files(__package__ or "").joinpath(name).read_bytes()
-
-
 def _parser(ref: str) -> _t.Callable[[_t.Any, str], _t.Any]:
     """A parser named in _operations.json by its attribute path (`_m.Order.from_dict`, `_rt.p_str`)."""
-    root, *attrs = ref.split(".")
-    obj: _t.Any = {"_m": _m, "_rt": _rt}[root]
-    for attr in attrs[:-1]:
-        obj = getattr(obj, attr)
-    if attrs[-1] == "from_dict":
-        return _FromDict(obj)
-    fn: _t.Callable[[_t.Any, str], _t.Any] = getattr(obj, attrs[-1])
-    return fn
+    if ref.endswith(".from_dict"):
+        return _FromDict(_operations._root(ref[: -len(".from_dict")]))
+    return _operations.resolve(ref)
 
 
 def _load_operations() -> tuple[_Op, ...]:
     """The route table: data in _operations.json (see the generator's tables.py), in routing order."""
-    table = json.loads(_package_file("_operations.json").decode("utf-8"))
     return tuple(
         _Op(
             e["id"],
@@ -95,7 +78,8 @@ def _load_operations() -> tuple[_Op, ...]:
             e["path"],
             e["status"],
             tuple(
-                _Param(n, py, loc, conv, multi, req, _parser(fn)) for n, py, loc, conv, multi, req, fn in e["params"]
+                _Param(n, py, loc, conv, multi, req, _parser(fn))
+                for n, py, loc, conv, multi, req, fn, *_ in e["params"]
             ),
             None if e["body"] is None else _parser(e["body"]),
             e["body_required"],
@@ -116,7 +100,7 @@ def _load_operations() -> tuple[_Op, ...]:
             e.get("response", "json"),
             e.get("response_media", "application/json"),
         )
-        for e in table
+        for e in _operations.table()
     )
 
 

@@ -15,7 +15,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from . import _codec, _config
+from . import _codec, _config, _operations
 from . import _runtime as _rt
 from .errors import RequestValidationError
 
@@ -239,6 +239,42 @@ def prepare(
         parse,
         response,
     )
+
+
+def prepare_operation(operation_id: str, args: _t.Mapping[str, _t.Any]) -> Call:
+    """`prepare` for one operation of _operations.json, from a client method's arguments (its `locals()`): the
+    method declares the types, the table says where each argument goes and which parser checks it."""
+    e = _operations.by_id()[operation_id]
+    resolve = _operations.resolve
+    where: dict[str, list[Param]] = {"path": [], "query": [], "header": []}
+    for name, py_name, location, _conv, _multi, _required, ref, style, explode in e["params"]:
+        if location in where:  # cookie parameters are declared, not sent
+            where[location].append((name, args[py_name], resolve(ref), style, explode))
+    shape = e["response"]
+    return prepare(
+        e["method"],
+        e["path"],
+        path_params=where["path"],
+        query=where["query"],
+        headers=where["header"],
+        body=args["body"] if e["body"] is not None else _rt.UNSET,
+        fields={json_name: args[py_name] for json_name, py_name in e["fields"]},
+        body_parse=resolve(e["body"]) if e["body"] is not None else None,
+        media=e["media"],
+        idempotent=e["idempotent"],
+        idempotency_key=args["idempotency_key"] if e["idempotent"] else None,
+        not_modified=e["not_modified"],
+        parse=response_parser(operation_id),
+        response=shape if shape in ("raw", "text") else "json",
+    )
+
+
+def response_parser(operation_id: str) -> Parser | None:
+    """What checks a 2xx JSON body of the operation (None: any JSON, or a body returned as text or bytes)."""
+    e = _operations.by_id()[operation_id]
+    if e["parse"] is None or e["response"] not in ("json", "none"):
+        return None
+    return _operations.resolve(e["parse"])
 
 
 def encode_body(data: _t.Any, media: str) -> tuple[bytes, str]:

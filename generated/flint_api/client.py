@@ -301,43 +301,7 @@ class BalanceTransactionsResource:
         Lists ledger rows, newest first. By default rows with status reversed or superseded are excluded; filter on those statuses to see them. Signs: payment +amount with fee (net = amount - fee); refund -amount; payout -amount; payout_cancellation +amount.
 
         GET /v1/balance-transactions"""
-        r: _m.BalanceTransactionListResponse = self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/balance-transactions",
-                query=[
-                    ("page_size", page_size, _m._h_Op_list_balance_transactions_page_size, "form", True),
-                    ("page_token", page_token, _rt.p_str, "form", True),
-                    ("currency", currency, _m._h_Op_list_balance_transactions_currency, "form", True),
-                    ("type", type_, _m._h_Op_list_balance_transactions_type_, "form", True),
-                    (
-                        "related_object_type",
-                        related_object_type,
-                        _m._h_Op_list_balance_transactions_related_object_type,
-                        "form",
-                        True,
-                    ),
-                    (
-                        "related_object_id",
-                        related_object_id,
-                        _m._h_Op_list_balance_transactions_related_object_id,
-                        "form",
-                        True,
-                    ),
-                    ("status", status, _m._h_Op_list_balance_transactions_status, "form", True),
-                    ("created_after", created_after, _rt.p_datetime, "form", True),
-                    ("created_before", created_before, _rt.p_datetime, "form", True),
-                    ("available_after", available_after, _rt.p_datetime, "form", True),
-                    ("available_before", available_before, _rt.p_datetime, "form", True),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_list_balance_transactions_flint_version, "simple", False),
-                ],
-                parse=_m.BalanceTransactionListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.BalanceTransactionListResponse = self._client.call("listBalanceTransactions", locals())
         return r
 
     def list_pages(
@@ -502,20 +466,7 @@ class BalanceTransactionsResource:
         Returns one ledger row. `expand=order` embeds the order (needs commerce.orders.read too).
 
         GET /v1/balance-transactions/{balance_transaction_id}"""
-        r: _m.BalanceTransactionResponse = self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/balance-transactions/{balance_transaction_id}",
-                path_params=[("balance_transaction_id", balance_transaction_id, _rt.p_str, "simple", False)],
-                query=[("expand", expand, _m._h_Op_get_balance_transaction_expand, "form", True)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_get_balance_transaction_flint_version, "simple", False),
-                ],
-                parse=_m.BalanceTransactionResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.BalanceTransactionResponse = self._client.call("getBalanceTransaction", locals())
         return r
 
 
@@ -538,19 +489,7 @@ class BalancesResource:
         Returns the current balance snapshot grouped by currency and balance source (unpaginated). available = sum of net of available balance transactions; pending = sum of net of pending ones.
 
         GET /v1/balances"""
-        r: _m.BalanceListResponse = self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/balances",
-                query=[("currency", currency, _m._h_Op_list_balances_currency, "form", True)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_list_balances_flint_version, "simple", False),
-                ],
-                parse=_m.BalanceListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.BalanceListResponse = self._client.call("listBalances", locals())
         return r
 
 
@@ -587,30 +526,7 @@ class OrdersResource:
         Lists orders, newest first, with cursor pagination. `min_amount`/`max_amount` filter on pricing_amounts.total_money in minor units and require `currency` (else 400 INVALID_QUERY_PARAMETER with param currency).
 
         GET /v1/orders"""
-        r: _m.OrderListResponse = self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/orders",
-                query=[
-                    ("page_size", page_size, _m._h_Op_list_orders_page_size, "form", True),
-                    ("page_token", page_token, _rt.p_str, "form", True),
-                    ("status", status, _m._h_Op_list_orders_status, "form", True),
-                    ("payment_status", payment_status, _m._h_Op_list_orders_payment_status, "form", True),
-                    ("refund_status", refund_status, _m._h_Op_list_orders_refund_status, "form", True),
-                    ("created_after", created_after, _rt.p_datetime, "form", True),
-                    ("created_before", created_before, _rt.p_datetime, "form", True),
-                    ("min_amount", min_amount, _m._h_Op_list_orders_min_amount, "form", True),
-                    ("max_amount", max_amount, _m._h_Op_list_orders_max_amount, "form", True),
-                    ("currency", currency, _m._h_Op_list_orders_currency, "form", True),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_list_orders_flint_version, "simple", False),
-                ],
-                parse=_m.OrderListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderListResponse = self._client.call("listOrders", locals())
         return r
 
     def list_pages(
@@ -730,34 +646,7 @@ class OrdersResource:
         Creates an open order from ad-hoc line items, with optional manual discounts, one requested tip, a tax location, notes, references and metadata. Flint computes every amount: `base_subtotal = unit_price x quantity`, discounts prorate across lines (largest remainder), tax follows the sandbox rule, and `total = subtotal - discount + charge + tax + requested_tip`. Example: 2 x 1250 tote bags -> 2500.
 
         POST /v1/orders"""
-        r: _m.OrderResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders",
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_create_order_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "line_items": line_items,
-                    "discounts": discounts,
-                    "requested_tip": requested_tip,
-                    "tax": tax,
-                    "customer_id": customer_id,
-                    "external_reference_id": external_reference_id,
-                    "buyer_note": buyer_note,
-                    "internal_note": internal_note,
-                    "metadata": metadata,
-                },
-                body_parse=_m.CreateOrderRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = self._client.call("createOrder", locals())
         return r
 
     def get(
@@ -774,20 +663,7 @@ class OrdersResource:
         Returns an order. `expand=payment_intents` embeds the order's payment intents in `payment_intents` (also needs payments.payment_intents.read).
 
         GET /v1/orders/{order_id}"""
-        r: _m.OrderResponse = self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/orders/{order_id}",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                query=[("expand", expand, _m._h_Op_get_order_expand, "form", True)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_get_order_flint_version, "simple", False),
-                ],
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = self._client.call("getOrder", locals())
         return r
 
     def update(
@@ -813,34 +689,7 @@ class OrdersResource:
         Sparse update. Changing requested_tip or tax needs an open order with nothing paid or authorized (409 ORDER_CLOSED / ORDER_FINANCIAL_MUTATION_NOT_ALLOWED); notes, references and metadata may change at any time. Metadata is merged (null deletes a key).
 
         PATCH /v1/orders/{order_id}"""
-        r: _m.OrderResponse = self._client.send(
-            _c.prepare(
-                "PATCH",
-                "/v1/orders/{order_id}",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_update_order_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "requested_tip": requested_tip,
-                    "tax": tax,
-                    "customer_id": customer_id,
-                    "external_reference_id": external_reference_id,
-                    "buyer_note": buyer_note,
-                    "internal_note": internal_note,
-                    "metadata": metadata,
-                    "order_revision": order_revision,
-                },
-                body_parse=_m.UpdateOrderRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = self._client.call("updateOrder", locals())
         return r
 
     def list_activities(
@@ -894,25 +743,7 @@ class OrdersResource:
         The order's history, oldest first (sort_direction=desc for newest first): one activity per change with the balance delta and running balance (balance = total - paid).
 
         GET /v1/orders/{order_id}/activities"""
-        r: _m.OrderActivityListResponse = self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/orders/{order_id}/activities",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                query=[
-                    ("page_size", page_size, _m._h_Op_list_order_activities_page_size, "form", True),
-                    ("page_token", page_token, _rt.p_str, "form", True),
-                    ("sort_direction", sort_direction, _m._h_Op_list_order_activities_sort_direction, "form", True),
-                    ("type", type_, _m._h_Op_list_order_activities_type_, "form", True),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_list_order_activities_flint_version, "simple", False),
-                ],
-                parse=_m.OrderActivityListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderActivityListResponse = self._client.call("listOrderActivities", locals())
         return r
 
     def list_activities_pages(
@@ -1063,25 +894,7 @@ class OrdersResource:
         Adds an order-level charge to an open, unpaid order: fixed `amount_money` or `percent` of `calculation_basis`. `applied_money = round_half_up(basis * bps / 10000)` for a percent. Charges are not discounted and not taxed.
 
         POST /v1/orders/{order_id}/charges"""
-        r: _m.OrderResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/charges",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_add_order_charge_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"charge": charge},
-                body_parse=_m.AddOrderChargeRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = self._client.call("addOrderCharge", locals())
         return r
 
     def delete_charge(
@@ -1099,24 +912,7 @@ class OrdersResource:
         Removes a charge from an open, unpaid order.
 
         DELETE /v1/orders/{order_id}/charges/{order_charge_id}"""
-        r: _m.OrderResponse = self._client.send(
-            _c.prepare(
-                "DELETE",
-                "/v1/orders/{order_id}/charges/{order_charge_id}",
-                path_params=[
-                    ("order_id", order_id, _rt.p_str, "simple", False),
-                    ("order_charge_id", order_charge_id, _rt.p_str, "simple", False),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_delete_order_charge_flint_version, "simple", False),
-                ],
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = self._client.call("deleteOrderCharge", locals())
         return r
 
     def update_charge(
@@ -1168,36 +964,7 @@ class OrdersResource:
         Updates one charge (sparse; amount_money and percent replace each other). Same change rule as the order's contents.
 
         PATCH /v1/orders/{order_id}/charges/{order_charge_id}"""
-        r: _m.OrderResponse = self._client.send(
-            _c.prepare(
-                "PATCH",
-                "/v1/orders/{order_id}/charges/{order_charge_id}",
-                path_params=[
-                    ("order_id", order_id, _rt.p_str, "simple", False),
-                    ("order_charge_id", order_charge_id, _rt.p_str, "simple", False),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_update_order_charge_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "amount_money": amount_money,
-                    "percent": percent,
-                    "calculation_basis": calculation_basis,
-                    "name": name,
-                    "type": type_,
-                    "description": description,
-                    "metadata": metadata,
-                },
-                body_parse=_m.UpdateOrderChargeRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = self._client.call("updateOrderCharge", locals())
         return r
 
     def close(
@@ -1216,25 +983,7 @@ class OrdersResource:
         Closes an open order (paid or not). Pending discounts become canceled. Blocked while an authorization awaits capture (409 ORDER_FINANCIAL_MUTATION_NOT_ALLOWED); closing a closed order -> 409 ORDER_CLOSED. A closed order can still be refunded.
 
         POST /v1/orders/{order_id}/close"""
-        r: _m.OrderResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/close",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_close_order_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"reason_message": reason_message},
-                body_parse=_m.CloseOrderRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = self._client.call("closeOrder", locals())
         return r
 
     def apply_discount(
@@ -1254,25 +1003,7 @@ class OrdersResource:
         Applies one discount (official applyOrderDiscount): `{manual: {name, amount_money, ...}}` or `{promotion: {promotion_id | promotion_code}}`. The sandbox has no promotions (404 PROMOTION_NOT_FOUND). Discounts apply in creation order and prorate across lines (largest remainder).
 
         POST /v1/orders/{order_id}/discounts"""
-        r: _m.OrderResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/discounts",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_apply_order_discount_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"manual": manual, "promotion": promotion},
-                body_parse=_m.DiscountInput.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = self._client.call("applyOrderDiscount", locals())
         return r
 
     def preview_discounts(
@@ -1290,23 +1021,7 @@ class OrdersResource:
         Which promotions would apply to the order, are available, or were skipped; nothing is stored (no Idempotency-Key). The sandbox has no promotions catalog: all three lists are empty.
 
         POST /v1/orders/{order_id}/discounts/preview"""
-        r: _m.DiscountPreviewResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/discounts/preview",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_preview_order_discounts_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"discount": discount},
-                body_parse=_m.DiscountPreviewRequest.from_dict,
-                media="application/json",
-                parse=_m.DiscountPreviewResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.DiscountPreviewResponse = self._client.call("previewOrderDiscounts", locals())
         return r
 
     def remove_discounts(
@@ -1325,25 +1040,7 @@ class OrdersResource:
         Removes pending discounts from an open, unpaid order; later discounts are re-applied in order.
 
         POST /v1/orders/{order_id}/discounts/remove"""
-        r: _m.OrderResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/discounts/remove",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_remove_order_discounts_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"order_discount_ids": order_discount_ids},
-                body_parse=_m.RemoveOrderDiscountsRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = self._client.call("removeOrderDiscounts", locals())
         return r
 
     def reprice_discounts(
@@ -1360,21 +1057,7 @@ class OrdersResource:
         Re-evaluates the order's discounts against its current contents and returns the order (no body). Manual discounts keep their amounts; the sandbox recomputes every applied_money and line share.
 
         POST /v1/orders/{order_id}/discounts/reprice"""
-        r: _m.OrderResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/discounts/reprice",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_reprice_order_discounts_flint_version, "simple", False),
-                ],
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = self._client.call("repriceOrderDiscounts", locals())
         return r
 
     def add_line_items(
@@ -1393,25 +1076,7 @@ class OrdersResource:
         Appends line items to an open, unpaid order and recalculates it.
 
         POST /v1/orders/{order_id}/line-items"""
-        r: _m.OrderResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/line-items",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_add_order_line_items_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"line_items": line_items},
-                body_parse=_m.AddOrderLineItemsRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = self._client.call("addOrderLineItems", locals())
         return r
 
     def delete_line_item(
@@ -1429,24 +1094,7 @@ class OrdersResource:
         Removes a line item from an open, unpaid order; discounts are re-prorated over the remaining lines.
 
         DELETE /v1/orders/{order_id}/line-items/{order_line_item_id}"""
-        r: _m.OrderResponse = self._client.send(
-            _c.prepare(
-                "DELETE",
-                "/v1/orders/{order_id}/line-items/{order_line_item_id}",
-                path_params=[
-                    ("order_id", order_id, _rt.p_str, "simple", False),
-                    ("order_line_item_id", order_line_item_id, _rt.p_str, "simple", False),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_delete_order_line_item_flint_version, "simple", False),
-                ],
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = self._client.call("deleteOrderLineItem", locals())
         return r
 
     def update_line_item(
@@ -1470,34 +1118,7 @@ class OrdersResource:
         Sparse update of a line item on an open, unpaid order; the order is recalculated.
 
         PATCH /v1/orders/{order_id}/line-items/{order_line_item_id}"""
-        r: _m.OrderResponse = self._client.send(
-            _c.prepare(
-                "PATCH",
-                "/v1/orders/{order_id}/line-items/{order_line_item_id}",
-                path_params=[
-                    ("order_id", order_id, _rt.p_str, "simple", False),
-                    ("order_line_item_id", order_line_item_id, _rt.p_str, "simple", False),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_update_order_line_item_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "name": name,
-                    "description": description,
-                    "quantity": quantity,
-                    "unit_price_money": unit_price_money,
-                    "metadata": metadata,
-                },
-                body_parse=_m.UpdateOrderLineItemRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = self._client.call("updateOrderLineItem", locals())
         return r
 
     def pay(
@@ -1521,24 +1142,7 @@ class OrdersResource:
         Pays the order (official payOrder), one of four actions. `pay`: charge the outstanding balance with `payment_source.token` (sandbox test tokens: tok_visa succeeds; tok_threeds_required gives an attempt in requires_action with a pending payment_authentication, completed by `resume` with its order_payment_attempt_id; tok_card_declined / tok_insufficient_funds answer 200 with a failed attempt and leave the order unpaid; any other token -> 400 INVALID_PAYMENT_SOURCE). `confirm_payment_intents`: confirm the order's payment intents, each with its token. `setup`: save a source on a zero-total order. `resume`: continue an attempt in requires_action. Nothing outstanding -> 409 ORDER_ALREADY_PAID; an attempt in requires_action blocks a new one (409 ORDER_PAYMENT_ATTEMPT_ACTIVE). If a manual-capture payment intent was created first, a successful pay authorizes (intent and attempt requires_capture) and the order stays unpaid until captured. Each capture posts a payment balance transaction with fee `round_half_up(amount * 290 / 10000) + 30` (5000 -> 175, net 4825).
 
         POST /v1/orders/{order_id}/pay"""
-        r: _m.PayOrderResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/pay",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_pay_order_flint_version, "simple", False),
-                ],
-                body=body,
-                body_parse=_m._parse_PayOrderRequest,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PayOrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayOrderResponse = self._client.call("payOrder", locals())
         return r
 
     def list_payment_attempts(
@@ -1556,29 +1160,7 @@ class OrdersResource:
         The order's payment attempts, newest first.
 
         GET /v1/orders/{order_id}/payment-attempts"""
-        r: _m.OrderPaymentAttemptListResponse = self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/orders/{order_id}/payment-attempts",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                query=[
-                    ("page_size", page_size, _m._h_Op_list_order_payment_attempts_page_size, "form", True),
-                    ("page_token", page_token, _rt.p_str, "form", True),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    (
-                        "Flint-Version",
-                        flint_version,
-                        _m._h_Op_list_order_payment_attempts_flint_version,
-                        "simple",
-                        False,
-                    ),
-                ],
-                parse=_m.OrderPaymentAttemptListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderPaymentAttemptListResponse = self._client.call("listOrderPaymentAttempts", locals())
         return r
 
     def list_payment_attempts_pages(
@@ -1651,22 +1233,7 @@ class OrdersResource:
         One payment attempt of the order.
 
         GET /v1/orders/{order_id}/payment-attempts/{payment_attempt_id}"""
-        r: _m.OrderPaymentAttemptResponse = self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/orders/{order_id}/payment-attempts/{payment_attempt_id}",
-                path_params=[
-                    ("order_id", order_id, _rt.p_str, "simple", False),
-                    ("payment_attempt_id", payment_attempt_id, _rt.p_str, "simple", False),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_get_order_payment_attempt_flint_version, "simple", False),
-                ],
-                parse=_m.OrderPaymentAttemptResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderPaymentAttemptResponse = self._client.call("getOrderPaymentAttempt", locals())
         return r
 
     def cancel_payment_attempt(
@@ -1690,34 +1257,7 @@ class OrdersResource:
         Cancels an attempt that is still in progress (requires_action): its payment intents go back to requires_payment_method. A finished attempt -> 409 PAYMENT_ATTEMPT_NOT_CANCELABLE.
 
         POST /v1/orders/{order_id}/payment-attempts/{payment_attempt_id}/cancel"""
-        r: _m.CancelOrderPaymentAttemptResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/payment-attempts/{payment_attempt_id}/cancel",
-                path_params=[
-                    ("order_id", order_id, _rt.p_str, "simple", False),
-                    ("payment_attempt_id", payment_attempt_id, _rt.p_str, "simple", False),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    (
-                        "Flint-Version",
-                        flint_version,
-                        _m._h_Op_cancel_order_payment_attempt_flint_version,
-                        "simple",
-                        False,
-                    ),
-                ],
-                body=body,
-                fields={"cancellation_reason": cancellation_reason},
-                body_parse=_m.CancelOrderPaymentAttemptRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.CancelOrderPaymentAttemptResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.CancelOrderPaymentAttemptResponse = self._client.call("cancelOrderPaymentAttempt", locals())
         return r
 
     def create_payment_intent(
@@ -1748,39 +1288,7 @@ class OrdersResource:
         Creates a payment intent owned by the order, in requires_payment_method. It takes no amount: its amount is the order's amount due and follows the order until paid. With `capture_method: manual` the next pay authorizes and the intent must be captured (or canceled) later. At most one intent may await payment or capture (else 409 ORDER_FINANCIAL_MUTATION_NOT_ALLOWED); nothing due -> 409 ORDER_ALREADY_PAID.
 
         POST /v1/orders/{order_id}/payment-intents"""
-        r: _m.CreateOrderPaymentIntentResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/payment-intents",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    (
-                        "Flint-Version",
-                        flint_version,
-                        _m._h_Op_create_order_payment_intent_flint_version,
-                        "simple",
-                        False,
-                    ),
-                ],
-                body=body,
-                fields={
-                    "amount_money": amount_money,
-                    "capture_method": capture_method,
-                    "payment_options": payment_options,
-                    "payment_return_url": payment_return_url,
-                    "payment_source_selection": payment_source_selection,
-                    "external_reference_id": external_reference_id,
-                    "metadata": metadata,
-                },
-                body_parse=_m.CreateOrderPaymentIntentRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.CreateOrderPaymentIntentResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.CreateOrderPaymentIntentResponse = self._client.call("createOrderPaymentIntent", locals())
         return r
 
     def cancel_payment(
@@ -1805,31 +1313,7 @@ class OrdersResource:
         Cancels an intent in requires_payment_method or releases an authorization (requires_capture). succeeded or canceled intents -> 409 PAYMENT_INTENT_NOT_CANCELABLE.
 
         POST /v1/orders/{order_id}/payment-intents/{payment_intent_id}/cancel"""
-        r: _m.OrderPaymentLifecycleResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/payment-intents/{payment_intent_id}/cancel",
-                path_params=[
-                    ("order_id", order_id, _rt.p_str, "simple", False),
-                    ("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_cancel_order_payment_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "cancellation_reason": cancellation_reason,
-                    "order_payment_attempt_id": order_payment_attempt_id,
-                },
-                body_parse=_m.CancelOrderPaymentRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderPaymentLifecycleResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderPaymentLifecycleResponse = self._client.call("cancelOrderPayment", locals())
         return r
 
     def capture_payment(
@@ -1850,28 +1334,7 @@ class OrdersResource:
         Captures an authorized (requires_capture) intent: `amount_money` <= capturable (else 400 CAPTURE_AMOUNT_EXCEEDS_AUTHORIZED), default all. The uncaptured rest is released. The capture becomes paid_money and posts a payment balance transaction (fee 2.9% + 30c). Not in requires_capture -> 409 INVALID_STATUS_FOR_CAPTURE. UNSUPPORTED_CURRENCY is checked before CAPTURE_CURRENCY_MISMATCH.
 
         POST /v1/orders/{order_id}/payment-intents/{payment_intent_id}/capture"""
-        r: _m.OrderPaymentLifecycleResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/payment-intents/{payment_intent_id}/capture",
-                path_params=[
-                    ("order_id", order_id, _rt.p_str, "simple", False),
-                    ("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_capture_order_payment_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"amount_money": amount_money, "order_payment_attempt_id": order_payment_attempt_id},
-                body_parse=_m.CaptureOrderPaymentRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderPaymentLifecycleResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderPaymentLifecycleResponse = self._client.call("captureOrderPayment", locals())
         return r
 
 
@@ -1914,26 +1377,7 @@ class PaymentIntentsResource:
         Lists payment intents, newest first.
 
         GET /v1/payment-intents"""
-        r: _m.PaymentIntentListResponse = self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/payment-intents",
-                query=[
-                    ("page_size", page_size, _m._h_Op_list_payment_intents_page_size, "form", True),
-                    ("page_token", page_token, _rt.p_str, "form", True),
-                    ("order_id", order_id, _m._h_Op_list_payment_intents_order_id, "form", True),
-                    ("status", status, _m._h_Op_list_payment_intents_status, "form", True),
-                    ("created_after", created_after, _rt.p_datetime, "form", True),
-                    ("created_before", created_before, _rt.p_datetime, "form", True),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_list_payment_intents_flint_version, "simple", False),
-                ],
-                parse=_m.PaymentIntentListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PaymentIntentListResponse = self._client.call("listPaymentIntents", locals())
         return r
 
     def list_pages(
@@ -2065,35 +1509,7 @@ class PaymentIntentsResource:
         Creates a standalone payment (no order) in requires_payment_method; confirm it with a payment source token. Answers 201 like the order-owned create.
 
         POST /v1/payment-intents"""
-        r: _m.CreateOrderPaymentIntentResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/payment-intents",
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_create_payment_intent_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "amount_money": amount_money,
-                    "payment_options": payment_options,
-                    "capture_method": capture_method,
-                    "customer_id": customer_id,
-                    "external_reference_id": external_reference_id,
-                    "metadata": metadata,
-                    "payment_return_url": payment_return_url,
-                    "receipt_email": receipt_email,
-                    "tip_money": tip_money,
-                    "transaction_purpose": transaction_purpose,
-                },
-                body_parse=_m.CreatePaymentIntentRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.CreateOrderPaymentIntentResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.CreateOrderPaymentIntentResponse = self._client.call("createPaymentIntent", locals())
         return r
 
     def get(
@@ -2110,20 +1526,7 @@ class PaymentIntentsResource:
         Returns a payment intent. `expand=order` embeds the order (needs commerce.orders.read too).
 
         GET /v1/payment-intents/{payment_intent_id}"""
-        r: _m.PaymentIntentResponse = self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/payment-intents/{payment_intent_id}",
-                path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
-                query=[("expand", expand, _m._h_Op_get_payment_intent_expand, "form", True)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_get_payment_intent_flint_version, "simple", False),
-                ],
-                parse=_m.PaymentIntentResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PaymentIntentResponse = self._client.call("getPaymentIntent", locals())
         return r
 
     def update(
@@ -2147,32 +1550,7 @@ class PaymentIntentsResource:
         Updates a standalone payment intent while it is requires_payment_method or requires_confirmation (else 409 PAYMENT_INTENT_CANNOT_BE_UPDATED; an order leg -> 409 PAYMENT_INTENT_CANNOT_BE_UPDATED too).
 
         PATCH /v1/payment-intents/{payment_intent_id}"""
-        r: _m.PaymentIntentResponse = self._client.send(
-            _c.prepare(
-                "PATCH",
-                "/v1/payment-intents/{payment_intent_id}",
-                path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_update_payment_intent_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "amount_money": amount_money,
-                    "customer_id": customer_id,
-                    "external_reference_id": external_reference_id,
-                    "metadata": metadata,
-                    "receipt_email": receipt_email,
-                    "tip_money": tip_money,
-                },
-                body_parse=_m.UpdatePaymentIntentRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PaymentIntentResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PaymentIntentResponse = self._client.call("updatePaymentIntent", locals())
         return r
 
     def cancel(
@@ -2195,25 +1573,7 @@ class PaymentIntentsResource:
         Cancels a standalone payment intent that is not succeeded (an authorization is released).
 
         POST /v1/payment-intents/{payment_intent_id}/cancel"""
-        r: _m.PaymentIntentResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/payment-intents/{payment_intent_id}/cancel",
-                path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_cancel_payment_intent_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"cancellation_reason": cancellation_reason},
-                body_parse=_m.CancelPaymentIntentRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PaymentIntentResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PaymentIntentResponse = self._client.call("cancelPaymentIntent", locals())
         return r
 
     def capture(
@@ -2232,25 +1592,7 @@ class PaymentIntentsResource:
         Captures a standalone authorization (requires_capture): all of it by default, or amount_money <= capturable (else CAPTURE_AMOUNT_EXCEEDS_AUTHORIZED).
 
         POST /v1/payment-intents/{payment_intent_id}/capture"""
-        r: _m.PaymentIntentResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/payment-intents/{payment_intent_id}/capture",
-                path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_capture_payment_intent_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"amount_money": amount_money},
-                body_parse=_m.CapturePaymentIntentRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PaymentIntentResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PaymentIntentResponse = self._client.call("capturePaymentIntent", locals())
         return r
 
     def confirm(
@@ -2271,29 +1613,7 @@ class PaymentIntentsResource:
         Confirms a standalone payment intent with a payment source token (sandbox test tokens as for pay): succeeded (automatic capture), requires_capture (manual), requires_action (tok_threeds_required; confirm again to complete), or requires_payment_method with last_payment_error (declined, still 200).
 
         POST /v1/payment-intents/{payment_intent_id}/confirm"""
-        r: _m.PaymentIntentResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/payment-intents/{payment_intent_id}/confirm",
-                path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_confirm_payment_intent_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "payment_source_token": payment_source_token,
-                    "payment_method_id": payment_method_id,
-                    "confirmation_token": confirmation_token,
-                },
-                body_parse=_m.ConfirmPaymentIntentRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PaymentIntentResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PaymentIntentResponse = self._client.call("confirmPaymentIntent", locals())
         return r
 
 
@@ -2329,34 +1649,7 @@ class PayoutDestinationsResource:
         Lists payout destinations, oldest first. Deleted destinations are excluded unless include_deleted=true.
 
         GET /v1/payout-settings/destinations"""
-        r: _m.PayoutDestinationListResponse = self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/payout-settings/destinations",
-                query=[
-                    ("page_size", page_size, _m._h_Op_list_payout_destinations_page_size, "form", True),
-                    ("page_token", page_token, _rt.p_str, "form", True),
-                    ("currency", currency, _m._h_Op_list_payout_destinations_currency, "form", True),
-                    ("type", type_, _m._h_Op_list_payout_destinations_type_, "form", True),
-                    ("status", status, _m._h_Op_list_payout_destinations_status, "form", True),
-                    (
-                        "available_payout_method",
-                        available_payout_method,
-                        _m._h_Op_list_payout_destinations_available_payout_method,
-                        "form",
-                        True,
-                    ),
-                    ("default_for_currency", default_for_currency, _rt.p_bool, "form", True),
-                    ("include_deleted", include_deleted, _rt.p_bool, "form", True),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_list_payout_destinations_flint_version, "simple", False),
-                ],
-                parse=_m.PayoutDestinationListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutDestinationListResponse = self._client.call("listPayoutDestinations", locals())
         return r
 
     def list_pages(
@@ -2460,19 +1753,7 @@ class PayoutDestinationsResource:
         Returns one payout destination (deleted ones too).
 
         GET /v1/payout-settings/destinations/{payout_destination_id}"""
-        r: _m.PayoutDestinationResponse = self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/payout-settings/destinations/{payout_destination_id}",
-                path_params=[("payout_destination_id", payout_destination_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_get_payout_destination_flint_version, "simple", False),
-                ],
-                parse=_m.PayoutDestinationResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutDestinationResponse = self._client.call("getPayoutDestination", locals())
         return r
 
     def delete(
@@ -2490,24 +1771,7 @@ class PayoutDestinationsResource:
         Disables the destination and returns it with status deleted (it stays readable). Already deleted -> 409 DESTINATION_NOT_ACTIVE. If it was the default for its currency, the currency has no default until one is set.
 
         DELETE /v1/payout-settings/destinations/{payout_destination_id}"""
-        r: _m.PayoutDestinationResponse = self._client.send(
-            _c.prepare(
-                "DELETE",
-                "/v1/payout-settings/destinations/{payout_destination_id}",
-                path_params=[("payout_destination_id", payout_destination_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_delete_payout_destination_flint_version, "simple", False),
-                ],
-                body=body,
-                body_parse=_m.EmptyRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PayoutDestinationResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutDestinationResponse = self._client.call("deletePayoutDestination", locals())
         return r
 
     def update(
@@ -2526,25 +1790,7 @@ class PayoutDestinationsResource:
         Updates a destination's metadata (merged; null deletes a key). A deleted destination -> 409 DESTINATION_NOT_ACTIVE.
 
         PATCH /v1/payout-settings/destinations/{payout_destination_id}"""
-        r: _m.PayoutDestinationResponse = self._client.send(
-            _c.prepare(
-                "PATCH",
-                "/v1/payout-settings/destinations/{payout_destination_id}",
-                path_params=[("payout_destination_id", payout_destination_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_update_payout_destination_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"metadata": metadata},
-                body_parse=_m.UpdatePayoutDestinationRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PayoutDestinationResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutDestinationResponse = self._client.call("updatePayoutDestination", locals())
         return r
 
 
@@ -2566,18 +1812,7 @@ class PayoutSettingsResource:
         Returns the merchant's payout settings.
 
         GET /v1/payout-settings"""
-        r: _m.PayoutSettingsResponse = self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/payout-settings",
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_get_payout_settings_flint_version, "simple", False),
-                ],
-                parse=_m.PayoutSettingsResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutSettingsResponse = self._client.call("getPayoutSettings", locals())
         return r
 
     def update(
@@ -2611,32 +1846,7 @@ class PayoutSettingsResource:
         Sparse update of payout settings. delay_days_override (0..30, null clears) sets available_at of later balance transactions (created_at + delay days).
 
         PATCH /v1/payout-settings"""
-        r: _m.PayoutSettingsResponse = self._client.send(
-            _c.prepare(
-                "PATCH",
-                "/v1/payout-settings",
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_update_payout_settings_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "default_payout_destinations": default_payout_destinations,
-                    "delay_days_override": delay_days_override,
-                    "interval": interval,
-                    "minimum_balance_by_currency": minimum_balance_by_currency,
-                    "monthly_payout_days": monthly_payout_days,
-                    "statement_descriptor": statement_descriptor,
-                    "weekly_payout_days": weekly_payout_days,
-                },
-                body_parse=_m.UpdatePayoutSettingsRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PayoutSettingsResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutSettingsResponse = self._client.call("updatePayoutSettings", locals())
         return r
 
 
@@ -2675,43 +1885,7 @@ class PayoutsResource:
         Lists payouts, newest first.
 
         GET /v1/payouts"""
-        r: _m.PayoutListResponse = self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/payouts",
-                query=[
-                    ("page_size", page_size, _m._h_Op_list_payouts_page_size, "form", True),
-                    ("page_token", page_token, _rt.p_str, "form", True),
-                    ("currency", currency, _m._h_Op_list_payouts_currency, "form", True),
-                    ("method", method, _m._h_Op_list_payouts_method, "form", True),
-                    (
-                        "balance_source_type",
-                        balance_source_type,
-                        _m._h_Op_list_payouts_balance_source_type,
-                        "form",
-                        True,
-                    ),
-                    (
-                        "payout_destination_id",
-                        payout_destination_id,
-                        _m._h_Op_list_payouts_payout_destination_id,
-                        "form",
-                        True,
-                    ),
-                    ("status", status, _m._h_Op_list_payouts_status, "form", True),
-                    ("created_after", created_after, _rt.p_datetime, "form", True),
-                    ("created_before", created_before, _rt.p_datetime, "form", True),
-                    ("arrival_after", arrival_after, _rt.p_datetime, "form", True),
-                    ("arrival_before", arrival_before, _rt.p_datetime, "form", True),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_list_payouts_flint_version, "simple", False),
-                ],
-                parse=_m.PayoutListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutListResponse = self._client.call("listPayouts", locals())
         return r
 
     def list_pages(
@@ -2838,33 +2012,7 @@ class PayoutsResource:
         Creates a manual payout from the available balance (else 400 INSUFFICIENT_AVAILABLE_BALANCE) to an active destination (default: the currency's default destination; none, or not active -> 409 DESTINATION_NOT_ACTIVE). It posts a payout balance transaction (-amount, fee 0) and sweeps the available rows not yet covered by a payout into its entries. Lifecycle: pending -> in_transit (sandbox clock +1 day) -> paid (+2 days); cancel only while pending.
 
         POST /v1/payouts"""
-        r: _m.PayoutResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/payouts",
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_create_payout_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "amount_money": amount_money,
-                    "method": method,
-                    "balance_source_type": balance_source_type,
-                    "payout_destination_id": payout_destination_id,
-                    "description": description,
-                    "statement_descriptor": statement_descriptor,
-                    "external_reference_id": external_reference_id,
-                    "metadata": metadata,
-                },
-                body_parse=_m.CreatePayoutRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PayoutResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutResponse = self._client.call("createPayout", locals())
         return r
 
     def get(
@@ -2881,20 +2029,7 @@ class PayoutsResource:
         Returns a payout. `expand=payout_destination` embeds the destination (needs money_movement.payout_settings.read too).
 
         GET /v1/payouts/{payout_id}"""
-        r: _m.PayoutResponse = self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/payouts/{payout_id}",
-                path_params=[("payout_id", payout_id, _rt.p_str, "simple", False)],
-                query=[("expand", expand, _m._h_Op_get_payout_expand, "form", True)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_get_payout_flint_version, "simple", False),
-                ],
-                parse=_m.PayoutResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutResponse = self._client.call("getPayout", locals())
         return r
 
     def cancel(
@@ -2912,24 +2047,7 @@ class PayoutsResource:
         Cancels a pending payout and posts a payout_cancellation balance transaction (+amount), returning the funds to the available balance. Not pending -> 409 PAYOUT_NOT_CANCELABLE. Takes no body.
 
         POST /v1/payouts/{payout_id}/cancel"""
-        r: _m.PayoutResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/payouts/{payout_id}/cancel",
-                path_params=[("payout_id", payout_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_cancel_payout_flint_version, "simple", False),
-                ],
-                body=body,
-                body_parse=_m.EmptyRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PayoutResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutResponse = self._client.call("cancelPayout", locals())
         return r
 
     def list_entries(
@@ -2947,23 +2065,7 @@ class PayoutsResource:
         Lists the balance transactions a payout covers, oldest first; each entry's amount is the row's net_money.
 
         GET /v1/payouts/{payout_id}/entries"""
-        r: _m.PayoutEntryListResponse = self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/payouts/{payout_id}/entries",
-                path_params=[("payout_id", payout_id, _rt.p_str, "simple", False)],
-                query=[
-                    ("page_size", page_size, _m._h_Op_list_payout_entries_page_size, "form", True),
-                    ("page_token", page_token, _rt.p_str, "form", True),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_list_payout_entries_flint_version, "simple", False),
-                ],
-                parse=_m.PayoutEntryListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutEntryListResponse = self._client.call("listPayoutEntries", locals())
         return r
 
     def list_entries_pages(
@@ -3056,27 +2158,7 @@ class RefundsResource:
         Lists refunds, newest first.
 
         GET /v1/refunds"""
-        r: _m.RefundListResponse = self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/refunds",
-                query=[
-                    ("page_size", page_size, _m._h_Op_list_refunds_page_size, "form", True),
-                    ("page_token", page_token, _rt.p_str, "form", True),
-                    ("order_id", order_id, _m._h_Op_list_refunds_order_id, "form", True),
-                    ("payment_intent_id", payment_intent_id, _m._h_Op_list_refunds_payment_intent_id, "form", True),
-                    ("status", status, _m._h_Op_list_refunds_status, "form", True),
-                    ("created_after", created_after, _rt.p_datetime, "form", True),
-                    ("created_before", created_before, _rt.p_datetime, "form", True),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_list_refunds_flint_version, "simple", False),
-                ],
-                parse=_m.RefundListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.RefundListResponse = self._client.call("listRefunds", locals())
         return r
 
     def list_pages(
@@ -3215,38 +2297,7 @@ class RefundsResource:
         Refunds an order, validated against settlement: refundable = paid - refunded (refunds not failed). No captured payments -> 400 NO_PAYMENTS_FOR_ORDER; more than refundable -> 400 AMOUNT_EXCEEDS_REFUNDABLE; amount 0 -> 400 INVALID_AMOUNT; omitted amount_money refunds everything refundable. UNSUPPORTED_CURRENCY is checked before CURRENCY_MISMATCH. The refund starts pending and becomes succeeded when the sandbox clock advances; it counts toward refunded_money at once. It is allocated to lines pro rata to line totals (largest remainder), capped per line, and posts a refund balance transaction (-amount, fee 0). Works on closed orders too.
 
         POST /v1/refunds"""
-        r: _m.CreateRefundResponse = self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/refunds",
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_create_refund_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "order_id": order_id,
-                    "payment_intent_id": payment_intent_id,
-                    "tender_allocations": tender_allocations,
-                    "gift_card_load_id": gift_card_load_id,
-                    "amount_money": amount_money,
-                    "line_items": line_items,
-                    "charges": charges,
-                    "refund_method": refund_method,
-                    "tax_breakdown_refunds": tax_breakdown_refunds,
-                    "reason": reason,
-                    "reason_message": reason_message,
-                    "external_reference_id": external_reference_id,
-                    "metadata": metadata,
-                },
-                body_parse=_m.CreateRefundRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.CreateRefundResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.CreateRefundResponse = self._client.call("createRefund", locals())
         return r
 
     def get(
@@ -3263,20 +2314,7 @@ class RefundsResource:
         Returns a refund. `expand` may embed `order` (needs commerce.orders.read) and `payment_intent` (needs payments.payment_intents.read).
 
         GET /v1/refunds/{refund_id}"""
-        r: _m.RefundResponse = self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/refunds/{refund_id}",
-                path_params=[("refund_id", refund_id, _rt.p_str, "simple", False)],
-                query=[("expand", expand, _m._h_Op_get_refund_expand, "form", True)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_get_refund_flint_version, "simple", False),
-                ],
-                parse=_m.RefundResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.RefundResponse = self._client.call("getRefund", locals())
         return r
 
     def update(
@@ -3295,25 +2333,7 @@ class RefundsResource:
         Updates a refund's metadata (merged; null deletes a key).
 
         PATCH /v1/refunds/{refund_id}"""
-        r: _m.RefundResponse = self._client.send(
-            _c.prepare(
-                "PATCH",
-                "/v1/refunds/{refund_id}",
-                path_params=[("refund_id", refund_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_update_refund_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"metadata": metadata},
-                body_parse=_m.UpdateRefundRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.RefundResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.RefundResponse = self._client.call("updateRefund", locals())
         return r
 
 
@@ -3376,43 +2396,7 @@ class AsyncBalanceTransactionsResource:
         Lists ledger rows, newest first. By default rows with status reversed or superseded are excluded; filter on those statuses to see them. Signs: payment +amount with fee (net = amount - fee); refund -amount; payout -amount; payout_cancellation +amount.
 
         GET /v1/balance-transactions"""
-        r: _m.BalanceTransactionListResponse = await self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/balance-transactions",
-                query=[
-                    ("page_size", page_size, _m._h_Op_list_balance_transactions_page_size, "form", True),
-                    ("page_token", page_token, _rt.p_str, "form", True),
-                    ("currency", currency, _m._h_Op_list_balance_transactions_currency, "form", True),
-                    ("type", type_, _m._h_Op_list_balance_transactions_type_, "form", True),
-                    (
-                        "related_object_type",
-                        related_object_type,
-                        _m._h_Op_list_balance_transactions_related_object_type,
-                        "form",
-                        True,
-                    ),
-                    (
-                        "related_object_id",
-                        related_object_id,
-                        _m._h_Op_list_balance_transactions_related_object_id,
-                        "form",
-                        True,
-                    ),
-                    ("status", status, _m._h_Op_list_balance_transactions_status, "form", True),
-                    ("created_after", created_after, _rt.p_datetime, "form", True),
-                    ("created_before", created_before, _rt.p_datetime, "form", True),
-                    ("available_after", available_after, _rt.p_datetime, "form", True),
-                    ("available_before", available_before, _rt.p_datetime, "form", True),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_list_balance_transactions_flint_version, "simple", False),
-                ],
-                parse=_m.BalanceTransactionListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.BalanceTransactionListResponse = await self._client.call("listBalanceTransactions", locals())
         return r
 
     def list_pages(
@@ -3577,20 +2561,7 @@ class AsyncBalanceTransactionsResource:
         Returns one ledger row. `expand=order` embeds the order (needs commerce.orders.read too).
 
         GET /v1/balance-transactions/{balance_transaction_id}"""
-        r: _m.BalanceTransactionResponse = await self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/balance-transactions/{balance_transaction_id}",
-                path_params=[("balance_transaction_id", balance_transaction_id, _rt.p_str, "simple", False)],
-                query=[("expand", expand, _m._h_Op_get_balance_transaction_expand, "form", True)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_get_balance_transaction_flint_version, "simple", False),
-                ],
-                parse=_m.BalanceTransactionResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.BalanceTransactionResponse = await self._client.call("getBalanceTransaction", locals())
         return r
 
 
@@ -3613,19 +2584,7 @@ class AsyncBalancesResource:
         Returns the current balance snapshot grouped by currency and balance source (unpaginated). available = sum of net of available balance transactions; pending = sum of net of pending ones.
 
         GET /v1/balances"""
-        r: _m.BalanceListResponse = await self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/balances",
-                query=[("currency", currency, _m._h_Op_list_balances_currency, "form", True)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_list_balances_flint_version, "simple", False),
-                ],
-                parse=_m.BalanceListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.BalanceListResponse = await self._client.call("listBalances", locals())
         return r
 
 
@@ -3662,30 +2621,7 @@ class AsyncOrdersResource:
         Lists orders, newest first, with cursor pagination. `min_amount`/`max_amount` filter on pricing_amounts.total_money in minor units and require `currency` (else 400 INVALID_QUERY_PARAMETER with param currency).
 
         GET /v1/orders"""
-        r: _m.OrderListResponse = await self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/orders",
-                query=[
-                    ("page_size", page_size, _m._h_Op_list_orders_page_size, "form", True),
-                    ("page_token", page_token, _rt.p_str, "form", True),
-                    ("status", status, _m._h_Op_list_orders_status, "form", True),
-                    ("payment_status", payment_status, _m._h_Op_list_orders_payment_status, "form", True),
-                    ("refund_status", refund_status, _m._h_Op_list_orders_refund_status, "form", True),
-                    ("created_after", created_after, _rt.p_datetime, "form", True),
-                    ("created_before", created_before, _rt.p_datetime, "form", True),
-                    ("min_amount", min_amount, _m._h_Op_list_orders_min_amount, "form", True),
-                    ("max_amount", max_amount, _m._h_Op_list_orders_max_amount, "form", True),
-                    ("currency", currency, _m._h_Op_list_orders_currency, "form", True),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_list_orders_flint_version, "simple", False),
-                ],
-                parse=_m.OrderListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderListResponse = await self._client.call("listOrders", locals())
         return r
 
     def list_pages(
@@ -3805,34 +2741,7 @@ class AsyncOrdersResource:
         Creates an open order from ad-hoc line items, with optional manual discounts, one requested tip, a tax location, notes, references and metadata. Flint computes every amount: `base_subtotal = unit_price x quantity`, discounts prorate across lines (largest remainder), tax follows the sandbox rule, and `total = subtotal - discount + charge + tax + requested_tip`. Example: 2 x 1250 tote bags -> 2500.
 
         POST /v1/orders"""
-        r: _m.OrderResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders",
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_create_order_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "line_items": line_items,
-                    "discounts": discounts,
-                    "requested_tip": requested_tip,
-                    "tax": tax,
-                    "customer_id": customer_id,
-                    "external_reference_id": external_reference_id,
-                    "buyer_note": buyer_note,
-                    "internal_note": internal_note,
-                    "metadata": metadata,
-                },
-                body_parse=_m.CreateOrderRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = await self._client.call("createOrder", locals())
         return r
 
     async def get(
@@ -3849,20 +2758,7 @@ class AsyncOrdersResource:
         Returns an order. `expand=payment_intents` embeds the order's payment intents in `payment_intents` (also needs payments.payment_intents.read).
 
         GET /v1/orders/{order_id}"""
-        r: _m.OrderResponse = await self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/orders/{order_id}",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                query=[("expand", expand, _m._h_Op_get_order_expand, "form", True)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_get_order_flint_version, "simple", False),
-                ],
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = await self._client.call("getOrder", locals())
         return r
 
     async def update(
@@ -3888,34 +2784,7 @@ class AsyncOrdersResource:
         Sparse update. Changing requested_tip or tax needs an open order with nothing paid or authorized (409 ORDER_CLOSED / ORDER_FINANCIAL_MUTATION_NOT_ALLOWED); notes, references and metadata may change at any time. Metadata is merged (null deletes a key).
 
         PATCH /v1/orders/{order_id}"""
-        r: _m.OrderResponse = await self._client.send(
-            _c.prepare(
-                "PATCH",
-                "/v1/orders/{order_id}",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_update_order_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "requested_tip": requested_tip,
-                    "tax": tax,
-                    "customer_id": customer_id,
-                    "external_reference_id": external_reference_id,
-                    "buyer_note": buyer_note,
-                    "internal_note": internal_note,
-                    "metadata": metadata,
-                    "order_revision": order_revision,
-                },
-                body_parse=_m.UpdateOrderRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = await self._client.call("updateOrder", locals())
         return r
 
     async def list_activities(
@@ -3969,25 +2838,7 @@ class AsyncOrdersResource:
         The order's history, oldest first (sort_direction=desc for newest first): one activity per change with the balance delta and running balance (balance = total - paid).
 
         GET /v1/orders/{order_id}/activities"""
-        r: _m.OrderActivityListResponse = await self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/orders/{order_id}/activities",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                query=[
-                    ("page_size", page_size, _m._h_Op_list_order_activities_page_size, "form", True),
-                    ("page_token", page_token, _rt.p_str, "form", True),
-                    ("sort_direction", sort_direction, _m._h_Op_list_order_activities_sort_direction, "form", True),
-                    ("type", type_, _m._h_Op_list_order_activities_type_, "form", True),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_list_order_activities_flint_version, "simple", False),
-                ],
-                parse=_m.OrderActivityListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderActivityListResponse = await self._client.call("listOrderActivities", locals())
         return r
 
     def list_activities_pages(
@@ -4138,25 +2989,7 @@ class AsyncOrdersResource:
         Adds an order-level charge to an open, unpaid order: fixed `amount_money` or `percent` of `calculation_basis`. `applied_money = round_half_up(basis * bps / 10000)` for a percent. Charges are not discounted and not taxed.
 
         POST /v1/orders/{order_id}/charges"""
-        r: _m.OrderResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/charges",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_add_order_charge_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"charge": charge},
-                body_parse=_m.AddOrderChargeRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = await self._client.call("addOrderCharge", locals())
         return r
 
     async def delete_charge(
@@ -4174,24 +3007,7 @@ class AsyncOrdersResource:
         Removes a charge from an open, unpaid order.
 
         DELETE /v1/orders/{order_id}/charges/{order_charge_id}"""
-        r: _m.OrderResponse = await self._client.send(
-            _c.prepare(
-                "DELETE",
-                "/v1/orders/{order_id}/charges/{order_charge_id}",
-                path_params=[
-                    ("order_id", order_id, _rt.p_str, "simple", False),
-                    ("order_charge_id", order_charge_id, _rt.p_str, "simple", False),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_delete_order_charge_flint_version, "simple", False),
-                ],
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = await self._client.call("deleteOrderCharge", locals())
         return r
 
     async def update_charge(
@@ -4243,36 +3059,7 @@ class AsyncOrdersResource:
         Updates one charge (sparse; amount_money and percent replace each other). Same change rule as the order's contents.
 
         PATCH /v1/orders/{order_id}/charges/{order_charge_id}"""
-        r: _m.OrderResponse = await self._client.send(
-            _c.prepare(
-                "PATCH",
-                "/v1/orders/{order_id}/charges/{order_charge_id}",
-                path_params=[
-                    ("order_id", order_id, _rt.p_str, "simple", False),
-                    ("order_charge_id", order_charge_id, _rt.p_str, "simple", False),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_update_order_charge_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "amount_money": amount_money,
-                    "percent": percent,
-                    "calculation_basis": calculation_basis,
-                    "name": name,
-                    "type": type_,
-                    "description": description,
-                    "metadata": metadata,
-                },
-                body_parse=_m.UpdateOrderChargeRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = await self._client.call("updateOrderCharge", locals())
         return r
 
     async def close(
@@ -4291,25 +3078,7 @@ class AsyncOrdersResource:
         Closes an open order (paid or not). Pending discounts become canceled. Blocked while an authorization awaits capture (409 ORDER_FINANCIAL_MUTATION_NOT_ALLOWED); closing a closed order -> 409 ORDER_CLOSED. A closed order can still be refunded.
 
         POST /v1/orders/{order_id}/close"""
-        r: _m.OrderResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/close",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_close_order_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"reason_message": reason_message},
-                body_parse=_m.CloseOrderRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = await self._client.call("closeOrder", locals())
         return r
 
     async def apply_discount(
@@ -4329,25 +3098,7 @@ class AsyncOrdersResource:
         Applies one discount (official applyOrderDiscount): `{manual: {name, amount_money, ...}}` or `{promotion: {promotion_id | promotion_code}}`. The sandbox has no promotions (404 PROMOTION_NOT_FOUND). Discounts apply in creation order and prorate across lines (largest remainder).
 
         POST /v1/orders/{order_id}/discounts"""
-        r: _m.OrderResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/discounts",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_apply_order_discount_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"manual": manual, "promotion": promotion},
-                body_parse=_m.DiscountInput.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = await self._client.call("applyOrderDiscount", locals())
         return r
 
     async def preview_discounts(
@@ -4365,23 +3116,7 @@ class AsyncOrdersResource:
         Which promotions would apply to the order, are available, or were skipped; nothing is stored (no Idempotency-Key). The sandbox has no promotions catalog: all three lists are empty.
 
         POST /v1/orders/{order_id}/discounts/preview"""
-        r: _m.DiscountPreviewResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/discounts/preview",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_preview_order_discounts_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"discount": discount},
-                body_parse=_m.DiscountPreviewRequest.from_dict,
-                media="application/json",
-                parse=_m.DiscountPreviewResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.DiscountPreviewResponse = await self._client.call("previewOrderDiscounts", locals())
         return r
 
     async def remove_discounts(
@@ -4400,25 +3135,7 @@ class AsyncOrdersResource:
         Removes pending discounts from an open, unpaid order; later discounts are re-applied in order.
 
         POST /v1/orders/{order_id}/discounts/remove"""
-        r: _m.OrderResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/discounts/remove",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_remove_order_discounts_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"order_discount_ids": order_discount_ids},
-                body_parse=_m.RemoveOrderDiscountsRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = await self._client.call("removeOrderDiscounts", locals())
         return r
 
     async def reprice_discounts(
@@ -4435,21 +3152,7 @@ class AsyncOrdersResource:
         Re-evaluates the order's discounts against its current contents and returns the order (no body). Manual discounts keep their amounts; the sandbox recomputes every applied_money and line share.
 
         POST /v1/orders/{order_id}/discounts/reprice"""
-        r: _m.OrderResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/discounts/reprice",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_reprice_order_discounts_flint_version, "simple", False),
-                ],
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = await self._client.call("repriceOrderDiscounts", locals())
         return r
 
     async def add_line_items(
@@ -4468,25 +3171,7 @@ class AsyncOrdersResource:
         Appends line items to an open, unpaid order and recalculates it.
 
         POST /v1/orders/{order_id}/line-items"""
-        r: _m.OrderResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/line-items",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_add_order_line_items_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"line_items": line_items},
-                body_parse=_m.AddOrderLineItemsRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = await self._client.call("addOrderLineItems", locals())
         return r
 
     async def delete_line_item(
@@ -4504,24 +3189,7 @@ class AsyncOrdersResource:
         Removes a line item from an open, unpaid order; discounts are re-prorated over the remaining lines.
 
         DELETE /v1/orders/{order_id}/line-items/{order_line_item_id}"""
-        r: _m.OrderResponse = await self._client.send(
-            _c.prepare(
-                "DELETE",
-                "/v1/orders/{order_id}/line-items/{order_line_item_id}",
-                path_params=[
-                    ("order_id", order_id, _rt.p_str, "simple", False),
-                    ("order_line_item_id", order_line_item_id, _rt.p_str, "simple", False),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_delete_order_line_item_flint_version, "simple", False),
-                ],
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = await self._client.call("deleteOrderLineItem", locals())
         return r
 
     async def update_line_item(
@@ -4545,34 +3213,7 @@ class AsyncOrdersResource:
         Sparse update of a line item on an open, unpaid order; the order is recalculated.
 
         PATCH /v1/orders/{order_id}/line-items/{order_line_item_id}"""
-        r: _m.OrderResponse = await self._client.send(
-            _c.prepare(
-                "PATCH",
-                "/v1/orders/{order_id}/line-items/{order_line_item_id}",
-                path_params=[
-                    ("order_id", order_id, _rt.p_str, "simple", False),
-                    ("order_line_item_id", order_line_item_id, _rt.p_str, "simple", False),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_update_order_line_item_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "name": name,
-                    "description": description,
-                    "quantity": quantity,
-                    "unit_price_money": unit_price_money,
-                    "metadata": metadata,
-                },
-                body_parse=_m.UpdateOrderLineItemRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderResponse = await self._client.call("updateOrderLineItem", locals())
         return r
 
     async def pay(
@@ -4596,24 +3237,7 @@ class AsyncOrdersResource:
         Pays the order (official payOrder), one of four actions. `pay`: charge the outstanding balance with `payment_source.token` (sandbox test tokens: tok_visa succeeds; tok_threeds_required gives an attempt in requires_action with a pending payment_authentication, completed by `resume` with its order_payment_attempt_id; tok_card_declined / tok_insufficient_funds answer 200 with a failed attempt and leave the order unpaid; any other token -> 400 INVALID_PAYMENT_SOURCE). `confirm_payment_intents`: confirm the order's payment intents, each with its token. `setup`: save a source on a zero-total order. `resume`: continue an attempt in requires_action. Nothing outstanding -> 409 ORDER_ALREADY_PAID; an attempt in requires_action blocks a new one (409 ORDER_PAYMENT_ATTEMPT_ACTIVE). If a manual-capture payment intent was created first, a successful pay authorizes (intent and attempt requires_capture) and the order stays unpaid until captured. Each capture posts a payment balance transaction with fee `round_half_up(amount * 290 / 10000) + 30` (5000 -> 175, net 4825).
 
         POST /v1/orders/{order_id}/pay"""
-        r: _m.PayOrderResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/pay",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_pay_order_flint_version, "simple", False),
-                ],
-                body=body,
-                body_parse=_m._parse_PayOrderRequest,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PayOrderResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayOrderResponse = await self._client.call("payOrder", locals())
         return r
 
     async def list_payment_attempts(
@@ -4631,29 +3255,7 @@ class AsyncOrdersResource:
         The order's payment attempts, newest first.
 
         GET /v1/orders/{order_id}/payment-attempts"""
-        r: _m.OrderPaymentAttemptListResponse = await self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/orders/{order_id}/payment-attempts",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                query=[
-                    ("page_size", page_size, _m._h_Op_list_order_payment_attempts_page_size, "form", True),
-                    ("page_token", page_token, _rt.p_str, "form", True),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    (
-                        "Flint-Version",
-                        flint_version,
-                        _m._h_Op_list_order_payment_attempts_flint_version,
-                        "simple",
-                        False,
-                    ),
-                ],
-                parse=_m.OrderPaymentAttemptListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderPaymentAttemptListResponse = await self._client.call("listOrderPaymentAttempts", locals())
         return r
 
     def list_payment_attempts_pages(
@@ -4726,22 +3328,7 @@ class AsyncOrdersResource:
         One payment attempt of the order.
 
         GET /v1/orders/{order_id}/payment-attempts/{payment_attempt_id}"""
-        r: _m.OrderPaymentAttemptResponse = await self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/orders/{order_id}/payment-attempts/{payment_attempt_id}",
-                path_params=[
-                    ("order_id", order_id, _rt.p_str, "simple", False),
-                    ("payment_attempt_id", payment_attempt_id, _rt.p_str, "simple", False),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_get_order_payment_attempt_flint_version, "simple", False),
-                ],
-                parse=_m.OrderPaymentAttemptResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderPaymentAttemptResponse = await self._client.call("getOrderPaymentAttempt", locals())
         return r
 
     async def cancel_payment_attempt(
@@ -4765,34 +3352,7 @@ class AsyncOrdersResource:
         Cancels an attempt that is still in progress (requires_action): its payment intents go back to requires_payment_method. A finished attempt -> 409 PAYMENT_ATTEMPT_NOT_CANCELABLE.
 
         POST /v1/orders/{order_id}/payment-attempts/{payment_attempt_id}/cancel"""
-        r: _m.CancelOrderPaymentAttemptResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/payment-attempts/{payment_attempt_id}/cancel",
-                path_params=[
-                    ("order_id", order_id, _rt.p_str, "simple", False),
-                    ("payment_attempt_id", payment_attempt_id, _rt.p_str, "simple", False),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    (
-                        "Flint-Version",
-                        flint_version,
-                        _m._h_Op_cancel_order_payment_attempt_flint_version,
-                        "simple",
-                        False,
-                    ),
-                ],
-                body=body,
-                fields={"cancellation_reason": cancellation_reason},
-                body_parse=_m.CancelOrderPaymentAttemptRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.CancelOrderPaymentAttemptResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.CancelOrderPaymentAttemptResponse = await self._client.call("cancelOrderPaymentAttempt", locals())
         return r
 
     async def create_payment_intent(
@@ -4823,39 +3383,7 @@ class AsyncOrdersResource:
         Creates a payment intent owned by the order, in requires_payment_method. It takes no amount: its amount is the order's amount due and follows the order until paid. With `capture_method: manual` the next pay authorizes and the intent must be captured (or canceled) later. At most one intent may await payment or capture (else 409 ORDER_FINANCIAL_MUTATION_NOT_ALLOWED); nothing due -> 409 ORDER_ALREADY_PAID.
 
         POST /v1/orders/{order_id}/payment-intents"""
-        r: _m.CreateOrderPaymentIntentResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/payment-intents",
-                path_params=[("order_id", order_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    (
-                        "Flint-Version",
-                        flint_version,
-                        _m._h_Op_create_order_payment_intent_flint_version,
-                        "simple",
-                        False,
-                    ),
-                ],
-                body=body,
-                fields={
-                    "amount_money": amount_money,
-                    "capture_method": capture_method,
-                    "payment_options": payment_options,
-                    "payment_return_url": payment_return_url,
-                    "payment_source_selection": payment_source_selection,
-                    "external_reference_id": external_reference_id,
-                    "metadata": metadata,
-                },
-                body_parse=_m.CreateOrderPaymentIntentRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.CreateOrderPaymentIntentResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.CreateOrderPaymentIntentResponse = await self._client.call("createOrderPaymentIntent", locals())
         return r
 
     async def cancel_payment(
@@ -4880,31 +3408,7 @@ class AsyncOrdersResource:
         Cancels an intent in requires_payment_method or releases an authorization (requires_capture). succeeded or canceled intents -> 409 PAYMENT_INTENT_NOT_CANCELABLE.
 
         POST /v1/orders/{order_id}/payment-intents/{payment_intent_id}/cancel"""
-        r: _m.OrderPaymentLifecycleResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/payment-intents/{payment_intent_id}/cancel",
-                path_params=[
-                    ("order_id", order_id, _rt.p_str, "simple", False),
-                    ("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_cancel_order_payment_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "cancellation_reason": cancellation_reason,
-                    "order_payment_attempt_id": order_payment_attempt_id,
-                },
-                body_parse=_m.CancelOrderPaymentRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderPaymentLifecycleResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderPaymentLifecycleResponse = await self._client.call("cancelOrderPayment", locals())
         return r
 
     async def capture_payment(
@@ -4925,28 +3429,7 @@ class AsyncOrdersResource:
         Captures an authorized (requires_capture) intent: `amount_money` <= capturable (else 400 CAPTURE_AMOUNT_EXCEEDS_AUTHORIZED), default all. The uncaptured rest is released. The capture becomes paid_money and posts a payment balance transaction (fee 2.9% + 30c). Not in requires_capture -> 409 INVALID_STATUS_FOR_CAPTURE. UNSUPPORTED_CURRENCY is checked before CAPTURE_CURRENCY_MISMATCH.
 
         POST /v1/orders/{order_id}/payment-intents/{payment_intent_id}/capture"""
-        r: _m.OrderPaymentLifecycleResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/orders/{order_id}/payment-intents/{payment_intent_id}/capture",
-                path_params=[
-                    ("order_id", order_id, _rt.p_str, "simple", False),
-                    ("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_capture_order_payment_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"amount_money": amount_money, "order_payment_attempt_id": order_payment_attempt_id},
-                body_parse=_m.CaptureOrderPaymentRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.OrderPaymentLifecycleResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.OrderPaymentLifecycleResponse = await self._client.call("captureOrderPayment", locals())
         return r
 
 
@@ -4989,26 +3472,7 @@ class AsyncPaymentIntentsResource:
         Lists payment intents, newest first.
 
         GET /v1/payment-intents"""
-        r: _m.PaymentIntentListResponse = await self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/payment-intents",
-                query=[
-                    ("page_size", page_size, _m._h_Op_list_payment_intents_page_size, "form", True),
-                    ("page_token", page_token, _rt.p_str, "form", True),
-                    ("order_id", order_id, _m._h_Op_list_payment_intents_order_id, "form", True),
-                    ("status", status, _m._h_Op_list_payment_intents_status, "form", True),
-                    ("created_after", created_after, _rt.p_datetime, "form", True),
-                    ("created_before", created_before, _rt.p_datetime, "form", True),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_list_payment_intents_flint_version, "simple", False),
-                ],
-                parse=_m.PaymentIntentListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PaymentIntentListResponse = await self._client.call("listPaymentIntents", locals())
         return r
 
     def list_pages(
@@ -5140,35 +3604,7 @@ class AsyncPaymentIntentsResource:
         Creates a standalone payment (no order) in requires_payment_method; confirm it with a payment source token. Answers 201 like the order-owned create.
 
         POST /v1/payment-intents"""
-        r: _m.CreateOrderPaymentIntentResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/payment-intents",
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_create_payment_intent_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "amount_money": amount_money,
-                    "payment_options": payment_options,
-                    "capture_method": capture_method,
-                    "customer_id": customer_id,
-                    "external_reference_id": external_reference_id,
-                    "metadata": metadata,
-                    "payment_return_url": payment_return_url,
-                    "receipt_email": receipt_email,
-                    "tip_money": tip_money,
-                    "transaction_purpose": transaction_purpose,
-                },
-                body_parse=_m.CreatePaymentIntentRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.CreateOrderPaymentIntentResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.CreateOrderPaymentIntentResponse = await self._client.call("createPaymentIntent", locals())
         return r
 
     async def get(
@@ -5185,20 +3621,7 @@ class AsyncPaymentIntentsResource:
         Returns a payment intent. `expand=order` embeds the order (needs commerce.orders.read too).
 
         GET /v1/payment-intents/{payment_intent_id}"""
-        r: _m.PaymentIntentResponse = await self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/payment-intents/{payment_intent_id}",
-                path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
-                query=[("expand", expand, _m._h_Op_get_payment_intent_expand, "form", True)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_get_payment_intent_flint_version, "simple", False),
-                ],
-                parse=_m.PaymentIntentResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PaymentIntentResponse = await self._client.call("getPaymentIntent", locals())
         return r
 
     async def update(
@@ -5222,32 +3645,7 @@ class AsyncPaymentIntentsResource:
         Updates a standalone payment intent while it is requires_payment_method or requires_confirmation (else 409 PAYMENT_INTENT_CANNOT_BE_UPDATED; an order leg -> 409 PAYMENT_INTENT_CANNOT_BE_UPDATED too).
 
         PATCH /v1/payment-intents/{payment_intent_id}"""
-        r: _m.PaymentIntentResponse = await self._client.send(
-            _c.prepare(
-                "PATCH",
-                "/v1/payment-intents/{payment_intent_id}",
-                path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_update_payment_intent_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "amount_money": amount_money,
-                    "customer_id": customer_id,
-                    "external_reference_id": external_reference_id,
-                    "metadata": metadata,
-                    "receipt_email": receipt_email,
-                    "tip_money": tip_money,
-                },
-                body_parse=_m.UpdatePaymentIntentRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PaymentIntentResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PaymentIntentResponse = await self._client.call("updatePaymentIntent", locals())
         return r
 
     async def cancel(
@@ -5270,25 +3668,7 @@ class AsyncPaymentIntentsResource:
         Cancels a standalone payment intent that is not succeeded (an authorization is released).
 
         POST /v1/payment-intents/{payment_intent_id}/cancel"""
-        r: _m.PaymentIntentResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/payment-intents/{payment_intent_id}/cancel",
-                path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_cancel_payment_intent_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"cancellation_reason": cancellation_reason},
-                body_parse=_m.CancelPaymentIntentRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PaymentIntentResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PaymentIntentResponse = await self._client.call("cancelPaymentIntent", locals())
         return r
 
     async def capture(
@@ -5307,25 +3687,7 @@ class AsyncPaymentIntentsResource:
         Captures a standalone authorization (requires_capture): all of it by default, or amount_money <= capturable (else CAPTURE_AMOUNT_EXCEEDS_AUTHORIZED).
 
         POST /v1/payment-intents/{payment_intent_id}/capture"""
-        r: _m.PaymentIntentResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/payment-intents/{payment_intent_id}/capture",
-                path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_capture_payment_intent_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"amount_money": amount_money},
-                body_parse=_m.CapturePaymentIntentRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PaymentIntentResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PaymentIntentResponse = await self._client.call("capturePaymentIntent", locals())
         return r
 
     async def confirm(
@@ -5346,29 +3708,7 @@ class AsyncPaymentIntentsResource:
         Confirms a standalone payment intent with a payment source token (sandbox test tokens as for pay): succeeded (automatic capture), requires_capture (manual), requires_action (tok_threeds_required; confirm again to complete), or requires_payment_method with last_payment_error (declined, still 200).
 
         POST /v1/payment-intents/{payment_intent_id}/confirm"""
-        r: _m.PaymentIntentResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/payment-intents/{payment_intent_id}/confirm",
-                path_params=[("payment_intent_id", payment_intent_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_confirm_payment_intent_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "payment_source_token": payment_source_token,
-                    "payment_method_id": payment_method_id,
-                    "confirmation_token": confirmation_token,
-                },
-                body_parse=_m.ConfirmPaymentIntentRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PaymentIntentResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PaymentIntentResponse = await self._client.call("confirmPaymentIntent", locals())
         return r
 
 
@@ -5404,34 +3744,7 @@ class AsyncPayoutDestinationsResource:
         Lists payout destinations, oldest first. Deleted destinations are excluded unless include_deleted=true.
 
         GET /v1/payout-settings/destinations"""
-        r: _m.PayoutDestinationListResponse = await self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/payout-settings/destinations",
-                query=[
-                    ("page_size", page_size, _m._h_Op_list_payout_destinations_page_size, "form", True),
-                    ("page_token", page_token, _rt.p_str, "form", True),
-                    ("currency", currency, _m._h_Op_list_payout_destinations_currency, "form", True),
-                    ("type", type_, _m._h_Op_list_payout_destinations_type_, "form", True),
-                    ("status", status, _m._h_Op_list_payout_destinations_status, "form", True),
-                    (
-                        "available_payout_method",
-                        available_payout_method,
-                        _m._h_Op_list_payout_destinations_available_payout_method,
-                        "form",
-                        True,
-                    ),
-                    ("default_for_currency", default_for_currency, _rt.p_bool, "form", True),
-                    ("include_deleted", include_deleted, _rt.p_bool, "form", True),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_list_payout_destinations_flint_version, "simple", False),
-                ],
-                parse=_m.PayoutDestinationListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutDestinationListResponse = await self._client.call("listPayoutDestinations", locals())
         return r
 
     def list_pages(
@@ -5535,19 +3848,7 @@ class AsyncPayoutDestinationsResource:
         Returns one payout destination (deleted ones too).
 
         GET /v1/payout-settings/destinations/{payout_destination_id}"""
-        r: _m.PayoutDestinationResponse = await self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/payout-settings/destinations/{payout_destination_id}",
-                path_params=[("payout_destination_id", payout_destination_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_get_payout_destination_flint_version, "simple", False),
-                ],
-                parse=_m.PayoutDestinationResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutDestinationResponse = await self._client.call("getPayoutDestination", locals())
         return r
 
     async def delete(
@@ -5565,24 +3866,7 @@ class AsyncPayoutDestinationsResource:
         Disables the destination and returns it with status deleted (it stays readable). Already deleted -> 409 DESTINATION_NOT_ACTIVE. If it was the default for its currency, the currency has no default until one is set.
 
         DELETE /v1/payout-settings/destinations/{payout_destination_id}"""
-        r: _m.PayoutDestinationResponse = await self._client.send(
-            _c.prepare(
-                "DELETE",
-                "/v1/payout-settings/destinations/{payout_destination_id}",
-                path_params=[("payout_destination_id", payout_destination_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_delete_payout_destination_flint_version, "simple", False),
-                ],
-                body=body,
-                body_parse=_m.EmptyRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PayoutDestinationResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutDestinationResponse = await self._client.call("deletePayoutDestination", locals())
         return r
 
     async def update(
@@ -5601,25 +3885,7 @@ class AsyncPayoutDestinationsResource:
         Updates a destination's metadata (merged; null deletes a key). A deleted destination -> 409 DESTINATION_NOT_ACTIVE.
 
         PATCH /v1/payout-settings/destinations/{payout_destination_id}"""
-        r: _m.PayoutDestinationResponse = await self._client.send(
-            _c.prepare(
-                "PATCH",
-                "/v1/payout-settings/destinations/{payout_destination_id}",
-                path_params=[("payout_destination_id", payout_destination_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_update_payout_destination_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"metadata": metadata},
-                body_parse=_m.UpdatePayoutDestinationRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PayoutDestinationResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutDestinationResponse = await self._client.call("updatePayoutDestination", locals())
         return r
 
 
@@ -5641,18 +3907,7 @@ class AsyncPayoutSettingsResource:
         Returns the merchant's payout settings.
 
         GET /v1/payout-settings"""
-        r: _m.PayoutSettingsResponse = await self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/payout-settings",
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_get_payout_settings_flint_version, "simple", False),
-                ],
-                parse=_m.PayoutSettingsResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutSettingsResponse = await self._client.call("getPayoutSettings", locals())
         return r
 
     async def update(
@@ -5686,32 +3941,7 @@ class AsyncPayoutSettingsResource:
         Sparse update of payout settings. delay_days_override (0..30, null clears) sets available_at of later balance transactions (created_at + delay days).
 
         PATCH /v1/payout-settings"""
-        r: _m.PayoutSettingsResponse = await self._client.send(
-            _c.prepare(
-                "PATCH",
-                "/v1/payout-settings",
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_update_payout_settings_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "default_payout_destinations": default_payout_destinations,
-                    "delay_days_override": delay_days_override,
-                    "interval": interval,
-                    "minimum_balance_by_currency": minimum_balance_by_currency,
-                    "monthly_payout_days": monthly_payout_days,
-                    "statement_descriptor": statement_descriptor,
-                    "weekly_payout_days": weekly_payout_days,
-                },
-                body_parse=_m.UpdatePayoutSettingsRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PayoutSettingsResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutSettingsResponse = await self._client.call("updatePayoutSettings", locals())
         return r
 
 
@@ -5750,43 +3980,7 @@ class AsyncPayoutsResource:
         Lists payouts, newest first.
 
         GET /v1/payouts"""
-        r: _m.PayoutListResponse = await self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/payouts",
-                query=[
-                    ("page_size", page_size, _m._h_Op_list_payouts_page_size, "form", True),
-                    ("page_token", page_token, _rt.p_str, "form", True),
-                    ("currency", currency, _m._h_Op_list_payouts_currency, "form", True),
-                    ("method", method, _m._h_Op_list_payouts_method, "form", True),
-                    (
-                        "balance_source_type",
-                        balance_source_type,
-                        _m._h_Op_list_payouts_balance_source_type,
-                        "form",
-                        True,
-                    ),
-                    (
-                        "payout_destination_id",
-                        payout_destination_id,
-                        _m._h_Op_list_payouts_payout_destination_id,
-                        "form",
-                        True,
-                    ),
-                    ("status", status, _m._h_Op_list_payouts_status, "form", True),
-                    ("created_after", created_after, _rt.p_datetime, "form", True),
-                    ("created_before", created_before, _rt.p_datetime, "form", True),
-                    ("arrival_after", arrival_after, _rt.p_datetime, "form", True),
-                    ("arrival_before", arrival_before, _rt.p_datetime, "form", True),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_list_payouts_flint_version, "simple", False),
-                ],
-                parse=_m.PayoutListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutListResponse = await self._client.call("listPayouts", locals())
         return r
 
     def list_pages(
@@ -5913,33 +4107,7 @@ class AsyncPayoutsResource:
         Creates a manual payout from the available balance (else 400 INSUFFICIENT_AVAILABLE_BALANCE) to an active destination (default: the currency's default destination; none, or not active -> 409 DESTINATION_NOT_ACTIVE). It posts a payout balance transaction (-amount, fee 0) and sweeps the available rows not yet covered by a payout into its entries. Lifecycle: pending -> in_transit (sandbox clock +1 day) -> paid (+2 days); cancel only while pending.
 
         POST /v1/payouts"""
-        r: _m.PayoutResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/payouts",
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_create_payout_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "amount_money": amount_money,
-                    "method": method,
-                    "balance_source_type": balance_source_type,
-                    "payout_destination_id": payout_destination_id,
-                    "description": description,
-                    "statement_descriptor": statement_descriptor,
-                    "external_reference_id": external_reference_id,
-                    "metadata": metadata,
-                },
-                body_parse=_m.CreatePayoutRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PayoutResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutResponse = await self._client.call("createPayout", locals())
         return r
 
     async def get(
@@ -5956,20 +4124,7 @@ class AsyncPayoutsResource:
         Returns a payout. `expand=payout_destination` embeds the destination (needs money_movement.payout_settings.read too).
 
         GET /v1/payouts/{payout_id}"""
-        r: _m.PayoutResponse = await self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/payouts/{payout_id}",
-                path_params=[("payout_id", payout_id, _rt.p_str, "simple", False)],
-                query=[("expand", expand, _m._h_Op_get_payout_expand, "form", True)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_get_payout_flint_version, "simple", False),
-                ],
-                parse=_m.PayoutResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutResponse = await self._client.call("getPayout", locals())
         return r
 
     async def cancel(
@@ -5987,24 +4142,7 @@ class AsyncPayoutsResource:
         Cancels a pending payout and posts a payout_cancellation balance transaction (+amount), returning the funds to the available balance. Not pending -> 409 PAYOUT_NOT_CANCELABLE. Takes no body.
 
         POST /v1/payouts/{payout_id}/cancel"""
-        r: _m.PayoutResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/payouts/{payout_id}/cancel",
-                path_params=[("payout_id", payout_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_cancel_payout_flint_version, "simple", False),
-                ],
-                body=body,
-                body_parse=_m.EmptyRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.PayoutResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutResponse = await self._client.call("cancelPayout", locals())
         return r
 
     async def list_entries(
@@ -6022,23 +4160,7 @@ class AsyncPayoutsResource:
         Lists the balance transactions a payout covers, oldest first; each entry's amount is the row's net_money.
 
         GET /v1/payouts/{payout_id}/entries"""
-        r: _m.PayoutEntryListResponse = await self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/payouts/{payout_id}/entries",
-                path_params=[("payout_id", payout_id, _rt.p_str, "simple", False)],
-                query=[
-                    ("page_size", page_size, _m._h_Op_list_payout_entries_page_size, "form", True),
-                    ("page_token", page_token, _rt.p_str, "form", True),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_list_payout_entries_flint_version, "simple", False),
-                ],
-                parse=_m.PayoutEntryListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.PayoutEntryListResponse = await self._client.call("listPayoutEntries", locals())
         return r
 
     def list_entries_pages(
@@ -6131,27 +4253,7 @@ class AsyncRefundsResource:
         Lists refunds, newest first.
 
         GET /v1/refunds"""
-        r: _m.RefundListResponse = await self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/refunds",
-                query=[
-                    ("page_size", page_size, _m._h_Op_list_refunds_page_size, "form", True),
-                    ("page_token", page_token, _rt.p_str, "form", True),
-                    ("order_id", order_id, _m._h_Op_list_refunds_order_id, "form", True),
-                    ("payment_intent_id", payment_intent_id, _m._h_Op_list_refunds_payment_intent_id, "form", True),
-                    ("status", status, _m._h_Op_list_refunds_status, "form", True),
-                    ("created_after", created_after, _rt.p_datetime, "form", True),
-                    ("created_before", created_before, _rt.p_datetime, "form", True),
-                ],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_list_refunds_flint_version, "simple", False),
-                ],
-                parse=_m.RefundListResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.RefundListResponse = await self._client.call("listRefunds", locals())
         return r
 
     def list_pages(
@@ -6290,38 +4392,7 @@ class AsyncRefundsResource:
         Refunds an order, validated against settlement: refundable = paid - refunded (refunds not failed). No captured payments -> 400 NO_PAYMENTS_FOR_ORDER; more than refundable -> 400 AMOUNT_EXCEEDS_REFUNDABLE; amount 0 -> 400 INVALID_AMOUNT; omitted amount_money refunds everything refundable. UNSUPPORTED_CURRENCY is checked before CURRENCY_MISMATCH. The refund starts pending and becomes succeeded when the sandbox clock advances; it counts toward refunded_money at once. It is allocated to lines pro rata to line totals (largest remainder), capped per line, and posts a refund balance transaction (-amount, fee 0). Works on closed orders too.
 
         POST /v1/refunds"""
-        r: _m.CreateRefundResponse = await self._client.send(
-            _c.prepare(
-                "POST",
-                "/v1/refunds",
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_create_refund_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={
-                    "order_id": order_id,
-                    "payment_intent_id": payment_intent_id,
-                    "tender_allocations": tender_allocations,
-                    "gift_card_load_id": gift_card_load_id,
-                    "amount_money": amount_money,
-                    "line_items": line_items,
-                    "charges": charges,
-                    "refund_method": refund_method,
-                    "tax_breakdown_refunds": tax_breakdown_refunds,
-                    "reason": reason,
-                    "reason_message": reason_message,
-                    "external_reference_id": external_reference_id,
-                    "metadata": metadata,
-                },
-                body_parse=_m.CreateRefundRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.CreateRefundResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.CreateRefundResponse = await self._client.call("createRefund", locals())
         return r
 
     async def get(
@@ -6338,20 +4409,7 @@ class AsyncRefundsResource:
         Returns a refund. `expand` may embed `order` (needs commerce.orders.read) and `payment_intent` (needs payments.payment_intents.read).
 
         GET /v1/refunds/{refund_id}"""
-        r: _m.RefundResponse = await self._client.send(
-            _c.prepare(
-                "GET",
-                "/v1/refunds/{refund_id}",
-                path_params=[("refund_id", refund_id, _rt.p_str, "simple", False)],
-                query=[("expand", expand, _m._h_Op_get_refund_expand, "form", True)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_get_refund_flint_version, "simple", False),
-                ],
-                parse=_m.RefundResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.RefundResponse = await self._client.call("getRefund", locals())
         return r
 
     async def update(
@@ -6370,23 +4428,5 @@ class AsyncRefundsResource:
         Updates a refund's metadata (merged; null deletes a key).
 
         PATCH /v1/refunds/{refund_id}"""
-        r: _m.RefundResponse = await self._client.send(
-            _c.prepare(
-                "PATCH",
-                "/v1/refunds/{refund_id}",
-                path_params=[("refund_id", refund_id, _rt.p_str, "simple", False)],
-                headers=[
-                    ("X-Request-Id", x_request_id, _rt.p_str, "simple", False),
-                    ("Flint-Version", flint_version, _m._h_Op_update_refund_flint_version, "simple", False),
-                ],
-                body=body,
-                fields={"metadata": metadata},
-                body_parse=_m.UpdateRefundRequest.from_dict,
-                media="application/json",
-                idempotent=True,
-                idempotency_key=idempotency_key,
-                parse=_m.RefundResponse.from_dict,
-            ),
-            options,
-        )
+        r: _m.RefundResponse = await self._client.call("updateRefund", locals())
         return r
