@@ -132,7 +132,19 @@ def template_fingerprint() -> str:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def _json_lines(value: Any, levels: int) -> str:
+    """JSON with one entry per line for the first `levels` levels of objects (each path, each schema: a spec change
+    reads as a diff) and compact below them, where the C encoder does the work (an indented dump runs Python's
+    encoder: 0.2 s on EC2's 6 MB spec)."""
+    if levels and isinstance(value, dict) and value:
+        # a key is written as json.dumps writes it (YAML leaves 200 an int, which JSON must quote)
+        rows = [f"{json.dumps(k if isinstance(k, str) else json.dumps(k), ensure_ascii=False)}: "
+                f"{_json_lines(v, levels - 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(rows) + "\n}"
+    return json.dumps(value, ensure_ascii=False)
+
+
 def spec_json_text(doc: dict[str, Any]) -> str:
     # a lone surrogate (legal in a JSON \\u escape, not in UTF-8) can only sit inside a string: escape it back
-    text = json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+    text = _json_lines(doc, 3) + "\n"
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
