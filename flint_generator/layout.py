@@ -14,6 +14,7 @@ every chunk `relayout` returns is exactly what black makes of it.
 from __future__ import annotations
 
 import re
+import typing as _t
 from functools import lru_cache
 
 from black.strings import fix_multiline_docstring, normalize_string_prefix, normalize_string_quotes
@@ -26,6 +27,7 @@ from flint_generator.layout_tree import (
     LINE_LENGTH,
     _fits,
     _lay,
+    _long_annotation,
     _parse,
     _Unsupported,
 )
@@ -72,6 +74,64 @@ def _one_line(text: str, depth: int) -> list[str] | None:
     if not _fits(depth, line):
         return None
     return [" " * 4 * depth + line]
+
+
+_DEF_HEAD = re.compile(r"(async )?def \w+\($")
+_DEF_TAIL = re.compile(r"\)( -> [^()]+)?:$")
+# a call or display, an inner trailing comma, a string prefix (inside a string, any of these only costs the fast path)
+_PARAM_RISK = re.compile(r"""[({]|,\s*[\])]|(?<![\w'"])[A-Za-z]{1,2}['"]""")
+
+
+@lru_cache(maxsize=65536)
+def _param(line: str) -> str | None:
+    """One parameter line of a template-written `def` (`name: T = default,`), its strings in black's quotes; None
+    when it needs the tree. Cached: the same lines recur in every method (AWS's seven signing headers, `self`...)."""
+    param = line.strip()
+    if not param.endswith(",") or _PARAM_RISK.search(param):
+        return None
+    param = param[:-1]
+    try:
+        if _depth(param):
+            return None
+        _check_spacing(_bare(param))
+    except _Unsupported:
+        return None
+    return _STRING.sub(lambda m: _black_string(m.group(0)), param) if "'" in param or '"' in param else param
+
+
+def _def_lines(text: str, depth: int) -> list[str] | None:
+    """A `def` as the templates write it, one parameter per line with its comma, laid out from its lines without a
+    tree or a pass over the whole text (the lines are checked one by one, and cached): joined when it fits, else the
+    parameters on one line of their own when they fit, else one per line. None for anything else: `_lay` decides."""
+    lines = text.split("\n")
+    head, tail = lines[0], lines[-1].strip()
+    if len(lines) < 3 or not _DEF_HEAD.match(head) or not _DEF_TAIL.match(tail):
+        return None
+    params = [_param(line) for line in lines[1:-1]]
+    if None in params:
+        return None
+    try:
+        _check_spacing(_bare(tail))
+    except _Unsupported:
+        return None
+    if "'" in tail or '"' in tail:
+        tail = _STRING.sub(lambda m: _black_string(m.group(0)), tail)
+    pad = " " * 4 * depth
+    joined = ", ".join(_t.cast(list[str], params))
+    if _fits(depth, head + joined + tail):
+        return [pad + head + joined + tail]
+    if not (_fits(depth, head) and _fits(depth, tail)):
+        return None
+    if len(params) > 1 and _fits(depth + 1, joined):
+        return [pad + head, pad + "    " + joined, pad + tail]
+    out = [pad + head]
+    for p in _t.cast(list[str], params):
+        if _fits(depth + 1, p + ","):
+            out.append(pad + "    " + p + ",")
+        else:  # `name: A | B = default` too long: black wraps the annotation in parentheses
+            out.extend(_long_annotation(_parse(p), depth + 1, ","))
+    out.append(pad + tail)
+    return out
 
 
 def _docstring(text: str, depth: int) -> str:
@@ -224,14 +284,23 @@ def _relayout(chunk: str) -> str:
             out.append(_docstring(text, depth))
             prev_after = 1 if prev_text.startswith("class ") else 0
         else:
-            out.extend(_statement(text, depth))
+            # one-line statements recur (model fields): cached; a multi-line one (a def) is all but unique
+            out.extend(_statement(text, depth) if "\n" in text else _statement_lines(text, depth))
             prev_after = 0
         prev_text, prev_depth = text, depth
     return "\n".join(out) + "\n"
 
 
+@lru_cache(maxsize=65536)
+def _statement_lines(text: str, depth: int) -> tuple[str, ...]:
+    """`_statement`, cached: models repeat the same field lines (`DryRun: bool | _rt.Unset = _U`) thousands of times."""
+    return tuple(_statement(text, depth))
+
+
 def _statement(text: str, depth: int) -> list[str]:
     try:
+        if "\n" in text and (lines := _def_lines(text, depth)) is not None:
+            return lines
         _check_spacing(_bare(text))
         return _one_line(text, depth) or _lay(_parse(text), depth, "", statement=True)
     except _Unsupported:

@@ -24,6 +24,13 @@ ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "specs"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    """relayout caches statements and parameter lines; tests that count black's calls need them empty."""
+    layout._statement_lines.cache_clear()
+    layout._param.cache_clear()
+
+
 def black(text: str) -> str:
     return str(_FORMAT_ONCE(text, mode=MODE))
 
@@ -116,6 +123,45 @@ SAME_AS_BLACK = [
     # blank lines: two at the top, one between methods, none after a def line
     "class A:\n    x: int\n\n\n\n    def f(self) -> None:\n        pass\n    def g(self) -> None:\n        pass\n",
 ]
+
+
+def _exploded_def(name: str, params: list[str], ret: str = "str", prefix: str = "") -> str:
+    """A method as client.py.jinja writes it: one parameter per line, each with its comma."""
+    lines = [f"class R:\n    {prefix}def {name}(", "        self,", *[f"        {p}," for p in params], f"    ) -> {ret}:",
+             '        """Doc."""', "        return 1\n"]
+    return "\n".join(lines)
+
+
+TEMPLATE_DEFS = [
+    _exploded_def("get", ["x: int"]),  # fits: joined
+    _exploded_def("list_things", ["*", *[f"param_{i}: str | _rt.Unset = _rt.UNSET" for i in range(2)]]),  # one body line
+    _exploded_def("create", ["*", *[f"param_number_{i}: str | _rt.Unset = _rt.UNSET" for i in range(6)],
+                             "**options: Unpack[RequestOptions]"], prefix="async "),  # one per line
+    _exploded_def("lit", ["*", "kind: _m.Kind | _t.Literal['a', \"b's\"]", "other: str | _rt.Unset = _rt.UNSET",
+                          "more_parameters: int | _rt.Unset = _rt.UNSET", "idempotency_key: str | None = None"]),
+    _exploded_def("long_one", ["*", "tags: _t.Sequence[_m.AcceptAddressTransferRequestTagSpecificationsItem | "
+                                    "_p.AcceptAddressTransferRequestTagSpecificationsItemParams] | _rt.Unset = _rt.UNSET",
+                               "dry_run: bool | _rt.Unset = _rt.UNSET"], ret="_m.Order | None"),
+]
+
+
+@pytest.mark.parametrize("source", TEMPLATE_DEFS)
+def test_template_defs_take_the_line_by_line_path_and_match_black(source: str) -> None:
+    text = source.split("\n    ", 1)[1].split('\n        """')[0]  # the def statement, as _logical_lines joins it
+    assert layout._def_lines(text, 1) is not None
+    assert relayout(source) == black(source)
+
+
+@pytest.mark.parametrize("source", [
+    _exploded_def("spaced", ["*", "x: int  = 3"]),  # spacing black changes
+    _exploded_def("call", ["*", "x: int = f(1)"]),  # a call: the tree decides
+    _exploded_def("prefixed", ["*", "x: str = b'x'"]),
+])
+def test_template_defs_outside_the_line_by_line_path_are_declined_by_it(source: str) -> None:
+    text = source.split("\n    ", 1)[1].split('\n        """')[0]
+    assert layout._def_lines(text, 1) is None
+    fast = relayout(source)
+    assert fast is None or fast == black(source)
 
 
 @pytest.mark.parametrize("source", SAME_AS_BLACK)
