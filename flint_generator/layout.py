@@ -78,8 +78,8 @@ def _one_line(text: str, depth: int) -> list[str] | None:
 
 _DEF_HEAD = re.compile(r"(async )?def \w+\($")
 _DEF_TAIL = re.compile(r"\)( -> [^()]+)?:$")
-# a call or display, an inner trailing comma, a string prefix (inside a string, any of these only costs the fast path)
-_PARAM_RISK = re.compile(r"""[({]|,\s*[\])]|(?<![\w'"])[A-Za-z]{1,2}['"]""")
+# a call or display, an inner trailing comma (inside a string, either only costs the fast path)
+_PARAM_RISK = re.compile(r"[({]|,\s*[\])]")
 
 
 @lru_cache(maxsize=65536)
@@ -96,6 +96,9 @@ def _param(line: str) -> str | None:
         _check_spacing(_bare(param))
     except _Unsupported:
         return None
+    for m in _STRING.finditer(param):
+        if m.group(0)[0] not in "'\"" or param[m.start() - 1 : m.start()].isalnum():
+            return None  # a prefixed string (b'', f''): black's business
     return _STRING.sub(lambda m: _black_string(m.group(0)), param) if "'" in param or '"' in param else param
 
 
@@ -129,9 +132,24 @@ def _def_lines(text: str, depth: int) -> list[str] | None:
         if _fits(depth + 1, p + ","):
             out.append(pad + "    " + p + ",")
         else:  # `name: A | B = default` too long: black wraps the annotation in parentheses
-            out.extend(_long_annotation(_parse(p), depth + 1, ","))
+            out.extend(_long_param(p, depth + 1))
     out.append(pad + tail)
     return out
+
+
+def _long_param(param: str, depth: int) -> list[str]:
+    """A parameter too long for its line, as black splits it: by `_long_annotation`, else by black on a def of just
+    it (black lays out each line of an exploded parameter list on its own), not on the whole def: EC2's
+    RunInstances has 50 parameters."""
+    try:
+        return _long_annotation(_parse(param), depth, ",")
+    except _Unsupported:
+        pass
+    pad = " " * 4 * (depth - 1)
+    lines = _black_statement(f"def _(_, {param}) -> None:", depth - 1)
+    if lines[:2] != [pad + "def _(", pad + "    _,"] or lines[-1] != pad + ") -> None:" or len(lines) < 4:
+        raise _Unsupported("black laid out the parameter's def otherwise")
+    return lines[2:-1]
 
 
 def _docstring(text: str, depth: int) -> str:
