@@ -31,4 +31,8 @@ def unescape_pointer(token: str) -> str:
 
 
 def join_pointer(base: str, *tokens: object) -> str:
-    return base + "".join("/" + escape_pointer(str(t)) for t in tokens)
+    # called for every property of every schema: most tokens need no escaping, and a loop beats a generator here
+    for t in tokens:
+        text = t if type(t) is str else str(t)
+        base += "/" + (escape_pointer(text) if "~" in text or "/" in text else text)
+    return base

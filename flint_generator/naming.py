@@ -10,6 +10,7 @@ import keyword
 import re
 from collections.abc import Container
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from flint_generator import reserved
@@ -27,6 +28,7 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+@lru_cache(maxsize=65536)  # the same property and path words recur across thousands of schemas
 def pascal(text: str) -> str:
     name = "".join(w[:1].upper() + w[1:] for w in words(text))
     if not name:
@@ -38,6 +40,7 @@ def pascal(text: str) -> str:
     return name
 
 
+@lru_cache(maxsize=65536)
 def snake(text: str) -> str:
     name = "_".join(words(text))
     if not name:

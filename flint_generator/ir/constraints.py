@@ -21,6 +21,8 @@ UNENFORCED = ("not", "prefixItems", "patternProperties", "if", "dependentRequire
 
 
 def schema_codes(schema: dict[str, Any]) -> Codes:
+    if "x-error-codes" not in schema and "x-error-code" not in schema:
+        return Codes({}, None)  # nearly every schema of a public spec, asked about several times each
     by = schema.get("x-error-codes")
     code = schema.get("x-error-code")
     return Codes(
