@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from flint_generator import reserved
 from flint_generator.ir import Api, EnumDef, Field, ModelDef, Operation, Param, TypeRef, UnionDef
@@ -268,6 +268,10 @@ class Plan:
         """The parameters a client method takes: all of them (a declared API-version header given per call replaces the
         client's pinned value for that call)."""
         return list(op.params)
+
+    def split_params(self, params: Sequence[Param]) -> tuple[list[Param], list[Param]]:
+        """(path parameters, the others), each in order (Jinja's selectattr costs 10x this on thousands of methods)."""
+        return [p for p in params if p.location == "path"], [p for p in params if p.location != "path"]
 
     def conditional(self, op: Operation) -> bool:
         """The operation declares If-None-Match / If-Modified-Since: a 304 answer returns None."""

@@ -82,7 +82,7 @@ class Renderer:
             path_expr=plan.path_expr, union_parsers=plan.union_parsers, pascal=pascal, result_type=plan.result_type,
             response_shape=plan.response_shape,
             input_type=plan.input_type, td_field_type=plan.td_field_type, typed_dict_name=plan.typed_dict_name,
-            client_params=plan.client_params, conditional=plan.conditional, body_fields=plan.body_fields,
+            client_params=plan.client_params, split_params=plan.split_params, conditional=plan.conditional, body_fields=plan.body_fields,
             client_return=plan.client_return, input_models=plan.input_models,
             env_prefix=plan.env_prefix, field_default=plan.field_default,
         )
