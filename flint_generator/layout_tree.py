@@ -179,10 +179,33 @@ def _lay(seq: list[_Part], depth: int, suffix: str, statement: bool = False) -> 
             if _fits(depth, m.group(1) + "("):
                 return [pad + m.group(1) + "(", pad + "    " + m.group(2), pad + ")"]
         raise _Unsupported("a line too long with nothing to split")
+    wrapped = _wrapped_call(seq, depth, flat) if statement else None
+    if wrapped is not None:
+        return wrapped
     is_def = statement and isinstance(seq[0], str) and bool(_DEF.match(seq[0]))
     _check_splittable(seq, statement)
     k = groups[0] if is_def else groups[-1]
     return _split_at(seq, k, depth, suffix, is_def)
+
+
+_CALL_ASSIGN = re.compile(r"([A-Za-z_][\w.]*) = [A-Za-z_][\w.]*")
+
+
+def _wrapped_call(seq: list[_Part], depth: int, flat: str) -> list[str] | None:
+    """`name = Callee(args)` whose split at the call's parenthesis would leave a head too long: black wraps the
+    right-hand side in parentheses when it fits on a line of its own (client.py's `self.<group> = <Group>Resource(
+    self)` with AWS's long group names). None otherwise: the usual split applies."""
+    if len(seq) != 2 or not isinstance(seq[0], str) or not isinstance(seq[1], _Group) or seq[1].open != "(":
+        return None
+    m = _CALL_ASSIGN.fullmatch(seq[0])
+    if m is None or _fits(depth, seq[0] + "("):
+        return None
+    target = m.group(1)
+    rhs = flat[len(target) + 3 :]
+    if not (_fits(depth + 1, rhs) and _fits(depth, target + " = (")):
+        return None
+    pad = " " * 4 * depth
+    return [pad + target + " = (", pad + "    " + rhs, pad + ")"]
 
 
 def _split_at(seq: list[_Part], k: int, depth: int, suffix: str, is_def: bool) -> list[str]:
@@ -229,6 +252,17 @@ def _long_annotated(seq: list[_Part], depth: int, flat: str) -> list[str] | None
     """A class-level `name: A | B [= value]` too long for its line, split as black splits it (None: an assignment
     of a call, which splits like any other statement)."""
     bare = _STRING.sub('""', flat)
+    bare_name = re.fullmatch(r"(\w+): ([\w.]+)", bare)
+    if bare_name is not None:
+        # `name: OneLongName`: black wraps the name in parentheses when that fits, or when it is `module.Name` (two
+        # leaves it could split), and otherwise leaves the line too long (AWS SageMaker's 100-character names)
+        name, annotation = bare_name.groups()
+        pad = " " * 4 * depth
+        if _fits(depth + 1, annotation) or re.fullmatch(r"\w+\.\w+", annotation):
+            if _fits(depth, name + ": ("):
+                return [pad + name + ": (", pad + "    " + annotation, pad + ")"]
+        elif "." not in annotation:
+            return [pad + flat]
     m = re.fullmatch(r"(\w+: [^=]+ = )([\w.]+|\"\")", bare)
     if m is not None:
         # black wraps the value in parentheses when `name: annotation = (` fits, however long the value

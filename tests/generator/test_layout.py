@@ -168,6 +168,30 @@ def test_template_defs_outside_the_line_by_line_path_are_declined_by_it(source: 
     assert fast is None or fast == black(source)
 
 
+NO_BLACK_NEEDED = [
+    # `self.<group> = <Group>Resource(self)` too long at the call's parenthesis: the right-hand side in parentheses
+    "class C:\n    def _bind(self) -> None:\n        self.x_amz_target_sage_maker_create_model_explainability_job_definition"
+    " = XAmzTargetSageMakerCreateModelExplainabilityJobDefinitionResource(self)\n",
+    # ... but split at the parenthesis when that head fits
+    "class C:\n    def _bind(self) -> None:\n        self.abc = " + "X" * 100 + "(self)\n",
+    # `name: OneLongName`: wrapped when the name fits its own line or is `module.Name`, else left long
+    "class M(_Model):\n    MonitoringOutputConfig_: CreateMonitoringScheduleRequestMonitoringScheduleConfigMonitoring"
+    "JobDefinitionMonitoringOutputConfig\n",
+    "class M(_Model):\n    M: _m." + "T" * 120 + "\n",
+    "class M(_Model):\n    M: " + "T" * 120 + "\n",
+]
+
+
+@pytest.mark.parametrize("source", NO_BLACK_NEEDED)
+def test_long_assignments_and_annotations_are_laid_out_without_black(source: str,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = layout._black_statement
+    monkeypatch.setattr(layout, "_black_statement", lambda text, depth: calls.append(text) or real(text, depth))
+    assert relayout(source) == black(source)
+    assert calls == []
+
+
 @pytest.mark.parametrize("source", SAME_AS_BLACK)
 def test_relayout_equals_black_or_declines(source: str) -> None:
     fast = relayout(source)
