@@ -54,12 +54,39 @@ def _format_one(source: str, fast: str | None = None) -> tuple[str | None, str |
     # black's parser accepts some things Python does not. Chunks are whole top-level statements, so a file compiles
     # when each of its chunks does; compiling one whole file instead cost 500-700 MB on Stripe's 6 MB models.py.
     try:
-        # To bytecode, not to an `ast` tree: building Python AST objects costs about twice as much.
-        compile(text, "<generated>", "exec", dont_inherit=True)
+        _compile_check(text)
     except SyntaxError as exc:
         first = text.splitlines()[0][:120] if text else ""
         return None, f"does not compile: {exc.msg} (line {exc.lineno} of the chunk starting {first!r})"
     return text, None
+
+
+COMPILE_PIECE = 100_000  # characters of a class body compiled at once
+_METHOD_START = ("    def ", "    async def ")
+
+
+def _compile_check(text: str) -> None:
+    """SyntaxError unless `text` compiles. To bytecode, not to an `ast` tree: building Python AST objects costs
+    about twice as much. The compiler holds about 50 times its input: a class of a thousand methods (EC2's Service
+    protocol, 1 MB) is compiled a few dozen methods at a time, each run of them as the body of a class of its own;
+    when a piece fails (a split inside a string, say) the whole chunk is compiled, for the true error."""
+    if len(text) <= COMPILE_PIECE or not text.startswith("class "):
+        compile(text, "<generated>", "exec", dont_inherit=True)
+        return
+    lines = text.split("\n")
+    pieces: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        if size > COMPILE_PIECE and line.startswith(_METHOD_START):
+            pieces.append(["class _:"])
+            size = 0
+        pieces[-1].append(line)
+        size += len(line) + 1
+    try:
+        for piece in pieces:
+            compile("\n".join(piece), "<generated>", "exec", dont_inherit=True)
+    except SyntaxError:
+        compile(text, "<generated>", "exec", dont_inherit=True)
 
 
 def _key(chunk: str) -> str:
@@ -107,27 +134,36 @@ def split_chunks(source: str) -> list[str]:
 
 
 def format_sources(files: dict[str, str], *, use_cache: bool = True) -> dict[str, str]:
-    """Format every `*.py` entry (marker lines removed); raise FormatError naming the first failing file."""
+    """Format every `*.py` entry (marker lines removed); raise FormatError naming the first failing file.
+
+    Memory: each chunk's text lives once, in `todo` until it is formatted and then in `done` (a copy per stage
+    was 40 MB of EC2's peak)."""
     root = cache_dir() if use_cache else None
-    chunks: dict[str, list[str]] = {}
+    keys: dict[str, list[str]] = {}  # file -> its chunks' keys, in order
     caches: dict[str, dict[str, str]] = {}
     todo: dict[str, str] = {}  # key -> chunk
     owner: dict[str, str] = {}  # key -> file (for error messages)
     for path in sorted(p for p in files if p.endswith(".py")):
-        chunks[path] = split_chunks(files[path])
         caches[path] = _load(root, path)
-        for c in chunks[path]:
+        keys[path] = []
+        for c in split_chunks(files[path]):
             k = _key(c)
+            keys[path].append(k)
             if k not in caches[path] and k not in todo:
                 todo[k] = c
                 owner[k] = path
+    results_by_key: dict[str, tuple[str | None, str | None]] = {}
+    fast: dict[str, str | None] = {}
     # most chunks are laid out without black's parser (layout.py); black gets the rest
-    fast = {k: relayout(c) for k, c in todo.items()}
-    results_by_key = {k: _format_one(todo[k], f) for k, f in fast.items() if f is not None and not VERIFY_LAYOUT}
-    slow = [k for k in todo if k not in results_by_key]
-    keys = sorted(slow, key=lambda k: -len(todo[k]))  # big ones first keeps the pool busy evenly
-    size = sum(len(todo[k]) for k in keys)
-    workers = min(len(keys), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    for k in list(todo):
+        laid = relayout(todo[k])
+        if laid is not None and not VERIFY_LAYOUT:
+            results_by_key[k] = _format_one(todo.pop(k), laid)
+        else:
+            fast[k] = laid
+    keys_slow = sorted(todo, key=lambda k: -len(todo[k]))  # big ones first keeps the pool busy evenly
+    size = sum(len(todo[k]) for k in keys_slow)
+    workers = min(len(keys_slow), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
     if size >= PARALLEL_THRESHOLD and workers > 1:
         # forked workers inherit this process's heap (spec, IR, sources): frozen, their garbage collector never
         # walks it, which would touch (and so copy) every page of it in every worker
@@ -135,32 +171,29 @@ def format_sources(files: dict[str, str], *, use_cache: bool = True) -> dict[str
         gc.freeze()
         try:
             with ProcessPoolExecutor(max_workers=workers) as pool:
-                results = list(pool.map(_format_one, [todo[k] for k in keys], [fast[k] for k in keys], chunksize=1))
+                results = list(pool.map(_format_one, [todo[k] for k in keys_slow], [fast[k] for k in keys_slow],
+                                        chunksize=1))
         finally:
             gc.unfreeze()
     else:
-        results = [_format_one(todo[k], fast[k]) for k in keys]
-    results_by_key.update(zip(keys, results))
+        results = [_format_one(todo[k], fast[k]) for k in keys_slow]
+    todo.clear()
+    results_by_key.update(zip(keys_slow, results))
     done: dict[str, str] = {}
     failures = []
-    for k, (text, err) in sorted(results_by_key.items()):
+    for k, (text, err) in results_by_key.items():
         if text is None:
             failures.append((owner[k], err or "black failed"))
         else:
             done[k] = text
+    results_by_key.clear()
     if failures:
         path, err = sorted(failures)[0]
         raise FormatError(path, err)
     out = dict(files)
-    for path, parts in chunks.items():
-        formatted = []
-        used: dict[str, str] = {}
-        for c in parts:
-            k = _key(c)
-            text = caches[path].get(k) or done[k]
-            used[k] = text
-            formatted.append(text.rstrip("\n"))
-        out[path] = "\n\n\n".join(formatted) + "\n" if formatted else ""
+    for path, chunk_keys in keys.items():
+        used = {k: caches[path].get(k) or done[k] for k in chunk_keys}
+        out[path] = "\n\n\n".join(used[k].rstrip("\n") for k in chunk_keys) + "\n" if chunk_keys else ""
         if used != caches[path]:
             _store(root, path, used)
     return out

@@ -16,7 +16,7 @@ from flint_generator.codec_source import MODULE, compiled_module
 from flint_generator.errors import SpecError, SpecErrors
 from flint_generator.format import FormatError, format_sources
 from flint_generator.ir import Api, build_api
-from flint_generator.load import load_spec
+from flint_generator.load import LoadedSpec, load_spec
 from flint_generator.naming import NameEntry
 from flint_generator.plan import make_plan
 from flint_generator.render import Renderer, spec_json_text, template_fingerprint
@@ -129,12 +129,14 @@ def generate(spec: Path, *, package: str | None = None, lenient: bool = True, co
     # 45 s of CPU on a 20 MB one). It also runs when the IR fails: its findings explain an invalid document.
     size = sum(f.stat().st_size for f in loaded.files) if loaded.files else spec.stat().st_size
     background = _Background(doc) if not lenient or size < VALIDATE_DEFAULT_BELOW else None
+    del doc  # from here on `loaded` holds the document, which _build may let go of (see there)
     failure: Exception | None = None
     try:
-        _build(res, doc, spec, loaded.sha256, package, lenient, codecs)
+        _build(res, loaded, spec, package, lenient, codecs, keep_document=background is not None)
     except Exception as exc:  # an invalid spec can trip the IR: the validator's findings explain it, if any
         failure = exc
-    found = background.result() if background is not None else schema_problems(doc) if failure is not None else []
+    explain = failure is not None and bool(loaded.document)
+    found = background.result() if background is not None else schema_problems(loaded.document) if explain else []
     # the validator speaks first: its findings explain whatever the IR made of an invalid document
     errors, warnings = combine(found, repaired, lenient=lenient and failure is None)
     if errors:
@@ -167,9 +169,13 @@ def package_name_problem(name: str) -> str | None:
     return None
 
 
-def _build(res: Result, doc: dict[str, Any], spec: Path, sha: str, package: str | None, lenient: bool,
-           codecs: str) -> None:
-    """IR -> templates -> black into `res` (errors in `res.errors`)."""
+def _build(res: Result, loaded: LoadedSpec, spec: Path, package: str | None, lenient: bool, codecs: str, *,
+           keep_document: bool) -> None:
+    """IR -> templates -> black into `res` (errors in `res.errors`). Once the templates have rendered, nothing
+    reads the spec document but the validator's fallback (`keep_document`): without it, the document is let go
+    before formatting, whose peak it would otherwise add to (9 MB on EC2)."""
+    doc = loaded.document
+    sha = loaded.sha256
     api, errors = build_api(doc, lenient=lenient)
     if api is None:
         res.errors = errors
@@ -191,17 +197,23 @@ def _build(res: Result, doc: dict[str, Any], spec: Path, sha: str, package: str 
     except Exception as exc:  # a template bug must not leave a traceback or a half-written tree
         res.errors = [SpecError("", f"template rendering failed: {type(exc).__name__}: {exc}")]
         return
+    del doc
+    if not keep_document:
+        loaded.document = {}  # released (an empty document is never a loaded one: load_spec refuses it)
+    codecs_table = sources[f"{pkg}/_codecs.json"]
     try:
         formatted = format_sources(sources)
     except FormatError as exc:
         res.errors = [SpecError("", f"black could not format {exc.path}: {exc.message}")]
         return
+    sources.clear()  # the unformatted text: 10 MB on EC2, not needed past this point
     formatted.update(renderer.runtime_files())
     if codecs == "source":
         try:
-            formatted[f"{pkg}/{MODULE}"] = compiled_module(plan, sources[f"{pkg}/_codecs.json"], pkg, renderer.header)
+            formatted[f"{pkg}/{MODULE}"] = compiled_module(plan, codecs_table, pkg, renderer.header)
         except Exception as exc:  # a table the compiler refuses (exec mode would fail at first use instead)
             res.errors = [SpecError("", f"compiling the codecs failed: {type(exc).__name__}: {exc}")]
             return
-    res.files = {path: text.encode("utf-8") for path, text in sorted(formatted.items())}
+    # each text dropped once encoded: the whole output twice over (str and bytes) was EC2's peak
+    res.files = {path: formatted.pop(path).encode("utf-8") for path in sorted(formatted)}
     res.meta = {"package": pkg}
