@@ -46,6 +46,11 @@ def _black_string(literal: str) -> str:
     return normalize_string_quotes(normalize_string_prefix(literal, MODE))
 
 
+def _black_strings(text: str) -> str:
+    """`text` with every string literal in black's quotes and prefix."""
+    return _STRING.sub(lambda m: _black_string(m.group(0)), text) if "'" in text or '"' in text else text
+
+
 # a number is a token starting with a digit; `_1L` inside a name is not one
 _REWRITTEN = re.compile(r"[^(,\s]\s*\*\*|(?<![\w.])(?:\d[\w.]*[A-Z]|0[xX]\w*[a-f])")
 _ODD_SPACING = re.compile(r"\S  +\S| [,:)\]}]|[(\[{] ")
@@ -70,7 +75,7 @@ def _one_line(text: str, depth: int) -> list[str] | None:
     pieces = _STRING.split(text)  # text, literal body, text, ...: a prefix letter stays with the text before
     if any(_NEEDS_PARSE.search(t) for t in pieces[::2]):
         return None
-    line = _STRING.sub(lambda m: _black_string(m.group(0)), text) if len(pieces) > 1 else text
+    line = _black_strings(text) if len(pieces) > 1 else text
     if not _fits(depth, line):
         return None
     return [" " * 4 * depth + line]
@@ -99,7 +104,7 @@ def _param(line: str) -> str | None:
     for m in _STRING.finditer(param):
         if m.group(0)[0] not in "'\"" or param[m.start() - 1 : m.start()].isalnum():
             return None  # a prefixed string (b'', f''): black's business
-    return _STRING.sub(lambda m: _black_string(m.group(0)), param) if "'" in param or '"' in param else param
+    return _black_strings(param)
 
 
 def _def_lines(text: str, depth: int) -> list[str] | None:
@@ -117,18 +122,18 @@ def _def_lines(text: str, depth: int) -> list[str] | None:
         _check_spacing(_bare(tail))
     except _Unsupported:
         return None
-    if "'" in tail or '"' in tail:
-        tail = _STRING.sub(lambda m: _black_string(m.group(0)), tail)
+    tail = _black_strings(tail)
+    texts = _t.cast(list[str], params)  # no None among them
     pad = " " * 4 * depth
-    joined = ", ".join(_t.cast(list[str], params))
+    joined = ", ".join(texts)
     if _fits(depth, head + joined + tail):
         return [pad + head + joined + tail]
     if not (_fits(depth, head) and _fits(depth, tail)):
         return None
-    if len(params) > 1 and _fits(depth + 1, joined):
+    if len(texts) > 1 and _fits(depth + 1, joined):
         return [pad + head, pad + "    " + joined, pad + tail]
     out = [pad + head]
-    for p in _t.cast(list[str], params):
+    for p in texts:
         if _fits(depth + 1, p + ","):
             out.append(pad + "    " + p + ",")
         else:  # `name: A | B = default` too long: black wraps the annotation in parentheses

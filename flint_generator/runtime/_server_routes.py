@@ -65,7 +65,7 @@ class _FromDict:
 def _parser(ref: str) -> _t.Callable[[_t.Any, str], _t.Any]:
     """A parser named in _operations.json by its attribute path (`_m.Order.from_dict`, `_rt.p_str`)."""
     if ref.endswith(".from_dict"):
-        return _FromDict(_operations._root(ref[: -len(".from_dict")]))
+        return _FromDict(_operations.lookup(ref[: -len(".from_dict")]))
     return _operations.resolve(ref)
 
 

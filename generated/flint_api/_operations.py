@@ -38,9 +38,9 @@ def by_id() -> dict[str, Entry]:
 
 
 @functools.lru_cache(maxsize=None)
-def _root(path: str) -> _t.Any:
-    """The object an attribute path starts from: `_m` (this package's models, imported at first use: the models
-    import the runtime) or `_rt`, then every attribute but the last."""
+def lookup(path: str) -> _t.Any:
+    """The object a dotted path names, from `_m` (this package's models, imported at first use: the models import
+    the runtime) or `_rt` (`_m.Order` -> the class)."""
     root, *attrs = path.split(".")
     obj: _t.Any = importlib.import_module(".models", __package__) if root == "_m" else _rt
     for attr in attrs:
@@ -50,7 +50,7 @@ def _root(path: str) -> _t.Any:
 
 @functools.lru_cache(maxsize=None)
 def _helper(name: str) -> _t.Callable[[_t.Any, str], _t.Any]:
-    helper: _t.Callable[[_t.Any, str], _t.Any] = _root("_m._C").lazy("h_" + name)
+    helper: _t.Callable[[_t.Any, str], _t.Any] = lookup("_m._C").lazy("h_" + name)
     return helper
 
 
@@ -61,5 +61,5 @@ def resolve(ref: str) -> _t.Callable[[_t.Any, str], _t.Any]:
     if ref.startswith("h:"):
         return _helper(ref[2:])
     head, _, last = ref.rpartition(".")
-    fn: _t.Callable[[_t.Any, str], _t.Any] = getattr(_root(head), last)
+    fn: _t.Callable[[_t.Any, str], _t.Any] = getattr(lookup(head), last)
     return fn
