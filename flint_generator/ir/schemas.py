@@ -107,6 +107,8 @@ class SchemaWalker(ClassBuilder):
             if nullable and not t.nullable:
                 t = _copy(t, nullable=True)
             return t
+        if "allOf" in schema and (folded := annotated_ref(schema)) is not None:
+            return self.schema_type(folded, pointer, ctx_name, chain)
         return self.build(schema, pointer, ctx_name, chain)
 
     def ref_type(self, ptr: str, target: Any, chain: list[Codes]) -> TypeRef:
@@ -230,6 +232,32 @@ class SchemaWalker(ClassBuilder):
         if "const" in s:
             checks.insert(0, Check("enum", [s["const"]], resolve_code(chain, "const") or resolve_code(chain, "enum")))
         return TypeRef(kind, nullable=nullable, checks=checks, type_code=resolve_code(chain, "type"))
+
+
+_CODE_KEYS = ("x-error-code", "x-error-codes")
+
+
+def annotated_ref(s: dict[str, Any]) -> dict[str, Any] | None:
+    """`allOf: [{$ref: X}, {description: ...}]` as `{$ref: X, description: ...}` (None for any other schema).
+
+    OpenAPI 3.0 ignores a `$ref`'s siblings, so specs annotate a reference this way (every property of AWS's specs):
+    it is X, not a new class with X's fields (EC2 had 1,200 such copies). Only annotations may sit beside the
+    reference; error codes only on the outer schema, where they apply to X as a `$ref`'s own would."""
+    members = s["allOf"]
+    if not isinstance(members, list) or not members or not all(isinstance(m, dict) for m in members):
+        return None
+    refs = [m for m in members if "$ref" in m]
+    if len(refs) != 1 or not isinstance(refs[0]["$ref"], str):
+        return None
+    folded: dict[str, Any] = {"$ref": refs[0]["$ref"]}
+    for part in (s, *members):
+        for k, v in part.items():
+            if k == "allOf" and part is s or k == "$ref" and part is refs[0]:
+                continue
+            if k in _CODE_KEYS and part is not s or k not in ANNOTATION_KEYS and not k.startswith("x-"):
+                return None
+            folded.setdefault(k, v)
+    return folded
 
 
 def _kind_of_value(v: Any) -> str:

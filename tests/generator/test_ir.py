@@ -119,6 +119,31 @@ def test_allof_merge_and_scalar_allof_codes() -> None:
     assert [(k.keyword, k.value, k.code) for k in c.checks] == [("enum", ["USD"], "UNSUPPORTED")]
 
 
+def test_an_annotated_reference_is_the_referenced_class() -> None:
+    """`allOf: [{$ref}, {description}]` is how OpenAPI 3.0 specs annotate a reference (every property of AWS's):
+    the referenced class itself, not a copy of it per property. Anything more than annotations still composes."""
+    ref = {"$ref": "#/components/schemas/B"}
+    api = api_of({
+        "B": {"type": "object", "properties": {"x": {"type": "integer", "minimum": 0}}},
+        "E": {"type": "string", "enum": ["a", "b"]},
+        "A": {"type": "object", "properties": {
+            "b": {"allOf": [ref, {"description": "the B", "xml": {"name": "b"}}]},
+            "e": {"allOf": [{"$ref": "#/components/schemas/E"}], "description": "an E", "x-note": 1},
+            "coded": {"allOf": [ref], "x-error-codes": {"minimum": "B_NEGATIVE"}},
+            "extended": {"allOf": [ref, {"properties": {"y": {"type": "string"}}}]},
+            "member_code": {"allOf": [ref, {"x-error-code": "ONLY_HERE"}]},
+            "two_refs": {"allOf": [ref, {"$ref": "#/components/schemas/E"}]},
+        }},
+    }, version="3.0.3")
+    assert [(f.type.kind, f.type.name) for f in model(api, "A").fields[:3]] == [
+        ("model", "B"), ("enum", "E"), ("model", "B")]
+    coded = field(api, "A", "coded").type
+    assert coded.recode is not None and coded.recode.by_keyword == {"minimum": "B_NEGATIVE"}
+    assert field(api, "A", "extended").type.name == "AExtended"
+    assert field(api, "A", "member_code").type.name == "AMemberCode"  # a member's code is that member's own
+    assert sorted(m.name for m in api.models) == ["A", "AExtended", "AMemberCode", "ATwoRefs", "B"]
+
+
 def test_discriminators_explicit_and_inferred() -> None:
     api = api_of({
         "Cat": {"type": "object", "properties": {"kind": {"type": "string", "const": "cat"}}},

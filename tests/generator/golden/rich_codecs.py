@@ -33,8 +33,8 @@
 # _k31 = <class NullableEnumHolder>
 # _k32 = frozenset({'percent', 'price_money', 'quantity', 'sku'})
 # _k33 = re.compile('^[A-Z]{3}-\\d+\\Z')
-# _k34 = <class Part>
-# _k35 = <class PartPriceMoney>
+# _k34 = {'minimum': 'LINE_ITEM_NEGATIVE_PRICE'}
+# _k35 = <class Part>
 # _k36 = frozenset({'kind', 'side'})
 # _k37 = {'square': SquareKind.SQUARE}
 # _k38 = <class Square>
@@ -697,7 +697,7 @@ def from_dict(data, path=''):
     f2 = g('price_money', _U)
     if f2 is not _U:
         try:
-            f2 = P.m_PartPriceMoney(f2, _rt.NESTED)
+            f2 = _rt.recode(P.m_Money, f2, _rt.NESTED, _k34, None)
         except _VE as e:
             raise e.under(_rt.join(path, 'price_money'))
     f3 = g('percent', _U)
@@ -710,7 +710,7 @@ def from_dict(data, path=''):
             raise _rt.bad_value(_rt.join(path, 'percent'), 'maximum', None, 'must be <= 100')
         if not _rt.multiple_of(f3, '0.01'):
             raise _rt.bad_value(_rt.join(path, 'percent'), 'multipleOf', None, 'must be a multiple of 0.01')
-    o = _new(_k34)
+    o = _new(_k35)
     o.sku = f0
     o.quantity = f1
     o.price_money = f2
@@ -727,50 +727,6 @@ def to_dict(self):
     v = self.percent
     if v is not _U:
         d['percent'] = v
-    return d
-
-# --- <rich_golden.models PartPriceMoney.__init__>
-def __init__(self, *, amount, currency):
-    self.amount = amount
-    self.currency = currency
-    self._unknown_ = None
-    pass
-
-# --- <rich_golden.models PartPriceMoney.from_dict>
-def from_dict(data, path=''):
-    if type(data) is not dict:
-        raise _rt.type_error(data, path, 'object', None)
-    if not _k25.issuperset(data):
-        raise _rt.unknown_fields(data, _k25, path, None)
-    try:
-        f0 = data['amount']
-    except KeyError:
-        raise _rt.missing(_rt.join(path, 'amount'), None) from None
-    if type(f0) is not int:
-        raise _rt.type_error(f0, _rt.join(path, 'amount'), 'integer', None)
-    if f0 < 0:
-        raise _rt.bad_value(_rt.join(path, 'amount'), 'minimum', 'NEGATIVE_AMOUNT', 'must be >= 0', True)
-    try:
-        f1 = data['currency']
-    except KeyError:
-        raise _rt.missing(_rt.join(path, 'currency'), None) from None
-    try:
-        f1 = _k26[f1]
-    except (KeyError, TypeError):
-        if type(f1) is not str:
-            raise _rt.type_error(f1, _rt.join(path, 'currency'), 'string', 'INVALID_CURRENCY') from None
-        raise _rt.not_member(f1, _rt.join(path, 'currency'), _k26, 'INVALID_CURRENCY') from None
-    if f1.value not in _k27:
-        raise _rt.not_member(f1.value, _rt.join(path, 'currency'), _k27, 'UNSUPPORTED_CURRENCY')
-    o = _new(_k35)
-    o.amount = f0
-    o.currency = f1
-    o._unknown_ = None
-    return o
-
-# --- <rich_golden.models PartPriceMoney.to_dict>
-def to_dict(self):
-    d: dict[str, object] = {'amount': self.amount, 'currency': self.currency.value}
     return d
 
 # --- <rich_golden.models Square.__init__>

@@ -54,8 +54,8 @@ _k30 = {'low': _m.NullableEnumHolderLevel.LOW, 'high': _m.NullableEnumHolderLeve
 _k31: _t.Any = _m.NullableEnumHolder
 _k32 = frozenset({'percent', 'price_money', 'quantity', 'sku'})
 _k33 = _re.compile('^[A-Z]{3}-\\d+\\Z')
-_k34: _t.Any = _m.Part
-_k35: _t.Any = _m.PartPriceMoney
+_k34 = {'minimum': 'LINE_ITEM_NEGATIVE_PRICE'}
+_k35: _t.Any = _m.Part
 _k36 = frozenset({'kind', 'side'})
 _k37 = {'square': _m.SquareKind.SQUARE}
 _k38: _t.Any = _m.Square
@@ -747,7 +747,7 @@ def m_Part(data: _t.Any, path: str = '') -> _t.Any:
     f2 = g('price_money', _U)
     if f2 is not _U:
         try:
-            f2 = P.m_PartPriceMoney(f2, _rt.NESTED)
+            f2 = _rt.recode(P.m_Money, f2, _rt.NESTED, _k34, None)
         except _VE as e:
             raise e.under(_rt.join(path, 'price_money'))
     f3 = g('percent', _U)
@@ -760,7 +760,7 @@ def m_Part(data: _t.Any, path: str = '') -> _t.Any:
             raise _rt.bad_value(_rt.join(path, 'percent'), 'maximum', None, 'must be <= 100')
         if not _rt.multiple_of(f3, '0.01'):
             raise _rt.bad_value(_rt.join(path, 'percent'), 'multipleOf', None, 'must be a multiple of 0.01')
-    o = _new(_k34)
+    o = _new(_k35)
     o.sku = f0
     o.quantity = f1
     o.price_money = f2
@@ -787,53 +787,6 @@ def init_Part(self: _t.Any, *, sku: _t.Any, quantity: _t.Any, price_money: _t.An
     self.quantity = quantity
     self.price_money = price_money
     self.percent = percent
-    self._unknown_ = None
-    pass
-
-
-# PartPriceMoney.from_dict
-def m_PartPriceMoney(data: _t.Any, path: str = '') -> _t.Any:
-    if type(data) is not dict:
-        raise _rt.type_error(data, path, 'object', None)
-    if not _k25.issuperset(data):
-        raise _rt.unknown_fields(data, _k25, path, None)
-    try:
-        f0 = data['amount']
-    except KeyError:
-        raise _rt.missing(_rt.join(path, 'amount'), None) from None
-    if type(f0) is not int:
-        raise _rt.type_error(f0, _rt.join(path, 'amount'), 'integer', None)
-    if f0 < 0:
-        raise _rt.bad_value(_rt.join(path, 'amount'), 'minimum', 'NEGATIVE_AMOUNT', 'must be >= 0', True)
-    try:
-        f1 = data['currency']
-    except KeyError:
-        raise _rt.missing(_rt.join(path, 'currency'), None) from None
-    try:
-        f1 = _k26[f1]
-    except (KeyError, TypeError):
-        if type(f1) is not str:
-            raise _rt.type_error(f1, _rt.join(path, 'currency'), 'string', 'INVALID_CURRENCY') from None
-        raise _rt.not_member(f1, _rt.join(path, 'currency'), _k26, 'INVALID_CURRENCY') from None
-    if f1.value not in _k27:
-        raise _rt.not_member(f1.value, _rt.join(path, 'currency'), _k27, 'UNSUPPORTED_CURRENCY')
-    o = _new(_k35)
-    o.amount = f0
-    o.currency = f1
-    o._unknown_ = None
-    return o
-
-
-# PartPriceMoney.to_dict
-def td_PartPriceMoney(self: _t.Any) -> _t.Any:
-    d: dict[str, object] = {'amount': self.amount, 'currency': self.currency.value}
-    return d
-
-
-# PartPriceMoney.__init__
-def init_PartPriceMoney(self: _t.Any, *, amount: _t.Any, currency: _t.Any) -> None:
-    self.amount = amount
-    self.currency = currency
     self._unknown_ = None
     pass
 
@@ -1733,8 +1686,14 @@ def _k77(x: _t.Any, path: str = '') -> _t.Any:
     return x
 
 
-# type decimal
+# type model
 def _k78(x: _t.Any, path: str = '') -> _t.Any:
+    x = _rt.recode(P.m_Money, x, path, _k34, None)
+    return x
+
+
+# type decimal
+def _k79(x: _t.Any, path: str = '') -> _t.Any:
     if type(x) is not _Dec:
         x = _Dec(x) if type(x) is int else _rt.to_decimal(x, path, None)
     if x < 0:
@@ -1747,7 +1706,7 @@ def _k78(x: _t.Any, path: str = '') -> _t.Any:
 
 
 # type enum
-def _k79(x: _t.Any, path: str = '') -> _t.Any:
+def _k80(x: _t.Any, path: str = '') -> _t.Any:
     try:
         x = _k37[x]
     except (KeyError, TypeError):
@@ -1758,7 +1717,7 @@ def _k79(x: _t.Any, path: str = '') -> _t.Any:
 
 
 # type str
-def _k80(x: _t.Any, path: str = '') -> _t.Any:
+def _k81(x: _t.Any, path: str = '') -> _t.Any:
     if type(x) is not str:
         raise _rt.type_error(x, path, 'string', None)
     if len(x) < 1:
@@ -1767,7 +1726,7 @@ def _k80(x: _t.Any, path: str = '') -> _t.Any:
 
 
 # type str
-def _k81(x: _t.Any, path: str = '') -> _t.Any:
+def _k82(x: _t.Any, path: str = '') -> _t.Any:
     if x is None:
         return None
     if type(x) is not str:
@@ -1778,7 +1737,7 @@ def _k81(x: _t.Any, path: str = '') -> _t.Any:
 
 
 # type enum
-def _k82(x: _t.Any, path: str = '') -> _t.Any:
+def _k83(x: _t.Any, path: str = '') -> _t.Any:
     try:
         x = _k45[x]
     except (KeyError, TypeError):
@@ -1789,7 +1748,7 @@ def _k82(x: _t.Any, path: str = '') -> _t.Any:
 
 
 # type int
-def _k83(x: _t.Any, path: str = '') -> _t.Any:
+def _k84(x: _t.Any, path: str = '') -> _t.Any:
     if x is None:
         return None
     if type(x) is not int:
@@ -1800,7 +1759,7 @@ def _k83(x: _t.Any, path: str = '') -> _t.Any:
 
 
 # type list
-def _k84(x: _t.Any, path: str = '') -> _t.Any:
+def _k85(x: _t.Any, path: str = '') -> _t.Any:
     if type(x) is list and not x:
         x = []
     else:
@@ -1809,7 +1768,7 @@ def _k84(x: _t.Any, path: str = '') -> _t.Any:
 
 
 # type list
-def _k85(x: _t.Any, path: str = '') -> _t.Any:
+def _k86(x: _t.Any, path: str = '') -> _t.Any:
     if type(x) is list and not x:
         x = []
     else:
@@ -1818,7 +1777,7 @@ def _k85(x: _t.Any, path: str = '') -> _t.Any:
 
 
 # type map
-def _k86(x: _t.Any, path: str = '') -> _t.Any:
+def _k87(x: _t.Any, path: str = '') -> _t.Any:
     if type(x) is dict and not x:
         x = {}
     else:
@@ -1827,7 +1786,7 @@ def _k86(x: _t.Any, path: str = '') -> _t.Any:
 
 
 # type str
-def _k87(x: _t.Any, path: str = '') -> _t.Any:
+def _k88(x: _t.Any, path: str = '') -> _t.Any:
     if type(x) is not str:
         raise _rt.type_error(x, path, 'string', None)
     if x not in _k47:
@@ -1836,7 +1795,7 @@ def _k87(x: _t.Any, path: str = '') -> _t.Any:
 
 
 # type enum
-def _k88(x: _t.Any, path: str = '') -> _t.Any:
+def _k89(x: _t.Any, path: str = '') -> _t.Any:
     try:
         x = _k52[x]
     except (KeyError, TypeError):
@@ -1847,7 +1806,7 @@ def _k88(x: _t.Any, path: str = '') -> _t.Any:
 
 
 # type list
-def _k89(x: _t.Any, path: str = '') -> _t.Any:
+def _k90(x: _t.Any, path: str = '') -> _t.Any:
     if type(x) is list and not x:
         x = []
     else:
@@ -1874,7 +1833,6 @@ P = _types.SimpleNamespace(
     m_Money=m_Money,
     m_NullableEnumHolder=m_NullableEnumHolder,
     m_Part=m_Part,
-    m_PartPriceMoney=m_PartPriceMoney,
     m_Square=m_Square,
     m_TreeNode=m_TreeNode,
     m_UpdateWidgetBody=m_UpdateWidgetBody,
@@ -1894,32 +1852,32 @@ P = _types.SimpleNamespace(
 TYPES: dict[str, _t.Callable[[_t.Any, str], _t.Any]] = {
     '{"c":[["enum",["USD"],"UNSUPPORTED_CURRENCY",0]],"k":"enum","name":"CurrencyCode","tc":"INVALID_CURRENCY","vc":"INVALID_CURRENCY"}': _k73,
     '{"c":[["enum",["circle"],null,0]],"k":"str"}': _k64,
-    '{"c":[["enum",["widget"],null,0]],"k":"str"}': _k87,
-    '{"c":[["enum",[1,2,3],null,0]],"k":"int","n":1}': _k83,
-    '{"c":[["maxLength",50,null,0]],"k":"str","n":1}': _k81,
+    '{"c":[["enum",["widget"],null,0]],"k":"str"}': _k88,
+    '{"c":[["enum",[1,2,3],null,0]],"k":"int","n":1}': _k84,
+    '{"c":[["maxLength",50,null,0]],"k":"str","n":1}': _k82,
     '{"c":[["maxProperties",3,null,0],["propertyNames",{"maxLength":10,"pattern":"^[a-z]+$"},null,0]],"it":{"k":"str"},"k":"map"}': _k69,
     '{"c":[["minItems",1,null,0]],"it":{"k":"model","name":"Part"},"k":"list"}': _k67,
     '{"c":[["minLength",1,null,0],["maxLength",40,null,0]],"k":"str"}': _k65,
-    '{"c":[["minLength",1,null,0]],"k":"str"}': _k80,
+    '{"c":[["minLength",1,null,0]],"k":"str"}': _k81,
     '{"c":[["minimum",0,"NEGATIVE_AMOUNT",1]],"k":"int"}': _k72,
-    '{"c":[["minimum",0,null,0],["maximum",100,null,0],["multipleOf",0.01,null,0]],"k":"decimal"}': _k78,
+    '{"c":[["minimum",0,null,0],["maximum",100,null,0],["multipleOf",0.01,null,0]],"k":"decimal"}': _k79,
     '{"c":[["minimum",1,null,0],["maximum",1000000,null,0]],"k":"int"}': _k77,
     '{"c":[["pattern","^[A-Z]{3}-\\\\d+$",null,0]],"k":"str"}': _k76,
     '{"c":[["uniqueItems",true,null,0]],"it":{"k":"str"},"k":"list"}': _k68,
-    '{"it":{"k":"any"},"k":"map"}': _k86,
-    '{"it":{"k":"model","name":"Part"},"k":"list"}': _k84,
+    '{"it":{"k":"any"},"k":"map"}': _k87,
+    '{"it":{"k":"model","name":"Part"},"k":"list"}': _k85,
     '{"it":{"k":"model","name":"TreeNode"},"k":"list"}': _k71,
-    '{"it":{"k":"model","name":"Widget"},"k":"list"}': _k89,
-    '{"it":{"k":"model","name":"WidgetHistoryItem"},"k":"list"}': _k85,
+    '{"it":{"k":"model","name":"Widget"},"k":"list"}': _k90,
+    '{"it":{"k":"model","name":"WidgetHistoryItem"},"k":"list"}': _k86,
     '{"k":"bool"}': _rt.p_bool,
     '{"k":"date"}': _rt.p_date,
     '{"k":"datetime"}': _rt.p_datetime,
     '{"k":"decimal"}': _rt.p_decimal,
     '{"k":"enum","n":1,"name":"NullableEnumHolderLevel","open":1}': _k74,
     '{"k":"enum","name":"Color"}': _k66,
-    '{"k":"enum","name":"SquareKind"}': _k79,
-    '{"k":"enum","name":"Status","open":1}': _k82,
-    '{"k":"enum","name":"WidgetHistoryItemState","open":1}': _k88,
+    '{"k":"enum","name":"SquareKind"}': _k80,
+    '{"k":"enum","name":"Status","open":1}': _k83,
+    '{"k":"enum","name":"WidgetHistoryItemState","open":1}': _k89,
     '{"k":"int"}': _rt.p_int,
     '{"k":"model","name":"Animal"}': m_Animal,
     '{"k":"model","name":"ArchiveWidgetBody"}': m_ArchiveWidgetBody,
@@ -1931,10 +1889,10 @@ TYPES: dict[str, _t.Callable[[_t.Any, str], _t.Any]] = {
     '{"k":"model","name":"ErrorResponse"}': m_ErrorResponse,
     '{"k":"model","name":"ErrorResponseError"}': m_ErrorResponseError,
     '{"k":"model","name":"Forest"}': m_Forest,
+    '{"k":"model","name":"Money","rc":[{"minimum":"LINE_ITEM_NEGATIVE_PRICE"},null]}': _k78,
     '{"k":"model","name":"Money"}': m_Money,
     '{"k":"model","name":"NullableEnumHolder"}': m_NullableEnumHolder,
     '{"k":"model","name":"Part"}': m_Part,
-    '{"k":"model","name":"PartPriceMoney"}': m_PartPriceMoney,
     '{"k":"model","name":"Square"}': m_Square,
     '{"k":"model","name":"TreeNode"}': m_TreeNode,
     '{"k":"model","name":"UpdateWidgetBody"}': m_UpdateWidgetBody,
