@@ -22,9 +22,10 @@ generate: $(STAMP)
 check: $(STAMP)
 	$(BIN)/python -m flint_generator check $(SPEC) --out $(OUT) --strict
 
-## typecheck: mypy --strict on our code and on the generated package
+## typecheck: mypy --strict on our code (the bench scripts too, a run of their own: they import each other by file) and on the generated package
 typecheck: $(STAMP)
 	$(BIN)/python -m mypy flint_generator flint_sandbox flint_contract generated/flint_api
+	$(BIN)/python -m mypy bench/*.py
 
 ## test: check + every test tier (unit, golden, functional, sandbox on both stores, contract against a live
 ## sandbox on SQLite and on PostgreSQL)

@@ -17,6 +17,7 @@ from common import (
     SQUARE,
     STRIPE,
     WORK,
+    byte_compile_ours,
     env_with_path,
     fmt_num,
     fresh_dir,
@@ -238,6 +239,7 @@ def print_results(results: dict[str, Any], repeats: int = 3) -> None:
 
 def run(repeats: int = 3, only_spec: str | None = None) -> dict[str, Any]:
     peers.ensure_peers(quiet=True)
+    byte_compile_ours()
     results: dict[str, Any] = {}
     WORK.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="flint-bench-"))

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus_fetch  # noqa: E402
 import peers  # noqa: E402
-from common import OUT, SPECS, env_with_path, fmt_num, fresh_dir, measure, median, save_json, table, tail  # noqa: E402
+from common import OUT, SPECS, byte_compile_ours, env_with_path, fmt_num, fresh_dir, measure, median, save_json, table, tail  # noqa: E402
 
 DEFAULT_SPECS = ["digitalocean.com.json", "atlassian.com/jira.json", "stripe.com.json", "kubernetes.io.json",
                  "github.com/api.github.com.json"]
@@ -82,6 +82,7 @@ def main() -> int:
         print(report(json.loads(a.report.read_text(encoding="utf-8"))))
         return 0
     peers.ensure_peers(quiet=True)
+    byte_compile_ours()
     api = corpus_fetch.fetch_corpus()
     names = a.spec or DEFAULT_SPECS + sorted(p.name for p in SPECS.glob("stripe*.json") if "fixtures" not in p.name)
     if a.all_large:
@@ -188,7 +189,9 @@ def report(results: dict[str, Any]) -> str:
                 if not label.startswith("ours"):
                     tally.setdefault(label, {}).setdefault("failed", []).append(name)
                 continue
-            ratio = lambda k: "" if label.startswith("ours") or not ours.get(k) else f"{v[k] / ours[k]:.2f}x"  # noqa
+            def ratio(k: str, label: str = label, v: dict[str, Any] = v) -> str:
+                return "" if label.startswith("ours") or not ours.get(k) else f"{v[k] / ours[k]:.2f}x"
+
             rows.append([head, shown, fmt_num(v["wall_median"]), fmt_num(v["cpu_median"]), fmt_num(v["peak_median"]),
                          fmt_num(v["tree_median"]), ratio("wall_median"), ratio("cpu_median"),
                          fmt_num(v.get("out_mb")) if v.get("out_mb") is not None else "", left])

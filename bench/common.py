@@ -167,6 +167,17 @@ def fresh_dir(path: Path) -> Path:
     return path
 
 
+def byte_compile_ours() -> None:
+    """Write our packages' .pyc files, as `pip install` does for every tool (the peers' venv has them): run from a
+    checkout under PYTHONDONTWRITEBYTECODE (this machine sets it), each timed run of ours would otherwise pay Python's
+    compiler for our own modules, about 50 ms of CPU a run."""
+    import compileall
+
+    for pkg in ("flint_generator", "flint_contract", "flint_sandbox"):
+        if (ROOT / pkg).is_dir():
+            compileall.compile_dir(str(ROOT / pkg), quiet=1)
+
+
 def env_with_path(extra_bin: Path | None = None, pythonpath: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
     if extra_bin is not None:

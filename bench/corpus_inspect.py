@@ -98,7 +98,7 @@ def inspect_import(out: Path, package: str) -> dict[str, Any]:
             continue
         try:
             try:
-                inst = obj.from_dict({})
+                inst = getattr(obj, "from_dict")({})
             except verr:
                 pass
             else:

@@ -37,8 +37,9 @@ def print_table(recs: list[dict[str, Any]]) -> None:
                      str(len(r.get("import", {}).get("codec_errors", []))) if r.get("import") else "-",
                      mypy, fmt(g["wall_s"]), fmt(g["cpu_s"]), fmt(g["peak_mb"], 0)])
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    line = lambda cells: "  ".join(c.ljust(widths[i]) if i in (0, 2) else c.rjust(widths[i])  # noqa: E731
-                                   for i, c in enumerate(cells))
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(widths[i]) if i in (0, 2) else c.rjust(widths[i]) for i, c in enumerate(cells))
+
     print(line(headers))
     print("  ".join("-" * w for w in widths))
     for row in rows:
@@ -81,7 +82,9 @@ def print_totals(t: dict[str, Any]) -> None:
     for key, g in t.items():
         if not g["specs"]:
             continue
-        pct = lambda n: f"{100.0 * n / g['specs']:.1f}%"  # noqa: E731
+        def pct(n: int, g: dict[str, Any] = g) -> str:
+            return f"{100.0 * n / g['specs']:.1f}%"
+
         print(f"{key:>6}: {g['specs']} specs; generated {g['generated']} ({pct(g['generated'])}), imported "
               f"{g['imported']} ({pct(g['imported'])}); statuses {g['status']}; mypy --strict clean "
               f"{g['mypy_clean']}/{g['mypy_run']} run ({g['mypy_timeouts']} timeouts, {g['mypy_errors']} errors); "

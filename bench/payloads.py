@@ -27,7 +27,7 @@ def load_fixtures(path: Path = STRIPE_FIXTURES) -> dict[str, Any]:
 
 def big_invoice(fixtures: dict[str, Any], line_count: int = 20) -> dict[str, Any]:
     f = copy.deepcopy(fixtures)
-    inv = f["invoice"]
+    inv: dict[str, Any] = f["invoice"]
     tax_rate = f["tax_rate"]
     template_line = inv["lines"]["data"][0]
     lines = []
