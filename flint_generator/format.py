@@ -1,10 +1,11 @@
 """Black, in-process, with one fixed mode (so `check` is stable across machines).
 
 Black is the generator's bottleneck, so most chunks skip its parser: `layout.relayout` lays out the plain code the
-templates emit by black's own rules (checked against black in tests); black formats the rest. Rendered files are split into top-level chunks (templates mark them with a
-line holding only NUL), each chunk is formatted on its own (in a process pool when there is a lot to do) and
-cached by content hash, and the chunks are joined with the two blank lines black puts between top-level
-definitions. The result is what black gives for the whole file (tests check `format_str(out) == out`).
+templates emit by black's own rules (checked against black in tests); black formats the rest. Rendered files are
+split into top-level chunks (templates mark them with a line holding only NUL), each chunk is formatted on its own
+(the chunks cut into one run per core, in file order, when there is a lot to do) and cached by content hash, and the
+chunks are joined with the two blank lines black puts between top-level definitions. The result is what black gives
+for the whole file (tests check `format_str(out) == out`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import gc
 import hashlib
 import json
 import os
+import pickle
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import black
@@ -25,7 +26,6 @@ from flint_generator.layout_tree import _FORMAT_ONCE
 CHUNK_LINE = "\n\x00\n"
 # FLINT_GENERATOR_VERIFY_LAYOUT=1: black runs on every chunk and a chunk where layout.relayout disagrees is an error
 VERIFY_LAYOUT = os.environ.get("FLINT_GENERATOR_VERIFY_LAYOUT", "") not in ("", "0")
-PARALLEL_THRESHOLD = 300_000  # characters still to format; below this a pool costs more than it saves
 _KEY_SALT = f"black {getattr(black, '__version__', '')} {MODE!r}".encode()  # not importlib.metadata: 12 ms
 
 
@@ -36,6 +36,77 @@ class FormatError(Exception):
         self.message = message
 
 
+
+
+PARALLEL_THRESHOLD = 600_000  # characters still to format; below this a second process costs more than it saves
+_PENDING: dict[str, str] = {}  # key -> chunk, read by forked workers (inherited, not pickled)
+
+
+def _format_keys(keys: list[str]) -> list[tuple[str | None, str | None]]:
+    """Format the pending chunks `keys`: layout.relayout where it can, black for the rest, each compile-checked."""
+    out = []
+    for k in keys:
+        chunk = _PENDING.pop(k)  # each chunk's text lives once: here until formatted, then in the result
+        out.append(_format_one(chunk, relayout(chunk)))
+    return out
+
+
+def _shares(keys: list[str], sizes: dict[str, int], n: int) -> list[list[str]]:
+    """`keys` (in file order) cut into `n` runs of about equal size. Runs, not a deal: a file's chunks repeat each
+    other's lines, which layout.py caches per process."""
+    target = sum(sizes[k] for k in keys) / n
+    runs: list[list[str]] = [[]]
+    size = 0
+    for k in keys:
+        if size >= target and len(runs) < n:
+            runs.append([])
+            size = 0
+        runs[-1].append(k)
+        size += sizes[k]
+    return runs
+
+
+def _workers() -> int:
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    # workers read the chunks from the memory they were forked with; without fork (Windows) one process
+    return cpus if hasattr(os, "fork") else 1
+
+
+def _fork(keys: list[str]) -> tuple[int, int] | None:
+    """A forked child formatting `keys` and writing its results, pickled, to a pipe: (pid, read end). A plain fork,
+    not a process pool: the child needs nothing but the memory it starts with, and a pool's queues and threads
+    cost more CPU than the child saves on a spec of a few MB. None when the fork fails (the parent does the run)."""
+    try:
+        read, write = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid == 0:  # the child: never returns into the caller's code (os._exit skips atexit and buffered output)
+        code = 1
+        try:
+            os.close(read)
+            data = pickle.dumps(_format_keys(keys), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write, "wb") as fh:
+                fh.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    return pid, read
+
+
+def _collect(child: tuple[int, int] | None, keys: list[str]) -> list[tuple[str | None, str | None]]:
+    """The results of a `_fork`ed run, or the run done here if the child failed (killed, out of memory...)."""
+    if child is None:
+        return _format_keys(keys)
+    pid, read = child
+    with os.fdopen(read, "rb") as fh:
+        data = fh.read()
+    _, status = os.waitpid(pid, 0)
+    if status == 0 and data:
+        results: list[tuple[str | None, str | None]] = pickle.loads(data)
+        return results
+    return _format_keys(keys)
 
 
 def _format_one(source: str, fast: str | None = None) -> tuple[str | None, str | None]:
@@ -152,33 +223,30 @@ def format_sources(files: dict[str, str], *, use_cache: bool = True) -> dict[str
             if k not in caches[path] and k not in todo:
                 todo[k] = c
                 owner[k] = path
-    results_by_key: dict[str, tuple[str | None, str | None]] = {}
-    fast: dict[str, str | None] = {}
-    # most chunks are laid out without black's parser (layout.py); black gets the rest
-    for k in list(todo):
-        laid = relayout(todo[k])
-        if laid is not None and not VERIFY_LAYOUT:
-            results_by_key[k] = _format_one(todo.pop(k), laid)
-        else:
-            fast[k] = laid
-    keys_slow = sorted(todo, key=lambda k: -len(todo[k]))  # big ones first keeps the pool busy evenly
-    size = sum(len(todo[k]) for k in keys_slow)
-    workers = min(len(keys_slow), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-    if size >= PARALLEL_THRESHOLD and workers > 1:
-        # forked workers inherit this process's heap (spec, IR, sources): frozen, their garbage collector never
-        # walks it, which would touch (and so copy) every page of it in every worker
-        gc.collect()
-        gc.freeze()
-        try:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                results = list(pool.map(_format_one, [todo[k] for k in keys_slow], [fast[k] for k in keys_slow],
-                                        chunksize=1))
-        finally:
-            gc.unfreeze()
-    else:
-        results = [_format_one(todo[k], fast[k]) for k in keys_slow]
+    # the work is cut into one run of chunks per core, in file order; this process formats the first run while
+    # forked workers format the others (forked after gc.freeze: the inherited heap (spec, IR, sources) is then never
+    # walked by their garbage collector, which would touch, and so copy, every page of it)
+    keys_todo = list(todo)
+    sizes = {k: len(todo[k]) for k in keys_todo}
+    workers = _workers() if sum(sizes.values()) >= PARALLEL_THRESHOLD else 1
+    runs = _shares(keys_todo, sizes, workers) if workers > 1 else [keys_todo]
+    _PENDING.update(todo)
     todo.clear()
-    results_by_key.update(zip(keys_slow, results))
+    try:
+        if len(runs) > 1:
+            gc.freeze()
+            try:
+                children = [_fork(run) for run in runs[1:]]
+                results = _format_keys(runs[0])
+                for run, child in zip(runs[1:], children):
+                    results += _collect(child, run)
+            finally:
+                gc.unfreeze()
+        else:
+            results = _format_keys(keys_todo)
+    finally:
+        _PENDING.clear()
+    results_by_key = dict(zip([k for run in runs for k in run], results))
     done: dict[str, str] = {}
     failures = []
     for k, (text, err) in results_by_key.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import os
@@ -275,6 +276,40 @@ def test_a_chunk_black_accepts_but_python_rejects_is_an_error_per_chunk() -> Non
     assert format_sources({"pkg/m.py": good + CHUNK_LINE + "y  =  2\n"}, use_cache=False) == {
         "pkg/m.py": "x = 1\n\n\ny = 2\n"
     }
+
+
+def test_formatting_split_across_processes_gives_the_serial_result(monkeypatch: pytest.MonkeyPatch,
+                                                                    tmp_path: Path) -> None:
+    """Large outputs are cut into one run of chunks per core, formatted in forked workers: the same text as one
+    process makes, and a worker's failure is reported like the parent's."""
+    from flint_generator import format as fmt
+
+    files = {f"pkg/m{i}.py": fmt.CHUNK_LINE.join(f"def f{j}(a,  b = {i}):\n    return {{'k': a}}\n"
+                                                   for j in range(40)) for i in range(4)}
+    files["pkg/data.json"] = "{}"
+    serial = fmt.format_sources(files, use_cache=False)
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform: formatting stays in one process")
+    monkeypatch.setattr(fmt, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(fmt, "_workers", lambda: 3)
+    pids = tmp_path / "pids"
+    real = fmt.relayout
+
+    def noting(chunk: str) -> str | None:
+        with pids.open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return real(chunk)
+
+    monkeypatch.setattr(fmt, "relayout", noting)
+    assert fmt.format_sources(files, use_cache=False) == serial
+    assert serial["pkg/m0.py"].startswith('def f0(a, b=0):\n    return {"k": a}\n\n\ndef f1(')
+    by_pid = collections.Counter(pids.read_text().split())
+    # the parent formatted the first of three runs; the pool (which may reuse one worker) the other two
+    assert sum(by_pid.values()) == 160 and 40 <= by_pid.pop(str(os.getpid())) <= 60 and by_pid
+    files["pkg/m3.py"] += fmt.CHUNK_LINE + "f() = 1\n"  # the last run: a worker's
+    with pytest.raises(fmt.FormatError) as err:
+        fmt.format_sources(files, use_cache=False)
+    assert err.value.path == "pkg/m3.py" and "does not compile" in err.value.message
 
 
 @pytest.mark.parametrize("name", ["class", "import", "None", "1api", "my-pkg", "sdk.v2", "café"])
