@@ -18,15 +18,12 @@ import pickle
 import tempfile
 from pathlib import Path
 
-import black
-
-from flint_generator.layout import MODE, relayout
-from flint_generator.layout_tree import _FORMAT_ONCE
+from flint_generator.black_rules import MODE_SETTINGS, black_version, format_once
+from flint_generator.layout import relayout
 
 CHUNK_LINE = "\n\x00\n"
 # FLINT_GENERATOR_VERIFY_LAYOUT=1: black runs on every chunk and a chunk where layout.relayout disagrees is an error
 VERIFY_LAYOUT = os.environ.get("FLINT_GENERATOR_VERIFY_LAYOUT", "") not in ("", "0")
-_KEY_SALT = f"black {getattr(black, '__version__', '')} {MODE!r}".encode()  # not importlib.metadata: 12 ms
 
 
 class FormatError(Exception):
@@ -113,7 +110,7 @@ def _format_one(source: str, fast: str | None = None) -> tuple[str | None, str |
     """black's text for one chunk (or `fast`, layout.relayout's, which black then only checks under VERIFY_LAYOUT)."""
     if fast is None or VERIFY_LAYOUT:
         try:
-            text = _FORMAT_ONCE(source, mode=MODE)
+            text = format_once(source)
         except Exception as exc:  # black raises several types (InvalidInput, ASTSafetyError...)
             message = str(exc).splitlines()[0][:500] if str(exc) else ""
             return None, f"{type(exc).__name__}: {message}"
@@ -160,8 +157,14 @@ def _compile_check(text: str) -> None:
         compile(text, "<generated>", "exec", dont_inherit=True)
 
 
-def _key(chunk: str) -> str:
-    return hashlib.sha256(_KEY_SALT + chunk.encode("utf-8", "surrogatepass")).hexdigest()
+def _key(chunk: str, salt: bytes) -> str:
+    return hashlib.sha256(salt + chunk.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _salt(root: Path | None) -> bytes:
+    """What a cached chunk depends on besides its text: black's version and mode (only for the on-disk cache; within
+    a run the key only finds repeated chunks)."""
+    return f"black {black_version()} {sorted(MODE_SETTINGS.items())}".encode() if root is not None else b""
 
 
 def cache_dir() -> Path | None:
@@ -210,6 +213,7 @@ def format_sources(files: dict[str, str], *, use_cache: bool = True) -> dict[str
     Memory: each chunk's text lives once, in `todo` until it is formatted and then in `done` (a copy per stage
     was 40 MB of EC2's peak)."""
     root = cache_dir() if use_cache else None
+    salt = _salt(root)
     keys: dict[str, list[str]] = {}  # file -> its chunks' keys, in order
     caches: dict[str, dict[str, str]] = {}
     todo: dict[str, str] = {}  # key -> chunk
@@ -218,7 +222,7 @@ def format_sources(files: dict[str, str], *, use_cache: bool = True) -> dict[str
         caches[path] = _load(root, path)
         keys[path] = []
         for c in split_chunks(files[path]):
-            k = _key(c)
+            k = _key(c, salt)
             keys[path].append(k)
             if k not in caches[path] and k not in todo:
                 todo[k] = c

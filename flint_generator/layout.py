@@ -17,14 +17,10 @@ import re
 import typing as _t
 from functools import lru_cache
 
-from black.strings import fix_multiline_docstring, normalize_string_prefix, normalize_string_quotes
-
+from flint_generator.black_rules import LINE_LENGTH, format_once, multiline_docstring, string_literal
 from flint_generator.layout_tree import (
     _BLOCK,
-    _FORMAT_ONCE,
     _STRING,
-    MODE,
-    LINE_LENGTH,
     _fits,
     _lay,
     _long_annotation,
@@ -32,7 +28,7 @@ from flint_generator.layout_tree import (
     _Unsupported,
 )
 
-__all__ = ["MODE", "relayout"]
+__all__ = ["relayout"]
 
 
 def _bare(text: str) -> str:
@@ -40,15 +36,9 @@ def _bare(text: str) -> str:
     return _STRING.sub('""', text) if "'" in text or '"' in text else text
 
 
-@lru_cache(maxsize=4096)
-def _black_string(literal: str) -> str:
-    """black's quotes and prefix for one literal; generated code repeats the same literals many times."""
-    return normalize_string_quotes(normalize_string_prefix(literal, MODE))
-
-
 def _black_strings(text: str) -> str:
     """`text` with every string literal in black's quotes and prefix."""
-    return _STRING.sub(lambda m: _black_string(m.group(0)), text) if "'" in text or '"' in text else text
+    return _STRING.sub(lambda m: string_literal(m.group(0)), text) if "'" in text or '"' in text else text
 
 
 # a number is a token starting with a digit; `_1L` inside a name is not one
@@ -65,6 +55,7 @@ def _check_spacing(bare: str) -> None:
         raise _Unsupported("spacing black would change")
 
 
+_PLAIN_FSTRING = re.compile(r"(?<![\w\"'])f\"[^\"\\\n]*\"")
 _NEEDS_PARSE = re.compile(r",\s*[)\]}]|(^|[^\w)\]])\(|#|\\|[fFtT]$")
 
 
@@ -72,9 +63,12 @@ def _one_line(text: str, depth: int) -> list[str] | None:
     """Most lines fit as they are: then only their strings change (black's quotes), no tree is needed."""
     if "\n" in text:
         return None
-    pieces = _STRING.split(text)  # text, literal body, text, ...: a prefix letter stays with the text before
+    # an f-string black leaves alone (double quotes, no backslash: nothing to normalise) is a literal here too
+    probe = _PLAIN_FSTRING.sub('""', text) if 'f"' in text else text
+    pieces = _STRING.split(probe)  # text, literal body, text, ...: a prefix letter stays with the text before
     if any(_NEEDS_PARSE.search(t) for t in pieces[::2]):
         return None
+    pieces = _STRING.split(text) if probe is not text else pieces
     line = _black_strings(text) if len(pieces) > 1 else text
     if not _fits(depth, line):
         return None
@@ -159,7 +153,7 @@ def _long_param(param: str, depth: int) -> list[str]:
 
 def _docstring(text: str, depth: int) -> str:
     """black's docstring rules (linegen.visit_STRING, default mode), through black's own string helpers."""
-    doc = normalize_string_quotes(normalize_string_prefix(text.strip(), MODE))
+    doc = string_literal(text.strip())
     if re.search(r"\\\s*\n", text):
         # black leaves such a docstring as it is (re-indenting it would change the string), quotes aside
         return " " * 4 * depth + doc
@@ -171,7 +165,7 @@ def _docstring(text: str, depth: int) -> str:
     body = doc[quote_len:-quote_len]
     started_empty = not body
     indent = " " * 4 * depth
-    body = fix_multiline_docstring(body, indent) if "\n" in body else body.strip()
+    body = multiline_docstring(body, indent) if "\n" in body else body.strip()
     trailing_backslash = False
     if body:
         if body[0] == quote_char:
@@ -218,6 +212,10 @@ def _logical_lines(chunk: str) -> list[tuple[int, str]]:
         if indent % 4 or "\t" in line[:indent]:
             raise _Unsupported("indentation")
         body = line[indent:]
+        if body.startswith("#"):  # a comment line: its brackets and quotes are text
+            out.append((indent // 4, body))
+            i += 1
+            continue
         if body.startswith(('"""', "'''", 'r"""')):
             quote = body.lstrip("r")[:3]
             text = body
@@ -256,7 +254,10 @@ def relayout(chunk: str) -> str | None:
 def _relayout(chunk: str) -> str:
     out: list[str] = []
     blank = 0
-    prev_text, prev_depth, prev_after = "", -1, 0
+    # the previous logical line: its text (comments aside), depth, kind, and the blank lines black puts after it
+    prev_text, prev_depth, prev_kind, prev_after = "", -1, "", 0
+    comment_depth = -1  # a comment's depth, until the line it belongs to comes
+    code_seen = False  # anything but comments so far (a docstring before it is the module's)
     defs: list[int] = []  # depths of the enclosing def/class lines (black's `previous_defs`)
     for depth, text in _logical_lines(chunk.strip("\n")):
         if depth < 0:
@@ -265,10 +266,12 @@ def _relayout(chunk: str) -> str:
         is_doc = text.startswith("\x00")
         if is_doc:
             text = text[1:]
+        is_comment = text.startswith("#")
+        is_import = text.startswith(("import ", "from "))
         is_block = bool(_BLOCK.match(text)) or text.startswith("@")
-        if text.startswith(("import ", "from ")) or prev_text.startswith(("import ", "from ")):
-            raise _Unsupported("imports (black's blank-line rules around them)")
-        if prev_text.endswith(":") and (blank or depth != prev_depth + 1):
+        if comment_depth >= 0 and not is_comment and depth != comment_depth:
+            raise _Unsupported("a comment at another depth than its line (black moves it)")
+        if prev_kind != "comment" and prev_text.endswith(":") and (blank or depth != prev_depth + 1):
             raise _Unsupported("blank line or odd indent at a block start")
         left_def = False
         while defs and defs[-1] >= depth:
@@ -276,15 +279,23 @@ def _relayout(chunk: str) -> str:
             left_def = True
         if is_block and not text.startswith("@"):
             defs.append(depth)
-        opener = prev_text.endswith(":") and bool(_BLOCK.match(prev_text))
+        opener = prev_kind == "block" and prev_text.endswith(":")
         if opener and text == "...":
             raise _Unsupported("a body that is only `...`: black joins it to its def or class line")
+        cap = 1 if depth else 2
+        if is_block and prev_kind in ("comment", "import", "module docstring"):
+            # black moves the blank lines before a def above the comments leading it, and has rules of its own
+            # for a def after an import or a module docstring
+            raise _Unsupported("a def or class right after a comment, an import or the module docstring")
         if not out:
             want = 0
         elif is_doc:
-            if not opener:
-                raise _Unsupported("docstring outside a def or class")
-            want = 0
+            if code_seen or depth:
+                if not opener:
+                    raise _Unsupported("docstring outside a def or class")
+                want = 0
+            else:
+                want = min(blank, cap)  # the module docstring, after comments
         elif is_block:
             if prev_text.startswith("@"):
                 want = 0
@@ -293,25 +304,80 @@ def _relayout(chunk: str) -> str:
             elif prev_text.endswith(": ..."):
                 raise _Unsupported("stub def")
             else:
-                want = 1 if depth else 2
+                want = cap
+        elif prev_text.startswith("@"):
+            raise _Unsupported("a comment after a decorator")
         elif left_def:
-            if not depth and text.endswith(":"):
+            if not depth and text.endswith(":") and not is_comment:
                 raise _Unsupported("top-level clause after a def")
-            want = 1 if depth else 2
+            want = cap
+        elif prev_kind == "module docstring":
+            want = 1  # black: always one empty line after the module docstring
+        elif prev_kind == "import" and not is_import:
+            # black: after the imports, one empty line at the top level; one at least inside a block
+            want = 1 if depth == prev_depth == 0 else min(blank, cap) or (1 if depth == prev_depth else 0)
         else:
-            want = min(blank, 1 if depth else 2)
+            want = min(blank, cap)
         want = max(want, prev_after)
         out.extend([""] * want)
         blank = 0
+        if is_comment:
+            if not _COMMENT.fullmatch(text) or _DIRECTIVE.match(text):
+                raise _Unsupported("a comment black rewrites, or a directive")
+            out.append(" " * 4 * depth + text)
+            comment_depth = depth
+            prev_kind, prev_after = "comment", 0
+            continue  # for what follows, the line before the comment still counts (decorators, block openers)
+        comment_depth = -1
         if is_doc:
             out.append(_docstring(text, depth))
+            kind = "docstring" if code_seen or depth else "module docstring"
             prev_after = 1 if prev_text.startswith("class ") else 0
+        elif is_import:
+            out.extend(_import(text, depth))
+            kind, prev_after = "import", 0
         else:
             # one-line statements recur (model fields): cached; a multi-line one (a def) is all but unique
             out.extend(_statement(text, depth) if "\n" in text else _statement_lines(text, depth))
-            prev_after = 0
-        prev_text, prev_depth = text, depth
+            kind, prev_after = ("block" if is_block else "statement"), 0
+        code_seen = True
+        prev_text, prev_depth, prev_kind = text, depth, kind
+    if comment_depth >= 0:
+        raise _Unsupported("a comment ending the chunk")
     return "\n".join(out) + "\n"
+
+
+# a comment black leaves as it is (make_comment: `#` alone, or `# ` and text without trailing spaces)
+_COMMENT = re.compile(r"#(?: .*\S)?")
+_DIRECTIVE = re.compile(r"#\s*(fmt|type|yapf)\s*:")
+
+
+_IMPORT_NAME = re.compile(r"[\w.]+(?: as \w+)?")
+_FROM_HEAD = re.compile(r"from \.*[\w.]*")
+
+
+def _import(text: str, depth: int) -> list[str]:
+    """An import as black lays it out: `import a` as it is; `from m import a, b as c` on one line when it fits,
+    else one name per line in parentheses with a trailing comma (whether or not the names would fit on one)."""
+    pad = " " * 4 * depth
+    if text.startswith("import "):
+        names = text[len("import ") :].split(", ")
+        if "\n" in text or not all(_IMPORT_NAME.fullmatch(n) for n in names):
+            raise _Unsupported("an import black would respace")
+        return [pad + text]
+    head, sep, rest = text.partition(" import ")
+    rest = rest.strip()
+    if rest.startswith("(") and rest.endswith(")"):
+        rest = rest[1:-1]
+    names = [n.strip() for n in rest.split(",")]
+    if names and not names[-1]:
+        names.pop()  # the trailing comma of an exploded import
+    if not sep or not _FROM_HEAD.fullmatch(head) or not names or not all(_IMPORT_NAME.fullmatch(n) for n in names):
+        raise _Unsupported("an import outside the subset (a star, a comment, odd spacing)")
+    joined = f"{head} import {', '.join(names)}"
+    if _fits(depth, joined):
+        return [pad + joined]
+    return [f"{pad}{head} import (", *(f"{pad}    {n}," for n in names), pad + ")"]
 
 
 @lru_cache(maxsize=65536)
@@ -343,7 +409,7 @@ def _black_statement(text: str, depth: int) -> list[str]:
     wrappers = "".join("    " * level + "class _:\n" for level in range(depth))
     source = wrappers + pad + text + ("\n" + pad + "    pass" if block else "") + "\n"
     try:
-        lines = str(_FORMAT_ONCE(source, mode=MODE)).split("\n")
+        lines = format_once(source).split("\n")
     except Exception as exc:  # black raises several types (InvalidInput, ASTSafetyError...)
         raise _Unsupported(f"black refused a statement: {type(exc).__name__}") from exc
     if lines[:depth] != [w for w in wrappers.split("\n") if w] or lines[-1] != "":

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-import black
-from black.mode import TargetVersion
-from black.strings import normalize_string_quotes, str_width
+from flint_generator.black_rules import LINE_LENGTH, string_literal, str_width
 
-# the one black mode of the generator (format.py formats with it; `check` depends on it staying fixed)
-MODE = black.Mode(line_length=120, target_versions={TargetVersion.PY310}, magic_trailing_comma=False)
-LINE_LENGTH = MODE.line_length
-# black.format_str runs a second full pass whenever the first changed anything (a guard for optional trailing
-# commas meeting optional parentheses, which magic_trailing_comma=False rules out): every raw chunk paid twice.
-# One pass halves the generator's dominant cost; tests/generator check that the output is a black fixed point.
-_FORMAT_ONCE = getattr(black, "_format_str_once", None) or black.format_str
 _OPEN = {"(": ")", "[": "]", "{": "}"}
-_quotes = lru_cache(maxsize=4096)(normalize_string_quotes)  # the same literals recur all over generated code
 # a string literal with an optional prefix (no f-strings: their nested quotes are black's business)
 _STRING = re.compile(r"""(?i:[rub]{0,2})('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")""")
 _SIMPLE_TEXT = re.compile(r"[A-Za-z0-9_. :\-*>=]*")  # what may sit next to a split without being a delimiter
@@ -88,7 +77,7 @@ def _parse(text: str) -> list[_Part]:
         if kind == "s":
             if buf and (buf[-1][-1:].isalnum() or buf[-1][-1:] == "_"):
                 raise _Unsupported("prefixed string (f-strings are black's business)")
-            buf.append(_quotes(tok))
+            buf.append(string_literal(tok))
             after_open = False
         elif kind == "t":
             tok = tok.lstrip(" ") if after_open else tok

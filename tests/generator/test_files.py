@@ -220,11 +220,11 @@ def test_hostile_text_cannot_escape(tmp_path: Path) -> None:
 def test_chunked_formatting_equals_whole_file_black(rich: Any) -> None:
     import black
 
-    from flint_generator.format import MODE
+    from flint_generator.black_rules import black_mode
 
     for path in sorted(rich.root.joinpath(rich.name).glob("*.py")):
         text = path.read_text()
-        assert black.format_str(text, mode=MODE) == text, path.name
+        assert black.format_str(text, mode=black_mode()) == text, path.name
         assert "\x00" not in text
 
 
