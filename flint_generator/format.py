@@ -35,7 +35,7 @@ class FormatError(Exception):
 
 
 
-PARALLEL_THRESHOLD = 600_000  # characters still to format; below this a second process costs more than it saves
+PARALLEL_THRESHOLD = 3_000_000  # characters to format; below this a second process costs more CPU than it saves wall time
 _PENDING: dict[str, str] = {}  # key -> chunk, read by forked workers (inherited, not pickled)
 
 
