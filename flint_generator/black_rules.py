@@ -65,7 +65,7 @@ def string_literal(literal: str) -> str:
         return literal
     if literal[:1] == "'" and literal[:3] != "'''" and "\\" not in literal:
         return literal if '"' in literal else '"' + literal[1:-1] + '"'
-    if literal[:1] == '"' and literal[:3] != '"""' and "\\" not in literal:
+    if literal[:1] == '"' and "\\" not in literal:
         return literal
     from black.strings import normalize_string_prefix, normalize_string_quotes
 

@@ -24,6 +24,8 @@ from flint_generator.layout import relayout
 CHUNK_LINE = "\n\x00\n"
 # FLINT_GENERATOR_VERIFY_LAYOUT=1: black runs on every chunk and a chunk where layout.relayout disagrees is an error
 VERIFY_LAYOUT = os.environ.get("FLINT_GENERATOR_VERIFY_LAYOUT", "") not in ("", "0")
+# characters to format; below this a second process costs more CPU (copy-on-write faults) than it saves wall time
+PARALLEL_THRESHOLD = 3_000_000
 
 
 class FormatError(Exception):
@@ -33,9 +35,6 @@ class FormatError(Exception):
         self.message = message
 
 
-
-
-PARALLEL_THRESHOLD = 3_000_000  # characters to format; below this a second process costs more CPU than it saves wall time
 _PENDING: dict[str, str] = {}  # key -> chunk, read by forked workers (inherited, not pickled)
 
 

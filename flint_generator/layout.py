@@ -68,8 +68,7 @@ def _one_line(text: str, depth: int) -> list[str] | None:
     pieces = _STRING.split(probe)  # text, literal body, text, ...: a prefix letter stays with the text before
     if any(_NEEDS_PARSE.search(t) for t in pieces[::2]):
         return None
-    pieces = _STRING.split(text) if probe is not text else pieces
-    line = _black_strings(text) if len(pieces) > 1 else text
+    line = _black_strings(text)
     if not _fits(depth, line):
         return None
     return [" " * 4 * depth + line]
